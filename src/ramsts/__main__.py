@@ -1,0 +1,5 @@
+import sys
+
+from ramsts.cli import main
+
+sys.exit(main())

@@ -1,0 +1,135 @@
+"""The one error hierarchy of ramsts.
+
+Every error a client can see is a :class:`RamstsError`: it carries the real service's wire
+``code`` (``EntityNotExist.Role``, ``SignatureDoesNotMatch``…), the HTTP status the real service
+answers with, and a message for people. Errors are raised where the rule lives and rendered into
+the service's envelope in one place (``ramsts.api.errors``).
+
+The families below mirror the real code prefixes. A family is instantiated with the suffix that
+names the rule, so the code is built from the family and the rule rather than from free text::
+
+    raise EntityNotExist("Role", f"The role does not exist: {name}.")   # EntityNotExist.Role, 404
+    raise InvalidParameter("RoleSessionName", "The parameter RoleSessionName is wrongly formed.")
+
+Messages quote the user's input but never a secret, and never a Python class name.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class RamstsError(Exception):
+    """Root of every error that reaches a client with its own code and status."""
+
+    family: ClassVar[str] = "InternalError"
+    http_status: ClassVar[int] = 500
+
+    def __init__(
+        self,
+        suffix: str | None,
+        message: str,
+        *,
+        http_status: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = f"{self.family}.{suffix}" if suffix else self.family
+        self.message = message
+        if http_status is not None:
+            self.http_status = http_status  # type: ignore[misc]
+        self.detail = detail or {}
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class InvalidParameter(RamstsError):
+    """A parameter is present but wrongly formed, too long, or out of range."""
+
+    family = "InvalidParameter"
+    http_status = 400
+
+
+class MissingParameter(RamstsError):
+    """A required parameter is absent."""
+
+    family = "MissingParameter"
+    http_status = 400
+
+
+class MalformedPolicyDocument(RamstsError):
+    """A stored policy (identity or trust) failed the grammar check."""
+
+    family = "MalformedPolicyDocument"
+    http_status = 400
+
+
+class EntityNotExist(RamstsError):
+    family = "EntityNotExist"
+    http_status = 404
+
+
+class EntityAlreadyExists(RamstsError):
+    family = "EntityAlreadyExists"
+    http_status = 409
+
+
+class DeleteConflict(RamstsError):
+    family = "DeleteConflict"
+    http_status = 409
+
+
+class LimitExceeded(RamstsError):
+    family = "LimitExceeded"
+    http_status = 409
+
+
+class NoPermission(RamstsError):
+    """The policy engine did not allow the action; ``detail`` carries AccessDeniedDetail."""
+
+    family = "NoPermission"
+    http_status = 403
+
+
+class AuthenticationError(RamstsError):
+    """Gateway-level failures to authenticate a request (signature, key, token, time, nonce).
+
+    These codes do not share one prefix (``SignatureDoesNotMatch``, ``InvalidAccessKeyId.NotFound``,
+    ``InvalidSecurityToken.Expired``…), so the full code is given as the suffix.
+    """
+
+    family = ""
+    http_status = 400
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        http_status: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(None, message, http_status=http_status, detail=detail)
+        self.code = code
+
+
+class GatewayError(AuthenticationError):
+    """Routing failures before any action runs: unknown action or version, bad method."""
+
+
+class ServiceError(AuthenticationError):
+    """Any other code with its own status, for rules whose codes follow no family
+    (``Throttling.User``, ``Inactive``, ``CheckAuthenticationCodeFail``…)."""
+
+
+class InternalError(RamstsError):
+    """Something unexpected. Its message is generic; the detail goes to the log only."""
+
+    family = "InternalError"
+    http_status = 500
+
+    GENERIC_MESSAGE = "The request processing has failed due to some unknown error."
+
+    def __init__(self, message: str = GENERIC_MESSAGE) -> None:
+        super().__init__(None, message)

@@ -1,0 +1,196 @@
+"""Reading an action's request parameters the way the real services check them.
+
+Every RPC parameter arrives as a string (integers as decimal strings, booleans as ``true`` or
+Python's ``True``, lists as one JSON string). :class:`Parameters` turns them into typed values and
+raises the real service's error code when one is missing or wrongly formed, naming the parameter
+and quoting the input (never a secret: parameters listed in :data:`SECRET_PARAMETERS` are not
+quoted).
+
+Error codes follow the real services: a missing required parameter is ``MissingParameter`` (the
+gateway's check; STS actions document ``MissingParameter.<Name>``, chosen with
+``missing_suffix=True``), a bad length ``InvalidParameter.<Name>.Length``, bad characters
+``InvalidParameter.<Name>.InvalidChars``, a bad format ``InvalidParameter.<Name>.Format``, and any
+other bad value ``InvalidParameter.<Name>``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ramsts.errors import InvalidParameter, MissingParameter
+
+SECRET_PARAMETERS = frozenset(
+    {"AccessKeySecret", "Password", "NewPassword", "OldPassword", "SecurityToken", "Signature"}
+)
+
+_TRUE = frozenset({"true", "1"})
+_FALSE = frozenset({"false", "0"})
+_QUOTE_LIMIT = 64
+
+
+@dataclass(frozen=True, slots=True)
+class TextRule:
+    """Length and character rules of one kind of name (UserName, RoleName, PolicyName…)."""
+
+    max_length: int
+    min_length: int = 1
+    pattern: re.Pattern[str] | None = None
+    """The characters allowed, matched against the whole value."""
+    invalid: str = "InvalidChars"
+    """The code suffix for a value the pattern refuses: ``InvalidChars`` or ``Format``."""
+
+
+def _quoted(name: str, value: str) -> str:
+    if name in SECRET_PARAMETERS:
+        return "(hidden)"
+    shown = value if len(value) <= _QUOTE_LIMIT else value[:_QUOTE_LIMIT] + "…"
+    return json.dumps(shown, ensure_ascii=False)
+
+
+class Parameters:
+    """Typed, validated access to one request's parameters."""
+
+    __slots__ = ("_missing_suffix", "_raw")
+
+    def __init__(self, raw: Mapping[str, str], *, missing_suffix: bool = False) -> None:
+        self._raw = raw
+        self._missing_suffix = missing_suffix
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._raw.get(name, "") != ""
+
+    def raw(self, name: str) -> str | None:
+        """The value as sent; ``None`` when absent. An empty value counts as absent."""
+        value = self._raw.get(name)
+        return value if value else None
+
+    def required(self, name: str, rule: TextRule | None = None) -> str:
+        value = self.raw(name)
+        if value is None:
+            raise MissingParameter(
+                name if self._missing_suffix else None,
+                f'The input parameter "{name}" that is mandatory for processing this request'
+                " is not supplied.",
+            )
+        return self._checked(name, value, rule)
+
+    def optional(self, name: str, rule: TextRule | None = None) -> str | None:
+        value = self.raw(name)
+        return None if value is None else self._checked(name, value, rule)
+
+    def _checked(self, name: str, value: str, rule: TextRule | None) -> str:
+        if rule is None:
+            return value
+        if not rule.min_length <= len(value) <= rule.max_length:
+            raise InvalidParameter(
+                f"{name}.Length",
+                f"The parameter {name} {_quoted(name, value)} must be {rule.min_length} to"
+                f" {rule.max_length} characters long.",
+            )
+        if rule.pattern is not None and rule.pattern.fullmatch(value) is None:
+            raise InvalidParameter(
+                f"{name}.{rule.invalid}",
+                f"The parameter {name} {_quoted(name, value)} contains characters or a format"
+                " that is not allowed.",
+            )
+        return value
+
+    def integer(
+        self, name: str, *, default: int | None = None, minimum: int, maximum: int
+    ) -> int | None:
+        value = self.raw(name)
+        if value is None:
+            return default
+        try:
+            number = int(value.strip())
+        except ValueError:
+            raise InvalidParameter(
+                name, f"The parameter {name} {_quoted(name, value)} is not an integer."
+            ) from None
+        if not minimum <= number <= maximum:
+            raise InvalidParameter(
+                name,
+                f"The parameter {name} must be between {minimum} and {maximum}; got {number}.",
+            )
+        return number
+
+    def boolean(self, name: str, *, default: bool) -> bool:
+        value = self.raw(name)
+        if value is None:
+            return default
+        folded = value.strip().lower()
+        if folded in _TRUE:
+            return True
+        if folded in _FALSE:
+            return False
+        raise InvalidParameter(
+            name, f"The parameter {name} {_quoted(name, value)} must be true or false."
+        )
+
+    def choice(self, name: str, allowed: tuple[str, ...], *, default: str | None = None) -> str:
+        """One of ``allowed`` (exact spelling); the default when absent, or required if none."""
+        value = self.raw(name)
+        if value is None:
+            if default is None:
+                return self.required(name)
+            return default
+        if value not in allowed:
+            raise InvalidParameter(
+                name,
+                f"The parameter {name} {_quoted(name, value)} must be one of: "
+                + ", ".join(allowed)
+                + ".",
+            )
+        return value
+
+    def json_list(self, name: str) -> list[Any]:
+        """A list sent as one JSON string (Tag, ResourceNames, TagKeys); ``[]`` when absent."""
+        value = self.raw(name)
+        if value is None:
+            return []
+        try:
+            decoded = json.loads(value)
+        except json.JSONDecodeError:
+            raise InvalidParameter(
+                name, f"The parameter {name} {_quoted(name, value)} is not a JSON list."
+            ) from None
+        if not isinstance(decoded, list):
+            raise InvalidParameter(
+                name, f"The parameter {name} {_quoted(name, value)} is not a JSON list."
+            )
+        return decoded
+
+    def tags(self, name: str = "Tag", *, limit: int = 20) -> list[tuple[str, str]]:
+        """``[{"Key": k, "Value": v}, …]`` as (key, value) pairs, keys unique."""
+        pairs: list[tuple[str, str]] = []
+        for item in self.json_list(name):
+            key = item.get("Key") if isinstance(item, dict) else None
+            value = item.get("Value", "") if isinstance(item, dict) else None
+            if not isinstance(key, str) or not 1 <= len(key) <= 128 or not isinstance(value, str):
+                raise InvalidParameter(
+                    f"{name}.Key",
+                    f'Each {name} must be an object with a "Key" of 1 to 128 characters'
+                    ' and a string "Value".',
+                )
+            if len(value) > 128:
+                raise InvalidParameter(
+                    f"{name}.Value", f"The {name} value of {key!r} is longer than 128 characters."
+                )
+            if key.startswith(("acs:", "aliyun")):
+                raise InvalidParameter(
+                    f"{name}.Key", f"The {name} key {key!r} uses a reserved prefix."
+                )
+            pairs.append((key, value))
+        if len({key for key, _ in pairs}) != len(pairs):
+            raise InvalidParameter(f"{name}.Key", f"The {name} keys must be unique.")
+        if len(pairs) > limit:
+            raise InvalidParameter(name, f"At most {limit} tags may be given in {name}.")
+        return pairs
+
+    def max_items(self, *, default: int = 100, maximum: int = 1000) -> int:
+        value = self.integer("MaxItems", default=default, minimum=1, maximum=maximum)
+        return default if value is None else value

@@ -1,0 +1,105 @@
+"""Request parameters are read as the real services read them, and refused with their codes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ramsts.errors import InvalidParameter, MissingParameter
+from ramsts.parameters import Parameters, TextRule
+
+USER_NAME = TextRule(max_length=64, pattern=re.compile(r"[A-Za-z0-9._-]+"))
+
+
+def test_a_missing_required_parameter_is_named_in_the_message() -> None:
+    with pytest.raises(MissingParameter) as caught:
+        Parameters({}).required("UserName")
+    assert caught.value.code == "MissingParameter"
+    assert '"UserName"' in caught.value.message
+    assert caught.value.http_status == 400
+
+
+def test_sts_style_missing_parameter_carries_the_name_in_the_code() -> None:
+    with pytest.raises(MissingParameter) as caught:
+        Parameters({"RoleArn": ""}, missing_suffix=True).required("RoleArn")
+    assert caught.value.code == "MissingParameter.RoleArn"
+
+
+def test_length_and_characters_have_their_own_codes() -> None:
+    with pytest.raises(InvalidParameter) as too_long:
+        Parameters({"UserName": "a" * 65}).required("UserName", USER_NAME)
+    assert too_long.value.code == "InvalidParameter.UserName.Length"
+    with pytest.raises(InvalidParameter) as bad_chars:
+        Parameters({"UserName": "alice bob"}).required("UserName", USER_NAME)
+    assert bad_chars.value.code == "InvalidParameter.UserName.InvalidChars"
+    assert '"alice bob"' in bad_chars.value.message
+
+
+def test_an_empty_optional_value_counts_as_absent() -> None:
+    params = Parameters({"Comments": ""})
+    assert params.optional("Comments") is None
+    assert "Comments" not in params
+
+
+@given(st.integers(min_value=900, max_value=43200))
+def test_integers_in_range_read_back(number: int) -> None:
+    params = Parameters({"DurationSeconds": str(number)})
+    assert params.integer("DurationSeconds", minimum=900, maximum=43200) == number
+
+
+@pytest.mark.parametrize("text", ["899", "43201", "12a", "1.5", "-"])
+def test_integers_out_of_range_or_malformed_are_refused(text: str) -> None:
+    with pytest.raises(InvalidParameter) as caught:
+        Parameters({"DurationSeconds": text}).integer("DurationSeconds", minimum=900, maximum=43200)
+    assert caught.value.code == "InvalidParameter.DurationSeconds"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("True", True), ("true", True), ("False", False), ("FALSE", False)]
+)
+def test_booleans_accept_python_spelling(text: str, expected: bool) -> None:
+    # The Tea SDK serialises booleans with str(): "True" / "False".
+    assert Parameters({"SetAsDefault": text}).boolean("SetAsDefault", default=False) is expected
+
+
+def test_a_bad_boolean_is_refused() -> None:
+    with pytest.raises(InvalidParameter):
+        Parameters({"SetAsDefault": "yes"}).boolean("SetAsDefault", default=False)
+
+
+def test_tags_arrive_as_one_json_string() -> None:
+    params = Parameters({"Tag": '[{"Key":"env","Value":"dev test"}]'})
+    assert params.tags() == [("env", "dev test")]
+
+
+@pytest.mark.parametrize(
+    "text", ["not json", '{"Key":"a"}', '[{"Value":"x"}]', '[{"Key":"a"},{"Key":"a"}]']
+)
+def test_malformed_tags_are_refused(text: str) -> None:
+    with pytest.raises(InvalidParameter):
+        Parameters({"Tag": text}).tags()
+
+
+def test_choice_accepts_only_the_listed_values() -> None:
+    params = Parameters({"Status": "Inactive"})
+    assert params.choice("Status", ("Active", "Inactive")) == "Inactive"
+    with pytest.raises(InvalidParameter):
+        Parameters({"Status": "off"}).choice("Status", ("Active", "Inactive"))
+    assert Parameters({}).choice("RotateStrategy", ("None", "X"), default="None") == "None"
+
+
+def test_secret_parameters_are_never_quoted_in_messages() -> None:
+    rule = TextRule(max_length=8)
+    with pytest.raises(InvalidParameter) as caught:
+        Parameters({"Password": "hunter2-is-too-long"}).required("Password", rule)
+    assert "hunter2" not in caught.value.message
+
+
+def test_max_items_defaults_and_bounds() -> None:
+    assert Parameters({}).max_items() == 100
+    assert Parameters({"MaxItems": "5"}).max_items() == 5
+    with pytest.raises(InvalidParameter):
+        Parameters({"MaxItems": "1001"}).max_items()

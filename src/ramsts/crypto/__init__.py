@@ -1,0 +1,36 @@
+"""Secrets at rest: the master key, sealing under it, password hashes, new credentials.
+
+No SQL and no web framework here; the only I/O is reading (or creating) the master key file.
+"""
+
+from ramsts.crypto.credentials import (
+    new_access_key_id,
+    new_access_key_secret,
+    new_sts_access_key_id,
+    new_sts_access_key_secret,
+)
+from ramsts.crypto.master_key import (
+    MASTER_KEY_ENV,
+    MasterKey,
+    MasterKeyError,
+    load_master_key,
+    parse_master_key,
+)
+from ramsts.crypto.passwords import hash_password, password_needs_rehash, verify_password
+from ramsts.crypto.sealing import UnsealError
+
+__all__ = [
+    "MASTER_KEY_ENV",
+    "MasterKey",
+    "MasterKeyError",
+    "UnsealError",
+    "hash_password",
+    "load_master_key",
+    "new_access_key_id",
+    "new_access_key_secret",
+    "new_sts_access_key_id",
+    "new_sts_access_key_secret",
+    "parse_master_key",
+    "password_needs_rehash",
+    "verify_password",
+]

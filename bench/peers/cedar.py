@@ -119,3 +119,4 @@ class CedarBatchEngine(CedarEngine):
     """The same engine, reported under its batch figures."""
 
     name = "cedarpy batch"
+    timed_in_batches = True

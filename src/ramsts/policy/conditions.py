@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from ramsts.policy.patterns import glob_regex
+from ramsts.policy.patterns import any_glob_test
 
 RequestValues = tuple[str, ...]
 Predicate = Callable[[RequestValues], bool]
@@ -129,8 +129,8 @@ def _string_equals_ignore_case(values: tuple[str, ...]) -> Predicate:
 
 
 def _string_like(values: tuple[str, ...]) -> Predicate:
-    fullmatch = glob_regex(values).fullmatch
-    return lambda request: any(fullmatch(v) is not None for v in request)
+    matches = any_glob_test(values)
+    return lambda request: any(matches(v) for v in request)
 
 
 def _compared(

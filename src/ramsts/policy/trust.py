@@ -1,0 +1,137 @@
+"""Trust evaluation: may this principal assume the role whose AssumeRolePolicyDocument this is?
+(R29–R31)
+
+A ``RAM`` principal ``acs:ram::<uid>:root`` trusts every RAM user and role session of account
+``<uid>`` (never the account itself: the root cannot call AssumeRole); ``…:user/<name>`` trusts
+that user; ``…:role/<name>`` trusts sessions of that role, whichever of the three assumed-role ARN
+forms the session is known by (decision 2). ``Service`` and ``Federated`` principals are compared
+with the calling service's name and the identity provider's ARN.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from ramsts.policy.compiler import CompiledCondition, compile_conditions, conditions_hold
+from ramsts.policy.decision import DecidingStatement, Decision
+from ramsts.policy.document import Policy
+from ramsts.policy.parser import TRUST_ACTIONS
+from ramsts.policy.request import ContextValue, Request
+
+PrincipalKind = Literal["Account", "RAMUser", "AssumedRoleUser", "Service", "Federated"]
+TRUST_POLICY_NAME = "AssumeRolePolicyDocument"
+
+# acs:ram:<region>:<uid>:<type>/<name>…, where region is empty or "*".
+_RAM_ARN = re.compile(r"acs:(?:ram|sts):\*?:([0-9]+):([a-z-]+)(?:/(.*))?")
+_ASSUMED_ROLE = re.compile(r"acs:(?:ram|sts)::([0-9]+):(?:assumed-role|role)/([^/]+)/[^/]+")
+
+Identity = tuple[str, ...]
+"""A normalised principal identity: ("root", uid), ("user", uid, name), ("role", uid, name),
+("service", name) or ("federated", uid, "<type>/<name>")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who asks to assume the role.
+
+    ``arn`` is the caller's ARN (for ``Service``: the service name, ``ecs.aliyuncs.com``; for
+    ``Federated``: the identity provider's ARN). ``role_arn`` may give a role session's role
+    directly; otherwise it is read from the session's ARN.
+    """
+
+    arn: str
+    account_id: str
+    type: PrincipalKind
+    role_arn: str | None = None
+
+
+def _policy_identity(kind: str, value: str) -> Identity:
+    if kind == "Service":
+        return ("service", value)
+    match = _RAM_ARN.fullmatch(value)
+    if match is None:  # the parser only lets well-formed principals through
+        return ("unknown", value)
+    uid, entity, name = match.groups()
+    if kind == "Federated":
+        return ("federated", uid, f"{entity}/{name}")
+    return (entity, uid) if name is None else (entity, uid, name)
+
+
+def principal_identities(principal: Principal) -> frozenset[Identity]:
+    """Every trust-policy principal that names this caller."""
+    if principal.type == "Service":
+        return frozenset({("service", principal.arn)})
+    if principal.type == "Federated":
+        return frozenset({_policy_identity("Federated", principal.arn)})
+    if principal.type == "RAMUser":
+        found: set[Identity] = {("root", principal.account_id)}
+        match = _RAM_ARN.fullmatch(principal.arn)
+        if match is not None and match.group(2) == "user" and match.group(3):
+            found.add(("user", match.group(1), match.group(3)))
+        return frozenset(found)
+    if principal.type == "AssumedRoleUser":
+        found = {("root", principal.account_id)}
+        if principal.role_arn is not None:
+            role = _RAM_ARN.fullmatch(principal.role_arn)
+            if role is not None and role.group(2) == "role" and role.group(3):
+                found.add(("role", role.group(1), role.group(3)))
+        session = _ASSUMED_ROLE.fullmatch(principal.arn)
+        if session is not None:
+            found.add(("role", session.group(1), session.group(2)))
+        return frozenset(found)
+    return frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class _TrustStatement:
+    principals: frozenset[Identity]
+    conditions: tuple[CompiledCondition, ...]
+    reason: DecidingStatement
+
+
+def _compile(policy: Policy, name: str) -> tuple[_TrustStatement, ...]:
+    out = []
+    for index, statement in enumerate(policy.statements):
+        principals = frozenset(
+            _policy_identity(kind, value)
+            for kind, values in statement.principals
+            for value in values
+        )
+        reason = DecidingStatement(name, index, statement.effect, statement.sid)
+        out.append(_TrustStatement(principals, compile_conditions(statement.conditions), reason))
+    return tuple(out)
+
+
+def evaluate_trust(
+    trust_policy: Policy,
+    principal: Principal,
+    context: Mapping[str, ContextValue] | None = None,
+    *,
+    action: str = "sts:AssumeRole",
+    policy_name: str = TRUST_POLICY_NAME,
+) -> Decision:
+    """Decide whether ``principal`` may assume the role (``sts:ExternalId`` etc. in ``context``).
+
+    ``sts:AssumeRole``, ``sts:AssumeRoleWithOIDC`` and ``sts:AssumeRoleWithSAML`` are synonyms in
+    trust policies (decision 10).
+    """
+    if action.lower() not in TRUST_ACTIONS:
+        return Decision("ImplicitDeny", (), ("trust",))
+    identities = principal_identities(principal)
+    request = Request(action=action, resource="", context=context or {})
+    denies: list[DecidingStatement] = []
+    allows: list[DecidingStatement] = []
+    for statement in _compile(trust_policy, policy_name):
+        if identities.isdisjoint(statement.principals):
+            continue
+        if statement.conditions and not conditions_hold(statement.conditions, request):
+            continue
+        (denies if statement.reason.effect == "Deny" else allows).append(statement.reason)
+    if denies:
+        return Decision("ExplicitDeny", tuple(denies))
+    if allows:
+        return Decision("Allow", tuple(allows))
+    return Decision("ImplicitDeny", (), ("trust",))

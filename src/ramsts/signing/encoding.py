@@ -1,0 +1,85 @@
+"""Percent-encoding and form decoding, the two text transforms every signature rests on.
+
+Two directions, two rule sets (api.md §0.3, §2.2):
+
+* **Decoding** what arrived uses *form* semantics: ``+`` is a space, ``%XY`` a byte, the bytes are
+  UTF-8. The Tea SDKs put spaces on the wire as ``+`` and the classic SDK as ``%20``; both must
+  decode to the same parameter.
+* **Encoding** for a string to sign uses strict RFC 3986: the unreserved characters
+  ``A-Z a-z 0-9 - _ . ~`` stay, every other UTF-8 byte becomes ``%XY`` (upper-case hex), so a space
+  is ``%20`` and ``*`` is ``%2A``.
+
+The one sanctioned deviation is :func:`percent_encode_plus_space`, the alibabacloud-credentials
+variant that signs a space as ``+`` (api.md §3.6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote, quote_plus, unquote_plus
+
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+
+
+def percent_encode(text: str) -> str:
+    """RFC 3986 percent-encoding of the UTF-8 bytes of ``text`` (api.md §2.2)."""
+    # With no extra safe characters, quote() keeps exactly the unreserved set, "~" included.
+    return quote(text, safe="")
+
+
+def percent_encode_plus_space(text: str) -> str:
+    """As :func:`percent_encode`, but a space becomes ``+`` (``quote_plus``; api.md §3.6)."""
+    return quote_plus(text, safe="")
+
+
+def wire_text(raw: str | bytes) -> str:
+    """The ASCII text of a query string or form body as it came off the wire.
+
+    ``raw`` is either the bytes themselves or their Latin-1 decoding, which is what ASGI servers
+    hand over. Stray non-ASCII bytes (a client that did not percent-encode UTF-8) are escaped so
+    that form decoding reads them back as the UTF-8 the client sent.
+    """
+    if isinstance(raw, str):
+        if raw.isascii():
+            return raw
+        try:
+            data = raw.encode("latin-1")
+        except UnicodeEncodeError:
+            data = raw.encode("utf-8")
+    else:
+        if raw.isascii():
+            return raw.decode("ascii")
+        data = raw
+    return "".join(chr(byte) if byte < 0x80 else f"%{byte:02X}" for byte in data)
+
+
+def _form_unquote(text: str) -> str:
+    if "%" in text or "+" in text:
+        # Bytes that are not valid UTF-8 become U+FFFD: such a value can never match what a
+        # client signed, so the request fails verification rather than the parser.
+        return unquote_plus(text, encoding="utf-8", errors="replace")
+    return text
+
+
+def decode_form(text: str) -> dict[str, str]:
+    """Decode ``application/x-www-form-urlencoded`` text (a query string or a form body).
+
+    Empty values are kept (``SignatureType=`` is signed by the classic SDK, api.md §0.4); a field
+    without ``=`` is a name with an empty value. When a name repeats, the last value wins: the
+    signature is then computed over exactly the parameters the action will read.
+    """
+    params: dict[str, str] = {}
+    if not text:
+        return params
+    for field in text.split("&"):
+        if not field:
+            continue
+        name, _, value = field.partition("=")
+        params[_form_unquote(name)] = _form_unquote(value)
+    return params
+
+
+def encode_query(params: Mapping[str, str] | Iterable[tuple[str, str]]) -> str:
+    """Build a query string (or form body) with RFC 3986 encoding of names and values."""
+    pairs = params.items() if isinstance(params, Mapping) else params
+    return "&".join(f"{percent_encode(name)}={percent_encode(value)}" for name, value in pairs)

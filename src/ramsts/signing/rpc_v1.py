@@ -1,0 +1,52 @@
+"""RPC signature v1: HMAC-SHA1 over the sorted, percent-encoded parameters (api.md §2.3).
+
+::
+
+    CanonicalizedQueryString = join("&", percentEncode(name) "=" percentEncode(value)
+                                     for every parameter but Signature, sorted by name)
+    StringToSign = HTTPMethod "&" percentEncode("/") "&" percentEncode(CanonicalizedQueryString)
+    Signature    = Base64(HMAC-SHA1(AccessKeySecret "&", StringToSign))
+
+Every received parameter is signed, empty ones (``SignatureType=``) and unknown ones
+(``RegionId``) included. The StringToSign never holds a raw colon, since everything after the
+method is percent-encoded: the ``SignatureDoesNotMatch`` message relies on that.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping
+
+from ramsts.signing.encoding import percent_encode, percent_encode_plus_space
+from ramsts.types import Secret
+
+_ENCODED_PATH = percent_encode("/")
+
+
+def canonicalized_query_string(params: Mapping[str, str], *, plus_for_space: bool = False) -> str:
+    """Names and values RFC-3986-encoded, sorted by name in code-point order.
+
+    ``plus_for_space`` builds the alibabacloud-credentials variant, which encodes a space as
+    ``+`` (api.md §3.6).
+    """
+    encode = percent_encode_plus_space if plus_for_space else percent_encode
+    return "&".join(f"{encode(name)}={encode(params[name])}" for name in sorted(params))
+
+
+def string_to_sign(method: str, params: Mapping[str, str], *, plus_for_space: bool = False) -> str:
+    """The v1 StringToSign of a request with these parameters (``Signature`` excluded)."""
+    canonical = canonicalized_query_string(params, plus_for_space=plus_for_space)
+    return f"{method}&{_ENCODED_PATH}&{percent_encode(canonical)}"
+
+
+def compute_signature(text: str, secret: Secret) -> str:
+    """Base64 HMAC-SHA1 of a StringToSign, keyed with the AccessKeySecret plus ``&``."""
+    key = f"{secret.reveal()}&".encode()
+    return base64.b64encode(hmac.digest(key, text.encode(), hashlib.sha1)).decode("ascii")
+
+
+def has_space(params: Mapping[str, str]) -> bool:
+    """Whether the ``+``-for-space variant differs from the standard StringToSign at all."""
+    return any(" " in value or " " in name for name, value in params.items())

@@ -1,0 +1,75 @@
+"""Request timestamps: the one wire format and the replay window (api.md §4).
+
+RPC ``Timestamp`` and V3 ``x-acs-date`` are UTC, second precision, ``Z`` suffix:
+``YYYY-MM-DDThh:mm:ssZ``. The gateway refuses requests more than 15 minutes away from its own
+clock, in either direction, with ``InvalidTimeStamp.Expired``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from ramsts.errors import AuthenticationError
+
+if TYPE_CHECKING:
+    from ramsts.signing.request import SignedRequest
+
+TIMESTAMP_WINDOW = timedelta(minutes=15)
+"""How far a request's time may be from the server's, either way (api.md §4)."""
+
+_LAYOUT = "YYYY-MM-DDThh:mm:ssZ"
+_SEPARATORS = ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "Z"))
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """The instant ``text`` names, or None when it is not exactly ``YYYY-MM-DDThh:mm:ssZ``."""
+    # fromisoformat alone would also take dates without a time, offsets and fractions.
+    if len(text) != len(_LAYOUT) or not text.isascii():
+        return None
+    if any(text[index] != separator for index, separator in _SEPARATORS):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def format_timestamp(instant: datetime) -> str:
+    """``YYYY-MM-DDThh:mm:ssZ`` in UTC, as every SDK sends it. ``instant`` must be aware."""
+    if instant.tzinfo is None:
+        raise ValueError("a request time must be timezone-aware")
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_timestamp(
+    request: SignedRequest, now: datetime, window: timedelta = TIMESTAMP_WINDOW
+) -> None:
+    """Refuse a request whose time is malformed or more than ``window`` away from ``now``.
+
+    Raises ``InvalidTimeStamp.Format`` or ``InvalidTimeStamp.Expired`` (HTTP 400). An anonymous
+    request that carries no time at all (the credentials library's OIDC provider sends one, Tea
+    does too, but nothing requires it) has nothing to check.
+    """
+    text = request.timestamp_text
+    if text is None:
+        if request.scheme == "anonymous":
+            return
+        raise _format_error(request, "")
+    instant = request.timestamp
+    if instant is None:
+        raise _format_error(request, text)
+    if abs(now - instant) > window:
+        raise AuthenticationError(
+            "InvalidTimeStamp.Expired",
+            f"Specified time stamp or date value is expired: {text!r} is more than "
+            f"{int(window.total_seconds() // 60)} minutes away from the server time.",
+        )
+
+
+def _format_error(request: SignedRequest, text: str) -> AuthenticationError:
+    name = "x-acs-date" if request.scheme == "v3" else "Timestamp"
+    return AuthenticationError(
+        "InvalidTimeStamp.Format",
+        f"Specified {name} {text!r} is not in the format {_LAYOUT} (UTC).",
+    )

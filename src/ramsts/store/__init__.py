@@ -1,1 +1,166 @@
-"""ramsts.store"""
+"""ramsts.store — the storage layer: SQLAlchemy 2 tables, Alembic migrations, repositories.
+
+This is the only package that imports SQLAlchemy. Services see plain frozen dataclasses
+(:mod:`ramsts.store.records`) and the store's own errors, never ORM objects or SQL errors.
+
+Opening::
+
+    from ramsts.store import open_store
+    store = open_store("sqlite:///./var/ramsts.db")        # default; or "postgresql://user@host/db"
+    store = open_store("sqlite://")                         # in memory, for tests
+    store.dispose()                                         # at shutdown
+
+``open_store(url, *, migrate=True, clock=system_clock)`` applies the Alembic migrations (safe when
+several processes start at once). ``migrate=False`` raises :class:`SchemaError` unless the schema
+is current.
+
+Unit of work — one transaction per action, begun and ended in the service action::
+
+    with store.transaction() as tx:                        # commits at the end; rolls back
+        user = tx.users.get(account_id, "Alice")            # everything if the block raises
+        tx.users.update(replace(user, comments="x"), now=now)
+
+    with store.read() as tx:                               # read-only fast path (never commits)
+        role = tx.roles.get(account_id, role_name)
+
+    store.resolve_access_key(access_key_id) -> AccessKeyOwner | None   # gateway hot path
+    store.use_nonce(key, expires_at) -> bool                # own transaction; False = replay
+
+Every write takes ``now`` (an aware UTC datetime from the service's clock): one action stamps
+all its rows with one instant. Names are matched case-insensitively; records keep the spelling
+they were created with. ``get``-style methods return ``None`` when nothing matches; update and
+delete methods return ``False`` when the row is gone.
+
+Repositories on a :class:`Transaction` (``tx.<name>``):
+
+accounts         create(name=, now=, account_id=None, root_password_hash=None), get(id),
+                 get_by_alias(alias), list(), set_alias(id, alias|None), set_root_password(id, h),
+                 delete(id) — cascades to everything the account owns
+account_settings get(id) -> AccountSettings, set_password_policy(id, dict),
+                 set_security_preference(id, dict)
+access_keys      create(account_id, user_id=None|id, access_key_id=, sealed_secret=, now=),
+                 get(id), resolve(id) -> AccessKeyOwner, list_for(account_id, user_id|None),
+                 count_for(...), set_status(id, "Active"|"Inactive"),
+                 record_use(id, now=, service=, region=), delete(id)
+users            create(account_id, user_name=, now=, display_name=, email=, mobile_phone=,
+                 comments=), get(account_id, name), get_by_id(id), update(user, now=),
+                 record_login(id, now), delete(id), list(account_id, marker=, max_items=) -> Page,
+                 count(account_id), dependents(id) -> UserDependents
+groups           create(account_id, group_name=, now=, comments=), get, get_by_id,
+                 update(group, now=), delete, list -> Page, count, add_member(group, user_id,
+                 now=), remove_member(group_id, user_id), list_for_user(user_id),
+                 list_members(group_id, marker=, max_items=) -> Page[GroupMember],
+                 count_members, count_for_user, count_policies
+roles            create(account_id, role_name=, assume_role_policy_document=, now=,
+                 description=, max_session_duration=3600, allow_console_login=False,
+                 service_name=None), get(account_id, name), get_by_id(id), update(role, now=),
+                 revoke_sessions(id, not_before=), delete(id), list(account_id, marker=,
+                 max_items=, tagged=[(key, value|None)]) -> Page, list_service_linked, count,
+                 count_policies
+policies         create_custom(account_id, policy_name=, policy_document=, now=, description=),
+                 put_system(policy_name=, policy_document=, description=, now=),
+                 get(account_id, "Custom"|"System", name), get_by_id(id, account_id),
+                 list(account_id, policy_type=None, marker=, max_items=, tagged=) -> Page,
+                 count_custom, update_description(id, text, now=), delete(id),
+                 add_version(id, document, now=, set_default=), get_version(id, "v2"),
+                 default_version(id), list_versions(id), count_versions(id),
+                 oldest_non_default_version(id), delete_version(id, "v2"),
+                 set_default_version(id, "v2", now=)
+attachments      attach("User"|"Group"|"Role", principal_id, policy, account_id=, now=),
+                 detach(type, principal_id, policy_id), list_for(type, principal_id,
+                 account_id=) -> [AttachedPolicy], count_for(type, principal_id, policy_type),
+                 entities(policy_id, account_id=) -> PolicyEntities,
+                 effective_for_user(user_id) / effective_for_group / effective_for_role
+                 -> [EffectivePolicy] (default-version documents, groups included, one query)
+tags             set(account_id, "role"|"policy", resource_id, {key: value}),
+                 remove(type, id, keys|None), list(type, id), for_resources(type, ids),
+                 list_for_account(account_id, type, keys=None)
+login_profiles   create(account_id, user_id, password_hash=, now=, password_reset_required=,
+                 mfa_bind_required=), get(user_id), update(profile, now=), delete(user_id)
+mfa_devices      create(account_id, device_name=, sealed_seed=, now=), get(serial),
+                 get_for_user(user_id), list(account_id), count(account_id),
+                 bind(serial, user_id, now=), unbind(user_id), delete(serial)
+nonces           use(key, expires_at=, now=) -> bool, purge(now)
+token_keys       add(key_id, sealed_key, now=, current=), list(), current(),
+                 make_current(key_id), delete(key_id)
+
+Errors (not RamstsErrors — services map them): :class:`Conflict` (``.entity`` is the
+``EntityAlreadyExists`` suffix: ``User``, ``Group``, ``Role``, ``Policy``, ``User.Group``,
+``User.Policy``, ``Group.Policy``, ``Role.Policy``, ``User.LoginProfile``, ``User.MFADevice``,
+``VirtualMFADevice``, ``AccountAlias``), :class:`ReferenceMissing` (a row referred to is gone),
+:class:`InvalidMarker` (map to ``InvalidParameter.Marker``), :class:`SchemaError`.
+
+The store does not enforce RAM's business rules (quotas, ``DeleteConflict.*``): it offers the
+counts (``count*``, ``dependents``) for services to check inside the same transaction.
+Identifiers: :mod:`ramsts.store.ids` (``new_access_key_id()`` for services that mint keys).
+"""
+
+from ramsts.store.database import DEFAULT_URL, Store, open_store
+from ramsts.store.errors import Conflict, InvalidMarker, ReferenceMissing, SchemaError, StoreError
+from ramsts.store.ids import new_access_key_id
+from ramsts.store.paging import DEFAULT_MAX_ITEMS
+from ramsts.store.records import (
+    AccessKey,
+    AccessKeyOwner,
+    AccessKeyStatus,
+    Account,
+    AccountSettings,
+    AttachedPolicy,
+    EffectivePolicy,
+    Group,
+    GroupMember,
+    GroupMembership,
+    LoginProfile,
+    Page,
+    Policy,
+    PolicyEntities,
+    PolicyType,
+    PolicyVersion,
+    PrincipalType,
+    Role,
+    Tag,
+    TagResourceType,
+    TokenKey,
+    User,
+    UserDependents,
+    VirtualMfaDevice,
+)
+from ramsts.store.transaction import Transaction
+
+__all__ = [
+    "DEFAULT_MAX_ITEMS",
+    "DEFAULT_URL",
+    "AccessKey",
+    "AccessKeyOwner",
+    "AccessKeyStatus",
+    "Account",
+    "AccountSettings",
+    "AttachedPolicy",
+    "Conflict",
+    "EffectivePolicy",
+    "Group",
+    "GroupMember",
+    "GroupMembership",
+    "InvalidMarker",
+    "LoginProfile",
+    "Page",
+    "Policy",
+    "PolicyEntities",
+    "PolicyType",
+    "PolicyVersion",
+    "PrincipalType",
+    "ReferenceMissing",
+    "Role",
+    "SchemaError",
+    "Store",
+    "StoreError",
+    "Tag",
+    "TagResourceType",
+    "TokenKey",
+    "Transaction",
+    "User",
+    "UserDependents",
+    "VirtualMfaDevice",
+    "new_access_key_id",
+    "open_store",
+]

@@ -1,0 +1,88 @@
+"""Opening the store: engine, migrations, and the transactions services run in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+
+from ramsts.store.engine import READ_ONLY, create_engine
+from ramsts.store.migrate import check_current, upgrade
+from ramsts.store.records import AccessKeyOwner
+from ramsts.store.transaction import Transaction
+from ramsts.types import Clock, system_clock
+
+DEFAULT_URL = "sqlite:///./var/ramsts.db"
+
+
+class Store:
+    """A database with the ramsts schema. Thread-safe; share one per process."""
+
+    def __init__(self, engine: Engine, *, clock: Clock = system_clock) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One read-write transaction: commits when the block ends, rolls back everything if
+        it raises."""
+        with self._engine.begin() as connection:
+            yield Transaction(connection)
+
+    @contextmanager
+    def read(self) -> Iterator[Transaction]:
+        """A read-only transaction for lookups. It never commits (PostgreSQL also refuses
+        writes in it), and on SQLite it takes no write lock."""
+        with self._engine.connect() as connection:
+            options: dict[str, object] = {READ_ONLY: True}
+            if self.dialect == "postgresql":
+                options["postgresql_readonly"] = True
+            connection.execution_options(**options)
+            with connection.begin() as transaction:
+                try:
+                    yield Transaction(connection)
+                finally:
+                    transaction.rollback()
+
+    def resolve_access_key(self, access_key_id: str) -> AccessKeyOwner | None:
+        """The gateway's lookup: the key with its account and user, one query."""
+        with self.read() as tx:
+            return tx.access_keys.resolve(access_key_id)
+
+    def use_nonce(self, key: str, expires_at: datetime) -> bool:
+        """Record a signature nonce in its own short transaction; ``False`` if it was used."""
+        with self.transaction() as tx:
+            return tx.nonces.use(key, expires_at=expires_at, now=self._clock())
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self._engine.dispose()
+
+
+def open_store(
+    url: str = DEFAULT_URL, *, migrate: bool = True, clock: Clock = system_clock
+) -> Store:
+    """Open the database at ``url`` and bring its schema up to date (unless ``migrate=False``,
+    which instead refuses a schema that is not the current one).
+
+    URLs: ``sqlite:///path/to/file.db`` (the parent directory is created), ``sqlite://`` (in
+    memory, one shared connection: for tests), ``postgresql://…`` or
+    ``postgresql+psycopg://…``. The clock only dates housekeeping (expired nonces).
+    """
+    engine = create_engine(url)
+    try:
+        if migrate:
+            upgrade(engine)
+        else:
+            check_current(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Store(engine, clock=clock)

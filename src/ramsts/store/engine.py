@@ -1,0 +1,81 @@
+"""Engines for the two supported databases, tuned the same way wherever they are opened.
+
+SQLite (the default, one file): WAL so readers never wait for the writer, foreign keys on (off by
+default in SQLite), a busy timeout so a second process waits for the write lock instead of
+failing. SQLite's Python driver manages transactions on its own and breaks SAVEPOINT; the usual
+remedy is applied: the driver is put in autocommit mode and the store emits ``BEGIN`` itself —
+``BEGIN IMMEDIATE`` for write transactions, so two writers queue up at the start rather than
+deadlock when a reader upgrades to a writer.
+
+PostgreSQL (production): psycopg 3, a bounded pool with pre-ping so connections survive a
+server restart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.pool import StaticPool
+
+BUSY_TIMEOUT_MS = 10_000
+
+READ_ONLY = "ramsts_read_only"
+"""Execution option marking a connection whose transaction only reads."""
+
+
+def normalise_url(url: str) -> URL:
+    """Accept ``sqlite:///path``, ``sqlite://`` and ``postgresql[+psycopg]://…`` URLs."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
+        return parsed.set(drivername="sqlite+pysqlite")
+    raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}")
+
+
+def create_engine(url: str) -> Engine:
+    parsed = normalise_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        return _sqlite_engine(parsed)
+    return sa.create_engine(
+        parsed,
+        pool_size=5,
+        max_overflow=10,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    in_memory = url.database in (None, "", ":memory:")
+    if in_memory:
+        # One connection shared by every thread: an in-memory database lives in its connection.
+        engine = sa.create_engine(
+            url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+        )
+    else:
+        Path(str(url.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # the store emits BEGIN itself, see below
+        cursor = dbapi_connection.cursor()
+        try:
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine

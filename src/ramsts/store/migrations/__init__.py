@@ -1,0 +1,1 @@
+"""Alembic migrations, run in code by :mod:`ramsts.store.migrate` (no ``alembic.ini``)."""

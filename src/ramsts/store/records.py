@@ -1,0 +1,251 @@
+"""What repositories return: plain frozen dataclasses, never ORM rows.
+
+Field names are Python spellings of the real service's (``UserName`` → ``user_name``) so services
+render them without a lookup table. Every timestamp is an aware UTC ``datetime``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+T = TypeVar("T")
+
+PolicyType = Literal["Custom", "System"]
+PrincipalType = Literal["User", "Group", "Role"]
+AccessKeyStatus = Literal["Active", "Inactive"]
+TagResourceType = Literal["role", "policy"]
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a ``Marker``/``MaxItems`` listing (spec api.md §9.4)."""
+
+    items: tuple[T, ...]
+    is_truncated: bool
+    marker: str | None
+    """Pass back to get the next page; ``None`` unless ``is_truncated``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    account_id: str
+    name: str
+    alias: str | None
+    root_password_hash: str | None
+    created_at: datetime
+
+    @property
+    def root_arn(self) -> str:
+        return f"acs:ram::{self.account_id}:root"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    user_id: str
+    account_id: str
+    user_name: str
+    display_name: str
+    email: str
+    mobile_phone: str
+    comments: str
+    created_at: datetime
+    updated_at: datetime
+    last_login_at: datetime | None
+
+    @property
+    def arn(self) -> str:
+        return f"acs:ram::{self.account_id}:user/{self.user_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class AccessKey:
+    access_key_id: str
+    account_id: str
+    user_id: str | None
+    """``None``: the key belongs to the account's root."""
+    sealed_secret: str
+    """The AccessKeySecret as sealed by ``ramsts.crypto``; the store never sees the plain text."""
+    status: AccessKeyStatus
+    created_at: datetime
+    last_used_at: datetime | None
+    last_used_service: str | None
+    last_used_region: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AccessKeyOwner:
+    """An AccessKeyId resolved for authentication: the key, its account and its user (if any)."""
+
+    key: AccessKey
+    account: Account
+    user: User | None
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    group_id: str
+    account_id: str
+    group_name: str
+    comments: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMembership:
+    """A group as seen from one of its members (ListGroupsForUser)."""
+
+    group: Group
+    joined_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMember:
+    """A user as seen from a group it belongs to (ListUsersForGroup)."""
+
+    user: User
+    joined_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    role_id: str
+    account_id: str
+    role_name: str
+    description: str
+    assume_role_policy_document: str
+    max_session_duration: int
+    allow_console_login: bool
+    is_service_linked_role: bool
+    service_name: str | None
+    """The trusted service of a service-linked role (``ecs.aliyuncs.com``)."""
+    created_at: datetime
+    updated_at: datetime
+    sessions_not_before: datetime | None
+    """Role sessions issued before this instant are revoked."""
+
+    @property
+    def arn(self) -> str:
+        return f"acs:ram::{self.account_id}:role/{self.role_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    policy_id: str
+    account_id: str | None
+    """``None`` for system policies, which every account shares."""
+    policy_type: PolicyType
+    policy_name: str
+    description: str
+    default_version: str
+    created_at: datetime
+    updated_at: datetime
+    attachment_count: int
+    """Attachments within the account the policy was read for."""
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyVersion:
+    policy_id: str
+    version_id: str
+    policy_document: str
+    is_default_version: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AttachedPolicy:
+    """A policy as seen from a principal it is attached to (ListPoliciesFor*)."""
+
+    policy: Policy
+    attached_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyEntities:
+    """Who a policy is attached to within one account (ListEntitiesForPolicy)."""
+
+    users: tuple[tuple[User, datetime], ...]
+    groups: tuple[tuple[Group, datetime], ...]
+    roles: tuple[tuple[Role, datetime], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EffectivePolicy:
+    """A policy in force for a principal, with the document of its default version."""
+
+    policy_id: str
+    policy_name: str
+    policy_type: PolicyType
+    version_id: str
+    policy_document: str
+    attached_to: PrincipalType
+    """Where the attachment is: on the principal itself, or on a group (for users)."""
+    group_name: str | None
+    """The group the policy comes through, when ``attached_to == "Group"``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    resource_type: TagResourceType
+    resource_id: str
+    key: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoginProfile:
+    user_id: str
+    account_id: str
+    password_hash: str
+    password_reset_required: bool
+    mfa_bind_required: bool
+    password_history: tuple[str, ...]
+    """Earlier password hashes, newest first (for PasswordReusePrevention)."""
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualMfaDevice:
+    serial_number: str
+    """``acs:ram::<AccountId>:mfa/<VirtualMFADeviceName>``."""
+    account_id: str
+    device_name: str
+    sealed_seed: str
+    user_id: str | None
+    enabled_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UserDependents:
+    """What stops a DeleteUser (``DeleteConflict.User.*``)."""
+
+    access_keys: int
+    login_profile: bool
+    mfa_device: bool
+    groups: int
+    policies: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSettings:
+    """Per-account JSON settings; ``None`` means "never set", so the service applies defaults."""
+
+    account_id: str
+    password_policy: Mapping[str, Any] | None
+    security_preference: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenKey:
+    """A key of the SecurityToken key ring, sealed by ``ramsts.crypto``."""
+
+    key_id: str
+    sealed_key: str
+    created_at: datetime
+    is_current: bool

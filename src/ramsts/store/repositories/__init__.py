@@ -1,0 +1,1 @@
+"""One repository per aggregate; each wraps the connection of one transaction."""

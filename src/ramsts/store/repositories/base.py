@@ -1,0 +1,43 @@
+"""What every repository shares: its transaction's connection and the mapping of constraint
+violations to the store's own errors."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Executable
+
+from ramsts.store.errors import Conflict, ReferenceMissing
+
+_UNIQUE = {"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
+_FOREIGN_KEY = {"23503", "SQLITE_CONSTRAINT_FOREIGNKEY"}
+
+
+def _violation(exc: IntegrityError) -> str:
+    """The driver's name for the violated constraint kind (SQLSTATE or SQLite's error name)."""
+    original = exc.orig
+    return str(getattr(original, "sqlstate", None) or getattr(original, "sqlite_errorname", ""))
+
+
+class Repository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def _write(
+        self, statement: Executable, *, entity: str, key: str = "", parent: str = ""
+    ) -> CursorResult[tuple[object, ...]]:
+        """Run a write that may break a uniqueness rule or point at a missing row.
+
+        It runs in a savepoint so that, when it fails, the transaction stays usable (PostgreSQL
+        aborts the whole transaction on an error otherwise) and the caller may carry on.
+        """
+        try:
+            with self._connection.begin_nested():
+                return self._connection.execute(statement)
+        except IntegrityError as exc:
+            kind = _violation(exc)
+            if kind in _UNIQUE:
+                raise Conflict(entity, key) from exc
+            if kind in _FOREIGN_KEY:
+                raise ReferenceMissing(parent or entity, key) from exc
+            raise

@@ -1,0 +1,360 @@
+"""Policies and their versions.
+
+Custom policies belong to an account; system policies (``account_id`` NULL) are shared by every
+account and are seeded with :meth:`PolicyRepository.put_system`. Version ids are ``v<N>`` with
+``N`` taken from a per-policy counter that only grows, so a deleted version's id is never reused.
+Which version is the default lives on the policy row alone, so there is always exactly one.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ramsts.store import ids
+from ramsts.store.columns import fold_name
+from ramsts.store.paging import DEFAULT_MAX_ITEMS, fetch_page
+from ramsts.store.records import Page, Policy, PolicyType, PolicyVersion
+from ramsts.store.repositories.base import Repository
+from ramsts.store.repositories.tags import TagFilter, matching_tags
+from ramsts.store.schema import (
+    group_policy_attachments,
+    policies,
+    policy_versions,
+    role_policy_attachments,
+    tags,
+    user_policy_attachments,
+)
+
+ATTACHMENTS = (user_policy_attachments, group_policy_attachments, role_policy_attachments)
+
+_VERSION_ID = re.compile(r"v([1-9][0-9]{0,8})")
+
+
+def version_number(version_id: str) -> int | None:
+    """``"v3"`` → 3; anything else → ``None`` (and so "no such version")."""
+    match = _VERSION_ID.fullmatch(version_id)
+    return int(match.group(1)) if match else None
+
+
+def attachment_count(account_id: str) -> sa.Label[int]:
+    """How many principals of ``account_id`` the policy of the enclosing query is attached to."""
+    counts = [
+        sa.select(sa.func.count())
+        .select_from(table)
+        .where((table.c.policy_id == policies.c.policy_id) & (table.c.account_id == account_id))
+        .scalar_subquery()
+        for table in ATTACHMENTS
+    ]
+    return (counts[0] + counts[1] + counts[2]).label("attachment_count")
+
+
+def to_policy(row: Mapping[Any, Any]) -> Policy:
+    return Policy(
+        policy_id=row["policy_id"],
+        account_id=row["account_id"],
+        policy_type=row["policy_type"],
+        policy_name=row["policy_name"],
+        description=row["description"],
+        default_version=f"v{row['default_version_number']}",
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        attachment_count=int(row["attachment_count"]),
+    )
+
+
+def visible_to(account_id: str) -> sa.ColumnElement[bool]:
+    """The policies an account can see: its own custom ones and every system one."""
+    return (policies.c.account_id == account_id) | policies.c.account_id.is_(None)
+
+
+class PolicyRepository(Repository):
+    def create_custom(
+        self,
+        account_id: str,
+        *,
+        policy_name: str,
+        policy_document: str,
+        now: datetime,
+        description: str = "",
+    ) -> Policy:
+        """Create a custom policy with ``v1`` as its default version.
+
+        Raises ``Conflict("Policy")`` when the account has a custom policy of that name.
+        """
+        return self._create(
+            account_id,
+            policy_type="Custom",
+            policy_name=policy_name,
+            policy_document=policy_document,
+            description=description,
+            now=now,
+        )
+
+    def put_system(
+        self, *, policy_name: str, policy_document: str, description: str, now: datetime
+    ) -> Policy:
+        """Seed a system policy, or bring it up to date: a changed document becomes a new
+        default version (as when the cloud updates a system policy)."""
+        existing = self._one(
+            policies.c.account_id.is_(None) & (policies.c.name_key == fold_name(policy_name)), ""
+        )
+        if existing is None:
+            return self._create(
+                None,
+                policy_type="System",
+                policy_name=policy_name,
+                policy_document=policy_document,
+                description=description,
+                now=now,
+            )
+        current = self.default_version(existing.policy_id)
+        if current is None or current.policy_document != policy_document:
+            self.add_version(existing.policy_id, policy_document, now=now, set_default=True)
+        if existing.description != description:
+            self.update_description(existing.policy_id, description, now=now)
+        refreshed = self.get_by_id(existing.policy_id, "")
+        return refreshed if refreshed is not None else existing
+
+    def get(self, account_id: str, policy_type: PolicyType, policy_name: str) -> Policy | None:
+        """A custom policy of ``account_id`` or a system policy, with its AttachmentCount in
+        ``account_id``."""
+        owner = (
+            policies.c.account_id == account_id
+            if policy_type == "Custom"
+            else policies.c.account_id.is_(None)
+        )
+        return self._one(owner & (policies.c.name_key == fold_name(policy_name)), account_id)
+
+    def get_by_id(self, policy_id: str, account_id: str) -> Policy | None:
+        return self._one(policies.c.policy_id == policy_id, account_id)
+
+    def list(
+        self,
+        account_id: str,
+        *,
+        policy_type: PolicyType | None = None,
+        marker: str | None = None,
+        max_items: int = DEFAULT_MAX_ITEMS,
+        tagged: TagFilter = (),
+    ) -> Page[Policy]:
+        """Custom and/or system policies visible to the account, by name (ListPolicies)."""
+        statement = sa.select(policies, attachment_count(account_id)).where(
+            visible_to(account_id), *matching_tags("policy", policies.c.policy_id, tagged)
+        )
+        if policy_type is not None:
+            statement = statement.where(policies.c.policy_type == policy_type)
+        return fetch_page(
+            self._connection,
+            statement,
+            name_key=policies.c.name_key,
+            row_id=policies.c.policy_id,
+            marker=marker,
+            max_items=max_items,
+            convert=to_policy,
+        )
+
+    def count_custom(self, account_id: str) -> int:
+        statement = sa.select(sa.func.count()).where(policies.c.account_id == account_id)
+        return int(self._connection.execute(statement).scalar_one())
+
+    def update_description(self, policy_id: str, description: str, *, now: datetime) -> bool:
+        result = self._connection.execute(
+            policies.update()
+            .where(policies.c.policy_id == policy_id)
+            .values(description=description, updated_at=now)
+        )
+        return result.rowcount == 1
+
+    def delete(self, policy_id: str) -> bool:
+        """Delete a policy with its versions and attachments (cascade) and its tags."""
+        self._connection.execute(
+            tags.delete().where(
+                (tags.c.resource_type == "policy") & (tags.c.resource_id == policy_id)
+            )
+        )
+        result = self._connection.execute(
+            policies.delete().where(policies.c.policy_id == policy_id)
+        )
+        return result.rowcount == 1
+
+    # Versions
+
+    def add_version(
+        self, policy_id: str, policy_document: str, *, now: datetime, set_default: bool
+    ) -> PolicyVersion:
+        """Add the next version (``v<N+1>``). Bumping the counter locks the policy row, so
+        concurrent CreatePolicyVersion calls get distinct ids."""
+        bumped = self._connection.execute(
+            policies.update()
+            .where(policies.c.policy_id == policy_id)
+            .values(last_version_number=policies.c.last_version_number + 1, updated_at=now)
+            .returning(policies.c.last_version_number)
+        ).scalar_one()
+        number = int(bumped)
+        self._connection.execute(
+            policy_versions.insert().values(
+                policy_id=policy_id,
+                version_number=number,
+                policy_document=policy_document,
+                created_at=now,
+            )
+        )
+        if set_default:
+            self._connection.execute(
+                policies.update()
+                .where(policies.c.policy_id == policy_id)
+                .values(default_version_number=number)
+            )
+        return PolicyVersion(policy_id, f"v{number}", policy_document, set_default, now)
+
+    def get_version(self, policy_id: str, version_id: str) -> PolicyVersion | None:
+        number = version_number(version_id)
+        if number is None:
+            return None
+        found = self._versions(
+            (policy_versions.c.policy_id == policy_id)
+            & (policy_versions.c.version_number == number)
+        )
+        return found[0] if found else None
+
+    def default_version(self, policy_id: str) -> PolicyVersion | None:
+        found = self._versions(
+            (policy_versions.c.policy_id == policy_id)
+            & (policy_versions.c.version_number == policies.c.default_version_number)
+        )
+        return found[0] if found else None
+
+    def list_versions(self, policy_id: str) -> builtins.list[PolicyVersion]:
+        """Every version, oldest first."""
+        return self._versions(policy_versions.c.policy_id == policy_id)
+
+    def count_versions(self, policy_id: str) -> int:
+        statement = sa.select(sa.func.count()).where(policy_versions.c.policy_id == policy_id)
+        return int(self._connection.execute(statement).scalar_one())
+
+    def oldest_non_default_version(self, policy_id: str) -> PolicyVersion | None:
+        """What ``DeleteOldestNonDefaultVersionWhenLimitExceeded`` removes."""
+        found = [v for v in self.list_versions(policy_id) if not v.is_default_version]
+        return found[0] if found else None
+
+    def delete_version(self, policy_id: str, version_id: str) -> bool:
+        """Delete a non-default version; the default version is never deleted here."""
+        number = version_number(version_id)
+        if number is None:
+            return False
+        default = (
+            sa.select(policies.c.default_version_number)
+            .where(policies.c.policy_id == policy_id)
+            .scalar_subquery()
+        )
+        result = self._connection.execute(
+            policy_versions.delete().where(
+                (policy_versions.c.policy_id == policy_id)
+                & (policy_versions.c.version_number == number)
+                & (policy_versions.c.version_number != default)
+            )
+        )
+        return result.rowcount == 1
+
+    def set_default_version(self, policy_id: str, version_id: str, *, now: datetime) -> bool:
+        """Make an existing version the default; ``False`` if there is no such version."""
+        number = version_number(version_id)
+        if number is None:
+            return False
+        exists = sa.exists().where(
+            (policy_versions.c.policy_id == policy_id)
+            & (policy_versions.c.version_number == number)
+        )
+        result = self._connection.execute(
+            policies.update()
+            .where((policies.c.policy_id == policy_id) & exists)
+            .values(default_version_number=number, updated_at=now)
+        )
+        return result.rowcount == 1
+
+    def _create(
+        self,
+        account_id: str | None,
+        *,
+        policy_type: PolicyType,
+        policy_name: str,
+        policy_document: str,
+        description: str,
+        now: datetime,
+    ) -> Policy:
+        policy = Policy(
+            policy_id=ids.new_policy_id(),
+            account_id=account_id,
+            policy_type=policy_type,
+            policy_name=policy_name,
+            description=description,
+            default_version="v1",
+            created_at=now,
+            updated_at=now,
+            attachment_count=0,
+        )
+        self._write(
+            policies.insert().values(
+                policy_id=policy.policy_id,
+                account_id=account_id,
+                policy_type=policy_type,
+                policy_name=policy_name,
+                name_key=fold_name(policy_name),
+                description=description,
+                default_version_number=1,
+                last_version_number=1,
+                created_at=now,
+                updated_at=now,
+            ),
+            entity="Policy",
+            key=policy_name,
+            parent="Account",
+        )
+        self._connection.execute(
+            policy_versions.insert().values(
+                policy_id=policy.policy_id,
+                version_number=1,
+                policy_document=policy_document,
+                created_at=now,
+            )
+        )
+        return policy
+
+    def _one(self, condition: sa.ColumnElement[bool], account_id: str) -> Policy | None:
+        row = (
+            self._connection.execute(
+                sa.select(policies, attachment_count(account_id)).where(condition)
+            )
+            .mappings()
+            .first()
+        )
+        return to_policy(row) if row else None
+
+    def _versions(self, condition: sa.ColumnElement[bool]) -> builtins.list[PolicyVersion]:
+        rows = self._connection.execute(
+            sa.select(
+                policy_versions,
+                (policy_versions.c.version_number == policies.c.default_version_number).label(
+                    "is_default"
+                ),
+            )
+            .join(policies, policies.c.policy_id == policy_versions.c.policy_id)
+            .where(condition)
+            .order_by(policy_versions.c.version_number)
+        ).mappings()
+        return [
+            PolicyVersion(
+                policy_id=row["policy_id"],
+                version_id=f"v{row['version_number']}",
+                policy_document=row["policy_document"],
+                is_default_version=bool(row["is_default"]),
+                created_at=row["created_at"],
+            )
+            for row in rows
+        ]

@@ -1,0 +1,299 @@
+"""The tables, in SQLAlchemy Core. Migrations in ``migrations/versions`` create exactly these.
+
+Conventions: every account-scoped row carries ``account_id`` and goes when its account goes
+(``ON DELETE CASCADE``); RAM names keep the caller's spelling in ``<thing>_name`` and are unique
+case-insensitively through ``name_key`` (the lower-cased name), which also orders listings.
+Child rows of a user, group, role or policy (memberships, attachments, keys, versions, login
+profile) cascade with their parent; the RAM rules that forbid such deletes (``DeleteConflict.*``)
+are the services' to check first. Tags and MFA bindings are polymorphic or optional and are
+cleaned up by the repositories.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from ramsts.store.columns import UtcDateTime, name_key
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+JsonDocument = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+ID = 24
+"""Room for every numeric id the service issues (16–19 digits)."""
+
+
+def _account_fk(*, nullable: bool = False) -> sa.Column[str]:
+    return sa.Column(
+        "account_id",
+        sa.String(16),
+        sa.ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=nullable,
+    )
+
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("account_id", sa.String(16), primary_key=True),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("alias", sa.String(64), nullable=True, unique=True),
+    sa.Column("root_password_hash", sa.Text, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("user_id", sa.String(ID), primary_key=True),
+    _account_fk(),
+    sa.Column("user_name", sa.String(64), nullable=False),
+    sa.Column("name_key", name_key(64), nullable=False),
+    sa.Column("display_name", sa.String(128), nullable=False),
+    sa.Column("email", sa.String(256), nullable=False),
+    sa.Column("mobile_phone", sa.String(64), nullable=False),
+    sa.Column("comments", sa.String(256), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("last_login_at", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("account_id", "name_key"),
+)
+
+groups = sa.Table(
+    "groups",
+    metadata,
+    sa.Column("group_id", sa.String(ID), primary_key=True),
+    _account_fk(),
+    sa.Column("group_name", sa.String(64), nullable=False),
+    sa.Column("name_key", name_key(64), nullable=False),
+    sa.Column("comments", sa.String(256), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("account_id", "name_key"),
+)
+
+group_memberships = sa.Table(
+    "group_memberships",
+    metadata,
+    sa.Column(
+        "group_id",
+        sa.String(ID),
+        sa.ForeignKey("groups.group_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "user_id",
+        sa.String(ID),
+        sa.ForeignKey("users.user_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    _account_fk(),
+    sa.Column("joined_at", UtcDateTime, nullable=False),
+    sa.Index(None, "user_id"),
+)
+
+access_keys = sa.Table(
+    "access_keys",
+    metadata,
+    sa.Column("access_key_id", sa.String(64), primary_key=True),
+    _account_fk(),
+    sa.Column(
+        "user_id",
+        sa.String(ID),
+        sa.ForeignKey("users.user_id", ondelete="CASCADE"),
+        nullable=True,
+    ),
+    sa.Column("sealed_secret", sa.Text, nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("last_used_at", UtcDateTime, nullable=True),
+    sa.Column("last_used_service", sa.String(64), nullable=True),
+    sa.Column("last_used_region", sa.String(64), nullable=True),
+    sa.CheckConstraint("status IN ('Active', 'Inactive')", name="status"),
+    sa.Index(None, "account_id", "user_id"),
+)
+
+roles = sa.Table(
+    "roles",
+    metadata,
+    sa.Column("role_id", sa.String(ID), primary_key=True),
+    _account_fk(),
+    sa.Column("role_name", sa.String(64), nullable=False),
+    sa.Column("name_key", name_key(64), nullable=False),
+    sa.Column("description", sa.String(1024), nullable=False),
+    sa.Column("assume_role_policy_document", sa.Text, nullable=False),
+    sa.Column("max_session_duration", sa.Integer, nullable=False),
+    sa.Column("allow_console_login", sa.Boolean, nullable=False),
+    sa.Column("is_service_linked_role", sa.Boolean, nullable=False),
+    sa.Column("service_name", sa.String(128), nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("sessions_not_before", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("account_id", "name_key"),
+)
+
+policies = sa.Table(
+    "policies",
+    metadata,
+    sa.Column("policy_id", sa.String(ID), primary_key=True),
+    _account_fk(nullable=True),
+    sa.Column("policy_type", sa.String(8), nullable=False),
+    sa.Column("policy_name", sa.String(128), nullable=False),
+    sa.Column("name_key", name_key(128), nullable=False),
+    sa.Column("description", sa.String(1024), nullable=False),
+    sa.Column("default_version_number", sa.Integer, nullable=False),
+    sa.Column("last_version_number", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.CheckConstraint(
+        "(policy_type = 'System' AND account_id IS NULL)"
+        " OR (policy_type = 'Custom' AND account_id IS NOT NULL)",
+        name="owner",
+    ),
+    # Custom policy names are unique per account; system names (account_id NULL, where a plain
+    # unique constraint would let duplicates through) are unique across the whole store.
+    sa.UniqueConstraint("account_id", "name_key"),
+    sa.Index(
+        "uq_policies_system_name_key",
+        "name_key",
+        unique=True,
+        sqlite_where=sa.text("account_id IS NULL"),
+        postgresql_where=sa.text("account_id IS NULL"),
+    ),
+)
+
+policy_versions = sa.Table(
+    "policy_versions",
+    metadata,
+    sa.Column(
+        "policy_id",
+        sa.String(ID),
+        sa.ForeignKey("policies.policy_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("version_number", sa.Integer, primary_key=True),
+    sa.Column("policy_document", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+
+def _attachment_table(name: str, principal: str, parent: str) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column(
+            principal,
+            sa.String(ID),
+            sa.ForeignKey(f"{parent}.{principal}", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column(
+            "policy_id",
+            sa.String(ID),
+            sa.ForeignKey("policies.policy_id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        _account_fk(),
+        sa.Column("attached_at", UtcDateTime, nullable=False),
+        sa.Index(None, "policy_id", "account_id"),
+    )
+
+
+user_policy_attachments = _attachment_table("user_policy_attachments", "user_id", "users")
+group_policy_attachments = _attachment_table("group_policy_attachments", "group_id", "groups")
+role_policy_attachments = _attachment_table("role_policy_attachments", "role_id", "roles")
+
+tags = sa.Table(
+    "tags",
+    metadata,
+    sa.Column("resource_type", sa.String(16), primary_key=True),
+    sa.Column("resource_id", sa.String(ID), primary_key=True),
+    sa.Column("tag_key", sa.String(128), primary_key=True),
+    _account_fk(),
+    sa.Column("tag_value", sa.String(128), nullable=False),
+    sa.Index(None, "account_id", "resource_type", "tag_key"),
+)
+
+login_profiles = sa.Table(
+    "login_profiles",
+    metadata,
+    sa.Column(
+        "user_id",
+        sa.String(ID),
+        sa.ForeignKey("users.user_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    _account_fk(),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("password_reset_required", sa.Boolean, nullable=False),
+    sa.Column("mfa_bind_required", sa.Boolean, nullable=False),
+    sa.Column("password_history", JsonDocument, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+virtual_mfa_devices = sa.Table(
+    "virtual_mfa_devices",
+    metadata,
+    sa.Column("serial_number", sa.String(256), primary_key=True),
+    _account_fk(),
+    sa.Column("device_name", sa.String(64), nullable=False),
+    sa.Column("name_key", name_key(64), nullable=False),
+    sa.Column("sealed_seed", sa.Text, nullable=False),
+    sa.Column(
+        "user_id",
+        sa.String(ID),
+        sa.ForeignKey("users.user_id", ondelete="SET NULL"),
+        nullable=True,
+        unique=True,
+    ),
+    sa.Column("enabled_at", UtcDateTime, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("account_id", "name_key"),
+)
+
+account_settings = sa.Table(
+    "account_settings",
+    metadata,
+    sa.Column(
+        "account_id",
+        sa.String(16),
+        sa.ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("password_policy", JsonDocument, nullable=True),
+    sa.Column("security_preference", JsonDocument, nullable=True),
+)
+
+signature_nonces = sa.Table(
+    "signature_nonces",
+    metadata,
+    sa.Column("nonce_key", sa.String(512), primary_key=True),
+    sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
+)
+
+token_keys = sa.Table(
+    "token_keys",
+    metadata,
+    sa.Column("key_id", sa.String(64), primary_key=True),
+    sa.Column("sealed_key", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("is_current", sa.Boolean, nullable=False),
+    # At most one key mints at a time.
+    sa.Index(
+        "uq_token_keys_current",
+        "is_current",
+        unique=True,
+        sqlite_where=sa.text("is_current"),
+        postgresql_where=sa.text("is_current"),
+    ),
+)

@@ -1,0 +1,80 @@
+"""The unit of work: one transaction, and the repositories that act within it."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sqlalchemy.engine import Connection
+
+from ramsts.store.repositories.access_keys import AccessKeyRepository
+from ramsts.store.repositories.accounts import AccountRepository, AccountSettingsRepository
+from ramsts.store.repositories.attachments import AttachmentRepository
+from ramsts.store.repositories.groups import GroupRepository
+from ramsts.store.repositories.login_profiles import LoginProfileRepository
+from ramsts.store.repositories.mfa_devices import MfaDeviceRepository
+from ramsts.store.repositories.nonces import NonceRepository
+from ramsts.store.repositories.policies import PolicyRepository
+from ramsts.store.repositories.roles import RoleRepository
+from ramsts.store.repositories.tags import TagRepository
+from ramsts.store.repositories.token_keys import TokenKeyRepository
+from ramsts.store.repositories.users import UserRepository
+
+
+class Transaction:
+    """Repositories sharing one database transaction. Built by ``Store.transaction()`` or
+    ``Store.read()``; everything done through it commits or rolls back together."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    @cached_property
+    def accounts(self) -> AccountRepository:
+        return AccountRepository(self._connection)
+
+    @cached_property
+    def account_settings(self) -> AccountSettingsRepository:
+        return AccountSettingsRepository(self._connection)
+
+    @cached_property
+    def access_keys(self) -> AccessKeyRepository:
+        return AccessKeyRepository(self._connection)
+
+    @cached_property
+    def users(self) -> UserRepository:
+        return UserRepository(self._connection)
+
+    @cached_property
+    def groups(self) -> GroupRepository:
+        return GroupRepository(self._connection)
+
+    @cached_property
+    def roles(self) -> RoleRepository:
+        return RoleRepository(self._connection)
+
+    @cached_property
+    def policies(self) -> PolicyRepository:
+        return PolicyRepository(self._connection)
+
+    @cached_property
+    def attachments(self) -> AttachmentRepository:
+        return AttachmentRepository(self._connection)
+
+    @cached_property
+    def tags(self) -> TagRepository:
+        return TagRepository(self._connection)
+
+    @cached_property
+    def login_profiles(self) -> LoginProfileRepository:
+        return LoginProfileRepository(self._connection)
+
+    @cached_property
+    def mfa_devices(self) -> MfaDeviceRepository:
+        return MfaDeviceRepository(self._connection)
+
+    @cached_property
+    def nonces(self) -> NonceRepository:
+        return NonceRepository(self._connection)
+
+    @cached_property
+    def token_keys(self) -> TokenKeyRepository:
+        return TokenKeyRepository(self._connection)

@@ -48,6 +48,7 @@ def attachment_count(account_id: str) -> sa.Label[int]:
         sa.select(sa.func.count())
         .select_from(table)
         .where((table.c.policy_id == policies.c.policy_id) & (table.c.account_id == account_id))
+        .correlate(policies)
         .scalar_subquery()
         for table in ATTACHMENTS
     ]

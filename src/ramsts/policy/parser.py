@@ -81,7 +81,7 @@ def parse_policy(
         raise PolicyError(
             SIZE_CODES[kind],
             f"The policy document has {size} characters (not counting whitespace); "
-            f"a {kind} policy must not exceed {limit}.",
+            f"the limit for {kind} policies is {limit}.",
             "",
         )
     return grammar.policy(value)

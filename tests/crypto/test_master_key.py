@@ -128,3 +128,13 @@ def test_key_cannot_be_pickled() -> None:
 def test_key_of_the_wrong_length_is_refused() -> None:
     with pytest.raises(MasterKeyError, match="exactly 32 bytes"):
         MasterKey(b"short")
+
+
+def test_a_start_that_loses_the_creation_race_uses_the_winners_key(tmp_path: Path) -> None:
+    from ramsts.crypto import master_key
+
+    key_file = tmp_path / "master.key"
+    winner = load_master_key({}, key_file)
+    master_key._create_key_file(key_file)  # a second start that also saw no file
+    assert load_master_key({}, key_file).encoded() == winner.encoded()
+    assert list(tmp_path.iterdir()) == [key_file]

@@ -39,7 +39,12 @@ def format_timestamp(instant: datetime) -> str:
     """``YYYY-MM-DDThh:mm:ssZ`` in UTC, as every SDK sends it. ``instant`` must be aware."""
     if instant.tzinfo is None:
         raise ValueError("a request time must be timezone-aware")
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = instant.astimezone(UTC)
+    # Not strftime: its %Y does not pad years before 1000 on every platform.
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
+        f"T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
+    )
 
 
 def check_timestamp(

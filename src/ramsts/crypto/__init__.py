@@ -4,6 +4,8 @@ No SQL and no web framework here; the only I/O is reading (or creating) the mast
 """
 
 from ramsts.crypto.credentials import (
+    ACCESS_KEY_ID_PREFIX,
+    STS_ACCESS_KEY_ID_PREFIX,
     new_access_key_id,
     new_access_key_secret,
     new_sts_access_key_id,
@@ -20,7 +22,9 @@ from ramsts.crypto.passwords import hash_password, password_needs_rehash, verify
 from ramsts.crypto.sealing import UnsealError
 
 __all__ = [
+    "ACCESS_KEY_ID_PREFIX",
     "MASTER_KEY_ENV",
+    "STS_ACCESS_KEY_ID_PREFIX",
     "MasterKey",
     "MasterKeyError",
     "UnsealError",

@@ -203,3 +203,38 @@ def test_timestamps_come_back_as_aware_utc(store: Store) -> None:
     assert stored is not None
     assert stored.created_at == NOW
     assert stored.created_at.tzinfo == UTC
+
+
+def test_postgresql_refuses_writes_in_a_read_transaction_only(postgres_url: str) -> None:
+    store = open_store(postgres_url)
+    with pytest.raises(sa.exc.InternalError), store.read() as tx:
+        tx.accounts.create(name="acme", now=NOW)
+
+    with store.transaction() as tx:  # the pooled connection is writable again
+        account = tx.accounts.create(name="acme", now=NOW)
+    with store.read() as tx:
+        assert tx.accounts.get(account.account_id) == account
+    store.dispose()
+
+
+def test_racing_uses_of_one_nonce_let_exactly_one_through(db_url: str) -> None:
+    import threading
+
+    stores = [open_store(db_url) for _ in range(2)]
+    expires = datetime.now(UTC) + timedelta(minutes=15)
+    results: list[bool] = []
+    barrier = threading.Barrier(6)
+
+    def use(store: Store) -> None:
+        barrier.wait()
+        results.append(store.use_nonce("LTAIexample:race", expires))
+
+    racers = [threading.Thread(target=use, args=(stores[i % 2],)) for i in range(6)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join()
+    for store in stores:
+        store.dispose()
+
+    assert sorted(results) == [False] * 5 + [True]

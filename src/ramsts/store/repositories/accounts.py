@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ramsts.store import ids
+from ramsts.store.errors import Conflict
 from ramsts.store.records import Account, AccountSettings
 from ramsts.store.repositories.base import Repository
 from ramsts.store.schema import account_settings, accounts
@@ -132,10 +133,19 @@ class AccountSettingsRepository(Repository):
             .where(account_settings.c.account_id == account_id)
             .values(**values)
         )
-        if updated.rowcount == 0:
+        if updated.rowcount == 1:
+            return
+        try:
             self._write(
                 account_settings.insert().values(account_id=account_id, **values),
                 entity="AccountSettings",
                 key=account_id,
                 parent="Account",
+            )
+        except Conflict:
+            # Another action created the row between our update and insert: update it now.
+            self._connection.execute(
+                account_settings.update()
+                .where(account_settings.c.account_id == account_id)
+                .values(**values)
             )

@@ -1,0 +1,83 @@
+"""Every error a client sees is rendered here, into the real service's envelope (api.md §5.1).
+
+Two layers, as in Starlette: :func:`render_error` turns a :class:`~ramsts.errors.RamstsError` into
+``{"RequestId","HostId","Code","Message","Recommend"}`` (plus ``AccessDeniedDetail`` when the
+error carries one) with the error's own HTTP status; :func:`render_unexpected` turns anything else
+into a bare ``InternalError`` 500 whose detail goes to the log only, never to the client.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from starlette.responses import Response
+
+from ramsts.api.formats import ResponseFormat, render_body
+from ramsts.errors import InternalError, RamstsError
+
+logger = logging.getLogger("ramsts.api")
+
+DEFAULT_HOST_ID = "ramsts"
+"""HostId when no product could be determined (unknown version, unreadable request)."""
+
+RECOMMEND_URL = "https://api.aliyun.com/troubleshoot?q={code}&product={product}"
+
+
+def error_envelope(
+    error: RamstsError, *, request_id: str, host_id: str, product_code: str | None
+) -> dict[str, Any]:
+    """The error body, in the key order the real service uses."""
+    body: dict[str, Any] = {
+        "RequestId": request_id,
+        "HostId": host_id,
+        "Code": error.code,
+        "Message": error.message,
+    }
+    if product_code:
+        body["Recommend"] = RECOMMEND_URL.format(
+            code=quote(error.code, safe=""), product=quote(product_code, safe="")
+        )
+    if error.detail:
+        # NoPermission carries the policy engine's reasons; Tea exposes them as
+        # `exception.access_denied_detail`.
+        body["AccessDeniedDetail"] = dict(error.detail)
+    return body
+
+
+def render_error(
+    error: RamstsError,
+    *,
+    request_id: str,
+    fmt: ResponseFormat = ResponseFormat.JSON,
+    host_id: str = DEFAULT_HOST_ID,
+    product_code: str | None = None,
+) -> Response:
+    body = error_envelope(error, request_id=request_id, host_id=host_id, product_code=product_code)
+    return Response(
+        render_body(body, fmt, root="Error"),
+        status_code=error.http_status,
+        media_type=fmt.content_type,
+    )
+
+
+def render_unexpected(
+    exc: BaseException,
+    *,
+    request_id: str,
+    fmt: ResponseFormat = ResponseFormat.JSON,
+    host_id: str = DEFAULT_HOST_ID,
+    product_code: str | None = None,
+) -> Response:
+    """A bare 500: the client gets the generic message and the RequestId to report."""
+    logger.error(
+        "request %s failed unexpectedly", request_id, exc_info=(type(exc), exc, exc.__traceback__)
+    )
+    return render_error(
+        InternalError(),
+        request_id=request_id,
+        fmt=fmt,
+        host_id=host_id,
+        product_code=product_code,
+    )

@@ -1,0 +1,75 @@
+"""Response formats: JSON, or XML for hand-written RPC clients (api.md §5.1).
+
+The rule: a ``Format`` parameter is honoured case-insensitively; a V3 request without one gets
+JSON; an RPC v1 request without one gets XML, the documented default. Errors are JSON unless XML
+was asked for explicitly, because Tea parses an XML error only under one exact content type.
+
+XML follows the real service: the root element is ``<ActionNameResponse>`` (``<Error>`` for
+errors), nested objects become nested elements and a list becomes its key repeated once per item
+(``{"User": [a, b]}`` → ``<User>a</User><User>b</User>``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any
+from xml.sax.saxutils import escape
+
+JSON_CONTENT_TYPE = "application/json;charset=utf-8"
+XML_CONTENT_TYPE = "text/xml;charset=utf-8"
+_XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
+class ResponseFormat(Enum):
+    JSON = "JSON"
+    XML = "XML"
+
+    @property
+    def content_type(self) -> str:
+        return JSON_CONTENT_TYPE if self is ResponseFormat.JSON else XML_CONTENT_TYPE
+
+
+def success_format(requested: str | None, *, is_v3: bool) -> ResponseFormat:
+    """The format of a successful response (see the module docstring for the rule)."""
+    if requested:
+        return ResponseFormat.XML if requested.lower() == "xml" else ResponseFormat.JSON
+    return ResponseFormat.JSON if is_v3 else ResponseFormat.XML
+
+
+def error_format(requested: str | None) -> ResponseFormat:
+    """The format of an error response: JSON unless the client asked for XML by name."""
+    if requested and requested.lower() == "xml":
+        return ResponseFormat.XML
+    return ResponseFormat.JSON
+
+
+def render_body(body: Mapping[str, Any], fmt: ResponseFormat, root: str) -> bytes:
+    """Serialise a response body; ``root`` names the XML root element."""
+    if fmt is ResponseFormat.JSON:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    parts = [_XML_DECLARATION, f"<{root}>"]
+    _append_members(parts, body)
+    parts.append(f"</{root}>")
+    return "".join(parts).encode()
+
+
+def _append_members(parts: list[str], members: Mapping[str, Any]) -> None:
+    for name, value in members.items():
+        items = value if isinstance(value, list | tuple) else (value,)
+        for item in items:
+            parts.append(f"<{name}>")
+            if isinstance(item, Mapping):
+                _append_members(parts, item)
+            else:
+                parts.append(escape(_xml_text(item)))
+            parts.append(f"</{name}>")
+
+
+def _xml_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

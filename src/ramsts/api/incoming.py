@@ -1,0 +1,89 @@
+"""Reading a request exactly as it arrived: the signature covers the raw bytes, so nothing here
+normalises the query string, the header names' order or the Host value (api.md §3.5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+
+from ramsts.errors import GatewayError
+
+MAX_BODY_BYTES = 1024 * 1024
+"""Large enough for the biggest parameter (a 100 000-character SAMLAssertion), small enough that a
+client cannot make the server buffer arbitrary amounts."""
+
+_FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingRequest:
+    method: str
+    raw_query: str
+    """The query string as received, still percent-encoded."""
+    headers: list[tuple[str, str]]
+    """(name, value) pairs in the order received."""
+    body: bytes
+    peer_ip: str
+    secure: bool
+    """Whether the client reached us over TLS (as reported by the server, proxy headers included
+    when the server trusts the proxy)."""
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lowered:
+                return value
+        return None
+
+
+async def read_request(request: Request, *, max_body: int = MAX_BODY_BYTES) -> IncomingRequest:
+    scope = request.scope
+    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+    client = scope.get("client")
+    return IncomingRequest(
+        method=request.method,
+        raw_query=scope.get("query_string", b"").decode("latin-1"),
+        headers=headers,
+        body=await _read_body(request, max_body),
+        peer_ip=client[0] if client else "",
+        secure=scope.get("scheme") in ("https", "wss"),
+    )
+
+
+async def _read_body(request: Request, max_body: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_body:
+        raise _too_large(max_body)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_body:
+            raise _too_large(max_body)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(max_body: int) -> GatewayError:
+    return GatewayError(
+        "InvalidParameter.ContentLength",
+        f"The request body must not be larger than {max_body} bytes.",
+        http_status=413,
+    )
+
+
+def requested_format(raw_query: str, body: bytes, content_type: str | None) -> str | None:
+    """The ``Format`` parameter, found without the full parse, for requests that failed before
+    their parameters could be read: their error still honours ``Format=XML``."""
+    sources = [raw_query]
+    if body and content_type and content_type.split(";")[0].strip().lower() == _FORM:
+        sources.append(body.decode("utf-8", errors="replace"))
+    for source in sources:
+        if "Format=" not in source:
+            continue
+        for name, value in parse_qsl(source, keep_blank_values=True):
+            if name == "Format":
+                return value
+    return None

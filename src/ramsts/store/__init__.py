@@ -25,6 +25,7 @@ Unit of work — one transaction per action, begun and ended in the service acti
 
     store.resolve_access_key(access_key_id) -> AccessKeyOwner | None   # gateway hot path
     store.use_nonce(key, expires_at) -> bool                # own transaction; False = replay
+    store.record_access_key_use(access_key_id, service=, region=None)   # own transaction
 
 Every write takes ``now`` (an aware UTC datetime from the service's clock): one action stamps
 all its rows with one instant. Names are matched case-insensitively; records keep the spelling

@@ -1,1 +1,21 @@
-"""ramsts.api"""
+"""The HTTP API: one ASGI application serving every product's RPC actions.
+
+The composition root builds it with :func:`create_app`; products register their actions into an
+:class:`ActionTable` (see :mod:`ramsts.api.actions` for the handler contract).
+"""
+
+from ramsts.api.actions import ActionHandler, ActionTable, Product, RegisteredAction
+from ramsts.api.app import HEALTH_PATH, create_app
+from ramsts.api.rpc import ApiServices, RequestAuthenticator, new_request_id
+
+__all__ = [
+    "HEALTH_PATH",
+    "ActionHandler",
+    "ActionTable",
+    "ApiServices",
+    "Product",
+    "RegisteredAction",
+    "RequestAuthenticator",
+    "create_app",
+    "new_request_id",
+]

@@ -1,0 +1,159 @@
+"""The one RPC endpoint every product shares: ``GET /`` and ``POST /`` (api.md §0).
+
+For each request: read it as received → parse it (:func:`ramsts.signing.parse_request`) → find
+the action by (Version, Action) → authenticate → run the handler → render. Authentication and
+the handler are synchronous (they reach the database), so both run in one worker-thread hop:
+one hop per request instead of two, and the event loop never waits on SQL.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ramsts.api.actions import ActionTable, RegisteredAction
+from ramsts.api.errors import DEFAULT_HOST_ID, render_error, render_unexpected
+from ramsts.api.formats import error_format, render_body, success_format
+from ramsts.api.incoming import IncomingRequest, read_request, requested_format
+from ramsts.api.redaction import redact_params
+from ramsts.caller import Caller
+from ramsts.errors import GatewayError, RamstsError
+from ramsts.ram.authentication import Connection
+from ramsts.signing import SignedRequest, parse_request
+
+logger = logging.getLogger("ramsts.api")
+
+REQUEST_ID_HEADER = "x-acs-request-id"
+
+
+class RequestAuthenticator(Protocol):
+    def authenticate(
+        self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
+    ) -> Caller | None: ...
+
+
+class ApiServices(Protocol):
+    """What the HTTP layer needs from the composition root."""
+
+    @property
+    def actions(self) -> ActionTable: ...
+
+    @property
+    def authenticator(self) -> RequestAuthenticator: ...
+
+
+def new_request_id() -> str:
+    """A RequestId shaped like the real ones: an upper-case UUID."""
+    return str(uuid.uuid4()).upper()
+
+
+class RpcEndpoint:
+    def __init__(self, services: ApiServices) -> None:
+        self._actions = services.actions
+        self._authenticator = services.authenticator
+
+    async def handle(self, request: Request) -> Response:
+        request_id = new_request_id()
+        started = time.perf_counter()
+        incoming: IncomingRequest | None = None
+        signed: SignedRequest | None = None
+        action: RegisteredAction | None = None
+        try:
+            if request.method not in ("GET", "POST"):
+                raise GatewayError(
+                    "UnsupportedHTTPMethod", "This HTTP method is not supported.", http_status=403
+                )
+            incoming = await read_request(request)
+            signed = parse_request(
+                incoming.method, incoming.raw_query, incoming.headers, incoming.body
+            )
+            action = self._actions.resolve(signed.version, signed.action)
+            connection = Connection(
+                peer_ip=incoming.peer_ip,
+                secure=incoming.secure,
+                user_agent=signed.headers.get("user-agent", ""),
+            )
+            body = await run_in_threadpool(self._run, action, signed, connection)
+            fmt = success_format(signed.params.get("Format"), is_v3=signed.scheme == "v3")
+            response = Response(
+                render_body({"RequestId": request_id, **body}, fmt, root=f"{action.name}Response"),
+                media_type=fmt.content_type,
+            )
+        except RamstsError as error:
+            shape = self._error_shape(incoming, signed, action)
+            response = render_error(error, request_id=request_id, **shape)
+        except Exception as exc:
+            shape = self._error_shape(incoming, signed, action)
+            response = render_unexpected(exc, request_id=request_id, **shape)
+        response.headers[REQUEST_ID_HEADER] = request_id
+        _log_access(request_id, signed, action, response, started)
+        return response
+
+    def _run(
+        self, action: RegisteredAction, signed: SignedRequest, connection: Connection
+    ) -> dict[str, Any]:
+        caller = self._authenticator.authenticate(
+            signed, connection, anonymous_allowed=action.anonymous
+        )
+        return action.handler(caller, signed.params)
+
+    def _error_shape(
+        self,
+        incoming: IncomingRequest | None,
+        signed: SignedRequest | None,
+        action: RegisteredAction | None,
+    ) -> dict[str, Any]:
+        """Format, HostId and product of an error response, from however far the request got."""
+        if signed is not None:
+            requested = signed.params.get("Format")
+        elif incoming is not None:
+            requested = requested_format(
+                incoming.raw_query, incoming.body, incoming.header("content-type")
+            )
+        else:
+            requested = None
+        product = action.product if action is not None else None
+        if product is None and signed is not None:
+            product = self._actions.product(signed.version)
+        return {
+            "fmt": error_format(requested),
+            "host_id": product.host_id if product else DEFAULT_HOST_ID,
+            "product_code": product.code if product else None,
+        }
+
+
+def _log_access(
+    request_id: str,
+    signed: SignedRequest | None,
+    action: RegisteredAction | None,
+    response: Response,
+    started: float,
+) -> None:
+    """One line per request. Parameters only at DEBUG, and then with credentials redacted."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    name = action.name if action else (signed.action if signed else "-")
+    version = signed.version if signed else "-"
+    logger.info(
+        "%s %s %s %s %d %.1fms",
+        request_id,
+        version,
+        name,
+        signed.access_key_id if signed and signed.access_key_id else "-",
+        response.status_code,
+        elapsed_ms,
+    )
+    if signed is not None and logger.isEnabledFor(logging.DEBUG):
+        logger.debug("%s params %s", request_id, _params_text(signed.params))
+
+
+def _params_text(params: Mapping[str, str]) -> str:
+    return " ".join(f"{name}={value!r}" for name, value in redact_params(params).items())

@@ -1,0 +1,274 @@
+"""Authentication of every API call: who signed this request, and is it fresh (api.md §2.4, §4).
+
+The HTTP layer parses the request (:func:`ramsts.signing.parse_request`), finds the action, and
+hands both to :meth:`Authenticator.authenticate`, which runs, in this order:
+
+1. anonymous requests: allowed only for actions registered anonymous (AssumeRoleWithOIDC/SAML);
+2. the timestamp window (±15 minutes) — cheap, before any lookup;
+3. the AccessKeyId: a long-term key resolves to its account's root or a RAM user and must be
+   Active; an ``STS.`` key needs its SecurityToken, which the key ring opens, whose role must
+   still exist and whose session must not have been revoked;
+4. the signature, with the secret found in 3;
+5. the nonce, once per AccessKeyId within the window, through the store so that it holds across
+   processes (after the signature, so that forged requests cannot burn someone's nonces).
+
+The result is a :class:`~ramsts.caller.Caller` with the request's condition keys in ``context``.
+
+Speed: resolving a key and unsealing its secret cost a query and an AES-GCM decryption, so the
+result is cached per process for at most :data:`MAX_CACHE_TTL` (1 s). A key disabled or deleted
+(or a role deleted or its sessions revoked) therefore stops working within one second in every
+worker. Last use of long-term keys is recorded at most once per key per
+:data:`LAST_USE_INTERVAL`, not on every request.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from ramsts.caller import Caller
+from ramsts.crypto import STS_ACCESS_KEY_ID_PREFIX, MasterKey
+from ramsts.errors import AuthenticationError
+from ramsts.ram.accounts import unseal_access_key_secret
+from ramsts.signing import TIMESTAMP_WINDOW, SignedRequest, check_timestamp, verify_signature
+from ramsts.signing.timestamps import format_timestamp
+from ramsts.store import AccessKeyOwner, Store
+from ramsts.tokens import KeyRing, SessionClaims, UnknownTokenKeyError
+from ramsts.types import Clock, Secret, system_clock
+
+MAX_CACHE_TTL = 1.0
+"""Seconds a resolved key or role stays cached: the longest a revocation can take to apply."""
+
+LAST_USE_INTERVAL = 60.0
+"""Seconds between two writes of a key's last-use time (GetAccessKeyLastUsed shows minutes)."""
+
+SERVICE_BY_VERSION = {"2015-04-01": "sts", "2015-05-01": "ram"}
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """What the server knows about the connection a request came on."""
+
+    peer_ip: str
+    """The remote address of the TCP connection (not X-Forwarded-For: policy-language §2.6)."""
+    secure: bool
+    user_agent: str = ""
+
+
+class KeyRingSource(Protocol):
+    """The token key ring as the store holds it; ``reload`` after meeting an unknown key id
+    (another process may have rotated a moment ago)."""
+
+    def current(self) -> KeyRing: ...
+
+    def reload(self) -> KeyRing: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _ResolvedKey:
+    owner: AccessKeyOwner
+    secret: Secret
+    loaded_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class _RoleState:
+    exists: bool
+    sessions_not_before: datetime | None
+    loaded_at: float
+
+
+class Authenticator:
+    """Thread-safe; share one per process."""
+
+    def __init__(
+        self,
+        store: Store,
+        master_key: MasterKey,
+        key_ring: KeyRingSource,
+        *,
+        clock: Clock = system_clock,
+        cache_ttl: float = MAX_CACHE_TTL,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not 0 <= cache_ttl <= MAX_CACHE_TTL:
+            raise ValueError(f"the credential cache TTL must be between 0 and {MAX_CACHE_TTL} s")
+        self._store = store
+        self._master_key = master_key
+        self._key_ring = key_ring
+        self._clock = clock
+        self._ttl = cache_ttl
+        self._monotonic = monotonic
+        # Plain dicts: a get or set is atomic under the GIL, and a lost race only costs one
+        # extra lookup. The lock guards the last-use bookkeeping, which reads then writes.
+        self._keys: dict[str, _ResolvedKey] = {}
+        self._roles: dict[str, _RoleState] = {}
+        self._last_use: dict[str, float] = {}
+        self._last_use_lock = threading.Lock()
+
+    def authenticate(
+        self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
+    ) -> Caller | None:
+        """The caller of ``request``, or ``None`` for an allowed anonymous request.
+
+        Raises the gateway's :class:`AuthenticationError` codes (api.md §8.5).
+        """
+        now = self._clock()
+        if request.scheme == "anonymous":
+            if not anonymous_allowed:
+                raise AuthenticationError(
+                    "MissingAccessKeyId", "AccessKeyId is mandatory for this action."
+                )
+            check_timestamp(request, now)
+            if request.nonce:
+                self._use_nonce(f"anonymous:{request.nonce}", request, now)
+            return None
+
+        check_timestamp(request, now)
+        access_key_id = request.access_key_id or ""
+        if access_key_id.startswith(STS_ACCESS_KEY_ID_PREFIX):
+            claims = self._open_session(request, access_key_id, now)
+            verify_signature(request, claims.access_key_secret)
+            self._use_nonce(f"{access_key_id}:{request.nonce}", request, now)
+            context = _context(request, connection, now, mfa_present=claims.mfa_present)
+            return claims.caller(context)
+
+        resolved = self._resolve_key(access_key_id)
+        verify_signature(request, resolved.secret)
+        self._use_nonce(f"{access_key_id}:{request.nonce}", request, now)
+        self._note_use(resolved.owner, request, now)
+        return _long_term_caller(
+            resolved.owner, _context(request, connection, now, mfa_present=False)
+        )
+
+    # -- long-term keys ---------------------------------------------------------------------
+
+    def _resolve_key(self, access_key_id: str) -> _ResolvedKey:
+        cached = self._keys.get(access_key_id)
+        if cached is None or self._monotonic() - cached.loaded_at >= self._ttl:
+            owner = self._store.resolve_access_key(access_key_id)
+            if owner is None:
+                self._keys.pop(access_key_id, None)
+                raise AuthenticationError(
+                    "InvalidAccessKeyId.NotFound",
+                    "Specified access key is not found.",
+                    http_status=404,
+                )
+            secret = unseal_access_key_secret(self._master_key, owner.key)
+            cached = _ResolvedKey(owner, secret, self._monotonic())
+            self._keys[access_key_id] = cached
+        if cached.owner.key.status != "Active":
+            raise AuthenticationError(
+                "InvalidAccessKeyId.Inactive", "Specified access key is disabled."
+            )
+        return cached
+
+    def _note_use(self, owner: AccessKeyOwner, request: SignedRequest, now: datetime) -> None:
+        """Record the key's last use, at most once per key per LAST_USE_INTERVAL."""
+        key_id = owner.key.access_key_id
+        tick = self._monotonic()
+        with self._last_use_lock:
+            previous = self._last_use.get(key_id)
+            if previous is not None and tick - previous < LAST_USE_INTERVAL:
+                return
+            self._last_use[key_id] = tick
+        service = SERVICE_BY_VERSION.get(request.version, request.version)
+        with self._store.transaction() as tx:
+            tx.access_keys.record_use(key_id, now=now, service=service)
+
+    # -- temporary credentials ----------------------------------------------------------------
+
+    def _open_session(
+        self, request: SignedRequest, access_key_id: str, now: datetime
+    ) -> SessionClaims:
+        token = request.security_token
+        if not token:
+            raise AuthenticationError(
+                "MissingSecurityToken", "SecurityToken is mandatory for this action."
+            )
+        try:
+            claims = self._key_ring.current().open(token, now)
+        except UnknownTokenKeyError:
+            claims = self._key_ring.reload().open(token, now)
+        claims.check_access_key(access_key_id)
+        role = self._role_state(claims.role_id)
+        if not role.exists:
+            raise AuthenticationError(
+                "InvalidSecurityToken.Expired",
+                "Specified SecurityToken is expired: the role it was issued for no longer exists.",
+            )
+        if role.sessions_not_before is not None and claims.issued_at < role.sessions_not_before:
+            raise AuthenticationError(
+                "InvalidSecurityToken.Expired",
+                "Specified SecurityToken is expired: the sessions of its role were revoked.",
+            )
+        return claims
+
+    def _role_state(self, role_id: str) -> _RoleState:
+        cached = self._roles.get(role_id)
+        if cached is not None and self._monotonic() - cached.loaded_at < self._ttl:
+            return cached
+        with self._store.read() as tx:
+            role = tx.roles.get_by_id(role_id)
+        state = _RoleState(
+            exists=role is not None,
+            sessions_not_before=None if role is None else role.sessions_not_before,
+            loaded_at=self._monotonic(),
+        )
+        self._roles[role_id] = state
+        return state
+
+    # -- replay ----------------------------------------------------------------------------
+
+    def _use_nonce(self, key: str, request: SignedRequest, now: datetime) -> None:
+        # Kept until the request's own time leaves the window: after that the timestamp check
+        # refuses a replay anyway.
+        anchor = max(request.timestamp or now, now)
+        if not self._store.use_nonce(key, anchor + TIMESTAMP_WINDOW + timedelta(seconds=1)):
+            raise AuthenticationError(
+                "SignatureNonceUsed", "Specified signature nonce was used already."
+            )
+
+
+def _context(
+    request: SignedRequest, connection: Connection, now: datetime, *, mfa_present: bool
+) -> dict[str, str]:
+    """The global condition keys of a request (policy-language §3.1)."""
+    return {
+        "acs:SourceIp": connection.peer_ip,
+        "acs:SecureTransport": "true" if connection.secure else "false",
+        "acs:CurrentTime": format_timestamp(now),
+        "acs:UserAgent": connection.user_agent,
+        "acs:AccessId": request.access_key_id or "",
+        "acs:MFAPresent": "true" if mfa_present else "false",
+    }
+
+
+def _long_term_caller(owner: AccessKeyOwner, context: dict[str, str]) -> Caller:
+    account = owner.account
+    if owner.user is None:
+        return Caller(
+            account_id=account.account_id,
+            identity_type="Account",
+            arn=account.root_arn,
+            principal_id=account.account_id,
+            access_key_id=owner.key.access_key_id,
+            display_name=account.account_id,
+            context=context,
+        )
+    user = owner.user
+    return Caller(
+        account_id=account.account_id,
+        identity_type="RAMUser",
+        arn=user.arn,
+        principal_id=user.user_id,
+        access_key_id=owner.key.access_key_id,
+        display_name=user.user_name,
+        user_id=user.user_id,
+        user_name=user.user_name,
+        context=context,
+    )

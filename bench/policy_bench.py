@@ -398,7 +398,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             report["scaling"], scaled = measure_scaling(workload, base, args, overhead)
             report["compile"] = [
                 measure_compile(workload.policies, repeats=5 if args.quick else 20),
-                measure_compile(scaled, repeats=1 if args.quick else 3),
+                measure_compile(scaled, repeats=1 if args.quick else 5),
             ]
     report["targets"] = targets(report)
     for result in [*report["engines"].values(), report.get("scaling", {})]:

@@ -140,7 +140,7 @@ class Authenticator:
         resolved = self._resolve_key(access_key_id)
         verify_signature(request, resolved.secret)
         self._use_nonce(f"{access_key_id}:{request.nonce}", request, now)
-        self._note_use(resolved.owner, request, now)
+        self._note_use(resolved.owner, request)
         return _long_term_caller(
             resolved.owner, _context(request, connection, now, mfa_present=False)
         )
@@ -167,7 +167,7 @@ class Authenticator:
             )
         return cached
 
-    def _note_use(self, owner: AccessKeyOwner, request: SignedRequest, now: datetime) -> None:
+    def _note_use(self, owner: AccessKeyOwner, request: SignedRequest) -> None:
         """Record the key's last use, at most once per key per LAST_USE_INTERVAL."""
         key_id = owner.key.access_key_id
         tick = self._monotonic()
@@ -177,8 +177,7 @@ class Authenticator:
                 return
             self._last_use[key_id] = tick
         service = SERVICE_BY_VERSION.get(request.version, request.version)
-        with self._store.transaction() as tx:
-            tx.access_keys.record_use(key_id, now=now, service=service)
+        self._store.record_access_key_use(key_id, service=service)
 
     # -- temporary credentials ----------------------------------------------------------------
 

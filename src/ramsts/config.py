@@ -1,0 +1,125 @@
+"""Settings of a ramsts server, from the environment and command-line flags.
+
+Every flag of ``ramsts serve`` has an environment variable; a flag given on the command line wins
+over the variable, the variable over the default:
+
+=====================  ==========================  ==============================================
+variable               default                     meaning
+=====================  ==========================  ==============================================
+``RAMSTS_HOST``        ``127.0.0.1``               address to listen on
+``RAMSTS_PORT``        ``8080``                    port to listen on
+``RAMSTS_DB``          ``sqlite:///./var/ramsts.db``  database URL (SQLite or PostgreSQL)
+``RAMSTS_WORKERS``     ``1``                       worker processes
+``RAMSTS_DATA_DIR``    ``./var``                   where the master key file is kept
+``RAMSTS_MASTER_KEY``  (unset: key file)           base64 of the 32-byte master key
+``RAMSTS_LOG_LEVEL``   ``info``                    ``debug``, ``info``, ``warning``, ``error``
+=====================  ==========================  ==============================================
+
+The master key itself is not held here: :func:`ramsts.crypto.load_master_key` reads it from the
+same environment, so it never sits in a settings object that might be printed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ramsts.errors import InvalidParameter
+
+MASTER_KEY_FILE_NAME = "master.key"
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    db_url: str = "sqlite:///./var/ramsts.db"
+    workers: int = 1
+    data_dir: Path = Path("./var")
+    log_level: str = "info"
+
+    @property
+    def master_key_file(self) -> Path:
+        return self.data_dir / MASTER_KEY_FILE_NAME
+
+    def overridden(self, **flags: Any) -> Settings:
+        """These settings with every flag that was given (not ``None``) applied."""
+        given = {name: value for name, value in flags.items() if value is not None}
+        if "data_dir" in given:
+            given["data_dir"] = Path(given["data_dir"])
+        return _checked(replace(self, **given))
+
+    @property
+    def db_url_for_display(self) -> str:
+        """The database URL with any password replaced by ``***``."""
+        return redact_url_password(self.db_url)
+
+    def __repr__(self) -> str:
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        shown["db_url"] = self.db_url_for_display
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
+    def to_env(self) -> dict[str, str]:
+        """The variables that reproduce these settings (for worker processes)."""
+        return {
+            "RAMSTS_HOST": self.host,
+            "RAMSTS_PORT": str(self.port),
+            "RAMSTS_DB": self.db_url,
+            "RAMSTS_WORKERS": str(self.workers),
+            "RAMSTS_DATA_DIR": str(self.data_dir),
+            "RAMSTS_LOG_LEVEL": self.log_level,
+        }
+
+
+def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``env`` (the process environment by default) over the defaults."""
+    source = os.environ if env is None else env
+    defaults = Settings()
+    return _checked(
+        Settings(
+            host=source.get("RAMSTS_HOST", defaults.host),
+            port=_integer(source, "RAMSTS_PORT", defaults.port),
+            db_url=source.get("RAMSTS_DB", defaults.db_url),
+            workers=_integer(source, "RAMSTS_WORKERS", defaults.workers),
+            data_dir=Path(source.get("RAMSTS_DATA_DIR", str(defaults.data_dir))),
+            log_level=source.get("RAMSTS_LOG_LEVEL", defaults.log_level).lower(),
+        )
+    )
+
+
+def redact_url_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _integer(source: Mapping[str, str], name: str, default: int) -> int:
+    text = source.get(name)
+    if text is None:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidParameter(name, f"{name} must be a whole number, not {text!r}.") from None
+
+
+def _checked(settings: Settings) -> Settings:
+    if not 0 < settings.port < 65536:
+        raise InvalidParameter("Port", f"The port must be 1 to 65535, not {settings.port}.")
+    if settings.workers < 1:
+        raise InvalidParameter("Workers", f"Workers must be 1 or more, not {settings.workers}.")
+    if not settings.db_url:
+        raise InvalidParameter("Db", "The database URL must not be empty.")
+    if settings.log_level not in LOG_LEVELS:
+        raise InvalidParameter(
+            "LogLevel",
+            f"The log level must be one of {', '.join(LOG_LEVELS)}: {settings.log_level!r}.",
+        )
+    return settings

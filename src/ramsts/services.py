@@ -1,0 +1,157 @@
+"""The composition root: every long-lived object of a ramsts process, built once at start-up.
+
+:func:`build_services` opens the store (applying migrations), loads the master key, loads the
+SecurityToken key ring (creating its first key on a new installation), builds the product
+services and registers their actions. The HTTP API, the console and the CLI all work from the
+resulting :class:`Services`; nothing else opens the store.
+
+Plugging in a product's actions: add the module to :data:`ACTION_MODULES`. Each module exposes::
+
+    def register(table: ActionTable, services: Services) -> None:
+        table.add_product(code="Sts", version="2015-04-01", host_id="sts.aliyuncs.com")
+        table.add("2015-04-01", "AssumeRole", AssumeRole(services.store, services.key_ring, ...))
+
+and takes what its handlers need from ``services`` (``store``, ``master_key``, ``key_ring``,
+``authorizer``, ``ram``, ``accounts``, ``clock``). Modules are imported by name so that this file
+does not pull every action into processes that need none (``ramsts account create``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from ramsts.api.actions import ActionTable
+from ramsts.config import Settings
+from ramsts.crypto import MasterKey, load_master_key
+from ramsts.ram.accounts import AccountService
+from ramsts.ram.authentication import Authenticator
+from ramsts.ram.authorization import Authorizer
+from ramsts.ram.service import RamService
+from ramsts.store import Conflict, Store, open_store
+from ramsts.tokens import KeyRing, TokenKey
+from ramsts.types import Clock, system_clock
+
+ACTION_MODULES: tuple[str, ...] = (
+    "ramsts.sts.caller_identity",
+    "ramsts.ram.product",
+)
+"""Modules whose ``register(table, services)`` puts actions on the wire, in registration order."""
+
+KEY_RING_RELOAD_INTERVAL = 1.0
+"""Seconds between two reloads of the key ring forced by tokens naming an unknown key: a flood
+of forged key ids costs at most one query per second."""
+
+
+class StoredKeyRing:
+    """The SecurityToken key ring as the store holds it, cached in this process.
+
+    ``current()`` is the cached ring; ``reload()`` re-reads the store (another process may have
+    rotated), at most once per :data:`KEY_RING_RELOAD_INTERVAL`.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        master_key: MasterKey,
+        *,
+        clock: Clock = system_clock,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._master_key = master_key
+        self._clock = clock
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._ring = self._load()
+        self._loaded_at = monotonic()
+
+    def current(self) -> KeyRing:
+        return self._ring
+
+    def reload(self) -> KeyRing:
+        with self._lock:
+            if self._monotonic() - self._loaded_at >= KEY_RING_RELOAD_INTERVAL:
+                self._ring = self._load()
+                self._loaded_at = self._monotonic()
+            return self._ring
+
+    def _load(self) -> KeyRing:
+        with self._store.read() as tx:
+            stored = tx.token_keys.list()
+        if not stored:
+            return self._create_first_key()
+        keys = [
+            TokenKey.unseal(key.key_id, key.sealed_key, key.created_at, self._master_key)
+            for key in stored
+        ]
+        current = next((key.key_id for key in stored if key.is_current), stored[0].key_id)
+        return KeyRing(keys, current, clock=self._clock)
+
+    def _create_first_key(self) -> KeyRing:
+        now = self._clock()
+        key = TokenKey.generate(now)
+        try:
+            with self._store.transaction() as tx:
+                if not tx.token_keys.list():
+                    tx.token_keys.add(key.key_id, key.seal(self._master_key), now=now, current=True)
+        except Conflict:
+            pass  # another process created one at the same instant: use whatever is there
+        return self._load()
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything a ramsts process serves with. Share one per process; call :meth:`close`."""
+
+    settings: Settings
+    clock: Clock
+    store: Store
+    master_key: MasterKey = field(repr=False)
+    key_ring: StoredKeyRing
+    authorizer: Authorizer
+    ram: RamService
+    accounts: AccountService
+    authenticator: Authenticator
+    actions: ActionTable
+
+    def close(self) -> None:
+        self.store.dispose()
+
+
+def build_services(
+    settings: Settings,
+    *,
+    env: Mapping[str, str] | None = None,
+    clock: Clock = system_clock,
+    action_modules: tuple[str, ...] = ACTION_MODULES,
+) -> Services:
+    """Open everything ``settings`` describe; ``env`` supplies ``RAMSTS_MASTER_KEY`` (the process
+    environment by default)."""
+    master_key = load_master_key(os.environ if env is None else env, settings.master_key_file)
+    store = open_store(settings.db_url, clock=clock)
+    try:
+        key_ring = StoredKeyRing(store, master_key, clock=clock)
+        authorizer = Authorizer(store, master_key)
+        services = Services(
+            settings=settings,
+            clock=clock,
+            store=store,
+            master_key=master_key,
+            key_ring=key_ring,
+            authorizer=authorizer,
+            ram=RamService(store=store, master_key=master_key, authorizer=authorizer, clock=clock),
+            accounts=AccountService(store, master_key, clock=clock),
+            authenticator=Authenticator(store, master_key, key_ring, clock=clock),
+            actions=ActionTable(),
+        )
+        for name in action_modules:
+            importlib.import_module(name).register(services.actions, services)
+    except BaseException:
+        store.dispose()
+        raise
+    return services

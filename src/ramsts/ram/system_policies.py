@@ -1,0 +1,66 @@
+"""The system policies every account shares (policy-language decision 13).
+
+Their documents are data (``data/system_policies.json``), not code, so that bringing one in line
+with the cloud is an edit to that file alone. They are seeded when the RAM product registers, in
+one transaction and idempotently: a restart changes nothing, and a document changed in the data
+file becomes the policy's new default version, as when the cloud updates a system policy.
+
+System policies are read-only to users: the actions that change a policy (CreatePolicyVersion,
+DeletePolicy, UpdatePolicyDescription, …) only ever look up custom policies.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from ramsts.policy import parse_policy
+from ramsts.store import Store
+from ramsts.types import Clock
+
+if TYPE_CHECKING:
+    from ramsts.api.actions import ActionTable
+    from ramsts.ram.service import RamService
+
+DATA_FILE = "system_policies.json"
+
+
+@dataclass(frozen=True, slots=True)
+class SystemPolicy:
+    policy_name: str
+    description: str
+    policy_document: str
+    """The document as JSON text, the form every policy is stored and returned in."""
+
+
+def load_system_policies() -> tuple[SystemPolicy, ...]:
+    """The system policies of the data file, each checked against the identity grammar."""
+    text = resources.files("ramsts.ram").joinpath("data", DATA_FILE).read_text(encoding="utf-8")
+    entries: list[dict[str, Any]] = json.loads(text)["policies"]
+    loaded = []
+    for entry in entries:
+        document = json.dumps(entry["PolicyDocument"], indent=2)
+        # A broken data file must stop start-up rather than install a policy nobody can parse.
+        parse_policy(document, kind="identity")
+        loaded.append(SystemPolicy(entry["PolicyName"], entry["Description"], document))
+    return tuple(loaded)
+
+
+def seed_system_policies(store: Store, clock: Clock) -> None:
+    """Install or update every system policy, all in one transaction."""
+    now = clock()
+    with store.transaction() as tx:
+        for policy in load_system_policies():
+            tx.policies.put_system(
+                policy_name=policy.policy_name,
+                policy_document=policy.policy_document,
+                description=policy.description,
+                now=now,
+            )
+
+
+def register(table: ActionTable, ram: RamService) -> None:
+    """No actions of its own: the RAM product's registration is when system policies appear."""
+    seed_system_policies(ram.store, ram.clock)

@@ -18,6 +18,7 @@ import pytest
 
 from ramsts.caller import Caller
 from ramsts.crypto import MasterKey
+from ramsts.errors import RamstsError
 from ramsts.ram.authorization import Authorizer
 from ramsts.ram.product import register
 from ramsts.ram.service import RamService
@@ -57,6 +58,12 @@ class RamActions:
     def call(self, caller: Caller | None, action: str, **params: str) -> dict[str, Any]:
         return self.handlers[action](caller, params)
 
+    def error(self, caller: Caller | None, action: str, **params: str) -> str:
+        """The wire code of the error the action answers with (fails if it succeeds)."""
+        with pytest.raises(RamstsError) as excinfo:
+            self.call(caller, action, **params)
+        return excinfo.value.code
+
 
 @pytest.fixture
 def store(db_url: str) -> Iterator[Store]:
@@ -82,11 +89,21 @@ def ram(store: Store, master_key: MasterKey, clock: FakeClock) -> RamService:
     )
 
 
+def registered(ram: RamService) -> RamActions:
+    actions = RamActions()
+    register(actions, ram)  # type: ignore[arg-type]  # RamActions has the table's shape
+    return actions
+
+
 @pytest.fixture
 def ram_actions(ram: RamService) -> RamActions:
-    actions = RamActions()
-    register(actions, ram)  # type: ignore[arg-type]  # RamActions is the table's shape
-    return actions
+    return registered(ram)
+
+
+@pytest.fixture
+def actions_for() -> Callable[[RamService], RamActions]:
+    """Register the actions over another RamService (other quotas, clock, authorizer)."""
+    return registered
 
 
 def new_account(store: Store, name: str) -> Account:

@@ -14,6 +14,9 @@ Plugging in a product's actions: add the module to :data:`ACTION_MODULES`. Each 
 and takes what its handlers need from ``services`` (``store``, ``master_key``, ``key_ring``,
 ``authorizer``, ``ram``, ``accounts``, ``clock``). Modules are imported by name so that this file
 does not pull every action into processes that need none (``ramsts account create``).
+
+The web console plugs in the same way: if :mod:`ramsts.console` defines
+``create_console(services) -> ASGI app``, :func:`create_server_app` mounts it at ``/console``.
 """
 
 from __future__ import annotations
@@ -25,8 +28,12 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Mount
+
+from ramsts.api import create_app
 from ramsts.api.actions import ActionTable
-from ramsts.config import Settings
+from ramsts.config import Settings, settings_from_env
 from ramsts.crypto import MasterKey, load_master_key
 from ramsts.ram.accounts import AccountService
 from ramsts.ram.authentication import Authenticator
@@ -155,3 +162,25 @@ def build_services(
         store.dispose()
         raise
     return services
+
+
+CONSOLE_PATH = "/console"
+
+
+def create_server_app(services: Services) -> Starlette:
+    """The application a server runs: the API, with the console mounted when there is one."""
+    return create_app(services, extra_routes=_console_routes(services))
+
+
+def app_from_env() -> Starlette:
+    """Application factory for worker processes (``uvicorn --factory``): settings from the
+    environment, which ``ramsts serve`` fills before it starts the workers."""
+    return create_server_app(build_services(settings_from_env()))
+
+
+def _console_routes(services: Services) -> list[BaseRoute]:
+    console = importlib.import_module("ramsts.console")
+    factory = getattr(console, "create_console", None)
+    if factory is None:
+        return []
+    return [Mount(CONSOLE_PATH, app=factory(services))]

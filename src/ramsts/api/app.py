@@ -3,7 +3,7 @@
 Routes:
 
 * ``GET /`` and ``POST /`` — every product's RPC actions (other methods: ``UnsupportedHTTPMethod``);
-* ``GET /health`` — liveness, for load balancers and ``ramsts serve``'s own start-up check;
+* ``GET /health`` — liveness, for load balancers and orchestrators;
 * whatever ``extra_routes`` the composition root adds — the web console mounts itself at
   ``/console/`` that way, so the API never imports it.
 

@@ -1,0 +1,120 @@
+"""``ramsts serve``: run the HTTP API (and the console) on uvicorn.
+
+Every flag also reads its environment variable (see :mod:`ramsts.config`). On the first start
+with an empty database, a default account is created and its AccountId, root AccessKey pair and
+console password are printed once, to standard output — never to the log.
+
+With ``--workers N`` > 1, uvicorn starts N processes that each build their own services from the
+environment (:func:`ramsts.services.app_from_env`); this process prepares the database (schema,
+master key, token key, default account) before any of them starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import sys
+from typing import Any
+
+import uvicorn
+
+from ramsts.cli import EXIT_FAILURE, EXIT_OK
+from ramsts.config import Settings, settings_from_env
+from ramsts.crypto import MasterKeyError
+from ramsts.ram.accounts import CreatedAccount
+from ramsts.services import build_services, create_server_app
+from ramsts.store import StoreError
+
+APP_FACTORY = "ramsts.services:app_from_env"
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the RAM/STS HTTP API",
+        description="Serve RAM and STS over HTTP. Flags override RAMSTS_* environment variables.",
+    )
+    parser.add_argument("--host", help="address to listen on (RAMSTS_HOST, default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (RAMSTS_PORT, default 8080)")
+    parser.add_argument("--db", dest="db_url", metavar="URL", help="database URL (RAMSTS_DB)")
+    parser.add_argument("--workers", type=int, help="worker processes (RAMSTS_WORKERS, default 1)")
+    parser.add_argument(
+        "--data-dir", help="directory of the master key file (RAMSTS_DATA_DIR, default ./var)"
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning", "error"),
+        help="log level (RAMSTS_LOG_LEVEL, default info)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from_env().overridden(
+        host=args.host,
+        port=args.port,
+        db_url=args.db_url,
+        workers=args.workers,
+        data_dir=args.data_dir,
+        log_level=args.log_level,
+    )
+    try:
+        services = build_services(settings)
+    except (MasterKeyError, StoreError) as exc:
+        print(f"ramsts serve: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    created = services.accounts.bootstrap()
+    if created is not None:
+        print_bootstrap(created)
+    options = _uvicorn_options(settings)
+    if settings.workers == 1:
+        try:
+            uvicorn.run(create_server_app(services), **options)
+        finally:
+            services.close()
+        return EXIT_OK
+    services.close()
+    # The workers read their settings from the environment they inherit.
+    os.environ.update(settings.to_env())
+    uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **options)
+    return EXIT_OK
+
+
+def print_bootstrap(created: CreatedAccount) -> None:
+    """Show the first account's credentials once; they are not stored in the clear anywhere."""
+    lines = [
+        "ramsts: created the default account. These credentials are shown only once:",
+        f"  AccountId:        {created.account_id}",
+        f"  AccessKeyId:      {created.access_key_id}",
+        f"  AccessKeySecret:  {created.access_key_secret.reveal()}",
+    ]
+    if created.console_password is not None:
+        lines.append(f"  Console password: {created.console_password.reveal()}")
+    print("\n".join(lines), flush=True)
+
+
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": logging_config(settings.log_level),
+        # uvicorn's access log prints the request line, whose query carries Signature and
+        # SecurityToken; the API logs its own line, without credentials.
+        "access_log": False,
+        # acs:SourceIp is the connection's peer, never a forwarded header (policy-language §2.6).
+        "proxy_headers": False,
+        "server_header": False,
+    }
+
+
+def logging_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging configuration, with ramsts' own loggers on its default handler."""
+    config: dict[str, Any] = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["ramsts"] = {
+        "handlers": ["default"],
+        "level": level.upper(),
+        "propagate": False,
+    }
+    config["loggers"]["uvicorn"]["level"] = level.upper()
+    return config

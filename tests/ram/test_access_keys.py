@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ramsts.caller import Caller
-from ramsts.ram.access_keys import unseal_secret
+from ramsts.ram.accounts import unseal_access_key_secret
 from ramsts.ram.service import RamService
 from ramsts.store import Account, User
 
@@ -22,7 +22,7 @@ def test_create_access_key_returns_the_secret_once_and_seals_it_at_rest(
     stored = ram.store.resolve_access_key(key["AccessKeyId"])
     assert stored is not None and stored.user == alice
     assert key["AccessKeySecret"] not in stored.key.sealed_secret
-    assert unseal_secret(ram.master_key, stored.key).equals(key["AccessKeySecret"])
+    assert unseal_access_key_secret(ram.master_key, stored.key).equals(key["AccessKeySecret"])
     assert key["AccessKeySecret"] not in repr(stored)
 
 

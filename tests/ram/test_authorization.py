@@ -57,7 +57,7 @@ def role_session(ram: RamService, account: Account, session_policy: str | None) 
 
 
 def denial(excinfo: pytest.ExceptionInfo[NoPermission]) -> dict[str, Any]:
-    detail: dict[str, Any] = excinfo.value.detail["AccessDeniedDetail"]
+    detail: dict[str, Any] = excinfo.value.detail
     return detail
 
 

@@ -15,7 +15,7 @@ from ramsts.store import Account, User
 def encoded_denial(ram_actions: Any, caller: Caller, action: str, **params: str) -> str:
     with pytest.raises(NoPermission) as excinfo:
         ram_actions.call(caller, action, **params)
-    encoded: str = excinfo.value.detail["AccessDeniedDetail"]["EncodedDiagnosticMessage"]
+    encoded: str = excinfo.value.detail["EncodedDiagnosticMessage"]
     return encoded
 
 

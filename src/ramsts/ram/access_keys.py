@@ -14,14 +14,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ramsts.caller import Caller
-from ramsts.crypto import MasterKey, new_access_key_id, new_access_key_secret
+from ramsts.crypto import new_access_key_id, new_access_key_secret
 from ramsts.errors import EntityNotExist, LimitExceeded, MissingParameter
 from ramsts.parameters import Parameters, TextRule
+from ramsts.ram.accounts import seal_access_key_secret
 from ramsts.ram.arns import root_arn, user_arn
 from ramsts.ram.rendering import Body, iso8601, optional_iso8601, wrapped
 from ramsts.ram.users import USER_NAME, existing_user
 from ramsts.store import AccessKey, Transaction
-from ramsts.types import Secret
 
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
@@ -29,18 +29,6 @@ if TYPE_CHECKING:
 
 ACCESS_KEY_ID = TextRule(128, pattern=re.compile(r"[A-Za-z0-9.]+"))
 STATUSES = ("Active", "Inactive")
-
-
-def secret_sealing_context(access_key_id: str) -> str:
-    """The context an AccessKeySecret is sealed under: the key's own id, so a sealed secret
-    copied onto another key no longer opens."""
-    return f"access-key:{access_key_id}"
-
-
-def unseal_secret(master_key: MasterKey, key: AccessKey) -> Secret:
-    """The AccessKeySecret of a stored key, for verifying a request's signature."""
-    plain = master_key.unseal(key.sealed_secret, secret_sealing_context(key.access_key_id))
-    return Secret(plain.decode("utf-8"))
 
 
 def _render_key(key: AccessKey) -> Body:
@@ -97,7 +85,7 @@ def register(table: ActionTable, ram: RamService) -> None:
     def create_access_key(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         owner = owner_of(ram.signed_in(caller), Parameters(params), "CreateAccessKey")
         access_key_id, secret = new_access_key_id(), new_access_key_secret()
-        sealed = ram.master_key.seal(secret.reveal(), secret_sealing_context(access_key_id))
+        sealed = seal_access_key_secret(ram.master_key, access_key_id, secret)
         limit = ram.quotas.access_keys_per_user
         with ram.transaction(owner.account_id) as tx:
             user_id = owner.user_id(tx)

@@ -116,7 +116,8 @@ class Authorizer:
         raise NoPermission(
             None,
             MESSAGE.format(resource=resource, action=action),
-            detail={"AccessDeniedDetail": denial.detail(seal_denial(self._master_key, denial))},
+            # The API renders ``detail`` as the envelope's AccessDeniedDetail object.
+            detail=denial.detail(seal_denial(self._master_key, denial)),
         )
 
     def decide(

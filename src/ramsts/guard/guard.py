@@ -1,0 +1,79 @@
+"""The guard a resource service embeds: verify a signed request, then authorize it.
+
+::
+
+    guard = Guard(LocalVerifier(services.authenticator, services.authorizer))     # local mode
+    guard = Guard(RemoteVerifier("http://ramsts:8080", service_key_id, secret))   # remote mode
+
+    result = guard.check(GuardRequest.of(method, path, raw_query, headers, body, peer_ip=ip),
+                         "iot:QueryProduct", "acs:iot:cn-shanghai:${AccountId}:product/a1B2")
+    result.principal.arn, result.decision.statements
+
+:meth:`Guard.check` raises the gateway's authentication errors (``SignatureDoesNotMatch``,
+``InvalidSecurityToken.Expired``…) and ``NoPermission`` (403, with its ``AccessDeniedDetail``);
+:meth:`Guard.decide` returns a denial as a value instead. Both modes give the same answers for the
+same request; how each caches, and how fast a revocation applies, is in ``docs/guard.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from ramsts.guard.request import GuardRequest
+from ramsts.guard.result import GuardResult
+from ramsts.signing import SignedRequest
+
+
+class Verifier(Protocol):
+    """:class:`~ramsts.guard.local.LocalVerifier` or
+    :class:`~ramsts.guard.remote.RemoteVerifier`."""
+
+    def verify(
+        self,
+        request: GuardRequest,
+        action: str,
+        resource: str,
+        context: Mapping[str, str],
+        signed: SignedRequest | None = None,
+    ) -> GuardResult: ...
+
+
+class Guard:
+    """Thread-safe. Its calls block (the database or the verification API): from async code,
+    run them in a worker thread, as :class:`~ramsts.guard.middleware.GuardMiddleware` does."""
+
+    def __init__(self, verifier: Verifier) -> None:
+        self.verifier = verifier
+
+    def decide(
+        self,
+        request: GuardRequest,
+        action: str,
+        resource: str = "*",
+        context: Mapping[str, str] | None = None,
+        *,
+        signed: SignedRequest | None = None,
+    ) -> GuardResult:
+        """Verify ``request`` and decide ``action`` on ``resource``; a denial is a value.
+
+        ``resource`` may name ``${AccountId}``, filled with the verified caller's account.
+        ``context`` adds the service's own condition keys. ``signed`` is the request already
+        parsed, when the caller needed to read its action first.
+        """
+        return self.verifier.verify(request, action, resource, context or {}, signed)
+
+    def check(
+        self,
+        request: GuardRequest,
+        action: str,
+        resource: str = "*",
+        context: Mapping[str, str] | None = None,
+        *,
+        signed: SignedRequest | None = None,
+    ) -> GuardResult:
+        """As :meth:`decide`, but a denial raises ``NoPermission``."""
+        result = self.decide(request, action, resource, context, signed=signed)
+        if not result.allowed:
+            raise result.denial()
+        return result

@@ -1,0 +1,35 @@
+"""``Ramsts`` ``2026-11-01``: the ramsts extension product resource services call.
+
+One action, ``VerifyRequest`` (:mod:`ramsts.guard.verification`). Registered like every product,
+by listing this module in :data:`ramsts.services.ACTION_MODULES`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from ramsts.guard.local import Authenticates, Authorizes, LocalVerifier
+from ramsts.guard.verification import VerifyRequest
+
+if TYPE_CHECKING:
+    from ramsts.api.actions import ActionTable
+
+PRODUCT_CODE = "Ramsts"
+API_VERSION = "2026-11-01"
+HOST_ID = "ramsts"
+
+
+class GuardServices(Protocol):
+    """What the product takes from the composition root."""
+
+    @property
+    def authenticator(self) -> Authenticates: ...
+
+    @property
+    def authorizer(self) -> Authorizes: ...
+
+
+def register(table: ActionTable, services: GuardServices) -> None:
+    table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
+    verifier = LocalVerifier(services.authenticator, services.authorizer)
+    table.add(API_VERSION, "VerifyRequest", VerifyRequest(verifier, services.authorizer))

@@ -1,0 +1,208 @@
+"""Remote mode: the guard asks a ramsts server's ``VerifyRequest``
+(:mod:`ramsts.guard.verification`), signing that call with the service's own AccessKey.
+
+Every request's signature is verified by the server, one round trip per request: the client's
+AccessKeySecret never leaves ramsts (not even a role session's, although its token carries it
+sealed — only ramsts holds the key ring), so the service cannot check a signature itself, and the
+server's nonce store refuses replays across every service and worker at once.
+
+What is cached is the *authorization*: a positive decision, per (AccessKeyId, SecurityToken,
+action, resource, request context), for :data:`DEFAULT_CACHE_TTL` seconds. While it is fresh the
+guard sends ``VerifyRequest`` without ``AuthAction``, so the server verifies the signature and
+resolves the principal but evaluates no policy. Denials are never cached. A policy change or a
+revocation therefore applies within the server's own caching (≤ 1 s) plus this TTL; revocations
+of keys, tokens and roles apply at once, since the signature check runs every time.
+
+If the server cannot be reached, or refuses the service itself (bad key, no
+``ramsts:VerifyRequest`` permission), the client is answered ``ServiceUnavailable`` (503) and the
+reason is logged: a guard that cannot verify lets nothing through.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ramsts.errors import ServiceError
+from ramsts.guard.context import checked_service_context
+from ramsts.guard.product import API_VERSION
+from ramsts.guard.request import GuardRequest
+from ramsts.guard.result import (
+    GuardResult,
+    decision_from_body,
+    principal_from_body,
+)
+from ramsts.policy import Decision
+from ramsts.signing import SignedRequest, sign_rpc_v1
+from ramsts.types import Secret
+
+logger = logging.getLogger("ramsts.guard")
+
+DEFAULT_CACHE_TTL = 1.0
+"""Seconds a positive authorization is reused; the added delay before a policy change applies."""
+MAX_CACHE_TTL = 60.0
+CACHE_LIMIT = 10_000
+"""Cached decisions kept before the cache starts afresh (bounds memory under key churn)."""
+DEFAULT_TIMEOUT = 5.0
+
+_CacheKey = tuple[str, str, str, str, str, bool, str, tuple[tuple[str, str], ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    expires_at: float
+    decision: Decision
+    resource: str
+
+
+def unavailable() -> ServiceError:
+    return ServiceError(
+        "ServiceUnavailable",
+        "The request has failed due to a temporary failure of the server.",
+        http_status=503,
+    )
+
+
+class RemoteVerifier:
+    """Thread-safe; share one per process and :meth:`close` it at shutdown."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        access_key_id: str,
+        access_key_secret: Secret,
+        *,
+        cache_ttl: float = DEFAULT_CACHE_TTL,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not 0 <= cache_ttl <= MAX_CACHE_TTL:
+            raise ValueError(f"the decision cache TTL must be between 0 and {MAX_CACHE_TTL} s")
+        self._access_key_id = access_key_id
+        self._secret = access_key_secret
+        self._ttl = cache_ttl
+        self._monotonic = monotonic
+        self._client = httpx.Client(
+            base_url=endpoint if "://" in endpoint else f"http://{endpoint}",
+            timeout=timeout,
+            transport=transport,
+            trust_env=False,
+        )
+        self._cache: dict[_CacheKey, _Cached] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def verify(
+        self,
+        request: GuardRequest,
+        action: str,
+        resource: str,
+        context: Mapping[str, str],
+        signed: SignedRequest | None = None,
+    ) -> GuardResult:
+        signed = signed or request.parse()
+        extra = checked_service_context(context)
+        key = _cache_key(request, signed, action, resource, extra)
+        cached = self._fresh(key)
+        params = _request_params(request)
+        if cached is None:
+            params.update(AuthAction=action, AuthResource=resource, Context=json.dumps(extra))
+        body = self._call(params)
+        if not body.get("Verified"):
+            error = body.get("Error") or {}
+            raise ServiceError(
+                str(error.get("Code", "InvalidParameter")),
+                str(error.get("Message", "The request could not be verified.")),
+                http_status=int(error.get("HttpStatus", 400)),
+            )
+        principal = principal_from_body(body["Principal"])
+        if cached is not None:
+            return GuardResult(principal, cached.decision, action, cached.resource)
+        decision = decision_from_body(body["Decision"])
+        target = str(body.get("AuthResource", resource))
+        if decision.allowed and self._ttl > 0:
+            self._remember(key, _Cached(self._monotonic() + self._ttl, decision, target))
+        return GuardResult(principal, decision, action, target, body.get("AccessDeniedDetail"))
+
+    def _fresh(self, key: _CacheKey) -> _Cached | None:
+        cached = self._cache.get(key)
+        if cached is None or self._monotonic() >= cached.expires_at:
+            return None
+        return cached
+
+    def _remember(self, key: _CacheKey, value: _Cached) -> None:
+        with self._lock:
+            if len(self._cache) >= CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[key] = value
+
+    def _call(self, params: dict[str, str]) -> dict[str, Any]:
+        signed = sign_rpc_v1(
+            "POST",
+            {"Action": "VerifyRequest", "Version": API_VERSION},
+            self._access_key_id,
+            self._secret,
+            form=params,
+        )
+        try:
+            response = self._client.post(
+                f"/?{signed.query}", headers=list(signed.headers), content=signed.body
+            )
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as failure:
+            logger.error("the ramsts verification API could not be reached: %s", failure)
+            raise unavailable() from None
+        if response.status_code != 200 or not isinstance(body, dict):
+            code = body.get("Code") if isinstance(body, dict) else None
+            logger.error(
+                "the ramsts verification API refused this service's call: HTTP %s %s",
+                response.status_code,
+                code,
+            )
+            raise unavailable()
+        return body
+
+
+def _request_params(request: GuardRequest) -> dict[str, str]:
+    params = {
+        "HttpMethod": request.method,
+        "Path": request.path,
+        "Query": request.raw_query,
+        "Headers": json.dumps([list(pair) for pair in request.headers]),
+        "SourceIp": request.peer_ip,
+        "SecureTransport": "true" if request.secure else "false",
+    }
+    if request.body:
+        params["Body"] = base64.b64encode(request.body).decode("ascii")
+    return params
+
+
+def _cache_key(
+    request: GuardRequest,
+    signed: SignedRequest,
+    action: str,
+    resource: str,
+    extra: Mapping[str, str],
+) -> _CacheKey:
+    # Everything a condition may look at, apart from acs:CurrentTime (bounded by the TTL).
+    return (
+        signed.access_key_id or "",
+        signed.security_token or "",
+        action,
+        resource,
+        request.peer_ip,
+        request.secure,
+        signed.headers.get("user-agent", ""),
+        tuple(sorted(extra.items())),
+    )

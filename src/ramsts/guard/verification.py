@@ -1,0 +1,152 @@
+"""``VerifyRequest``: the verification API a resource service in any language calls
+(the role Keystone's ``ec2tokens`` / ``s3tokens`` play for OpenStack services).
+
+The service signs its own call with its own AccessKey and sends what its client sent: method,
+path, raw query, headers (the signed ones at least), body, the peer address and whether TLS was
+used, plus what to authorize. ramsts verifies the client's signature (timestamp, key or
+SecurityToken, signature, nonce: the nonce is used up here, by the side that verifies), resolves
+the principal and, when ``AuthAction`` is given, decides it on ``AuthResource``.
+
+The answer separates the two failures a service must tell apart:
+
+* the service's own call is wrong (bad signature, no ``ramsts:VerifyRequest`` permission,
+  malformed ``Headers``): the usual error envelope, with its HTTP status;
+* the client's request is refused: HTTP 200 with ``Verified: false`` and ``Error`` holding the
+  code, message and HTTP status to relay to the client unchanged.
+
+A service sees only its own account's principals: a request signed with another account's key is
+answered as if the key did not exist (``InvalidAccessKeyId.NotFound``), so a service cannot learn
+other tenants' identities. Full reference: ``docs/guard.md``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ramsts.caller import Caller
+from ramsts.errors import AuthenticationError, InvalidParameter, NoPermission, RamstsError
+from ramsts.guard.local import Authorizes, LocalVerifier
+from ramsts.guard.request import GuardRequest
+from ramsts.guard.result import VerifiedPrincipal, decision_body, principal_body
+from ramsts.parameters import Parameters
+
+PERMISSION = "ramsts:VerifyRequest"
+MAX_HEADERS = 200
+
+
+def permission_resource(account_id: str) -> str:
+    return f"acs:ramsts::{account_id}:*"
+
+
+class VerifyRequest:
+    """The action handler; thread-safe."""
+
+    def __init__(self, verifier: LocalVerifier, authorizer: Authorizes) -> None:
+        self._verifier = verifier
+        self._authorizer = authorizer
+
+    def __call__(self, caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+        if caller is None:
+            raise NoPermission(None, "You are not authorized to do this action.")
+        self._authorizer.require(caller, PERMISSION, permission_resource(caller.account_id))
+        read = Parameters(params)
+        request = _received_request(read)
+        action = read.optional("AuthAction")
+        resource = read.optional("AuthResource") or "*"
+        context = _context(read)
+        try:
+            client = self._verifier.authenticate(request, request.parse())
+            if client.account_id != caller.account_id:
+                raise AuthenticationError(
+                    "InvalidAccessKeyId.NotFound",
+                    "Specified access key is not found.",
+                    http_status=404,
+                )
+        except RamstsError as refused:
+            return {
+                "Verified": False,
+                "Error": {
+                    "Code": refused.code,
+                    "Message": refused.message,
+                    "HttpStatus": refused.http_status,
+                },
+            }
+        if action is None:
+            return {"Verified": True, "Principal": principal_body(VerifiedPrincipal.of(client))}
+        result = self._verifier.authorize(client, action, resource, context)
+        body: dict[str, Any] = {
+            "Verified": True,
+            "Principal": principal_body(result.principal),
+            "AuthResource": result.resource,
+            "Decision": decision_body(result.decision),
+        }
+        if result.access_denied_detail:
+            body["AccessDeniedDetail"] = dict(result.access_denied_detail)
+        return body
+
+
+def _received_request(read: Parameters) -> GuardRequest:
+    method = read.choice("HttpMethod", ("GET", "POST"))
+    path = read.optional("Path") or "/"
+    if path != "/":
+        raise InvalidParameter(
+            "Path", f"The parameter Path {path!r} is not served: RPC requests are made to /."
+        )
+    return GuardRequest.of(
+        method,
+        path,
+        read.optional("Query") or "",
+        _headers(read.required("Headers")),
+        _body(read.optional("Body")),
+        peer_ip=read.optional("SourceIp") or "",
+        secure=read.boolean("SecureTransport", default=False),
+    )
+
+
+def _headers(text: str) -> list[tuple[str, str]]:
+    try:
+        decoded = json.loads(text)
+    except json.JSONDecodeError:
+        decoded = None
+    if (
+        not isinstance(decoded, list)
+        or len(decoded) > MAX_HEADERS
+        or not all(
+            isinstance(pair, list)
+            and len(pair) == 2
+            and all(isinstance(part, str) for part in pair)
+            for pair in decoded
+        )
+    ):
+        raise InvalidParameter(
+            "Headers",
+            f"The parameter Headers must be a JSON list of at most {MAX_HEADERS}"
+            ' [name, value] pairs of strings, as received: [["host", "iot.example"], …].',
+        )
+    return [(name, value) for name, value in decoded]
+
+
+def _body(text: str | None) -> bytes:
+    if text is None:
+        return b""
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidParameter("Body", "The parameter Body must be base64.") from None
+
+
+def _context(read: Parameters) -> dict[str, str]:
+    text = read.optional("Context")
+    if text is None:
+        return {}
+    try:
+        decoded = json.loads(text)
+    except json.JSONDecodeError:
+        decoded = None
+    if not isinstance(decoded, dict):
+        raise InvalidParameter("Context", "The parameter Context must be a JSON object.")
+    return {str(key): value for key, value in decoded.items()}

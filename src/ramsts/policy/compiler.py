@@ -14,6 +14,7 @@ memo, so a repeated action costs one dict lookup. Resource patterns are precompi
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 
 from ramsts.policy.conditions import OPERATORS, Predicate
@@ -50,14 +51,42 @@ def conditions_hold(conditions: tuple[CompiledCondition, ...], request: Request)
     return True
 
 
+class PatternTests:
+    """The string tests of one compile, each pattern (or pattern list) built once.
+
+    Large policy sets repeat their patterns (``*``, ``acs:ecs:*:*:instance/*``…); sharing one
+    test per distinct pattern halves the closures a compile allocates.
+    """
+
+    __slots__ = ("_any", "_single")
+
+    def __init__(self) -> None:
+        self._single: dict[str, StringTest] = {}
+        self._any: dict[tuple[str, ...], StringTest] = {}
+
+    def glob(self, pattern: str) -> StringTest:
+        test = self._single.get(pattern)
+        if test is None:
+            test = self._single[pattern] = glob_test(pattern)
+        return test
+
+    def any_glob(self, patterns: tuple[str, ...]) -> StringTest:
+        test = self._any.get(patterns)
+        if test is None:
+            test = self._any[patterns] = any_glob_test(patterns)
+        return test
+
+
 class CompiledStatement:
     __slots__ = ("conditions", "deny", "ordinal", "reason", "resource")
 
-    def __init__(self, ordinal: int, statement: Statement, reason: DecidingStatement) -> None:
+    def __init__(
+        self, ordinal: int, statement: Statement, reason: DecidingStatement, tests: PatternTests
+    ) -> None:
         self.ordinal = ordinal
         self.deny = statement.effect == "Deny"
         self.reason = reason
-        test = any_glob_test(statement.resources)
+        test = tests.any_glob(tuple(statement.resources))
         self.resource: StringTest = negated(test) if statement.not_resource else test
         self.conditions = compile_conditions(statement.conditions) or None
 
@@ -72,25 +101,37 @@ class PolicySet:
         self._by_service: dict[str, list[tuple[StringTest, CompiledStatement]]] = {}
         self._everywhere: list[tuple[StringTest, CompiledStatement]] = []
         self._memo: dict[str, tuple[CompiledStatement, ...]] = {}
-        for name, policy in policies:
-            for index, statement in enumerate(policy.statements):
-                reason = DecidingStatement(name, index, statement.effect, statement.sid)
-                self._index(CompiledStatement(self.size, statement, reason), statement)
-                self.size += 1
+        tests = PatternTests()
+        # A compile allocates many small objects and frees none; pausing the cyclic collector
+        # keeps it from scanning them again and again (it dominated large compiles).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for name, policy in policies:
+                for index, statement in enumerate(policy.statements):
+                    reason = DecidingStatement(name, index, statement.effect, statement.sid)
+                    compiled = CompiledStatement(self.size, statement, reason, tests)
+                    self._index(compiled, statement, tests)
+                    self.size += 1
+        finally:
+            if collecting:
+                gc.enable()
 
-    def _index(self, compiled: CompiledStatement, statement: Statement) -> None:
-        actions = [action.lower() for action in statement.actions]
+    def _index(
+        self, compiled: CompiledStatement, statement: Statement, tests: PatternTests
+    ) -> None:
+        actions = tuple(action.lower() for action in statement.actions)
         if statement.not_action:
-            self._everywhere.append((negated(any_glob_test(actions)), compiled))
+            self._everywhere.append((negated(tests.any_glob(actions)), compiled))
             return
         for action in actions:
             service, _, _name = action.partition(":")
             if not has_wildcard(action):
                 self._exact.setdefault(action, []).append(compiled)
             elif has_wildcard(service):
-                self._everywhere.append((glob_test(action), compiled))
+                self._everywhere.append((tests.glob(action), compiled))
             else:
-                entry = (glob_test(action), compiled)
+                entry = (tests.glob(action), compiled)
                 self._by_service.setdefault(service, []).append(entry)
 
     def candidates(self, action: str) -> tuple[CompiledStatement, ...]:

@@ -1,0 +1,348 @@
+"""AssumeRole (api.md §8.1; policy-language §4.4–4.6, decisions 2, 9, 11, 12).
+
+A RAM user or a role session asks for temporary credentials of a role. The call is allowed only
+when both halves agree (§4.4): the caller's own policies allow ``sts:AssumeRole`` on the role's
+ARN (for a role session: the role's policies narrowed by its session policy), and the role's
+trust policy (``AssumeRolePolicyDocument``) trusts the caller, its conditions met. An explicit
+Deny on either side wins (decision 12). An account's root may never assume a role.
+
+The credentials are stateless: the session's claims are sealed into the SecurityToken with the
+key ring, so nothing is written to the database. A role is looked up once and then kept for at
+most :data:`ROLE_CACHE_TTL` (like the authorizer's policies); a change to a role's trust policy
+or MaxSessionDuration made by any process is therefore in force for AssumeRole within a second.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from ramsts.caller import Caller
+from ramsts.crypto import new_sts_access_key_id, new_sts_access_key_secret
+from ramsts.errors import EntityNotExist, InvalidParameter, NoPermission
+from ramsts.parameters import Parameters
+from ramsts.policy import Decision, Policy, Principal, evaluate_trust, parse_policy
+from ramsts.policy.parser import PolicyLimits
+from ramsts.ram.authorization import Authorizer
+from ramsts.store import Role, Store
+from ramsts.tokens import KeyRing, SessionClaims
+from ramsts.types import Clock, system_clock
+
+ROLE_CACHE_TTL = 1.0
+"""Seconds a role (and its parsed trust policy) is reused without reading the store again."""
+
+KEY_RING_REFRESH_INTERVAL = 10.0
+"""Seconds between two looks at the stored key ring before minting: a key rotated by another
+process (``ramsts keys rotate``) mints here within this time."""
+
+MIN_DURATION_SECONDS = 900
+DEFAULT_DURATION_SECONDS = 3600
+CHAINED_SESSION_LIMIT = 3600
+"""Longest session a role session may obtain by assuming another role (decision 11)."""
+
+ROOT_REFUSED = "Roles may not be assumed by root accounts."
+NOT_AUTHORIZED = "You are not authorized to do this action. You should be authorized by RAM."
+
+ROLE_ARN = re.compile(r"acs:ram::([0-9]{1,32}):role/([A-Za-z0-9._-]{1,64})")
+ROLE_SESSION_NAME = re.compile(r"[A-Za-z0-9.@_-]{2,64}")
+EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
+SOURCE_IDENTITY = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+RESERVED_SOURCE_IDENTITY_PREFIXES = ("acs:", "aliyun:", "alibabacloud:")
+
+# The trust policy was checked when the role was written; reading it back must not fail on a
+# size limit that was lower then.
+_STORED_TRUST_LIMITS = PolicyLimits(identity=1 << 20, session=1 << 20, trust=1 << 20)
+
+
+class KeyRingSource(Protocol):
+    """The key ring as the store holds it (``ramsts.services.StoredKeyRing``)."""
+
+    def current(self) -> KeyRing: ...
+
+    def reload(self) -> KeyRing: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AssumeRoleRequest:
+    """AssumeRole's parameters, each checked against its rule of §8.1."""
+
+    account_id: str
+    role_name: str
+    role_arn: str
+    session_name: str
+    duration_seconds: int | None
+    policy_text: str | None
+    external_id: str | None
+    source_identity: str | None
+
+    @classmethod
+    def read(cls, params: Mapping[str, str]) -> AssumeRoleRequest:
+        read = Parameters(params, missing_suffix=True)
+        role_arn = read.required("RoleArn")
+        arn = ROLE_ARN.fullmatch(role_arn)
+        if arn is None:
+            raise InvalidParameter(
+                "RoleArn", f"The parameter RoleArn is wrongly formed: {role_arn!r}."
+            )
+        session_name = read.required("RoleSessionName")
+        if ROLE_SESSION_NAME.fullmatch(session_name) is None:
+            raise InvalidParameter(
+                "RoleSessionName",
+                "The parameter RoleSessionName is wrongly formed: it must be 2 to 64 letters,"
+                f" digits, '.', '@', '-' or '_'; got {_quoted(session_name)}.",
+            )
+        duration = read.integer("DurationSeconds", minimum=MIN_DURATION_SECONDS, maximum=2**31 - 1)
+        policy_text = read.raw("Policy")
+        external_id = read.raw("ExternalId")
+        if external_id is not None and EXTERNAL_ID.fullmatch(external_id) is None:
+            raise InvalidParameter(
+                "ExternalId",
+                "The parameter ExternalId is wrongly formed: it must be 2 to 1224 letters,"
+                f" digits or any of _+=,.@:/-; got {_quoted(external_id)}.",
+            )
+        return cls(
+            account_id=arn.group(1),
+            role_name=arn.group(2),
+            role_arn=role_arn,
+            session_name=session_name,
+            duration_seconds=duration,
+            policy_text=policy_text,
+            external_id=external_id,
+            source_identity=_source_identity(read.raw("SourceIdentity")),
+        )
+
+    def condition_keys(self) -> dict[str, str]:
+        """The STS condition keys this request fills in (decision 9); absent ones stay absent."""
+        keys = {"sts:RoleSessionName": self.session_name}
+        if self.external_id is not None:
+            keys["sts:ExternalId"] = self.external_id
+        if self.source_identity is not None:
+            keys["sts:SourceIdentity"] = self.source_identity
+        return keys
+
+
+def _source_identity(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value.lower().startswith(RESERVED_SOURCE_IDENTITY_PREFIXES):
+        raise InvalidParameter(
+            "SourceIdentity",
+            "The parameter SourceIdentity must not start with acs:, aliyun: or alibabacloud:.",
+        )
+    if SOURCE_IDENTITY.fullmatch(value) is None:
+        raise InvalidParameter(
+            "SourceIdentity",
+            "The parameter SourceIdentity is wrongly formed: it must be 2 to 64 letters, digits"
+            f" or any of _+=,.@-; got {_quoted(value)}.",
+        )
+    return value
+
+
+def _quoted(value: str) -> str:
+    return json.dumps(value if len(value) <= 64 else value[:64] + "…", ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class _CachedRole:
+    role: Role | None
+    trust: Policy | None
+    loaded_at: float
+
+
+class AssumeRole:
+    """The AssumeRole action. Thread-safe; one per process."""
+
+    def __init__(
+        self,
+        store: Store,
+        authorizer: Authorizer,
+        key_ring: KeyRingSource,
+        *,
+        clock: Clock = system_clock,
+        role_cache_ttl: float = ROLE_CACHE_TTL,
+        chained_session_limit: int = CHAINED_SESSION_LIMIT,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._authorizer = authorizer
+        self._key_ring = key_ring
+        self._clock = clock
+        self._ttl = role_cache_ttl
+        self._chained_limit = chained_session_limit
+        self._monotonic = monotonic
+        self._roles: dict[tuple[str, str], _CachedRole] = {}
+        self._ring_checked_at = monotonic()
+        self._ring_lock = threading.Lock()
+
+    def __call__(self, caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+        if caller is None:
+            raise NoPermission(None, NOT_AUTHORIZED)
+        request = AssumeRoleRequest.read(params)
+        session_policy = (
+            None if request.policy_text is None else parse_policy(request.policy_text, "session")
+        )
+        if caller.is_root:
+            raise NoPermission(None, ROOT_REFUSED)
+        cached = self._role(request.account_id, request.role_name)
+        self._authorize(caller, request, cached)
+        role, trust = cached.role, cached.trust
+        if role is None or trust is None:  # _authorize refuses a missing role
+            raise EntityNotExist("Role", f"The role does not exist: {request.role_arn}.")
+        duration = self._duration(caller, request, role)
+        claims = self._claims(caller, request, role, duration, session_policy)
+        token = self._minting_ring().mint(claims)
+        body: dict[str, Any] = {
+            "Credentials": {
+                "AccessKeyId": claims.access_key_id,
+                "AccessKeySecret": claims.access_key_secret.reveal(),
+                "SecurityToken": token,
+                "Expiration": f"{claims.expires_at:%Y-%m-%dT%H:%M:%SZ}",
+            },
+            "AssumedRoleUser": {
+                "Arn": claims.assumed_role_arn,
+                "AssumedRoleId": claims.assumed_role_id,
+            },
+        }
+        if request.source_identity is not None:
+            body["SourceIdentity"] = request.source_identity
+        return body
+
+    def forget_role(self, account_id: str, role_name: str) -> None:
+        """Drop a cached role after this process changed it (its sessions were revoked)."""
+        self._roles.pop((account_id, role_name.lower()), None)
+
+    # -- the two halves of the decision ------------------------------------------------------
+
+    def _authorize(self, caller: Caller, request: AssumeRoleRequest, cached: _CachedRole) -> None:
+        """Identity and trust must both allow; an explicit Deny on either side wins.
+
+        When the identity side refuses, the authorizer raises with its AccessDeniedDetail. A
+        refusal by the trust policy names the policy type only: the trust policy belongs to the
+        role's account, which may not be the caller's, so its statements are not disclosed.
+        """
+        conditions = request.condition_keys()
+        resource = cached.role.arn if cached.role is not None else request.role_arn
+        identity = self._authorizer.decide(caller, "sts:AssumeRole", resource, conditions)
+        if cached.role is None or cached.trust is None:
+            if not identity.allowed:
+                self._authorizer.require(caller, "sts:AssumeRole", resource, conditions)
+            raise EntityNotExist("Role", f"The role does not exist: {request.role_arn}.")
+        trust = evaluate_trust(cached.trust, _principal(caller), {**caller.context, **conditions})
+        if identity.effect == "ExplicitDeny" or (
+            not identity.allowed and trust.effect != "ExplicitDeny"
+        ):
+            self._authorizer.require(caller, "sts:AssumeRole", resource, conditions)
+        if not trust.allowed:
+            raise _trust_denial(caller, trust)
+
+    def _duration(self, caller: Caller, request: AssumeRoleRequest, role: Role) -> int:
+        limit = role.max_session_duration
+        if caller.is_role_session:
+            limit = min(limit, self._chained_limit)
+        duration = request.duration_seconds or min(DEFAULT_DURATION_SECONDS, limit)
+        if duration > limit:
+            chained = " (a role session assuming a role)" if caller.is_role_session else ""
+            raise InvalidParameter(
+                "DurationSeconds",
+                f"The Min/Max value of DurationSeconds is {MIN_DURATION_SECONDS}/{limit} seconds"
+                f" for this role{chained}; got {duration}.",
+            )
+        return duration
+
+    def _claims(
+        self,
+        caller: Caller,
+        request: AssumeRoleRequest,
+        role: Role,
+        duration: int,
+        session_policy: Policy | None,
+    ) -> SessionClaims:
+        issued_at = self._clock().astimezone(UTC).replace(microsecond=0)
+        if role.sessions_not_before is not None and issued_at < role.sessions_not_before:
+            # Tokens carry whole seconds; a session begun in the second of a revocation but
+            # after it is dated at the next second, so that the revocation does not refuse it.
+            issued_at = datetime.fromtimestamp(math.ceil(role.sessions_not_before.timestamp()), UTC)
+        return SessionClaims(
+            account_id=role.account_id,
+            role_id=role.role_id,
+            role_name=role.role_name,
+            session_name=request.session_name,
+            access_key_id=new_sts_access_key_id(),
+            access_key_secret=new_sts_access_key_secret(),
+            issued_at=issued_at,
+            expires_at=issued_at + timedelta(seconds=duration),
+            principal_arn=caller.arn,
+            session_policy=(
+                None
+                if session_policy is None
+                else json.dumps(session_policy.dump(), separators=(",", ":"), ensure_ascii=False)
+            ),
+            source_identity=request.source_identity,
+            chained=caller.is_role_session,
+            mfa_present=caller.context.get("acs:MFAPresent") == "true",
+        )
+
+    # -- caches -----------------------------------------------------------------------------
+
+    def _role(self, account_id: str, role_name: str) -> _CachedRole:
+        key = (account_id, role_name.lower())
+        cached = self._roles.get(key)
+        if cached is not None and self._monotonic() - cached.loaded_at < self._ttl:
+            return cached
+        with self._store.read() as tx:
+            role = tx.roles.get(account_id, role_name)
+        trust = (
+            None
+            if role is None
+            else parse_policy(
+                role.assume_role_policy_document, "trust", limits=_STORED_TRUST_LIMITS
+            )
+        )
+        cached = _CachedRole(role, trust, self._monotonic())
+        self._roles[key] = cached
+        return cached
+
+    def _minting_ring(self) -> KeyRing:
+        """The ring to mint with, looking at the store every KEY_RING_REFRESH_INTERVAL so that
+        a rotation made elsewhere reaches this process without a restart."""
+        now = self._monotonic()
+        if now - self._ring_checked_at < KEY_RING_REFRESH_INTERVAL:
+            return self._key_ring.current()
+        with self._ring_lock:
+            if now - self._ring_checked_at >= KEY_RING_REFRESH_INTERVAL:
+                self._ring_checked_at = now
+                return self._key_ring.reload()
+        return self._key_ring.current()
+
+
+def _principal(caller: Caller) -> Principal:
+    if caller.is_role_session:
+        return Principal(
+            arn=caller.arn,
+            account_id=caller.account_id,
+            type="AssumedRoleUser",
+            role_arn=f"acs:ram::{caller.account_id}:role/{caller.role_name}",
+        )
+    return Principal(arn=caller.arn, account_id=caller.account_id, type="RAMUser")
+
+
+def _trust_denial(caller: Caller, decision: Decision) -> NoPermission:
+    return NoPermission(
+        None,
+        f"{NOT_AUTHORIZED} The role's trust policy does not allow {caller.arn} to assume it.",
+        detail={
+            "AuthAction": "sts:AssumeRole",
+            "AuthPrincipalType": "AssumedRoleUser" if caller.is_role_session else "SubUser",
+            "AuthPrincipalDisplayName": caller.display_name,
+            "AuthPrincipalOwnerId": caller.account_id,
+            "NoPermissionType": decision.effect,
+            "PolicyType": "ResourceBasedPolicy",
+        },
+    )

@@ -1,0 +1,61 @@
+"""STS as a product of the API: ``Sts`` ``2015-04-01`` on ``sts.aliyuncs.com``, and its actions.
+
+AssumeRole and GetCallerIdentity go on the STS version; ``RevokeRoleSessions``, a ramsts
+extension that acts on a RAM role, goes on the RAM version (``2015-05-01``), where role
+management lives (see ``docs/sts.md``). AssumeRoleWithSAML and AssumeRoleWithOIDC are not served.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from ramsts.ram.authorization import Authorizer
+from ramsts.ram.service import API_VERSION as RAM_API_VERSION
+from ramsts.ram.service import HOST_ID as RAM_HOST_ID
+from ramsts.ram.service import PRODUCT_CODE as RAM_PRODUCT_CODE
+from ramsts.store import Store
+from ramsts.sts import API_VERSION, HOST_ID, PRODUCT_CODE
+from ramsts.sts.assume_role import AssumeRole, KeyRingSource
+from ramsts.sts.caller_identity import get_caller_identity
+from ramsts.sts.revocation import RevokeRoleSessions
+from ramsts.types import Clock
+
+if TYPE_CHECKING:
+    from ramsts.api.actions import ActionTable
+
+
+class StsServices(Protocol):
+    """What STS takes from the composition root (:class:`ramsts.services.Services`)."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def authorizer(self) -> Authorizer: ...
+
+    @property
+    def key_ring(self) -> KeyRingSource: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+
+def register(table: ActionTable, services: StsServices) -> None:
+    """Declare STS (and RAM, harmlessly, for the extension) and register their STS actions."""
+    assume_role = AssumeRole(
+        services.store, services.authorizer, services.key_ring, clock=services.clock
+    )
+    table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
+    table.add(API_VERSION, "AssumeRole", assume_role)
+    table.add(API_VERSION, "GetCallerIdentity", get_caller_identity)
+    table.add_product(code=RAM_PRODUCT_CODE, version=RAM_API_VERSION, host_id=RAM_HOST_ID)
+    table.add(
+        RAM_API_VERSION,
+        "RevokeRoleSessions",
+        RevokeRoleSessions(
+            services.store,
+            services.authorizer,
+            clock=services.clock,
+            on_revoked=assume_role.forget_role,
+        ),
+    )

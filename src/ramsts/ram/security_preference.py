@@ -1,0 +1,167 @@
+"""An account's security preference: SetSecurityPreference and GetSecurityPreference (spec
+api.md §9.2), and what console sign-in reads from it (session length, allowed networks).
+
+It is stored flat, keyed by the API's parameter names, and rendered in the service's nested
+shape (``LoginProfilePreference``, ``AccessKeyPreference``, ``MFAPreference``,
+``PublicKeyPreference``). An account that never set one has the real service's defaults.
+``SetSecurityPreference`` changes only the settings it is given, so that naming one setting never
+silently loosens another (dropping the network masks, say). ``LoginNetworkMasks`` sent empty
+clears the masks: sign-in is then allowed from anywhere.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from ramsts.caller import Caller
+from ramsts.errors import InvalidParameter
+from ramsts.parameters import Parameters
+from ramsts.ram.arns import account_resource
+from ramsts.store import Transaction
+
+if TYPE_CHECKING:
+    from ramsts.api.actions import ActionTable
+    from ramsts.ram.service import RamService
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+MAX_NETWORK_MASKS = 25
+MAX_NETWORK_MASKS_LENGTH = 512
+LOGIN_SESSION_HOURS = (1, 24)
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityPreference:
+    enable_save_mfa_ticket: bool = False
+    """Whether the console may remember a passed MFA check on a browser for seven days."""
+    allow_user_to_change_password: bool = True
+    login_session_duration: int = 6
+    """Hours a console session lasts."""
+    login_network_masks: str = ""
+    """``;``-separated CIDR blocks console sign-in is allowed from; empty: anywhere."""
+    allow_user_to_manage_access_keys: bool = False
+    allow_user_to_manage_mfa_devices: bool = True
+    allow_user_to_manage_public_keys: bool = False
+
+    @classmethod
+    def from_stored(cls, stored: Mapping[str, Any] | None) -> SecurityPreference:
+        values = stored or {}
+        return cls(**{field: values[wire] for field, wire in WIRE_NAMES.items() if wire in values})
+
+    def stored(self) -> dict[str, Any]:
+        return {wire: getattr(self, field) for field, wire in WIRE_NAMES.items()}
+
+    def render(self) -> dict[str, Any]:
+        """The ``SecurityPreference`` object of the API."""
+        return {
+            "LoginProfilePreference": {
+                "EnableSaveMFATicket": self.enable_save_mfa_ticket,
+                "AllowUserToChangePassword": self.allow_user_to_change_password,
+                "LoginSessionDuration": self.login_session_duration,
+                "LoginNetworkMasks": self.login_network_masks,
+            },
+            "AccessKeyPreference": {
+                "AllowUserToManageAccessKeys": self.allow_user_to_manage_access_keys
+            },
+            "MFAPreference": {"AllowUserToManageMFADevices": self.allow_user_to_manage_mfa_devices},
+            "PublicKeyPreference": {
+                "AllowUserToManagePublicKeys": self.allow_user_to_manage_public_keys
+            },
+        }
+
+    def networks(self) -> tuple[Network, ...]:
+        return tuple(parse_network_masks(self.login_network_masks))
+
+    def allows_source_ip(self, source_ip: str) -> bool:
+        """Whether console sign-in from ``source_ip`` is allowed; an address that does not
+        parse is allowed only when no masks are set."""
+        networks = self.networks()
+        if not networks:
+            return True
+        try:
+            address = ipaddress.ip_address(source_ip)
+        except ValueError:
+            return False
+        return any(address in network for network in networks)
+
+
+WIRE_NAMES = {
+    "enable_save_mfa_ticket": "EnableSaveMFATicket",
+    "allow_user_to_change_password": "AllowUserToChangePassword",
+    "login_session_duration": "LoginSessionDuration",
+    "login_network_masks": "LoginNetworkMasks",
+    "allow_user_to_manage_access_keys": "AllowUserToManageAccessKeys",
+    "allow_user_to_manage_mfa_devices": "AllowUserToManageMFADevices",
+    "allow_user_to_manage_public_keys": "AllowUserToManagePublicKeys",
+}
+"""Each setting's parameter name in the API (and in the stored document)."""
+
+
+def security_preference(tx: Transaction, account_id: str) -> SecurityPreference:
+    return SecurityPreference.from_stored(tx.account_settings.get(account_id).security_preference)
+
+
+def parse_network_masks(text: str) -> list[Network]:
+    """``10.0.0.0/8;192.168.1.0/24`` as networks (a bare address is its own /32 or /128).
+    Raises ``InvalidParameter.LoginNetworkMasks`` naming the mask that does not parse."""
+    masks = [mask.strip() for mask in text.split(";") if mask.strip()]
+    if len(text) > MAX_NETWORK_MASKS_LENGTH or len(masks) > MAX_NETWORK_MASKS:
+        raise InvalidParameter(
+            "LoginNetworkMasks",
+            f"At most {MAX_NETWORK_MASKS} network masks, {MAX_NETWORK_MASKS_LENGTH} characters in"
+            " all, may be given in LoginNetworkMasks.",
+        )
+    networks: list[Network] = []
+    for mask in masks:
+        try:
+            networks.append(ipaddress.ip_network(mask, strict=False))
+        except ValueError:
+            raise InvalidParameter(
+                "LoginNetworkMasks",
+                f"The network mask {mask!r} in LoginNetworkMasks is not a CIDR block.",
+            ) from None
+    return networks
+
+
+def _requested_changes(read: Parameters, raw: Mapping[str, str]) -> dict[str, Any]:
+    """The settings the request names, checked, by field name."""
+    defaults = SecurityPreference()
+    changes: dict[str, Any] = {}
+    for field, wire in WIRE_NAMES.items():
+        if isinstance(getattr(defaults, field), bool) and wire in read:
+            changes[field] = read.boolean(wire, default=False)
+    low, high = LOGIN_SESSION_HOURS
+    duration = read.integer("LoginSessionDuration", minimum=low, maximum=high)
+    if duration is not None:
+        changes["login_session_duration"] = duration
+    # Present but empty means "clear the masks", which Parameters would read as absent.
+    if "LoginNetworkMasks" in raw:
+        masks = read.optional("LoginNetworkMasks") or ""
+        changes["login_network_masks"] = ";".join(str(n) for n in parse_network_masks(masks))
+    return changes
+
+
+def register(table: ActionTable, ram: RamService) -> None:
+    def set_security_preference(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+        principal = ram.signed_in(caller)
+        changes = _requested_changes(Parameters(params), params)
+        account_id = principal.account_id
+        ram.authorizer.require(principal, "ram:SetSecurityPreference", account_resource(account_id))
+        with ram.transaction(account_id) as tx:
+            preference = replace(security_preference(tx, account_id), **changes)
+            tx.account_settings.set_security_preference(account_id, preference.stored())
+        return {"SecurityPreference": preference.render()}
+
+    def get_security_preference(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+        principal = ram.signed_in(caller)
+        account_id = principal.account_id
+        ram.authorizer.require(principal, "ram:GetSecurityPreference", account_resource(account_id))
+        with ram.read() as tx:
+            preference = security_preference(tx, account_id)
+        return {"SecurityPreference": preference.render()}
+
+    table.add(ram.version, "SetSecurityPreference", set_security_preference)
+    table.add(ram.version, "GetSecurityPreference", get_security_preference)

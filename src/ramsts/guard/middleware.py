@@ -24,6 +24,7 @@ from ramsts.errors import GatewayError, RamstsError
 from ramsts.guard.envelope import error_response, new_request_id, unexpected_response
 from ramsts.guard.guard import Guard
 from ramsts.guard.request import GuardRequest
+from ramsts.guard.result import GuardResult
 from ramsts.signing import SignedRequest
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -76,9 +77,9 @@ class GuardMiddleware:
         try:
             body = await self._read_body(receive)
             request = GuardRequest.from_scope(scope, body)
-            signed = request.parse()
-            target = self.resolve(signed)
-            result = await run_in_threadpool(self.guard.check, request, *target, signed=signed)
+            # One worker-thread hop for everything that may block (the resolver may read the
+            # service's database, the guard reads ramsts's or calls it).
+            signed, result = await run_in_threadpool(self._check, request)
         except RamstsError as error:
             response = error_response(error, **shape)
         except Exception as exc:
@@ -90,6 +91,11 @@ class GuardMiddleware:
             return
         response.headers[REQUEST_ID_HEADER] = request_id
         await response(scope, receive, send)
+
+    def _check(self, request: GuardRequest) -> tuple[SignedRequest, GuardResult]:
+        signed = request.parse()
+        action, resource, context = self.resolve(signed)
+        return signed, self.guard.check(request, action, resource, context, signed=signed)
 
     async def _read_body(self, receive: Receive) -> bytes:
         chunks: list[bytes] = []

@@ -1,0 +1,68 @@
+"""The IoT sample inside the ramsts server (``ramsts serve --demo-products``).
+
+The API has authenticated the request already, so each action only authorizes the caller, through
+the guard's local mode (:meth:`ramsts.guard.LocalVerifier.authorize`), then runs. A denial raises
+``NoPermission`` (403), which the API renders in the gateway envelope with its
+``AccessDeniedDetail``. The ``iot_`` tables live in the server's own database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ramsts.caller import Caller
+from ramsts.config import Settings
+from ramsts.errors import NoPermission
+from ramsts.guard import LocalVerifier
+from ramsts.guard.local import Authenticates, Authorizes
+from ramsts.iot import API_VERSION, DEFAULT_REGION, PRODUCT_CODE, host_id
+from ramsts.iot.actions import ACTIONS, IotService
+from ramsts.iot.tables import IotTables, open_iot_database
+from ramsts.types import Clock
+
+if TYPE_CHECKING:
+    from ramsts.api.actions import ActionTable
+
+
+class IotServices(Protocol):
+    """What the product takes from the composition root."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def authenticator(self) -> Authenticates: ...
+
+    @property
+    def authorizer(self) -> Authorizes: ...
+
+
+class GuardedAction:
+    """One IoT action on the server's action table: authorize, then run."""
+
+    def __init__(self, iot: IotService, verifier: LocalVerifier, action: str) -> None:
+        self._iot = iot
+        self._verifier = verifier
+        self._action = action
+
+    def __call__(self, caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+        if caller is None:
+            raise NoPermission(None, "You are not authorized to do this action.")
+        action, resource = self._iot.target(self._action, params)
+        result = self._verifier.authorize(caller, action, resource, {})
+        if not result.allowed:
+            raise result.denial()
+        return self._iot.run(self._action, caller.account_id, params)
+
+
+def register(table: ActionTable, services: IotServices) -> None:
+    table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=host_id(DEFAULT_REGION))
+    tables = IotTables(open_iot_database(services.settings.db_url))
+    iot = IotService(tables, region=DEFAULT_REGION, clock=services.clock)
+    verifier = LocalVerifier(services.authenticator, services.authorizer)
+    for action in ACTIONS:
+        table.add(API_VERSION, action, GuardedAction(iot, verifier, action))

@@ -41,6 +41,10 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
 
+    def monotonic(self) -> float:
+        """Seconds since the start, for caches and reload intervals that use a monotonic clock."""
+        return (self.now - START).total_seconds()
+
 
 def trust(*principals: str, condition: dict[str, Any] | None = None, effect: str = "Allow") -> str:
     statement: dict[str, Any] = {
@@ -165,14 +169,16 @@ def sts(db_url: str) -> Iterator[Sts]:
     store = open_store(db_url)
     master_key = MasterKey.generate()
     authorizer = Authorizer(store, master_key, ttl=0)
-    key_ring = StoredKeyRing(store, master_key, clock=clock)
+    key_ring = StoredKeyRing(store, master_key, clock=clock, monotonic=clock.monotonic)
     yield Sts(
         store=store,
         clock=clock,
         master_key=master_key,
         authorizer=authorizer,
         key_ring=key_ring,
-        assume_role=AssumeRole(store, authorizer, key_ring, clock=clock, role_cache_ttl=0),
+        assume_role=AssumeRole(
+            store, authorizer, key_ring, clock=clock, role_cache_ttl=0, monotonic=clock.monotonic
+        ),
         authenticator=Authenticator(store, master_key, key_ring, clock=clock, cache_ttl=0),
     )
     store.dispose()

@@ -1,0 +1,312 @@
+"""ramsts in other projects' tests: a real server in this process, in the spirit of moto's
+``mock_aws`` — but over HTTP, so Alibaba's own SDKs talk to it unchanged.
+
+    from ramsts.testing import ramsts_server
+
+    with ramsts_server() as server:
+        alice = server.create_user("alice", policies=["AliyunSTSAssumeRoleAccess"])
+        role_arn = server.create_role("reader", policies=["AliyunRAMReadOnlyAccess"])
+        sts = server.sts_client(alice)                    # alibabacloud-sts20150401, V3
+        ...
+
+As a pytest plugin (entry point ``pytest11``: ``ramsts = "ramsts.testing"``) it offers the
+fixture ``ramsts``, one fresh server per test.
+
+Each server listens on a free loopback port over a fresh SQLite database in a temporary
+directory, with a new master key and one account whose root AccessKey is ``server.root``. While
+it runs, the proxy variables are removed from the environment: all three SDK stacks send loopback
+traffic to ``HTTP_PROXY`` even when ``NO_PROXY`` lists it (api.md §1.3). The SDKs are imported
+only when a client is first asked for, so they need to be installed only where they are used.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from ramsts.caller import Caller
+from ramsts.config import Settings
+from ramsts.crypto import MASTER_KEY_ENV, MasterKey
+from ramsts.services import ACTION_MODULES, Services, build_services, create_server_app
+from ramsts.types import Clock, system_clock
+
+PROXY_VARIABLES = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+)
+STARTUP_TIMEOUT = 10.0
+REGION = "cn-hangzhou"
+STS_VERSION, RAM_VERSION = "2015-04-01", "2015-05-01"
+
+
+@dataclass(frozen=True, slots=True)
+class AccessKey:
+    """Credentials to sign with: a long-term AccessKey, or STS credentials with their token."""
+
+    access_key_id: str
+    access_key_secret: str
+    security_token: str | None = None
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, str]) -> AccessKey:
+        """From AssumeRole's ``Credentials`` object."""
+        return cls(
+            credentials["AccessKeyId"],
+            credentials["AccessKeySecret"],
+            credentials["SecurityToken"],
+        )
+
+    def __repr__(self) -> str:
+        return f"AccessKey({self.access_key_id!r}, ***)"
+
+
+class RamstsServer:
+    """A running server: where it is, its root credentials, clients and set-up helpers."""
+
+    def __init__(self, services: Services, port: int, account_id: str, root: AccessKey) -> None:
+        self.services = services
+        self.port = port
+        self.account_id = account_id
+        self.root = root
+        self._names = count(1)
+
+    @property
+    def endpoint(self) -> str:
+        """``127.0.0.1:PORT``, the endpoint form every SDK takes."""
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.endpoint}"
+
+    # -- clients ------------------------------------------------------------------------------
+
+    def tea_config(self, key: AccessKey | None = None, *, signature: str = "v3") -> Any:
+        """An ``alibabacloud_tea_openapi`` Config for this server (``signature="v1"`` selects
+        RPC v1 HMAC-SHA1, which the SDK calls ``signature_algorithm='v2'``)."""
+        key = key or self.root
+        models = importlib.import_module("alibabacloud_tea_openapi.models")
+        config = models.Config(
+            access_key_id=key.access_key_id,
+            access_key_secret=key.access_key_secret,
+            security_token=key.security_token,
+            endpoint=self.endpoint,
+            protocol="http",
+            region_id=REGION,
+        )
+        if signature == "v1":
+            config.signature_algorithm = "v2"
+        return config
+
+    def sts_client(self, key: AccessKey | None = None, *, signature: str = "v3") -> Any:
+        """An ``alibabacloud_sts20150401`` client."""
+        client = importlib.import_module("alibabacloud_sts20150401.client")
+        return client.Client(self.tea_config(key, signature=signature))
+
+    def ram_client(self, key: AccessKey | None = None, *, signature: str = "v3") -> Any:
+        """An ``alibabacloud_ram20150501`` client."""
+        client = importlib.import_module("alibabacloud_ram20150501.client")
+        return client.Client(self.tea_config(key, signature=signature))
+
+    def acs_client(self, key: AccessKey | None = None) -> Any:
+        """A classic ``aliyunsdkcore`` AcsClient whose Sts and Ram requests (typed request
+        classes included, which force https) go to this server over http."""
+        key = key or self.root
+        core = importlib.import_module("aliyunsdkcore.client")
+        if key.security_token is None:
+            client = core.AcsClient(key.access_key_id, key.access_key_secret, REGION)
+        else:
+            sts_credential = importlib.import_module("aliyunsdkcore.auth.credentials")
+            credential = sts_credential.StsTokenCredential(
+                key.access_key_id, key.access_key_secret, key.security_token
+            )
+            client = core.AcsClient(region_id=REGION, credential=credential)
+        for product in ("Sts", "Ram"):
+            client.add_endpoint(REGION, product, self.url)
+        return client
+
+    # -- set-up, through the same actions the API serves ------------------------------------
+
+    def call(self, version: str, action: str, caller: Caller | None = None, **params: str) -> Any:
+        """Run an action as the account's root (or ``caller``) without HTTP."""
+        return self.invoke(version, action, params, caller)
+
+    def invoke(
+        self, version: str, action: str, params: dict[str, str], caller: Caller | None = None
+    ) -> Any:
+        """:meth:`call` with the parameters as a dictionary."""
+        handler = self.services.actions.resolve(version, action).handler
+        return handler(caller or self._root_caller(), params)
+
+    def create_user(
+        self,
+        name: str,
+        *,
+        policies: Sequence[str] = (),
+        statements: Sequence[dict[str, Any]] = (),
+    ) -> AccessKey:
+        """A RAM user with an AccessKey, the named system or custom ``policies`` and a custom
+        policy made of ``statements`` attached."""
+        self.call(RAM_VERSION, "CreateUser", UserName=name)
+        self._attach("User", "UserName", name, policies, statements)
+        key = self.call(RAM_VERSION, "CreateAccessKey", UserName=name)["AccessKey"]
+        return AccessKey(key["AccessKeyId"], key["AccessKeySecret"])
+
+    def create_role(
+        self,
+        name: str,
+        *,
+        trust_policy: dict[str, Any] | None = None,
+        policies: Sequence[str] = (),
+        statements: Sequence[dict[str, Any]] = (),
+        max_session_duration: int = 3600,
+    ) -> str:
+        """A RAM role (trusting the account's own users and roles unless ``trust_policy`` says
+        otherwise) with policies attached; returns its ARN."""
+        document = trust_policy or {
+            "Version": "1",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Principal": {"RAM": [f"acs:ram::{self.account_id}:root"]},
+                }
+            ],
+        }
+        role = self.call(
+            RAM_VERSION,
+            "CreateRole",
+            RoleName=name,
+            AssumeRolePolicyDocument=json.dumps(document),
+            MaxSessionDuration=str(max_session_duration),
+        )["Role"]
+        self._attach("Role", "RoleName", name, policies, statements)
+        return str(role["Arn"])
+
+    def _attach(
+        self,
+        kind: str,
+        parameter: str,
+        name: str,
+        policies: Sequence[str],
+        statements: Sequence[dict[str, Any]],
+    ) -> None:
+        attached = [(policy, self._policy_type(policy)) for policy in policies]
+        if statements:
+            custom = f"{name}-policy-{next(self._names)}"
+            document = json.dumps({"Version": "1", "Statement": list(statements)})
+            self.call(RAM_VERSION, "CreatePolicy", PolicyName=custom, PolicyDocument=document)
+            attached.append((custom, "Custom"))
+        for policy, policy_type in attached:
+            params = {"PolicyName": policy, "PolicyType": policy_type, parameter: name}
+            self.invoke(RAM_VERSION, f"AttachPolicyTo{kind}", params)
+
+    def _policy_type(self, policy_name: str) -> str:
+        with self.services.store.read() as tx:
+            system = tx.policies.get(self.account_id, "System", policy_name)
+        return "System" if system is not None else "Custom"
+
+    def _root_caller(self) -> Caller:
+        return Caller(
+            account_id=self.account_id,
+            identity_type="Account",
+            arn=f"acs:ram::{self.account_id}:root",
+            principal_id=self.account_id,
+            access_key_id=self.root.access_key_id,
+            display_name=self.account_id,
+        )
+
+
+def _action_modules() -> tuple[str, ...]:
+    """The server's action modules, with STS's product module in place of GetCallerIdentity
+    alone (the product module registers GetCallerIdentity together with AssumeRole)."""
+    if "ramsts.sts.product" in ACTION_MODULES:
+        return ACTION_MODULES
+    return tuple(
+        "ramsts.sts.product" if name == "ramsts.sts.caller_identity" else name
+        for name in ACTION_MODULES
+    )
+
+
+@contextmanager
+def _without_proxies() -> Iterator[None]:
+    saved = {name: os.environ.pop(name) for name in PROXY_VARIABLES if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+def _serve(services: Services) -> tuple[uvicorn.Server, threading.Thread, int]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = int(sock.getsockname()[1])
+    config = uvicorn.Config(
+        create_server_app(services), log_config=None, access_log=False, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise RuntimeError("the ramsts test server did not start")
+        time.sleep(0.01)
+    return server, thread, port
+
+
+@contextmanager
+def ramsts_server(
+    *, db_url: str | None = None, clock: Clock = system_clock
+) -> Iterator[RamstsServer]:
+    """A ramsts server for the duration of the block (a fresh SQLite database unless
+    ``db_url`` names another, empty one)."""
+    with tempfile.TemporaryDirectory(prefix="ramsts-") as data_dir, _without_proxies():
+        settings = Settings(
+            db_url=db_url or f"sqlite:///{Path(data_dir) / 'ramsts.db'}", data_dir=Path(data_dir)
+        )
+        services = build_services(
+            settings,
+            env={MASTER_KEY_ENV: MasterKey.generate().encoded()},
+            clock=clock,
+            action_modules=_action_modules(),
+        )
+        try:
+            created = services.accounts.create_account("ramsts-testing")
+            root = AccessKey(created.access_key_id, created.access_key_secret.reveal())
+            server, thread, port = _serve(services)
+            try:
+                yield RamstsServer(services, port, created.account_id, root)
+            finally:
+                server.should_exit = True
+                thread.join(timeout=STARTUP_TIMEOUT)
+        finally:
+            services.close()
+
+
+@pytest.fixture
+def ramsts() -> Iterator[RamstsServer]:
+    """A fresh ramsts server for one test (see :func:`ramsts_server`)."""
+    with ramsts_server() as server:
+        yield server

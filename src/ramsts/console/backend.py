@@ -1,0 +1,78 @@
+"""What the console needs from the composition root, and how it calls RAM as the signed-in user.
+
+The console has no privileged path of its own: every page calls the same action callables the
+API dispatches to (``CreateUser``, ``AttachPolicyToRole``…), with a parameters mapping, as the
+:class:`~ramsts.caller.Caller` of the session. The policy engine therefore authorizes each click
+exactly as it would authorize the same call signed with an AccessKey.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from ramsts.caller import Caller
+from ramsts.crypto import MasterKey
+from ramsts.ram.service import RamService
+from ramsts.store import Store
+from ramsts.types import Clock
+
+RAM_VERSION = "2015-05-01"
+
+Handler = Callable[[Caller | None, Mapping[str, str]], dict[str, Any]]
+
+
+class _Registered(Protocol):
+    @property
+    def handler(self) -> Handler: ...
+
+
+class ActionLookup(Protocol):
+    """The API's action table, as far as the console reads it."""
+
+    def resolve(self, version: str | None, action: str | None) -> _Registered: ...
+
+
+class ConsoleServices(Protocol):
+    """The parts of :class:`ramsts.services.Services` the console is built from."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def master_key(self) -> MasterKey: ...
+
+    @property
+    def ram(self) -> RamService: ...
+
+    @property
+    def store(self) -> Store:
+        """Only to build the sign-in service at start-up; pages never touch it."""
+        ...
+
+    @property
+    def actions(self) -> ActionLookup: ...
+
+
+class RamCalls:
+    """Runs RAM actions by name as a caller: ``calls.run(caller, "GetRole", RoleName="x")``."""
+
+    def __init__(self, actions: ActionLookup) -> None:
+        self._actions = actions
+
+    def run(self, caller: Caller, action: str, **params: str) -> dict[str, Any]:
+        handler = self._actions.resolve(RAM_VERSION, action).handler
+        return handler(caller, {name: value for name, value in params.items() if value != ""})
+
+    def items(
+        self, caller: Caller, action: str, plural: str, singular: str, **params: str
+    ) -> list[Any]:
+        """Every item of a listing (``ListUsers`` → ``Users.User``), following its Marker."""
+        found: list[Any] = []
+        marker = ""
+        while True:
+            body = self.run(caller, action, Marker=marker, **params)
+            found.extend(body.get(plural, {}).get(singular, []))
+            marker = body.get("Marker", "") if body.get("IsTruncated") else ""
+            if not marker:
+                return found

@@ -1,0 +1,42 @@
+"""Overview: who is signed in, the account, how many of each entity it has, and how its RAM
+users sign in. Each figure is read through its own List action, so someone who may not list
+something sees a dash rather than an error page."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ramsts.console.site import Site
+from ramsts.console.visits import Visit, signed_in_page
+from ramsts.errors import RamstsError
+
+COUNTED = (
+    ("Users", "ListUsers", "Users", "User", "/users"),
+    ("Groups", "ListGroups", "Groups", "Group", "/groups"),
+    ("Roles", "ListRoles", "Roles", "Role", "/roles"),
+    ("Custom policies", "ListPolicies", "Policies", "Policy", "/policies?type=Custom"),
+)
+
+
+def overview(visit: Visit) -> Response:
+    counts = []
+    for label, action, plural, singular, href in COUNTED:
+        params = {"PolicyType": "Custom"} if action == "ListPolicies" else {}
+        try:
+            count: int | None = len(visit.items(action, plural, singular, **params))
+        except RamstsError:
+            count = None
+        counts.append({"label": label, "count": count, "href": href})
+    alias, _ = visit.attempt("GetAccountAlias")
+    preference, _ = visit.attempt("GetSecurityPreference")
+    return visit.render(
+        "overview.html",
+        counts=counts,
+        alias=alias.get("AccountAlias", ""),
+        preference=preference.get("SecurityPreference"),
+    )
+
+
+def routes(site: Site) -> list[BaseRoute]:
+    return [Route("/", signed_in_page(site, overview), methods=["GET"])]

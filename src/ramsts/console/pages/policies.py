@@ -1,0 +1,189 @@
+"""Policies: system and custom, searchable; Create Authorization Policy from the blank template
+in a JSON editor the policy engine checks as you type; a policy's versions (create, make
+default, delete), description, and the users, groups and roles it is attached to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ramsts.console.pages.validation import check_policy
+from ramsts.console.site import Site
+from ramsts.console.visits import Visit, signed_in_page
+from ramsts.errors import RamstsError
+from ramsts.policy import PolicyError
+
+BLANK_TEMPLATE = """{
+  "Version": "1",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Action": "",
+      "Resource": ""
+    }
+  ]
+}"""
+POLICY_TYPES = ("All", "System", "Custom")
+
+
+def list_policies(visit: Visit) -> Response:
+    policy_type = visit.query("type") if visit.query("type") in POLICY_TYPES else "All"
+    search = visit.query("q")
+    params = {} if policy_type == "All" else {"PolicyType": policy_type}
+    policies = visit.items("ListPolicies", "Policies", "Policy", MaxItems="1000", **params)
+    if search:
+        needle = search.lower()
+        policies = [
+            p
+            for p in policies
+            if needle in p["PolicyName"].lower() or needle in p.get("Description", "").lower()
+        ]
+    return visit.render(
+        "policies.html",
+        policies=policies,
+        policy_type=policy_type,
+        search=search,
+        types=POLICY_TYPES,
+    )
+
+
+def new_policy(visit: Visit) -> Response:
+    if visit.request.method == "GET":
+        if visit.query("template") != "blank":
+            return visit.render("policy_templates.html")
+        return visit.render("policy_new.html", values={"PolicyDocument": BLANK_TEMPLATE})
+    values = {
+        "PolicyName": visit.field("PolicyName"),
+        "Description": visit.field("Description"),
+        "PolicyDocument": visit.field("PolicyDocument"),
+    }
+    try:
+        visit.run("CreatePolicy", **values)
+    except RamstsError as error:
+        return visit.render(
+            "policy_new.html",
+            status=error.http_status,
+            values=values,
+            problem=visit.problem(error),
+            located=_located(error, values["PolicyDocument"]),
+        )
+    name = values["PolicyName"]
+    return visit.redirect(f"/policies/Custom/{name}", notice=f"Policy {name} was created.")
+
+
+def _located(error: RamstsError, text: str) -> dict[str, Any] | None:
+    """Where a grammar error is in the submitted text, for the page to point at."""
+    if not isinstance(error, PolicyError):
+        return None
+    verdict = check_policy(text, "identity")
+    if verdict.get("valid") or "line" not in verdict:
+        return {"pointer": error.pointer}
+    start, end = verdict["start"], verdict["end"]
+    return {
+        "pointer": error.pointer,
+        "line": verdict["line"],
+        "column": verdict["column"],
+        "excerpt": text[max(0, start - 40) : start],
+        "marked": text[start:end][:200],
+        "after": text[end : end + 40],
+    }
+
+
+def policy_details(visit: Visit, *, status: int = 200, **extra: Any) -> Response:
+    policy_type, name = visit.path("policy_type"), visit.path("name")
+    found = visit.run("GetPolicy", PolicyType=policy_type, PolicyName=name)
+    policy = found["Policy"]
+    versions, versions_problem = visit.attempt(
+        "ListPolicyVersions", PolicyType=policy_type, PolicyName=name
+    )
+    entities, entities_problem = visit.attempt(
+        "ListEntitiesForPolicy", PolicyType=policy_type, PolicyName=name
+    )
+    shown = visit.query("version") or policy["DefaultVersion"]
+    document = found.get("DefaultPolicyVersion", {}).get("PolicyDocument", "")
+    if shown != policy["DefaultVersion"]:
+        document = visit.run(
+            "GetPolicyVersion", PolicyType=policy_type, PolicyName=name, VersionId=shown
+        )["PolicyVersion"]["PolicyDocument"]
+    return visit.render(
+        "policy.html",
+        status=status,
+        policy=policy,
+        document=document,
+        shown_version=shown,
+        versions=versions.get("PolicyVersions", {}).get("PolicyVersion", []),
+        versions_problem=versions_problem,
+        users=entities.get("Users", {}).get("User", []),
+        groups=entities.get("Groups", {}).get("Group", []),
+        roles=entities.get("Roles", {}).get("Role", []),
+        entities_problem=entities_problem,
+        new_version_text=extra.pop("new_version_text", document),
+        **extra,
+    )
+
+
+def show_policy(visit: Visit) -> Response:
+    return policy_details(visit)
+
+
+def create_version(visit: Visit) -> Response:
+    name, document = visit.path("name"), visit.field("PolicyDocument")
+    try:
+        created = visit.run(
+            "CreatePolicyVersion",
+            PolicyName=name,
+            PolicyDocument=document,
+            SetAsDefault=str(bool(visit.field("SetAsDefault"))).lower(),
+        )["PolicyVersion"]
+    except RamstsError as error:
+        return policy_details(
+            visit,
+            status=error.http_status,
+            problem=visit.problem(error),
+            located=_located(error, document),
+            new_version_text=document,
+        )
+    version = created["VersionId"]
+    return visit.redirect(
+        f"/policies/Custom/{name}?version={version}", notice=f"Version {version} was created."
+    )
+
+
+def change_version(visit: Visit) -> Response:
+    name, version = visit.path("name"), visit.path("version")
+    if visit.field("operation") == "delete":
+        visit.run("DeletePolicyVersion", PolicyName=name, VersionId=version)
+        return visit.redirect(f"/policies/Custom/{name}", notice=f"Version {version} was deleted.")
+    visit.run("SetDefaultPolicyVersion", PolicyName=name, VersionId=version)
+    return visit.redirect(
+        f"/policies/Custom/{name}?version={version}", notice=f"{version} is now the default."
+    )
+
+
+def update_description(visit: Visit) -> Response:
+    name = visit.path("name")
+    visit.run("UpdatePolicyDescription", PolicyName=name, NewDescription=visit.field("Description"))
+    return visit.redirect(f"/policies/Custom/{name}", notice="The description was saved.")
+
+
+def delete_policy(visit: Visit) -> Response:
+    name = visit.path("name")
+    visit.run("DeletePolicy", PolicyName=name, CascadingDelete="true")
+    return visit.redirect("/policies?type=Custom", notice=f"Policy {name} was deleted.")
+
+
+def routes(site: Site) -> list[BaseRoute]:
+    def page(path: str, handler: Any, methods: list[str]) -> Route:
+        return Route(path, signed_in_page(site, handler), methods=methods)
+
+    return [
+        page("/policies", list_policies, ["GET"]),
+        page("/policies/new", new_policy, ["GET", "POST"]),
+        page("/policies/{policy_type}/{name}", show_policy, ["GET"]),
+        page("/policies/Custom/{name}/versions", create_version, ["POST"]),
+        page("/policies/Custom/{name}/versions/{version}", change_version, ["POST"]),
+        page("/policies/Custom/{name}/description", update_description, ["POST"]),
+        page("/policies/Custom/{name}/delete", delete_policy, ["POST"]),
+    ]

@@ -1,0 +1,181 @@
+"""Roles: the list, the Create Role wizard, and a role's details — ARN, trust policy editor,
+permissions with the Authorize dialog.
+
+The wizard follows the real console (and the user's guide, step 1): choose the trusted entity
+type (*User Role*: RAM users of an Alibaba Cloud account assume it; *Service Role*: a cloud
+service does), then the trusted account (the current one by default) or service, then name,
+description and MaxSessionDuration, then *Create*. The trust policy it writes is the console's
+documented one (spec api.md §9.7). The wizard's earlier answers ride along in hidden fields, so
+it keeps no state on the server.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ramsts.console.authorize import (
+    attach_outcome,
+    attach_selected,
+    available_policies,
+    detach_one,
+)
+from ramsts.console.site import Site
+from ramsts.console.visits import Visit, signed_in_page
+from ramsts.errors import RamstsError
+from ramsts.ram.arns import root_arn
+
+WIZARD_FIELDS = (
+    "entity_type",
+    "trusted",
+    "other_account",
+    "service",
+    "RoleName",
+    "Description",
+    "MaxSessionDuration",
+)
+SERVICES = (
+    "ecs.aliyuncs.com",
+    "fc.aliyuncs.com",
+    "oss.aliyuncs.com",
+    "log.aliyuncs.com",
+    "apigateway.aliyuncs.com",
+    "actiontrail.aliyuncs.com",
+)
+
+
+def trust_policy(entity_type: str, principal: str) -> str:
+    """The trust policy of a new role: a RAM account's root (any of its users or roles that is
+    itself allowed ``sts:AssumeRole``) or a cloud service may assume it."""
+    key = "Service" if entity_type == "service" else "RAM"
+    statement = {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {key: [principal]}}
+    return json.dumps({"Statement": [statement], "Version": "1"}, indent=2)
+
+
+def list_roles(visit: Visit) -> Response:
+    return visit.render("roles.html", roles=visit.items("ListRoles", "Roles", "Role"))
+
+
+def new_role(visit: Visit) -> Response:
+    values = {name: visit.field(name) for name in WIZARD_FIELDS}
+    values["entity_type"] = values["entity_type"] or "account"
+    values["trusted"] = values["trusted"] or "current"
+    step = visit.field("step") if visit.request.method == "POST" else ""
+    context: dict[str, Any] = {"values": values, "services": SERVICES}
+    if step == "type":
+        return visit.render("role_new.html", step="entity", **context)
+    if step == "entity":
+        return visit.render("role_new.html", step="details", **context)
+    if step != "details":
+        return visit.render("role_new.html", step="type", **context)
+    if values["entity_type"] == "service":
+        principal = values["service"]
+    elif values["trusted"] == "other":
+        principal = root_arn(values["other_account"])
+    else:
+        principal = root_arn(visit.principal.account_id)
+    try:
+        created = visit.run(
+            "CreateRole",
+            RoleName=values["RoleName"],
+            Description=values["Description"],
+            MaxSessionDuration=values["MaxSessionDuration"],
+            AssumeRolePolicyDocument=trust_policy(values["entity_type"], principal),
+        )["Role"]
+    except RamstsError as error:
+        return visit.render(
+            "role_new.html",
+            step="details",
+            status=error.http_status,
+            problem=visit.problem(error),
+            **context,
+        )
+    return visit.render("role_created.html", role=created)
+
+
+def role_details(visit: Visit, *, status: int = 200, **extra: Any) -> Response:
+    name = visit.path("name")
+    role = visit.run("GetRole", RoleName=name)["Role"]
+    policies, policies_problem = visit.attempt("ListPoliciesForRole", RoleName=name)
+    attached = policies.get("Policies", {}).get("Policy", [])
+    available, available_problem = [], None
+    try:
+        available = available_policies(visit, attached)
+    except RamstsError as error:
+        available_problem = visit.problem(error)
+    context = {
+        "role": role,
+        "policies": attached,
+        "policies_problem": policies_problem,
+        "available": available,
+        "available_problem": available_problem,
+        "authorize_open": bool(visit.query("authorize")),
+        "trust_text": extra.pop("trust_text", None),
+        **extra,
+    }
+    return visit.render("role.html", status=status, **context)
+
+
+def show_role(visit: Visit) -> Response:
+    return role_details(visit)
+
+
+def authorize_role(visit: Visit) -> Response:
+    name = visit.path("name")
+    attached, problems = attach_selected(visit, "Role", name)
+    if problems:
+        return role_details(visit, status=problems[0].http_status, problem=problems[0])
+    return visit.redirect(f"/roles/{name}", notice=attach_outcome(attached))
+
+
+def detach_from_role(visit: Visit) -> Response:
+    name = visit.path("name")
+    policy_name = detach_one(visit, "Role", name)
+    return visit.redirect(f"/roles/{name}", notice=f"Detached {policy_name} from {name}.")
+
+
+def update_trust_policy(visit: Visit) -> Response:
+    name, document = visit.path("name"), visit.field("AssumeRolePolicyDocument")
+    try:
+        visit.run("UpdateRole", RoleName=name, NewAssumeRolePolicyDocument=document)
+    except RamstsError as error:
+        return role_details(
+            visit, status=error.http_status, trust_problem=visit.problem(error), trust_text=document
+        )
+    return visit.redirect(f"/roles/{name}", notice="The trust policy was saved.")
+
+
+def update_role(visit: Visit) -> Response:
+    name = visit.path("name")
+    visit.run(
+        "UpdateRole",
+        RoleName=name,
+        NewDescription=visit.field("Description"),
+        NewMaxSessionDuration=visit.field("MaxSessionDuration"),
+    )
+    return visit.redirect(f"/roles/{name}", notice=f"Role {name} was saved.")
+
+
+def delete_role(visit: Visit) -> Response:
+    name = visit.path("name")
+    visit.run("DeleteRole", RoleName=name)
+    return visit.redirect("/roles", notice=f"Role {name} was deleted.")
+
+
+def routes(site: Site) -> list[BaseRoute]:
+    def page(path: str, handler: Any, methods: list[str]) -> Route:
+        return Route(path, signed_in_page(site, handler), methods=methods)
+
+    return [
+        page("/roles", list_roles, ["GET"]),
+        page("/roles/new", new_role, ["GET", "POST"]),
+        page("/roles/{name}", show_role, ["GET"]),
+        page("/roles/{name}/policies", authorize_role, ["POST"]),
+        page("/roles/{name}/policies/detach", detach_from_role, ["POST"]),
+        page("/roles/{name}/trust-policy", update_trust_policy, ["POST"]),
+        page("/roles/{name}/settings", update_role, ["POST"]),
+        page("/roles/{name}/delete", delete_role, ["POST"]),
+    ]

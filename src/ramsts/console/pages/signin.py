@@ -1,0 +1,182 @@
+"""Signing in and out: the password form, the MFA code step, the forced password change.
+
+The login name says who signs in, as on the real console: ``<account id or alias>`` for an
+account's root, ``<user>@<account id or alias>`` for a RAM user (the ``.onaliyun.com`` suffix of
+a user principal name is accepted too). Every check — password, lockout, allowed networks, MFA,
+password age — is :class:`~ramsts.ram.sign_in.SignInService`'s; this module only moves the
+browser from step to step and tells the person what happened, never which part of a wrong
+login was wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ramsts.console.principal import session_caller
+from ramsts.console.sessions import (
+    STEP_LIFETIME,
+    Session,
+    Stage,
+    advanced,
+    anonymous_session,
+)
+from ramsts.console.site import Site
+from ramsts.console.visits import Visit, signed_in_page, step_page
+from ramsts.errors import RamstsError
+from ramsts.ram.sign_in import SignInResult
+from ramsts.types import Secret
+
+UPN_SUFFIX = ".onaliyun.com"
+REFUSED_STATUS = {"Locked": 429, "NetworkDenied": 403, "PasswordExpired": 403}
+
+
+def split_login_name(login_name: str) -> tuple[str, str | None]:
+    """``alice@acme`` → (``acme``, ``alice``); ``acme`` → (``acme``, ``None``: the root)."""
+    user, at, account = login_name.strip().rpartition("@")
+    if not at:
+        return account, None
+    if account.endswith(UPN_SUFFIX):
+        account = account[: -len(UPN_SUFFIX)]
+    return account, user
+
+
+def sign_in_form(visit: Visit) -> Response:
+    if visit.request.method == "GET":
+        return visit.render("signin.html", login_name="", next=visit.query("next"))
+    login_name = visit.field("login_name")
+    account, user_name = split_login_name(login_name)
+    result = visit.site.sign_in.sign_in(
+        account, user_name, Secret(visit.field("password")), source_ip=_peer(visit)
+    )
+    return _follow(visit, result, login_name, password=visit.field("password"))
+
+
+def mfa_step(visit: Visit) -> Response:
+    if visit.request.method == "GET":
+        return visit.render("signin_mfa.html")
+    session = visit.session
+    result = visit.site.sign_in.sign_in(
+        session.account_id,
+        session.user_name or None,
+        Secret(session.pending_password),
+        visit.field("code"),
+        source_ip=_peer(visit),
+    )
+    if result.outcome == "InvalidMFACode":
+        return visit.render("signin_mfa.html", status=401, error=result.message)
+    return _follow(visit, result, "", password=session.pending_password)
+
+
+def password_step(visit: Visit) -> Response:
+    """A RAM user whose password must change sets a new one: ChangePassword as that user (it
+    proves the current password again), then a fresh sign-in with the new one."""
+    if visit.request.method == "GET":
+        return visit.render("signin_password.html")
+    new_password = visit.field("new_password")
+    if new_password != visit.field("confirm_password"):
+        return visit.render("signin_password.html", status=400, error="The passwords differ.")
+    session = visit.session
+    caller = session_caller(
+        session, peer_ip=_peer(visit), secure=False, user_agent="", now=visit.site.clock()
+    )
+    try:
+        visit.calls.run(
+            caller,
+            "ChangePassword",
+            OldPassword=visit.field("old_password"),
+            NewPassword=new_password,
+        )
+    except RamstsError as error:
+        return visit.render("signin_password.html", status=error.http_status, error=error.message)
+    result = visit.site.sign_in.sign_in(
+        session.account_id, session.user_name, Secret(new_password), source_ip=_peer(visit)
+    )
+    return _follow(visit, result, "", password=new_password)
+
+
+def sign_out(visit: Visit) -> Response:
+    visit.new_session = anonymous_session(visit.site.clock())
+    return visit.redirect("/signin", notice="You have signed out.")
+
+
+def _follow(visit: Visit, result: SignInResult, login_name: str, *, password: str) -> Response:
+    """The next step of a sign-in after ``result``."""
+    now = visit.site.clock()
+    user = result.user
+    known = replace(
+        visit.session,
+        account_id=result.account_id or "",
+        identity_type="Account" if user is None else "RAMUser",
+        user_id="" if user is None else user.user_id,
+        user_name="" if user is None else user.user_name,
+        pending_password="",
+    )
+    if result.signed_in:
+        lifetime = result.session_duration or timedelta(hours=1)
+        visit.new_session = _moved(known, "signed-in", now, lifetime, mfa=visit.field("code") != "")
+        return visit.redirect(_next_path(visit), notice=f"Welcome, {_who(known)}.")
+    if result.outcome == "MFARequired":
+        step = replace(_moved(known, "mfa", now, STEP_LIFETIME), pending_password=password)
+        visit.new_session = step
+        return visit.redirect("/signin/mfa")
+    if result.outcome == "PasswordChangeRequired":
+        visit.new_session = _moved(known, "change-password", now, STEP_LIFETIME)
+        return visit.redirect("/signin/password")
+    # Refused: back to a plain anonymous session, whatever step this was.
+    visit.new_session = anonymous_session(now)
+    status = REFUSED_STATUS.get(result.outcome, 401)
+    return visit.render(
+        "signin.html",
+        status=status,
+        login_name=login_name,
+        next="",
+        error=result.message,
+        outcome=result.outcome,
+    )
+
+
+def _moved(
+    session: Session, stage: Stage, now: datetime, lifetime: timedelta, *, mfa: bool = False
+) -> Session:
+    return replace(advanced(session, stage, now, lifetime), mfa_present=mfa)
+
+
+def _who(session: Session) -> str:
+    if session.identity_type == "Account":
+        return f"root of {session.account_id}"
+    return session.user_name
+
+
+def _next_path(visit: Visit) -> str:
+    """Where the person was going before sign-in: a console page, never another site."""
+    target = visit.field("next") or visit.query("next")
+    base = visit.base
+    if target.startswith(base + "/") and not target.startswith("//") and "\\" not in target:
+        return target[len(base) :]
+    return "/"
+
+
+def _peer(visit: Visit) -> str:
+    client = visit.request.client
+    return client.host if client else ""
+
+
+def routes(site: Site) -> list[BaseRoute]:
+    return [
+        Route(
+            "/signin",
+            step_page(site, ("anonymous", "mfa", "change-password"), sign_in_form),
+            methods=["GET", "POST"],
+        ),
+        Route("/signin/mfa", step_page(site, ("mfa",), mfa_step), methods=["GET", "POST"]),
+        Route(
+            "/signin/password",
+            step_page(site, ("change-password",), password_step),
+            methods=["GET", "POST"],
+        ),
+        Route("/signout", signed_in_page(site, sign_out), methods=["POST"]),
+    ]

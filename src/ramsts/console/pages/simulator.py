@@ -1,0 +1,151 @@
+"""The policy simulator: would this user or role be allowed this action on this resource, with
+these condition keys — and which statement decides?
+
+The question is answered by the same authorizer that guards every action, over the simulated
+principal's policies in force (a user's own and its groups', a role's). Seeing the answer shows
+what those policies say, so the signed-in principal must be allowed to read them: the page first
+runs ``Get<User|Role>`` and ``ListPoliciesFor<User|Role>`` as the signed-in principal, and a
+refusal there is the page's answer. The form is a GET: asking changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ramsts.caller import Caller
+from ramsts.console.site import Site
+from ramsts.console.visits import Visit, signed_in_page
+from ramsts.errors import RamstsError
+from ramsts.policy import DecidingStatement, Decision
+from ramsts.signing.timestamps import format_timestamp
+
+SESSION_NAME = "policy-simulator"
+
+
+def parse_context(text: str) -> dict[str, str | list[str]]:
+    """``key=value`` lines; a key given twice collects a list (multi-valued condition keys)."""
+    context: dict[str, str | list[str]] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key:
+            continue
+        known = context.get(key)
+        if known is None:
+            context[key] = value
+        else:
+            context[key] = [*([known] if isinstance(known, str) else known), value]
+    return context
+
+
+def simulate(visit: Visit) -> Response:
+    form = {
+        "principal_type": visit.query("principal_type") or "User",
+        "principal_name": visit.query("principal_name"),
+        "action": visit.query("action"),
+        "resource": visit.query("resource") or "*",
+        "context": visit.request.query_params.get("context", ""),
+    }
+    users, _ = visit.attempt("ListUsers", MaxItems="1000")
+    roles, _ = visit.attempt("ListRoles", MaxItems="1000")
+    context: dict[str, Any] = {
+        "form": form,
+        "users": [u["UserName"] for u in users.get("Users", {}).get("User", [])],
+        "roles": [r["RoleName"] for r in roles.get("Roles", {}).get("Role", [])],
+    }
+    if form["principal_name"] and form["action"]:
+        try:
+            context |= _decide(visit, form)
+        except RamstsError as error:
+            return visit.render(
+                "simulator.html", status=error.http_status, problem=visit.problem(error), **context
+            )
+    return visit.render("simulator.html", **context)
+
+
+def _decide(visit: Visit, form: dict[str, str]) -> dict[str, Any]:
+    kind = "Role" if form["principal_type"] == "Role" else "User"
+    name = form["principal_name"]
+    found = visit.run(f"Get{kind}", **{f"{kind}Name": name})[kind]
+    attached = visit.run(f"ListPoliciesFor{kind}", **{f"{kind}Name": name})["Policies"]["Policy"]
+    simulated = _simulated_caller(visit, kind, found)
+    decision = visit.site.ram.authorizer.decide(
+        simulated, form["action"], form["resource"], parse_context(form["context"])
+    )
+    types = {p["PolicyName"]: p["PolicyType"] for p in attached}
+    return {
+        "decision": decision,
+        "simulated": simulated,
+        "statements": [_statement_text(visit, s, types) for s in decision.statements],
+        "explanation": _explain(decision),
+    }
+
+
+def _simulated_caller(visit: Visit, kind: str, found: dict[str, Any]) -> Caller:
+    account_id = visit.principal.account_id
+    context = {"acs:CurrentTime": format_timestamp(visit.site.clock()), "acs:MFAPresent": "false"}
+    if kind == "User":
+        return Caller(
+            account_id=account_id,
+            identity_type="RAMUser",
+            arn=f"acs:ram::{account_id}:user/{found['UserName']}",
+            principal_id=found["UserId"],
+            access_key_id="",
+            display_name=found["UserName"],
+            user_id=found["UserId"],
+            user_name=found["UserName"],
+            context=context,
+        )
+    role_name = found["RoleName"]
+    return Caller(
+        account_id=account_id,
+        identity_type="AssumedRoleUser",
+        arn=f"acs:ram::{account_id}:assumed-role/{role_name}/{SESSION_NAME}",
+        principal_id=f"{found['RoleId']}:{SESSION_NAME}",
+        access_key_id="",
+        display_name=f"{role_name}/{SESSION_NAME}",
+        role_id=found["RoleId"],
+        role_name=role_name,
+        session_name=SESSION_NAME,
+        context=context,
+    )
+
+
+def _statement_text(
+    visit: Visit, statement: DecidingStatement, types: dict[str, str]
+) -> dict[str, Any]:
+    """The deciding statement with its JSON, when the signed-in principal may read its policy
+    (a group's policy is not in the user's own list, so both types are tried)."""
+    name = str(statement.policy)
+    shown: dict[str, Any] = {"policy": name, "index": statement.statement, "sid": statement.sid}
+    shown["effect"] = statement.effect
+    for policy_type in [types[name]] if name in types else ["Custom", "System"]:
+        try:
+            body = visit.run("GetPolicy", PolicyType=policy_type, PolicyName=name)
+        except RamstsError:
+            continue
+        document = json.loads(body["DefaultPolicyVersion"]["PolicyDocument"])
+        statements = document.get("Statement", [])
+        if isinstance(statements, dict):
+            statements = [statements]
+        if 0 <= statement.statement < len(statements):
+            shown["json"] = json.dumps(statements[statement.statement], indent=2)
+        shown["policy_type"] = policy_type
+        break
+    return shown
+
+
+def _explain(decision: Decision) -> str:
+    if decision.effect == "Allow":
+        return "Allowed by the statements below."
+    if decision.effect == "ExplicitDeny":
+        return "Refused by an explicit Deny: a Deny always wins over any Allow."
+    return "Refused: no statement of the policies in force allows this request (implicit deny)."
+
+
+def routes(site: Site) -> list[BaseRoute]:
+    return [Route("/simulator", signed_in_page(site, simulate), methods=["GET"])]

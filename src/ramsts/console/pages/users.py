@@ -1,0 +1,173 @@
+"""Users: the list, creating one (optionally with console access), and a user's details —
+groups, permissions (Authorize / detach), AccessKeys (a new secret shown exactly once) and the
+login profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ramsts.console.authorize import (
+    attach_outcome,
+    attach_selected,
+    available_policies,
+    detach_one,
+)
+from ramsts.console.site import Site
+from ramsts.console.visits import Visit, form_fields, signed_in_page
+from ramsts.errors import RamstsError
+
+NEW_USER_FIELDS = ("UserName", "DisplayName", "Comments", "Password")
+
+
+def list_users(visit: Visit) -> Response:
+    users = visit.items("ListUsers", "Users", "User")
+    return visit.render("users.html", users=users)
+
+
+def new_user(visit: Visit) -> Response:
+    if visit.request.method == "GET":
+        return visit.render("user_new.html", values={})
+    name = visit.field("UserName")
+    try:
+        visit.run(
+            "CreateUser",
+            UserName=name,
+            DisplayName=visit.field("DisplayName"),
+            Comments=visit.field("Comments"),
+        )
+        if visit.field("console_access"):
+            visit.run(
+                "CreateLoginProfile",
+                UserName=name,
+                Password=visit.field("Password"),
+                PasswordResetRequired=str(bool(visit.field("PasswordResetRequired"))).lower(),
+            )
+    except RamstsError as error:
+        values = dict(form_fields(visit, *NEW_USER_FIELDS), Password="")
+        return visit.render(
+            "user_new.html", status=error.http_status, values=values, problem=visit.problem(error)
+        )
+    return visit.redirect(f"/users/{name}", notice=f"User {name} was created.")
+
+
+def user_details(visit: Visit, **extra: Any) -> Response:
+    name = visit.path("name")
+    status = int(extra.pop("status", 200))
+    user = visit.run("GetUser", UserName=name)["User"]
+    groups, groups_problem = visit.attempt("ListGroupsForUser", UserName=name)
+    policies, policies_problem = visit.attempt("ListPoliciesForUser", UserName=name)
+    keys, keys_problem = visit.attempt("ListAccessKeys", UserName=name)
+    profile, profile_problem = visit.attempt("GetLoginProfile", UserName=name)
+    mfa, _ = visit.attempt("GetUserMFAInfo", UserName=name)
+    attached = policies.get("Policies", {}).get("Policy", [])
+    available, available_problem = [], None
+    try:
+        available = available_policies(visit, attached)
+    except RamstsError as error:
+        available_problem = visit.problem(error)
+    context = {
+        "user": user,
+        "groups": groups.get("Groups", {}).get("Group", []),
+        "groups_problem": groups_problem,
+        "policies": attached,
+        "policies_problem": policies_problem,
+        "keys": keys.get("AccessKeys", {}).get("AccessKey", []),
+        "keys_problem": keys_problem,
+        "profile": profile.get("LoginProfile"),
+        "profile_missing": profile_problem is not None and profile_problem.http_status == 404,
+        "mfa": mfa.get("MFADevice"),
+        "available": available,
+        "available_problem": available_problem,
+        "authorize_open": bool(visit.query("authorize")),
+        **extra,
+    }
+    return visit.render("user.html", status=status, **context)
+
+
+def show_user(visit: Visit) -> Response:
+    return user_details(visit)
+
+
+def authorize_user(visit: Visit) -> Response:
+    name = visit.path("name")
+    attached, problems = attach_selected(visit, "User", name)
+    if problems:
+        return user_details(visit, problem=problems[0], status=problems[0].http_status)
+    return visit.redirect(f"/users/{name}", notice=attach_outcome(attached))
+
+
+def detach_from_user(visit: Visit) -> Response:
+    name = visit.path("name")
+    policy_name = detach_one(visit, "User", name)
+    return visit.redirect(f"/users/{name}", notice=f"Detached {policy_name} from {name}.")
+
+
+def create_access_key(visit: Visit) -> Response:
+    """The new secret is rendered into this one response (never a redirect, a cookie or a log),
+    which the browser is told not to store."""
+    name = visit.path("name")
+    created = visit.run("CreateAccessKey", UserName=name)["AccessKey"]
+    return user_details(visit, new_key=created)
+
+
+def change_access_key(visit: Visit) -> Response:
+    name, key_id = visit.path("name"), visit.path("key_id")
+    if visit.field("operation") == "delete":
+        visit.run("DeleteAccessKey", UserName=name, UserAccessKeyId=key_id)
+        return visit.redirect(f"/users/{name}", notice=f"AccessKey {key_id} was deleted.")
+    status = "Inactive" if visit.field("operation") == "disable" else "Active"
+    visit.run("UpdateAccessKey", UserName=name, UserAccessKeyId=key_id, Status=status)
+    return visit.redirect(f"/users/{name}", notice=f"AccessKey {key_id} is now {status}.")
+
+
+def change_login_profile(visit: Visit) -> Response:
+    name = visit.path("name")
+    operation = visit.field("operation")
+    if operation == "delete":
+        visit.run("DeleteLoginProfile", UserName=name)
+        return visit.redirect(f"/users/{name}", notice="Console access was removed.")
+    params = {
+        "UserName": name,
+        "Password": visit.field("Password"),
+        "PasswordResetRequired": str(bool(visit.field("PasswordResetRequired"))).lower(),
+        "MFABindRequired": str(bool(visit.field("MFABindRequired"))).lower(),
+    }
+    action = "CreateLoginProfile" if operation == "create" else "UpdateLoginProfile"
+    visit.run(action, **params)
+    return visit.redirect(f"/users/{name}", notice="The login profile was saved.")
+
+
+def change_membership(visit: Visit) -> Response:
+    name, group = visit.path("name"), visit.field("GroupName")
+    if visit.field("operation") == "remove":
+        visit.run("RemoveUserFromGroup", UserName=name, GroupName=group)
+        return visit.redirect(f"/users/{name}", notice=f"{name} left group {group}.")
+    visit.run("AddUserToGroup", UserName=name, GroupName=group)
+    return visit.redirect(f"/users/{name}", notice=f"{name} joined group {group}.")
+
+
+def delete_user(visit: Visit) -> Response:
+    name = visit.path("name")
+    visit.run("DeleteUser", UserName=name)
+    return visit.redirect("/users", notice=f"User {name} was deleted.")
+
+
+def routes(site: Site) -> list[BaseRoute]:
+    def page(path: str, handler: Any, methods: list[str]) -> Route:
+        return Route(path, signed_in_page(site, handler), methods=methods)
+
+    return [
+        page("/users", list_users, ["GET"]),
+        page("/users/new", new_user, ["GET", "POST"]),
+        page("/users/{name}", show_user, ["GET"]),
+        page("/users/{name}/policies", authorize_user, ["POST"]),
+        page("/users/{name}/policies/detach", detach_from_user, ["POST"]),
+        page("/users/{name}/access-keys", create_access_key, ["POST"]),
+        page("/users/{name}/access-keys/{key_id}", change_access_key, ["POST"]),
+        page("/users/{name}/login-profile", change_login_profile, ["POST"]),
+        page("/users/{name}/groups", change_membership, ["POST"]),
+        page("/users/{name}/delete", delete_user, ["POST"]),
+    ]

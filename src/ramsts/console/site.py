@@ -1,0 +1,34 @@
+"""The console's long-lived parts, built once from the composition root's services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ramsts.console.backend import ConsoleServices, RamCalls
+from ramsts.console.cookies import ConsoleCookies
+from ramsts.console.rendering import Renderer
+from ramsts.ram.service import RamService
+from ramsts.ram.sign_in import SignInService
+from ramsts.types import Clock
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    clock: Clock
+    ram: RamService
+    calls: RamCalls
+    cookies: ConsoleCookies
+    renderer: Renderer
+    sign_in: SignInService
+    """One per process: it counts failed sign-ins for the lockout."""
+
+    @classmethod
+    def build(cls, services: ConsoleServices) -> Site:
+        return cls(
+            clock=services.clock,
+            ram=services.ram,
+            calls=RamCalls(services.actions),
+            cookies=ConsoleCookies(services.master_key),
+            renderer=Renderer(),
+            sign_in=SignInService(services.store, services.master_key, clock=services.clock),
+        )

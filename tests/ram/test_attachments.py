@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
-from conftest import RamActions, statement
 from ramsts.caller import Caller
 from ramsts.errors import RamstsError
-from ramsts.ram.product import register
 from ramsts.ram.quotas import Quotas
 from ramsts.ram.service import RamService
 from ramsts.store import User
@@ -23,6 +22,10 @@ PRINCIPALS = [
 ]
 
 
+def statement(effect: str, action: str) -> dict[str, Any]:
+    return {"Effect": effect, "Action": action, "Resource": "*"}
+
+
 def code_of(call: Callable[[], object]) -> str:
     with pytest.raises(RamstsError) as raised:
         call()
@@ -30,7 +33,7 @@ def code_of(call: Callable[[], object]) -> str:
 
 
 @pytest.fixture
-def principals(ram_actions: RamActions, root: Caller, alice: User) -> None:
+def principals(ram_actions: Any, root: Caller, alice: User) -> None:
     """alice (a user), iot (a group) and r (a role), and a custom policy IoT."""
     ram_actions.call(root, "CreateGroup", GroupName="iot")
     trust = {
@@ -51,7 +54,7 @@ def principals(ram_actions: RamActions, root: Caller, alice: User) -> None:
 @pytest.mark.usefixtures("principals")
 @pytest.mark.parametrize(("kind", "parameter", "name"), PRINCIPALS)
 def test_attach_list_and_detach(
-    ram_actions: RamActions, root: Caller, kind: str, parameter: str, name: str
+    ram_actions: Any, root: Caller, kind: str, parameter: str, name: str
 ) -> None:
     for policy_type, policy_name in (("Custom", "IoT"), ("System", "ReadOnlyAccess")):
         ram_actions.call(
@@ -80,7 +83,7 @@ def test_attach_list_and_detach(
 @pytest.mark.usefixtures("principals")
 @pytest.mark.parametrize(("kind", "parameter", "name"), PRINCIPALS)
 def test_attaching_twice_and_detaching_what_is_not_attached(
-    ram_actions: RamActions, root: Caller, kind: str, parameter: str, name: str
+    ram_actions: Any, root: Caller, kind: str, parameter: str, name: str
 ) -> None:
     params = {"PolicyType": "Custom", "PolicyName": "IoT", parameter: name}
     ram_actions.call(root, f"AttachPolicyTo{kind}", **params)
@@ -94,7 +97,7 @@ def test_attaching_twice_and_detaching_what_is_not_attached(
 
 
 @pytest.mark.usefixtures("principals")
-def test_unknown_principals_policies_and_types(ram_actions: RamActions, root: Caller) -> None:
+def test_unknown_principals_policies_and_types(ram_actions: Any, root: Caller) -> None:
     def attach(**params: str) -> Callable[[], object]:
         given = {"PolicyType": "Custom", "PolicyName": "IoT", "UserName": "alice", **params}
         return lambda: ram_actions.call(root, "AttachPolicyToUser", **given)
@@ -110,13 +113,12 @@ def test_unknown_principals_policies_and_types(ram_actions: RamActions, root: Ca
 @pytest.mark.usefixtures("principals")
 @pytest.mark.parametrize(("kind", "parameter", "name"), PRINCIPALS)
 def test_per_principal_limits(
-    ram: RamService, root: Caller, kind: str, parameter: str, name: str
+    ram: RamService, root: Caller, actions_for: Any, kind: str, parameter: str, name: str
 ) -> None:
-    limited = RamActions()
     quotas = Quotas(
         custom_policies_per_user=1, custom_policies_per_group=1, custom_policies_per_role=1
     )
-    register(limited, replace(ram, quotas=quotas))  # type: ignore[arg-type]
+    limited = actions_for(replace(ram, quotas=quotas))
     document = {"Version": "1", "Statement": [statement("Allow", "ecs:*")]}
     limited.call(root, "CreatePolicy", PolicyName="Second", PolicyDocument=json.dumps(document))
     limited.call(
@@ -142,7 +144,7 @@ def test_per_principal_limits(
 
 
 @pytest.mark.usefixtures("principals")
-def test_list_entities_for_policy(ram_actions: RamActions, root: Caller) -> None:
+def test_list_entities_for_policy(ram_actions: Any, root: Caller) -> None:
     empty = ram_actions.call(root, "ListEntitiesForPolicy", PolicyType="Custom", PolicyName="IoT")
     assert empty == {"Users": {"User": []}, "Groups": {"Group": []}, "Roles": {"Role": []}}
     for kind, parameter, name in PRINCIPALS:
@@ -164,7 +166,7 @@ def test_list_entities_for_policy(ram_actions: RamActions, root: Caller) -> None
 
 @pytest.mark.usefixtures("principals")
 def test_an_attachment_is_in_force_on_the_next_request(
-    ram_actions: RamActions, root: Caller, alice_caller: Caller
+    ram_actions: Any, root: Caller, alice_caller: Caller
 ) -> None:
     assert code_of(lambda: ram_actions.call(alice_caller, "ListUsers")) == "NoPermission"
     attach = {"PolicyType": "System", "PolicyName": "AliyunRAMReadOnlyAccess", "UserName": "alice"}
@@ -179,7 +181,7 @@ def test_an_attachment_is_in_force_on_the_next_request(
 
 @pytest.mark.usefixtures("principals")
 def test_policies_attached_to_a_group_reach_its_members(
-    ram_actions: RamActions, root: Caller, alice_caller: Caller
+    ram_actions: Any, root: Caller, alice_caller: Caller
 ) -> None:
     ram_actions.call(root, "AddUserToGroup", GroupName="iot", UserName="alice")
     ram_actions.call(

@@ -6,13 +6,12 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
-from conftest import RamActions, root_of
 from ramsts.caller import Caller
 from ramsts.errors import RamstsError
-from ramsts.ram.product import register
 from ramsts.ram.quotas import Quotas
 from ramsts.ram.service import RamService
 from ramsts.store import Account
@@ -38,13 +37,13 @@ def fails(call: Callable[[], object]) -> RamstsError:
     return raised.value
 
 
-def create(actions: RamActions, root: Caller, name: str = "IoTReadOnly", **extra: str) -> dict:
+def create(actions: Any, root: Caller, name: str = "IoTReadOnly", **extra: str) -> dict:
     return actions.call(
         root, "CreatePolicy", PolicyName=name, PolicyDocument=json.dumps(IOT_READ_ONLY), **extra
     )["Policy"]
 
 
-def test_create_policy_answers_a_custom_policy_at_v1(ram_actions: RamActions, root: Caller) -> None:
+def test_create_policy_answers_a_custom_policy_at_v1(ram_actions: Any, root: Caller) -> None:
     policy = create(ram_actions, root, Description="Read-only permission of IoT resources")
     assert policy["PolicyName"] == "IoTReadOnly"
     assert policy["PolicyType"] == "Custom"
@@ -54,7 +53,7 @@ def test_create_policy_answers_a_custom_policy_at_v1(ram_actions: RamActions, ro
 
 
 def test_get_policy_answers_the_policy_and_its_default_version(
-    ram_actions: RamActions, root: Caller
+    ram_actions: Any, root: Caller
 ) -> None:
     create(ram_actions, root)
     body = ram_actions.call(root, "GetPolicy", PolicyName="IoTReadOnly", PolicyType="Custom")
@@ -67,7 +66,7 @@ def test_get_policy_answers_the_policy_and_its_default_version(
 
 @pytest.mark.parametrize("policy_type", [None, "custom", "Managed"])
 def test_get_policy_requires_a_valid_policy_type(
-    ram_actions: RamActions, root: Caller, policy_type: str | None
+    ram_actions: Any, root: Caller, policy_type: str | None
 ) -> None:
     create(ram_actions, root)
     params = {"PolicyName": "IoTReadOnly"}
@@ -77,9 +76,7 @@ def test_get_policy_requires_a_valid_policy_type(
     assert error.code == "InvalidParameter.PolicyType"
 
 
-def test_system_policies_are_readable_by_every_account(
-    ram_actions: RamActions, root: Caller
-) -> None:
+def test_system_policies_are_readable_by_every_account(ram_actions: Any, root: Caller) -> None:
     body = ram_actions.call(
         root, "GetPolicy", PolicyName="AdministratorAccess", PolicyType="System"
     )
@@ -87,9 +84,7 @@ def test_system_policies_are_readable_by_every_account(
     assert json.loads(body["Policy"]["PolicyDocument"])["Statement"][0]["Action"] == "*"
 
 
-def test_system_policies_cannot_be_changed_or_deleted(
-    ram_actions: RamActions, root: Caller
-) -> None:
+def test_system_policies_cannot_be_changed_or_deleted(ram_actions: Any, root: Caller) -> None:
     attempts = {
         "DeletePolicy": {},
         "UpdatePolicyDescription": {"NewDescription": "mine now"},
@@ -111,7 +106,7 @@ def test_system_policies_cannot_be_changed_or_deleted(
     ],
 )
 def test_create_policy_refuses_bad_parameters(
-    ram_actions: RamActions, root: Caller, params: dict[str, str], code: str
+    ram_actions: Any, root: Caller, params: dict[str, str], code: str
 ) -> None:
     given = {"PolicyName": "p", "PolicyDocument": json.dumps(IOT_READ_ONLY), **params}
     assert fails(lambda: ram_actions.call(root, "CreatePolicy", **given)).code == code
@@ -120,7 +115,7 @@ def test_create_policy_refuses_bad_parameters(
 
 
 def test_a_malformed_document_is_refused_with_a_pointer_to_the_place(
-    ram_actions: RamActions, root: Caller
+    ram_actions: Any, root: Caller
 ) -> None:
     document = {"Version": "1", "Statement": [{"Effect": "allow", "Action": "*", "Resource": "*"}]}
     error = fails(
@@ -132,7 +127,7 @@ def test_a_malformed_document_is_refused_with_a_pointer_to_the_place(
     assert "/Statement/0/Effect" in error.message
 
 
-def test_a_document_over_6144_characters_is_refused(ram_actions: RamActions, root: Caller) -> None:
+def test_a_document_over_6144_characters_is_refused(ram_actions: Any, root: Caller) -> None:
     actions = [f"iot:Action{i:05d}" for i in range(400)]
     document = {
         "Version": "1",
@@ -147,24 +142,25 @@ def test_a_document_over_6144_characters_is_refused(ram_actions: RamActions, roo
 
 
 def test_policy_names_are_unique_per_account(
-    ram_actions: RamActions, root: Caller, other_account: Account
+    ram_actions: Any, root: Caller, other_account: Account, caller_for_root: Any
 ) -> None:
     create(ram_actions, root)
     assert fails(lambda: create(ram_actions, root, "iotreadonly")).code == (
         "EntityAlreadyExists.Policy"
     )
-    assert create(ram_actions, root_of(other_account))["PolicyName"] == "IoTReadOnly"
+    assert create(ram_actions, caller_for_root(other_account))["PolicyName"] == "IoTReadOnly"
 
 
-def test_the_custom_policy_quota_is_enforced(ram: RamService, root: Caller) -> None:
-    limited = RamActions()
-    register(limited, replace(ram, quotas=Quotas(custom_policies=1)))  # type: ignore[arg-type]
+def test_the_custom_policy_quota_is_enforced(
+    ram: RamService, root: Caller, actions_for: Any
+) -> None:
+    limited = actions_for(replace(ram, quotas=Quotas(custom_policies=1)))
     create(limited, root, "one")
     assert fails(lambda: create(limited, root, "two")).code == "LimitExceeded.Policy"
 
 
 def test_delete_policy_refuses_while_attached_then_succeeds(
-    ram_actions: RamActions, root: Caller, alice_caller: Caller
+    ram_actions: Any, root: Caller, alice_caller: Caller
 ) -> None:
     create(ram_actions, root)
     attach = {"PolicyType": "Custom", "PolicyName": "IoTReadOnly", "UserName": "alice"}
@@ -179,9 +175,7 @@ def test_delete_policy_refuses_while_attached_then_succeeds(
     assert error.code == "EntityNotExist.Policy"
 
 
-def test_delete_policy_refuses_while_attached_to_a_role(
-    ram_actions: RamActions, root: Caller
-) -> None:
+def test_delete_policy_refuses_while_attached_to_a_role(ram_actions: Any, root: Caller) -> None:
     create(ram_actions, root)
     trust = {
         "Version": "1",
@@ -202,7 +196,7 @@ def test_delete_policy_refuses_while_attached_to_a_role(
 
 
 def test_delete_policy_with_other_versions_needs_cascading_delete(
-    ram_actions: RamActions, root: Caller
+    ram_actions: Any, root: Caller
 ) -> None:
     create(ram_actions, root)
     ram_actions.call(
@@ -218,7 +212,7 @@ def test_delete_policy_with_other_versions_needs_cascading_delete(
     assert listed["Policies"]["Policy"] == []
 
 
-def test_list_policies_filters_by_type_and_pages(ram_actions: RamActions, root: Caller) -> None:
+def test_list_policies_filters_by_type_and_pages(ram_actions: Any, root: Caller) -> None:
     for name in ("b-policy", "a-policy"):
         create(ram_actions, root, name)
     system = ram_actions.call(root, "ListPolicies", PolicyType="System")
@@ -236,7 +230,7 @@ def test_list_policies_filters_by_type_and_pages(ram_actions: RamActions, root: 
     assert len(everything["Policies"]["Policy"]) == 7
 
 
-def test_list_policies_filters_by_tag(ram_actions: RamActions, root: Caller) -> None:
+def test_list_policies_filters_by_tag(ram_actions: Any, root: Caller) -> None:
     create(ram_actions, root, "tagged", Tag=json.dumps([{"Key": "team", "Value": "iot"}]))
     create(ram_actions, root, "plain")
     listed = ram_actions.call(
@@ -246,12 +240,12 @@ def test_list_policies_filters_by_tag(ram_actions: RamActions, root: Caller) -> 
     assert listed["Policies"]["Policy"][0]["Tags"]["Tag"] == [{"TagKey": "team", "TagValue": "iot"}]
 
 
-def test_a_foreign_marker_is_an_invalid_parameter(ram_actions: RamActions, root: Caller) -> None:
+def test_a_foreign_marker_is_an_invalid_parameter(ram_actions: Any, root: Caller) -> None:
     error = fails(lambda: ram_actions.call(root, "ListPolicies", Marker="not-a-marker"))
     assert error.code == "InvalidParameter.Marker"
 
 
-def test_update_policy_description(ram_actions: RamActions, root: Caller) -> None:
+def test_update_policy_description(ram_actions: Any, root: Caller) -> None:
     create(ram_actions, root, Description="old")
     policy = ram_actions.call(
         root, "UpdatePolicyDescription", PolicyName="IoTReadOnly", NewDescription="new"

@@ -6,13 +6,12 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
-from conftest import RamActions, root_of
 from ramsts.caller import Caller
 from ramsts.errors import RamstsError
-from ramsts.ram.product import register
 from ramsts.ram.quotas import Quotas
 from ramsts.ram.service import RamService
 from ramsts.store import Account
@@ -42,14 +41,14 @@ def fails(call: Callable[[], object]) -> str:
     return raised.value.code
 
 
-def create(actions: RamActions, root: Caller, name: str = "iotstsrole", **extra: str) -> dict:
+def create(actions: Any, root: Caller, name: str = "iotstsrole", **extra: str) -> dict:
     return actions.call(
         root, "CreateRole", RoleName=name, AssumeRolePolicyDocument=trust(root.account_id), **extra
     )["Role"]
 
 
 def test_create_role_answers_the_role_with_digit_id_arn_and_dates(
-    ram_actions: RamActions, root: Caller
+    ram_actions: Any, root: Caller
 ) -> None:
     role = create(ram_actions, root, Description="IoT read-only", MaxSessionDuration="7200")
     assert role["RoleName"] == "iotstsrole"
@@ -63,7 +62,7 @@ def test_create_role_answers_the_role_with_digit_id_arn_and_dates(
 
 
 def test_get_role_adds_update_date_principal_name_and_service_linked_flag(
-    ram_actions: RamActions, root: Caller
+    ram_actions: Any, root: Caller
 ) -> None:
     create(ram_actions, root)
     role = ram_actions.call(root, "GetRole", RoleName="IOTSTSROLE")["Role"]
@@ -86,7 +85,7 @@ def test_get_role_adds_update_date_principal_name_and_service_linked_flag(
     ],
 )
 def test_create_role_refuses_bad_parameters(
-    ram_actions: RamActions, root: Caller, params: dict[str, str], code: str
+    ram_actions: Any, root: Caller, params: dict[str, str], code: str
 ) -> None:
     given = {"RoleName": "r", "AssumeRolePolicyDocument": trust(root.account_id), **params}
     assert fails(lambda: ram_actions.call(root, "CreateRole", **given)) == code
@@ -94,7 +93,7 @@ def test_create_role_refuses_bad_parameters(
 
 
 def test_a_trust_policy_with_a_resource_is_malformed_and_names_the_place(
-    ram_actions: RamActions, root: Caller
+    ram_actions: Any, root: Caller
 ) -> None:
     document = json.loads(trust(root.account_id))
     document["Statement"][0]["Resource"] = "*"
@@ -106,19 +105,18 @@ def test_a_trust_policy_with_a_resource_is_malformed_and_names_the_place(
     assert "/Statement/0/Resource" in raised.value.message
 
 
-def test_role_names_are_unique_in_any_letter_case(ram_actions: RamActions, root: Caller) -> None:
+def test_role_names_are_unique_in_any_letter_case(ram_actions: Any, root: Caller) -> None:
     create(ram_actions, root, "Admin")
     assert fails(lambda: create(ram_actions, root, "admin")) == "EntityAlreadyExists.Role"
 
 
-def test_the_role_quota_is_enforced(ram: RamService, root: Caller) -> None:
-    limited = RamActions()
-    register(limited, replace(ram, quotas=Quotas(roles=1)))  # type: ignore[arg-type]
+def test_the_role_quota_is_enforced(ram: RamService, root: Caller, actions_for: Any) -> None:
+    limited = actions_for(replace(ram, quotas=Quotas(roles=1)))
     create(limited, root, "one")
     assert fails(lambda: create(limited, root, "two")) == "LimitExceeded.Role"
 
 
-def test_update_role_changes_only_what_it_is_given(ram_actions: RamActions, root: Caller) -> None:
+def test_update_role_changes_only_what_it_is_given(ram_actions: Any, root: Caller) -> None:
     create(ram_actions, root, Description="before")
     role = ram_actions.call(
         root, "UpdateRole", RoleName="iotstsrole", NewMaxSessionDuration="43200"
@@ -132,7 +130,7 @@ def test_update_role_changes_only_what_it_is_given(ram_actions: RamActions, root
     assert got["MaxSessionDuration"] == 43200
 
 
-def test_update_role_validates_the_new_trust_policy(ram_actions: RamActions, root: Caller) -> None:
+def test_update_role_validates_the_new_trust_policy(ram_actions: Any, root: Caller) -> None:
     create(ram_actions, root)
     code = fails(
         lambda: ram_actions.call(
@@ -142,9 +140,7 @@ def test_update_role_validates_the_new_trust_policy(ram_actions: RamActions, roo
     assert code == "MalformedPolicyDocument"
 
 
-def test_delete_role_refuses_while_policies_are_attached(
-    ram_actions: RamActions, root: Caller
-) -> None:
+def test_delete_role_refuses_while_policies_are_attached(ram_actions: Any, root: Caller) -> None:
     create(ram_actions, root)
     ram_actions.call(
         root,
@@ -168,7 +164,7 @@ def test_delete_role_refuses_while_policies_are_attached(
 
 
 def test_list_roles_pages_by_name_without_trust_policies_and_with_tags(
-    ram_actions: RamActions, root: Caller
+    ram_actions: Any, root: Caller
 ) -> None:
     for name in ("c-role", "a-role", "b-role"):
         create(ram_actions, root, name, Tag=json.dumps([{"Key": "team", "Value": name[0]}]))
@@ -183,7 +179,7 @@ def test_list_roles_pages_by_name_without_trust_policies_and_with_tags(
     assert [r["RoleName"] for r in rest["Roles"]["Role"]] == ["c-role"]
 
 
-def test_list_roles_filters_by_tag(ram_actions: RamActions, root: Caller) -> None:
+def test_list_roles_filters_by_tag(ram_actions: Any, root: Caller) -> None:
     create(ram_actions, root, "tagged", Tag=json.dumps([{"Key": "env", "Value": "prod"}]))
     create(ram_actions, root, "plain")
     listed = ram_actions.call(root, "ListRoles", Tag=json.dumps([{"Key": "env"}]))
@@ -193,17 +189,17 @@ def test_list_roles_filters_by_tag(ram_actions: RamActions, root: Caller) -> Non
 
 
 def test_each_account_sees_only_its_own_roles(
-    ram_actions: RamActions, root: Caller, other_account: Account
+    ram_actions: Any, root: Caller, other_account: Account, caller_for_root: Any
 ) -> None:
     create(ram_actions, root)
-    other = root_of(other_account)
+    other = caller_for_root(other_account)
     assert ram_actions.call(other, "ListRoles")["Roles"]["Role"] == []
     code = fails(lambda: ram_actions.call(other, "GetRole", RoleName="iotstsrole"))
     assert code == "EntityNotExist.Role"
 
 
 def test_a_ram_user_without_policies_may_not_create_roles(
-    ram_actions: RamActions, root: Caller, alice_caller: Caller
+    ram_actions: Any, root: Caller, alice_caller: Caller
 ) -> None:
     assert fails(lambda: create(ram_actions, alice_caller)) == "NoPermission"
     assert ram_actions.call(root, "ListRoles")["Roles"]["Role"] == []

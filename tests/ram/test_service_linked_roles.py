@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from conftest import RamActions
 from ramsts.caller import Caller
 from ramsts.errors import RamstsError
 
@@ -19,7 +19,7 @@ def code_of(call: Callable[[], object]) -> str:
 
 
 def test_create_service_linked_role_names_it_for_the_service(
-    ram_actions: RamActions, root: Caller
+    ram_actions: Any, root: Caller
 ) -> None:
     role = ram_actions.call(root, "CreateServiceLinkedRole", ServiceName="ecs.aliyuncs.com")["Role"]
     assert role["RoleName"] == "AliyunServiceRoleForECS"
@@ -32,7 +32,7 @@ def test_create_service_linked_role_names_it_for_the_service(
 
 
 def test_a_custom_suffix_allows_several_roles_for_one_service(
-    ram_actions: RamActions, root: Caller
+    ram_actions: Any, root: Caller
 ) -> None:
     ram_actions.call(root, "CreateServiceLinkedRole", ServiceName="ecs.aliyuncs.com")
     second = ram_actions.call(
@@ -45,7 +45,7 @@ def test_a_custom_suffix_allows_several_roles_for_one_service(
     assert again == "EntityAlreadyExists.Role"
 
 
-def test_a_service_name_must_be_a_cloud_service(ram_actions: RamActions, root: Caller) -> None:
+def test_a_service_name_must_be_a_cloud_service(ram_actions: Any, root: Caller) -> None:
     code = code_of(
         lambda: ram_actions.call(root, "CreateServiceLinkedRole", ServiceName="evil.example.com")
     )
@@ -53,7 +53,7 @@ def test_a_service_name_must_be_a_cloud_service(ram_actions: RamActions, root: C
 
 
 def test_update_role_cannot_edit_a_service_linked_roles_trust(
-    ram_actions: RamActions, root: Caller
+    ram_actions: Any, root: Caller
 ) -> None:
     ram_actions.call(root, "CreateServiceLinkedRole", ServiceName="ecs.aliyuncs.com")
     anyone = {
@@ -85,9 +85,7 @@ def test_update_role_cannot_edit_a_service_linked_roles_trust(
     assert updated["Role"]["Description"] == "ours"
 
 
-def test_delete_service_linked_role_returns_a_deletion_task(
-    ram_actions: RamActions, root: Caller
-) -> None:
+def test_delete_service_linked_role_returns_a_deletion_task(ram_actions: Any, root: Caller) -> None:
     ram_actions.call(root, "CreateServiceLinkedRole", ServiceName="ecs.aliyuncs.com")
     body = ram_actions.call(root, "DeleteServiceLinkedRole", RoleName="AliyunServiceRoleForECS")
     assert body["DeletionTaskId"]
@@ -95,9 +93,7 @@ def test_delete_service_linked_role_returns_a_deletion_task(
     assert gone == "EntityNotExist.Role"
 
 
-def test_delete_service_linked_role_refuses_ordinary_roles(
-    ram_actions: RamActions, root: Caller
-) -> None:
+def test_delete_service_linked_role_refuses_ordinary_roles(ram_actions: Any, root: Caller) -> None:
     trust = {
         "Version": "1",
         "Statement": [
@@ -116,7 +112,7 @@ def test_delete_service_linked_role_refuses_ordinary_roles(
     assert ram_actions.call(root, "GetRole", RoleName="plain")["Role"]["RoleName"] == "plain"
 
 
-def test_get_service_linked_role_template(ram_actions: RamActions, root: Caller) -> None:
+def test_get_service_linked_role_template(ram_actions: Any, root: Caller) -> None:
     body = ram_actions.call(root, "GetServiceLinkedRoleTemplate", ServiceName="rds.aliyuncs.com")
     template = body["ServiceLinkedRoleTemplate"]
     assert template["ServiceName"] == "rds.aliyuncs.com"

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from conftest import RamActions, statement
 from ramsts.caller import Caller
 from ramsts.errors import RamstsError
+
+
+def statement(effect: str, action: str) -> dict[str, Any]:
+    return {"Effect": effect, "Action": action, "Resource": "*"}
 
 
 def code_of(call: Callable[[], object]) -> str:
@@ -23,7 +27,7 @@ def tags(*pairs: tuple[str, str]) -> str:
 
 
 @pytest.fixture
-def resources(ram_actions: RamActions, root: Caller) -> None:
+def resources(ram_actions: Any, root: Caller) -> None:
     trust = {
         "Version": "1",
         "Statement": [
@@ -42,7 +46,7 @@ def resources(ram_actions: RamActions, root: Caller) -> None:
     ram_actions.call(root, "CreatePolicy", PolicyName="IoT", PolicyDocument=json.dumps(document))
 
 
-def listed(actions: RamActions, root: Caller, resource_type: str, **params: str) -> list[tuple]:
+def listed(actions: Any, root: Caller, resource_type: str, **params: str) -> list[tuple]:
     body = actions.call(root, "ListTagResources", ResourceType=resource_type, **params)
     return [
         (r["ResourceName"], r["ResourceType"], r["TagKey"], r["TagValue"])
@@ -51,7 +55,7 @@ def listed(actions: RamActions, root: Caller, resource_type: str, **params: str)
 
 
 @pytest.mark.usefixtures("resources")
-def test_tag_list_and_untag_roles(ram_actions: RamActions, root: Caller) -> None:
+def test_tag_list_and_untag_roles(ram_actions: Any, root: Caller) -> None:
     ram_actions.call(
         root,
         "TagResources",
@@ -83,7 +87,7 @@ def test_tag_list_and_untag_roles(ram_actions: RamActions, root: Caller) -> None
 
 @pytest.mark.usefixtures("resources")
 def test_custom_policies_are_taggable_and_show_tags_in_listings(
-    ram_actions: RamActions, root: Caller
+    ram_actions: Any, root: Caller
 ) -> None:
     ram_actions.call(
         root, "TagResources", ResourceType="policy", ResourceNames='["IoT"]', Tag=tags(("k", "v"))
@@ -106,7 +110,7 @@ def test_custom_policies_are_taggable_and_show_tags_in_listings(
 
 
 @pytest.mark.usefixtures("resources")
-def test_list_tag_resources_pages_with_next_token(ram_actions: RamActions, root: Caller) -> None:
+def test_list_tag_resources_pages_with_next_token(ram_actions: Any, root: Caller) -> None:
     ram_actions.call(
         root,
         "TagResources",
@@ -134,7 +138,7 @@ def test_list_tag_resources_pages_with_next_token(ram_actions: RamActions, root:
 
 
 @pytest.mark.usefixtures("resources")
-def test_list_tag_resources_filters_by_tag(ram_actions: RamActions, root: Caller) -> None:
+def test_list_tag_resources_filters_by_tag(ram_actions: Any, root: Caller) -> None:
     ram_actions.call(
         root, "TagResources", ResourceType="role", ResourceNames='["alpha"]', Tag=tags(("env", "p"))
     )
@@ -147,7 +151,7 @@ def test_list_tag_resources_filters_by_tag(ram_actions: RamActions, root: Caller
 
 
 @pytest.mark.usefixtures("resources")
-def test_a_resource_carries_at_most_20_tags(ram_actions: RamActions, root: Caller) -> None:
+def test_a_resource_carries_at_most_20_tags(ram_actions: Any, root: Caller) -> None:
     first = tags(*((f"k{i}", "v") for i in range(15)))
     ram_actions.call(
         root, "TagResources", ResourceType="role", ResourceNames='["alpha"]', Tag=first
@@ -163,7 +167,7 @@ def test_a_resource_carries_at_most_20_tags(ram_actions: RamActions, root: Calle
 
 
 @pytest.mark.usefixtures("resources")
-def test_bad_requests_change_nothing(ram_actions: RamActions, root: Caller) -> None:
+def test_bad_requests_change_nothing(ram_actions: Any, root: Caller) -> None:
     def tag(**params: str) -> Callable[[], object]:
         given = {"ResourceType": "role", "ResourceNames": '["alpha"]', "Tag": tags(("k", "v"))}
         return lambda: ram_actions.call(root, "TagResources", **{**given, **params})
@@ -183,7 +187,7 @@ def test_bad_requests_change_nothing(ram_actions: RamActions, root: Caller) -> N
 
 @pytest.mark.usefixtures("resources")
 def test_a_user_needs_permission_to_tag(
-    ram_actions: RamActions, root: Caller, alice_caller: Caller
+    ram_actions: Any, root: Caller, alice_caller: Caller
 ) -> None:
     code = code_of(
         lambda: ram_actions.call(

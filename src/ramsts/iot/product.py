@@ -8,6 +8,7 @@ the guard's local mode (:meth:`ramsts.guard.LocalVerifier.authorize`), then runs
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -61,7 +62,11 @@ class GuardedAction:
 
 def register(table: ActionTable, services: IotServices) -> None:
     table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=host_id(DEFAULT_REGION))
-    tables = IotTables(open_iot_database(services.settings.db_url))
+    engine = open_iot_database(services.settings.db_url)
+    # The composition root has no close hook for products yet: release the pool's connections
+    # when the services they were opened for go away.
+    weakref.finalize(services, engine.dispose)
+    tables = IotTables(engine)
     iot = IotService(tables, region=DEFAULT_REGION, clock=services.clock)
     verifier = LocalVerifier(services.authenticator, services.authorizer)
     for action in ACTIONS:

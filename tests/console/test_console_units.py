@@ -1,0 +1,94 @@
+"""The console's pure parts: sealed sessions, login names, JSON pointers into policy text."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from ramsts.console.pages.signin import split_login_name
+from ramsts.console.pages.simulator import parse_context
+from ramsts.console.pointers import locate, syntax_error_span
+from ramsts.console.sessions import Session, SessionCodec, advanced, anonymous_session
+from ramsts.crypto import MasterKey
+
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def signed_in(codec: SessionCodec) -> tuple[Session, str]:
+    session = replace(
+        advanced(anonymous_session(NOW), "signed-in", NOW, timedelta(hours=6)),
+        account_id="1234567890123456",
+        identity_type="RAMUser",
+        user_id="200000000000000001",
+        user_name="alice",
+    )
+    return session, codec.seal(session)
+
+
+def test_a_sealed_session_opens_to_itself_until_it_expires() -> None:
+    codec = SessionCodec(MasterKey.generate())
+    session, cookie = signed_in(codec)
+    assert codec.open(cookie, NOW + timedelta(hours=5, minutes=59)) == session
+    assert codec.open(cookie, NOW + timedelta(hours=6)) is None
+
+
+def test_a_session_sealed_under_another_key_or_altered_does_not_open() -> None:
+    codec = SessionCodec(MasterKey.generate())
+    _, cookie = signed_in(codec)
+    assert SessionCodec(MasterKey.generate()).open(cookie, NOW) is None
+    altered = cookie[:-2] + ("A" if cookie[-2] != "A" else "B") + cookie[-1]
+    assert codec.open(altered, NOW) is None
+    assert codec.open("", NOW) is None
+    assert codec.open("not a cookie", NOW) is None
+
+
+def test_each_stage_gets_a_new_csrf_token_and_tokens_compare_exactly() -> None:
+    first = anonymous_session(NOW)
+    moved = advanced(first, "signed-in", NOW, timedelta(hours=1))
+    assert moved.csrf_token != first.csrf_token
+    assert moved.csrf_matches(moved.csrf_token)
+    assert not moved.csrf_matches(first.csrf_token)
+    assert not moved.csrf_matches("")
+
+
+def test_the_pending_password_of_the_mfa_step_never_shows_in_a_repr() -> None:
+    step = replace(anonymous_session(NOW), stage="mfa", pending_password="S3cret!")
+    assert "S3cret!" not in repr(step)
+
+
+def test_login_names_say_root_or_user_of_an_account_or_alias() -> None:
+    assert split_login_name("1234567890123456") == ("1234567890123456", None)
+    assert split_login_name(" acme ") == ("acme", None)
+    assert split_login_name("alice@acme") == ("acme", "alice")
+    assert split_login_name("alice@1234567890123456.onaliyun.com") == ("1234567890123456", "alice")
+
+
+def test_a_pointer_lands_on_the_value_it_names() -> None:
+    text = '{\n  "Version": "1",\n  "Statement": [{"Effect": "Alow", "Action": ["a:b", "c"]}]\n}'
+    start, end = locate(text, "/Statement/0/Action/1") or (0, 0)
+    assert text[start:end] == '"c"'
+    start, end = locate(text, "/Statement/0/Effect") or (0, 0)
+    assert text[start:end] == '"Alow"'
+
+
+def test_a_pointer_to_a_missing_member_lands_on_its_parent() -> None:
+    text = '{"Statement": [{"Effect": "Allow"}]}'
+    start, end = locate(text, "/Statement/0/Resource") or (0, 0)
+    assert text[start:end] == '{"Effect": "Allow"}'
+    assert locate(text, "/Nothing/here") is None
+
+
+def test_keys_with_escaped_characters_are_found() -> None:
+    text = '{"Condition": {"StringEquals": {"acs:a/b": "x"}}}'
+    start, end = locate(text, "/Condition/StringEquals/acs:a~1b") or (0, 0)
+    assert text[start:end] == '"x"'
+
+
+def test_a_syntax_error_has_an_offset_instead_of_a_pointer() -> None:
+    assert syntax_error_span('{"Version": }') == (12, 13)
+    assert syntax_error_span("{}") is None
+
+
+def test_context_lines_become_condition_keys_and_repeats_become_lists() -> None:
+    context = parse_context("acs:SourceIp = 10.0.0.1\nno equals sign\noss:Prefix=a\noss:Prefix=b\n")
+    assert context == {"acs:SourceIp": "10.0.0.1", "oss:Prefix": ["a", "b"]}

@@ -110,12 +110,17 @@ function setUpEditor(root) {
     const message = document.createElement("span");
     message.textContent = " " + verdict.message;
     status.append(code, message);
-    if (verdict.pointer !== undefined) {
+    // A JSON syntax error has no pointer, and its message already gives line and column.
+    if (verdict.pointer) {
       const where = document.createElement("span");
       where.className = "pointer";
       where.dataset.pointer = verdict.pointer;
-      where.textContent = " At " + (verdict.pointer || "(the document)") +
-        (verdict.line ? ", line " + verdict.line + ", column " + verdict.column : "") + ".";
+      // The engine's message usually names the pointer already; then only the place is added.
+      const named = verdict.pointer && verdict.message.includes(verdict.pointer);
+      const place = verdict.line ? "line " + verdict.line + ", column " + verdict.column : "";
+      const parts = [named ? "" : "At " + verdict.pointer, place];
+      where.textContent = " " + parts.filter(Boolean).join(", ") + (parts.some(Boolean) ? "." : "");
+      if (named && place) { where.textContent = " (" + place + ")"; }
       status.append(where);
     }
     if (verdict.start !== undefined) {

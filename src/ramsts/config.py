@@ -13,6 +13,7 @@ variable               default                     meaning
 ``RAMSTS_DATA_DIR``    ``./var``                   where the master key file is kept
 ``RAMSTS_MASTER_KEY``  (unset: key file)           base64 of the 32-byte master key
 ``RAMSTS_LOG_LEVEL``   ``info``                    ``debug``, ``info``, ``warning``, ``error``
+``RAMSTS_DEMO_PRODUCTS``  ``0``                    ``1``: also serve the IoT sample product
 =====================  ==========================  ==============================================
 
 The master key itself is not held here: :func:`ramsts.crypto.load_master_key` reads it from the
@@ -42,6 +43,7 @@ class Settings:
     workers: int = 1
     data_dir: Path = Path("./var")
     log_level: str = "info"
+    demo_products: bool = False
 
     @property
     def master_key_file(self) -> Path:
@@ -73,6 +75,7 @@ class Settings:
             "RAMSTS_WORKERS": str(self.workers),
             "RAMSTS_DATA_DIR": str(self.data_dir),
             "RAMSTS_LOG_LEVEL": self.log_level,
+            "RAMSTS_DEMO_PRODUCTS": "1" if self.demo_products else "0",
         }
 
 
@@ -88,6 +91,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
             workers=_integer(source, "RAMSTS_WORKERS", defaults.workers),
             data_dir=Path(source.get("RAMSTS_DATA_DIR", str(defaults.data_dir))),
             log_level=source.get("RAMSTS_LOG_LEVEL", defaults.log_level).lower(),
+            demo_products=_flag(source, "RAMSTS_DEMO_PRODUCTS"),
         )
     )
 
@@ -98,6 +102,15 @@ def redact_url_password(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _flag(source: Mapping[str, str], name: str) -> bool:
+    text = source.get(name, "0").strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise InvalidParameter(name, f"{name} must be 1 or 0, not {text!r}.")
 
 
 def _integer(source: Mapping[str, str], name: str, default: int) -> int:

@@ -44,10 +44,15 @@ from ramsts.tokens import KeyRing, TokenKey
 from ramsts.types import Clock, system_clock
 
 ACTION_MODULES: tuple[str, ...] = (
-    "ramsts.sts.caller_identity",
+    "ramsts.sts.product",
     "ramsts.ram.product",
+    "ramsts.guard.product",
 )
-"""Modules whose ``register(table, services)`` puts actions on the wire, in registration order."""
+"""Modules whose ``register(table, services)`` puts actions on the wire, in registration order:
+STS, RAM, and the ``VerifyRequest`` API that remote resource services call."""
+
+DEMO_PRODUCT_MODULES: tuple[str, ...] = ("ramsts.iot.product",)
+"""Added by ``ramsts serve --demo-products`` (``RAMSTS_DEMO_PRODUCTS=1``): the IoT sample."""
 
 KEY_RING_RELOAD_INTERVAL = 1.0
 """Seconds between two reloads of the key ring forced by tokens naming an unknown key: a flood
@@ -135,10 +140,11 @@ def build_services(
     *,
     env: Mapping[str, str] | None = None,
     clock: Clock = system_clock,
-    action_modules: tuple[str, ...] = ACTION_MODULES,
+    action_modules: tuple[str, ...] | None = None,
 ) -> Services:
     """Open everything ``settings`` describe; ``env`` supplies ``RAMSTS_MASTER_KEY`` (the process
-    environment by default)."""
+    environment by default). ``action_modules`` defaults to :func:`server_action_modules`; tools
+    that serve no requests pass ``()``."""
     master_key = load_master_key(os.environ if env is None else env, settings.master_key_file)
     store = open_store(settings.db_url, clock=clock)
     try:
@@ -156,7 +162,8 @@ def build_services(
             authenticator=Authenticator(store, master_key, key_ring, clock=clock),
             actions=ActionTable(),
         )
-        for name in action_modules:
+        modules = server_action_modules(settings) if action_modules is None else action_modules
+        for name in modules:
             importlib.import_module(name).register(services.actions, services)
     except BaseException:
         store.dispose()
@@ -165,6 +172,11 @@ def build_services(
 
 
 CONSOLE_PATH = "/console"
+
+
+def server_action_modules(settings: Settings) -> tuple[str, ...]:
+    """The products a server with ``settings`` serves."""
+    return ACTION_MODULES + (DEMO_PRODUCT_MODULES if settings.demo_products else ())
 
 
 def create_server_app(services: Services) -> Starlette:

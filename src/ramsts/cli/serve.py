@@ -47,6 +47,12 @@ def register(subparsers: Any) -> None:
         choices=("debug", "info", "warning", "error"),
         help="log level (RAMSTS_LOG_LEVEL, default info)",
     )
+    parser.add_argument(
+        "--demo-products",
+        action="store_true",
+        default=None,
+        help="also serve the IoT sample product (RAMSTS_DEMO_PRODUCTS=1)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -58,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         data_dir=args.data_dir,
         log_level=args.log_level,
+        demo_products=args.demo_products,
     )
     try:
         services = build_services(settings)

@@ -81,7 +81,11 @@ def password_step(visit: Visit) -> Response:
         return visit.render("signin_password.html", status=400, error="The passwords differ.")
     session = visit.session
     caller = session_caller(
-        session, peer_ip=_peer(visit), secure=False, user_agent="", now=visit.site.clock()
+        session,
+        peer_ip=_peer(visit),
+        secure=visit.request.url.scheme == "https",
+        user_agent=visit.request.headers.get("user-agent", ""),
+        now=visit.site.clock(),
     )
     try:
         visit.calls.run(

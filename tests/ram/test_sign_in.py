@@ -179,6 +179,22 @@ def test_unknown_users_lock_alike_so_locking_reveals_nothing(
     assert outcomes == ["InvalidCredentials", "InvalidCredentials", "Locked"]
 
 
+@pytest.mark.parametrize("user_name", ["alice", "ghost"])
+def test_the_account_id_and_its_alias_share_one_count(
+    service: SignInService,
+    actions: Any,
+    root: Caller,
+    alice_profile: User,
+    acme: Account,
+    user_name: str,
+) -> None:
+    actions.call(root, "SetPasswordPolicy", MaxLoginAttemps="2")
+    for account_name in (acme.account_id, "acme-corp"):
+        service.sign_in(account_name, user_name, Secret("Wrong-1"), source_ip=INSIDE)
+    result = service.sign_in("ACME-corp", user_name, Secret(PASSWORD), source_ip=INSIDE)
+    assert (result.outcome, result.account_id) == ("Locked", None)
+
+
 def test_a_new_password_set_by_an_administrator_unlocks(
     service: SignInService, actions: Any, root: Caller, alice_profile: User, clock: Any
 ) -> None:

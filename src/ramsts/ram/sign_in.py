@@ -72,7 +72,7 @@ MESSAGES: dict[SignInOutcome, str] = {
 class SignInResult:
     outcome: SignInOutcome
     account_id: str | None = None
-    """Set once the password was right (and for ``Locked``/``NetworkDenied``), else ``None``."""
+    """Set once the password was right, else ``None``."""
     user: User | None = None
     """The RAM user; ``None`` for the root or when the credentials were not right."""
     principal_arn: str | None = None
@@ -137,7 +137,9 @@ class _Candidate:
     """Who the sign-in names, as far as the store knows."""
 
     account: Account | None
+    for_root: bool
     user: User | None
+    """``None`` for the root, and for a user name the account does not have."""
     profile: LoginProfile | None
     device: VirtualMfaDevice | None
     policy: PasswordPolicy
@@ -147,7 +149,7 @@ class _Candidate:
     def password_hash(self) -> str | None:
         if self.account is None:
             return None
-        if self.user is None:
+        if self.for_root:
             return self.account.root_password_hash
         return None if self.profile is None else self.profile.password_hash
 
@@ -189,7 +191,7 @@ class SignInService:
             since = max(since, candidate.profile.updated_at)
         limit = candidate.policy.max_login_attempts
         if limit and self._failures.count(key, since) >= limit:
-            return SignInResult("Locked", account_id=found.account_id if found else None)
+            return SignInResult("Locked")
         stored_hash = candidate.password_hash
         matched = verify_password(stored_hash or _dummy_hash(), password)
         if found is None or stored_hash is None or not matched:
@@ -220,20 +222,22 @@ class SignInService:
         return SignInResult("SignedIn", found.account_id, user, arn, hours)
 
     def _candidate(self, tx: Transaction, account: str, user_name: str | None) -> _Candidate:
+        for_root = user_name is None
         found = tx.accounts.get(account) if account.isdigit() else tx.accounts.get_by_alias(account)
         if found is None:
-            return _Candidate(None, None, None, None, PasswordPolicy(), SecurityPreference())
+            return _Candidate(
+                None, for_root, None, None, None, PasswordPolicy(), SecurityPreference()
+            )
         policy = password_policy(tx, found.account_id)
         preference = security_preference(tx, found.account_id)
-        if user_name is None:
-            return _Candidate(found, None, None, None, policy, preference)
-        user = tx.users.get(found.account_id, user_name)
+        user = None if user_name is None else tx.users.get(found.account_id, user_name)
         if user is None:
-            # An unknown user of a real account: no password matches, nothing is revealed.
-            return _Candidate(None, None, None, None, policy, preference)
+            # The root, or a user name the account does not have (no password will match; its
+            # failures count under the account like a real user's).
+            return _Candidate(found, for_root, None, None, None, policy, preference)
         profile = tx.login_profiles.get(user.user_id)
         device = tx.mfa_devices.get_for_user(user.user_id)
-        return _Candidate(found, user, profile, device, policy, preference)
+        return _Candidate(found, for_root, user, profile, device, policy, preference)
 
     def _accept_code(self, device: VirtualMfaDevice, code: str, moment: datetime) -> bool:
         """A valid code of a time step later than the last one accepted for this device, so

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from starlette.responses import Response
 
 from ramsts.api.formats import ResponseFormat, render_body
-from ramsts.errors import InternalError, RamstsError
+from ramsts.errors import InternalError, NoPermission, RamstsError
 
 logger = logging.getLogger("ramsts.api")
 
@@ -39,9 +39,10 @@ def error_envelope(
         body["Recommend"] = RECOMMEND_URL.format(
             code=quote(error.code, safe=""), product=quote(product_code, safe="")
         )
-    if error.detail:
+    if isinstance(error, NoPermission) and error.detail:
         # NoPermission carries the policy engine's reasons; Tea exposes them as
-        # `exception.access_denied_detail`.
+        # `exception.access_denied_detail`. Other errors' detail (a policy's JSON pointer) is
+        # already in their message.
         body["AccessDeniedDetail"] = dict(error.detail)
     return body
 

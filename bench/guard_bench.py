@@ -1,0 +1,276 @@
+"""Verified-and-authorized requests per second through ramsts.guard, local and remote.
+
+A role session (the guide's read-only IoT role) signs every request beforehand (RPC v1, its own
+SignatureNonce each), so the timed phase costs the client nothing but sending. The guarded app is
+GuardMiddleware over a one-route Starlette app answering ``{"Success": true}``, run by uvicorn
+with 1 and 2 workers:
+
+* local: the guard shares the ramsts database and master key (LocalVerifier);
+* remote: the guard calls a ramsts server's VerifyRequest (RemoteVerifier), the server running in
+  its own process.
+
+Usage: ``.venv/bin/python bench/guard_bench.py [--requests N] [--db URL]``. Figures go to stdout.
+Target: ≥ 5,000 requests/s in local mode with 2 workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loadgen import HttpRequest, run_load
+from ramsts.config import Settings, settings_from_env
+from ramsts.crypto import MASTER_KEY_ENV, MasterKey
+from ramsts.iot.client import Credentials, RpcClient
+from ramsts.iot.walkthrough import READ_ONLY_POLICY
+from ramsts.signing import sign_rpc_v1
+from ramsts.types import Secret
+
+RAM, STS = "2015-05-01", "2015-04-01"
+
+
+def make_app() -> Any:
+    """uvicorn factory for the guarded app (mode and credentials from the environment)."""
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from ramsts.cli.demo import demo_action_modules
+    from ramsts.guard import Guard, GuardMiddleware, LocalVerifier, RemoteVerifier, Target
+    from ramsts.services import build_services
+
+    async def ok(request: Any) -> Any:
+        return JSONResponse({"Success": True})
+
+    if os.environ["GUARD_MODE"] == "local":
+        services = build_services(settings_from_env(), action_modules=demo_action_modules())
+        verifier: Any = LocalVerifier(services.authenticator, services.authorizer)
+    else:
+        verifier = RemoteVerifier(
+            os.environ["GUARD_RAMSTS"],
+            os.environ["GUARD_SERVICE_ID"],
+            Secret(os.environ["GUARD_SERVICE_SECRET"]),
+        )
+    app = Starlette(routes=[Route("/", ok, methods=["GET", "POST"])])
+    return GuardMiddleware(
+        app,
+        Guard(verifier),
+        lambda signed: Target(f"iot:{signed.action}", "acs:iot:*:${AccountId}:product/*"),
+        host_id="bench",
+        product_code="Iot",
+    )
+
+
+def make_ramsts_app() -> Any:
+    """uvicorn factory for the ramsts server, with the verification API."""
+    from ramsts.api import create_app
+    from ramsts.cli.demo import demo_action_modules
+    from ramsts.services import build_services
+
+    return create_app(build_services(settings_from_env(), action_modules=demo_action_modules()))
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve(env: dict[str, str], port: int, workers: int, target: str) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        target,
+        "--factory",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--app-dir",
+        str(Path(__file__).resolve().parent),
+    ]
+    process = subprocess.Popen(command, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/health", trust_env=False)
+            return process
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"{target} did not start")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def _arrange(
+    client: RpcClient, root: Credentials, account_id: str
+) -> tuple[Credentials, Credentials]:
+    """The read-only role, a user who assumes it, a service user allowed to VerifyRequest."""
+    trust = {
+        "Version": "1",
+        "Statement": [
+            {
+                "Action": "sts:AssumeRole",
+                "Effect": "Allow",
+                "Principal": {"RAM": [f"acs:ram::{account_id}:root"]},
+            }
+        ],
+    }
+    verify = {
+        "Version": "1",
+        "Statement": [{"Effect": "Allow", "Action": "ramsts:VerifyRequest", "Resource": "*"}],
+    }
+    for action, params in [
+        ("CreateRole", {"RoleName": "iotstsrole", "AssumeRolePolicyDocument": json.dumps(trust)}),
+        (
+            "CreatePolicy",
+            {"PolicyName": "IoTReadOnly", "PolicyDocument": json.dumps(READ_ONLY_POLICY)},
+        ),
+        (
+            "AttachPolicyToRole",
+            {"PolicyType": "Custom", "PolicyName": "IoTReadOnly", "RoleName": "iotstsrole"},
+        ),
+        ("CreateUser", {"UserName": "iotuser"}),
+        (
+            "AttachPolicyToUser",
+            {
+                "PolicyType": "System",
+                "PolicyName": "AliyunSTSAssumeRoleAccess",
+                "UserName": "iotuser",
+            },
+        ),
+        ("CreatePolicy", {"PolicyName": "Verify", "PolicyDocument": json.dumps(verify)}),
+        ("CreateUser", {"UserName": "service"}),
+        (
+            "AttachPolicyToUser",
+            {"PolicyType": "Custom", "PolicyName": "Verify", "UserName": "service"},
+        ),
+    ]:
+        reply = client.call(RAM, action, root, **params)
+        assert reply.status == 200, reply.body
+    user = Credentials.from_body(
+        client.call(RAM, "CreateAccessKey", root, UserName="iotuser").body["AccessKey"]
+    )
+    service = Credentials.from_body(
+        client.call(RAM, "CreateAccessKey", root, UserName="service").body["AccessKey"]
+    )
+    reply = client.call(
+        STS,
+        "AssumeRole",
+        user,
+        RoleArn=f"acs:ram::{account_id}:role/iotstsrole",
+        RoleSessionName="bench",
+        DurationSeconds="3600",
+    )
+    return Credentials.from_body(reply.body["Credentials"]), service
+
+
+def _requests(session: Credentials, count: int) -> list[HttpRequest]:
+    signed = []
+    for _ in range(count):
+        request = sign_rpc_v1(
+            "POST",
+            {"Action": "QueryProduct", "Version": "2018-01-20", "ProductKey": "a1Bench"},
+            session.access_key_id,
+            session.access_key_secret,
+            session.security_token,
+        )
+        signed.append(HttpRequest("POST", f"/?{request.query}", (("Content-Length", "0"),)))
+    return signed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--db", help="database URL (default: SQLite in a temporary directory)")
+    parser.add_argument("--concurrency", type=int, default=64)
+    args = parser.parse_args()
+    folder = tempfile.mkdtemp(prefix="guard-bench-")
+    db_url = args.db or f"sqlite:///{folder}/ramsts.db"
+    env = {
+        **os.environ,
+        **Settings(db_url=db_url, data_dir=Path(folder)).to_env(),
+        MASTER_KEY_ENV: MasterKey.generate().encoded(),
+        "RAMSTS_LOG_LEVEL": "warning",
+    }
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        env.pop(name, None)
+    from ramsts.cli.demo import demo_action_modules
+    from ramsts.services import build_services
+
+    os.environ.update({MASTER_KEY_ENV: env[MASTER_KEY_ENV]})
+    services = build_services(settings_from_env(env), env=env, action_modules=demo_action_modules())
+    created = services.accounts.create_account("bench")
+    services.close()
+    root = Credentials(created.access_key_id, created.access_key_secret)
+
+    ramsts_port = _port()
+    ramsts_env = {**env, "GUARD_MODE": "local"}
+    ramsts = _serve(ramsts_env, ramsts_port, 2, "guard_bench:make_ramsts_app")
+    results: dict[str, Any] = {}
+    try:
+        client = RpcClient(f"127.0.0.1:{ramsts_port}")
+        session, service = _arrange(client, root, created.account_id)
+        client.close()
+        for mode in ("local", "remote"):
+            for workers in (1, 2):
+                port = _port()
+                mode_env = {
+                    **env,
+                    "GUARD_MODE": mode,
+                    "GUARD_RAMSTS": f"http://127.0.0.1:{ramsts_port}",
+                    "GUARD_SERVICE_ID": service.access_key_id,
+                    "GUARD_SERVICE_SECRET": service.access_key_secret.reveal(),
+                }
+                guarded = _serve(mode_env, port, workers, "guard_bench:make_app")
+                try:
+                    run_load(f"http://127.0.0.1:{port}", _requests(session, 500), concurrency=16)
+                    count = args.requests if mode == "local" else args.requests // 4
+                    result = run_load(
+                        f"http://127.0.0.1:{port}",
+                        _requests(session, count),
+                        concurrency=args.concurrency,
+                    )
+                finally:
+                    _stop(guarded)
+                key = f"{mode}, {workers} worker{'s' if workers > 1 else ''}"
+                results[key] = result.to_dict()
+                print(f"{key:<20} {result.format()}", flush=True)
+    finally:
+        _stop(ramsts)
+    local, remote = results["local, 1 worker"], results["remote, 1 worker"]
+    if local["rate"] and remote["rate"]:
+        extra_ms = 1000 / remote["rate"] - 1000 / local["rate"]
+        print(
+            f"remote mode costs {extra_ms:.3f} ms more per request than local (1 worker each);"
+            f" p50 {remote['p50_ms']:.2f} ms vs {local['p50_ms']:.2f} ms"
+        )
+    target = results["local, 2 workers"]["rate"]
+    print(
+        f"target ≥ 5,000/s in local mode with 2 workers: {target:,.0f}/s"
+        f" {'met' if target >= 5000 else 'NOT met'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -15,8 +15,7 @@ from alibabacloud_tea_openapi.models import Config
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkram.request.v20150501.CreateAccessKeyRequest import CreateAccessKeyRequest
 from aliyunsdkram.request.v20150501.ListAccessKeysRequest import ListAccessKeysRequest
-
-from conftest import LiveServer
+from live_server import LiveServer
 
 pytestmark = pytest.mark.sdk
 

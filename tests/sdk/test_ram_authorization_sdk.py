@@ -18,8 +18,7 @@ from aliyunsdkram.request.v20150501.ClearAccountAliasRequest import ClearAccount
 from aliyunsdkram.request.v20150501.GetAccountAliasRequest import GetAccountAliasRequest
 from aliyunsdkram.request.v20150501.ListUsersRequest import ListUsersRequest
 from aliyunsdkram.request.v20150501.SetAccountAliasRequest import SetAccountAliasRequest
-
-from conftest import LiveServer
+from live_server import LiveServer
 
 pytestmark = pytest.mark.sdk
 

@@ -16,8 +16,7 @@ from aliyunsdkram.request.v20150501.CreateGroupRequest import CreateGroupRequest
 from aliyunsdkram.request.v20150501.CreateUserRequest import CreateUserRequest
 from aliyunsdkram.request.v20150501.ListGroupsForUserRequest import ListGroupsForUserRequest
 from aliyunsdkram.request.v20150501.ListGroupsRequest import ListGroupsRequest
-
-from conftest import LiveServer
+from live_server import LiveServer
 
 pytestmark = pytest.mark.sdk
 

@@ -31,8 +31,8 @@ from aliyunsdkram.request.v20150501.GetPasswordPolicyRequest import GetPasswordP
 from aliyunsdkram.request.v20150501.GetUserMFAInfoRequest import GetUserMFAInfoRequest
 from aliyunsdkram.request.v20150501.SetPasswordPolicyRequest import SetPasswordPolicyRequest
 from aliyunsdkram.request.v20150501.UnbindMFADeviceRequest import UnbindMFADeviceRequest
+from live_server import LiveServer
 
-from conftest import LiveServer
 from ramsts.ram import login_profiles, mfa, passwords, security_preference
 from ramsts.ram.totp import decode_base32_seed, totp
 

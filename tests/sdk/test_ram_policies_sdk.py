@@ -30,8 +30,7 @@ from aliyunsdkram.request.v20150501.ListPolicyVersionsRequest import ListPolicyV
 from aliyunsdkram.request.v20150501.SetDefaultPolicyVersionRequest import (
     SetDefaultPolicyVersionRequest,
 )
-
-from conftest import LiveServer
+from live_server import LiveServer
 
 pytestmark = pytest.mark.sdk
 

@@ -23,8 +23,7 @@ from aliyunsdkram.request.v20150501.DetachPolicyFromRoleRequest import (
 from aliyunsdkram.request.v20150501.GetRoleRequest import GetRoleRequest
 from aliyunsdkram.request.v20150501.ListRolesRequest import ListRolesRequest
 from aliyunsdkram.request.v20150501.UpdateRoleRequest import UpdateRoleRequest
-
-from conftest import LiveServer
+from live_server import LiveServer
 
 pytestmark = pytest.mark.sdk
 

@@ -17,8 +17,7 @@ from aliyunsdkram.request.v20150501.CreateUserRequest import CreateUserRequest a
 from aliyunsdkram.request.v20150501.DeleteUserRequest import DeleteUserRequest as V1DeleteUser
 from aliyunsdkram.request.v20150501.GetUserRequest import GetUserRequest as V1GetUser
 from aliyunsdkram.request.v20150501.ListUsersRequest import ListUsersRequest as V1ListUsers
-
-from conftest import LiveServer
+from live_server import LiveServer
 
 pytestmark = pytest.mark.sdk
 

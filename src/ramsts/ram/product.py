@@ -33,10 +33,6 @@ ACTION_MODULES = (
     "diagnostics",
 )
 
-PENDING_MODULES = frozenset({"login_profiles", "passwords", "security_preference", "mfa"})
-"""Modules still being written in parallel: until each lands, its absence is skipped (only the
-module itself missing, never an import error inside it). Empty it once all are in."""
-
 
 class _HasRam(Protocol):
     @property
@@ -49,11 +45,4 @@ def register(table: ActionTable, services: RamService | _HasRam) -> None:
     ram = services if isinstance(services, RamService) else services.ram
     table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
     for name in ACTION_MODULES:
-        qualified = f"ramsts.ram.{name}"
-        try:
-            module = importlib.import_module(qualified)
-        except ModuleNotFoundError as missing:
-            if name in PENDING_MODULES and missing.name == qualified:
-                continue
-            raise
-        module.register(table, ram)
+        importlib.import_module(f"ramsts.ram.{name}").register(table, ram)

@@ -327,3 +327,29 @@ def test_every_environment_variable_src_reads_is_in_deploy_md() -> None:
     assert not missing, "docs/deploy.md lacks: " + "; ".join(
         f"{name} ({', '.join(sorted(set(where)))})" for name, where in sorted(missing.items())
     )
+
+
+def test_every_action_api_md_calls_done_is_served_by_a_default_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """``ramsts serve`` (the composition root's own ACTION_MODULES, no demo products) serves
+    every action the docs call done."""
+    from ramsts.config import Settings
+    from ramsts.crypto import MASTER_KEY_ENV, MasterKey
+    from ramsts.services import build_services
+
+    data_dir = tmp_path_factory.mktemp("served")
+    services = build_services(
+        Settings(db_url=f"sqlite:///{data_dir / 'ramsts.db'}", data_dir=data_dir),
+        env={MASTER_KEY_ENV: MasterKey.generate().encoded()},
+    )
+    try:
+        served = {action.name for action in services.actions}
+    finally:
+        services.close()
+    done = [name for name, status in _api_doc_statuses().items() if status == "done"]
+    assert "CreateUser" in done
+    missing = sorted(set(done) - served)
+    assert not missing, "docs/api.md says done, ramsts serve does not register: " + ", ".join(
+        missing
+    )

@@ -27,6 +27,10 @@ SECRET_PARAMETERS = frozenset(
     {"AccessKeySecret", "Password", "NewPassword", "OldPassword", "SecurityToken", "Signature"}
 )
 
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""C0 controls other than tab, line feed and carriage return: no name or text of the real
+services holds them, PostgreSQL text cannot store NUL, and XML 1.0 cannot carry them at all."""
+
 _TRUE = frozenset({"true", "1"})
 _FALSE = frozenset({"false", "0"})
 _QUOTE_LIMIT = 64
@@ -83,6 +87,11 @@ class Parameters:
         return None if value is None else self._checked(name, value, rule)
 
     def _checked(self, name: str, value: str, rule: TextRule | None) -> str:
+        if _CONTROL_CHARACTERS.search(value) is not None:
+            raise InvalidParameter(
+                f"{name}.InvalidChars",
+                f"The parameter {name} contains a control character, which is not allowed.",
+            )
         if rule is None:
             return value
         if not rule.min_length <= len(value) <= rule.max_length:
@@ -170,19 +179,25 @@ class Parameters:
         for item in self.json_list(name):
             key = item.get("Key") if isinstance(item, dict) else None
             value = item.get("Value", "") if isinstance(item, dict) else None
-            if not isinstance(key, str) or not 1 <= len(key) <= 128 or not isinstance(value, str):
+            if (
+                not isinstance(key, str)
+                or not 1 <= len(key) <= 128
+                or not isinstance(value, str)
+                or _CONTROL_CHARACTERS.search(key + value) is not None
+            ):
                 raise InvalidParameter(
                     f"{name}.Key",
                     f'Each {name} must be an object with a "Key" of 1 to 128 characters'
-                    ' and a string "Value".',
+                    ' and a string "Value", without control characters.',
                 )
             if len(value) > 128:
                 raise InvalidParameter(
-                    f"{name}.Value", f"The {name} value of {key!r} is longer than 128 characters."
+                    f"{name}.Value",
+                    f"The {name} value of {_quoted(name, key)} is longer than 128 characters.",
                 )
             if key.startswith(("acs:", "aliyun")):
                 raise InvalidParameter(
-                    f"{name}.Key", f"The {name} key {key!r} uses a reserved prefix."
+                    f"{name}.Key", f"The {name} key {_quoted(name, key)} uses a reserved prefix."
                 )
             pairs.append((key, value))
         if len({key for key, _ in pairs}) != len(pairs):

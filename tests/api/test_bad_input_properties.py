@@ -344,9 +344,8 @@ NASTY = [
 LENGTHS = [33, 65, 129, 257, 1025, 2049, 6145, 10241, 100_001]
 
 
-def values(api: Api, *, nul: bool = True) -> st.SearchStrategy[str]:
-    """``nul=False`` leaves out NUL characters (see the PostgreSQL xfail below)."""
-    nasty = NASTY if nul else [v for v in NASTY if "\x00" not in v]
+def values(api: Api) -> st.SearchStrategy[str]:
+    nasty = NASTY
     text = st.text(max_size=40)
     return st.one_of(
         st.sampled_from(nasty),
@@ -358,17 +357,15 @@ def values(api: Api, *, nul: bool = True) -> st.SearchStrategy[str]:
                 DOCUMENT,
             ]
         ),
-        text if nul else text.filter(lambda v: "\x00" not in v),
+        text,
         st.integers().map(str),
         st.builds(lambda c, n: c * n, st.sampled_from("aZ9-é用"), st.sampled_from(LENGTHS)),
     )
 
 
-def requests(
-    api: Api, action: RegisteredAction, *, nul: bool = True
-) -> st.SearchStrategy[dict[str, str]]:
+def requests(api: Api, action: RegisteredAction) -> st.SearchStrategy[dict[str, str]]:
     names = api.names[action.name] or api.all_names
-    own = st.dictionaries(st.sampled_from(names), values(api, nul=nul), max_size=len(names) + 1)
+    own = st.dictionaries(st.sampled_from(names), values(api), max_size=len(names) + 1)
     extra = st.dictionaries(
         st.one_of(
             st.sampled_from(api.all_names),
@@ -378,7 +375,7 @@ def requests(
                 max_size=20,
             ),
         ).filter(lambda n: n not in SIGNING_PARAMETERS),
-        values(api, nul=nul),
+        values(api),
         max_size=3,
     )
     fmt = st.one_of(st.none(), st.sampled_from(["JSON", "XML", "xml", "json", "yaml", ""]))
@@ -387,9 +384,9 @@ def requests(
     )
 
 
-def fuzz(api: Api, data: st.DataObject, *, as_nobody: bool = False, nul: bool = True) -> None:
+def fuzz(api: Api, data: st.DataObject, *, as_nobody: bool = False) -> None:
     action = data.draw(st.sampled_from(api.actions), label="action")
-    params = data.draw(requests(api, action, nul=nul), label="params")
+    params = data.draw(requests(api, action), label="params")
     key = api.nobody if as_nobody else data.draw(st.sampled_from([api.root, api.root, api.nobody]))
     check_answer(api, action, params, api.send(action, params, key))
 
@@ -436,9 +433,7 @@ def test_a_user_without_policies_gets_documented_refusals_on_sqlite(sqlite_api, 
 @fuzz_settings(0.25)
 @given(data=st.data())
 def test_random_bad_input_to_any_action_is_a_documented_4xx_on_postgres(postgres_api, data):
-    # NUL characters are left out until PostgreSQL stops answering them with a 500
-    # (test_a_nul_character_in_free_text_is_refused_not_a_500); drop nul=False with the fix.
-    fuzz(postgres_api, data, nul=False)
+    fuzz(postgres_api, data)
 
 
 SWEEPS = {
@@ -490,24 +485,7 @@ FREE_TEXT = [
 ]
 
 
-@pytest.mark.parametrize(
-    "store",
-    [
-        "sqlite",
-        pytest.param(
-            "postgres",
-            marks=[
-                pytest.mark.postgres,
-                pytest.mark.xfail(
-                    strict=True,
-                    reason="PostgreSQL text cannot hold NUL: the INSERT raises and the API answers"
-                    " 500 InternalError; free-text rules in ram/users.py, groups.py, roles.py,"
-                    " policies.py, tags.py (parameters.TextRule) accept control characters",
-                ),
-            ],
-        ),
-    ],
-)
+@pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 @pytest.mark.parametrize(("action", "params"), FREE_TEXT, ids=[a for a, _ in FREE_TEXT])
 def test_a_nul_character_in_free_text_is_refused_not_a_500(request, store, action, params):
     api = request.getfixturevalue(f"{store}_api")
@@ -515,19 +493,21 @@ def test_a_nul_character_in_free_text_is_refused_not_a_500(request, store, actio
     check_answer(api, registered, params, api.send(registered, params, api.root))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/formats.py _xml_text writes control characters (U+0001…U+001F) raw, which XML 1.0"
-    " forbids: Format=XML answers for an entity holding one do not parse",
-)
-def test_an_xml_answer_stays_well_formed_whatever_the_stored_text(sqlite_api):
+def test_control_characters_are_refused_and_xml_answers_stay_well_formed(sqlite_api):
     by_name = {action.name: action for action in sqlite_api.actions}
-    created = sqlite_api.send(
+    refused = sqlite_api.send(
         by_name["CreateUser"], {"UserName": "bell", "DisplayName": "ring\x07\x01"}, sqlite_api.root
+    )
+    assert refused.status_code == 400
+    assert refused.json()["Code"] == "InvalidParameter.DisplayName.InvalidChars"
+    created = sqlite_api.send(
+        by_name["CreateUser"],
+        {"UserName": "bell", "DisplayName": 'ring <&> "bell"\tü'},
+        sqlite_api.root,
     )
     assert created.status_code == 200
     answer = sqlite_api.send(
         by_name["GetUser"], {"UserName": "bell", "Format": "XML"}, sqlite_api.root
     )
     assert answer.status_code == 200
-    ET.fromstring(answer.content)
+    assert ET.fromstring(answer.content).find("User/DisplayName").text == 'ring <&> "bell"\tü'

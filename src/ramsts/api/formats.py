@@ -12,6 +12,7 @@ errors), nested objects become nested elements and a list becomes its key repeat
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any
@@ -67,9 +68,14 @@ def _append_members(parts: list[str], members: Mapping[str, Any]) -> None:
             parts.append(f"</{name}>")
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters XML 1.0 cannot carry, even escaped; stored values never hold them (parameters
+refuse control characters), so this only guards against older data."""
+
+
 def _xml_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("\ufffd", str(value))

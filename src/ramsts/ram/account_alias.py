@@ -8,6 +8,7 @@ deployment (``EntityAlreadyExists.AccountAlias``), since people sign in with the
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -28,8 +29,9 @@ def check_account_alias(alias: str) -> str:
     if ACCOUNT_ALIAS.fullmatch(alias) is None:
         raise InvalidParameter(
             "AccountAlias.Format",
-            f"The parameter AccountAlias {alias[:64]!r} must be 3 to 32 lower-case letters, digits"
-            " or single hyphens, and may not start or end with a hyphen.",
+            f"The parameter AccountAlias {json.dumps(alias[:64], ensure_ascii=False)} must be"
+            " 3 to 32 lower-case letters, digits or single hyphens, and may not start or end"
+            " with a hyphen.",
         )
     return alias
 

@@ -25,6 +25,7 @@ import importlib
 import json
 import os
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -87,6 +88,7 @@ class RamstsServer:
         self.account_id = account_id
         self.root = root
         self._names = count(1)
+        self._classic_clients: list[Any] = []
 
     @property
     def endpoint(self) -> str:
@@ -141,7 +143,23 @@ class RamstsServer:
             client = core.AcsClient(region_id=REGION, credential=credential)
         for product in ("Sts", "Ram"):
             client.add_endpoint(REGION, product, self.url)
+        self._classic_clients.append(client)
         return client
+
+    def close_connections(self) -> None:
+        """Close the SDKs' pooled connections to this server. The Tea and credentials stacks
+        pool connections per host:port in module-wide sessions, which would otherwise keep a
+        socket to a stopped server until the interpreter exits."""
+        for client in self._classic_clients:
+            client.session.close()
+        self._classic_clients.clear()
+        for module_name, class_name in (("darabonba.core", "DaraCore"), ("Tea.core", "TeaCore")):
+            module = sys.modules.get(module_name)
+            sessions = getattr(getattr(module, class_name, None), "_sessions", None)
+            if not isinstance(sessions, dict):
+                continue
+            for key in [key for key in sessions if f"127.0.0.1:{self.port}" in key]:
+                sessions.pop(key).close()
 
     # -- set-up, through the same actions the API serves ------------------------------------
 
@@ -296,9 +314,11 @@ def ramsts_server(
             created = services.accounts.create_account("ramsts-testing")
             root = AccessKey(created.access_key_id, created.access_key_secret.reveal())
             server, thread, port = _serve(services)
+            running = RamstsServer(services, port, created.account_id, root)
             try:
-                yield RamstsServer(services, port, created.account_id, root)
+                yield running
             finally:
+                running.close_connections()
                 server.should_exit = True
                 thread.join(timeout=STARTUP_TIMEOUT)
         finally:

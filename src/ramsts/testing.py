@@ -296,17 +296,21 @@ def _serve(services: Services) -> tuple[uvicorn.Server, threading.Thread, int]:
 
 @contextmanager
 def ramsts_server(
-    *, db_url: str | None = None, clock: Clock = system_clock
+    *,
+    db_url: str | None = None,
+    master_key: MasterKey | None = None,
+    clock: Clock = system_clock,
 ) -> Iterator[RamstsServer]:
-    """A ramsts server for the duration of the block (a fresh SQLite database unless
-    ``db_url`` names another, empty one)."""
+    """A ramsts server for the duration of the block: a fresh SQLite database unless ``db_url``
+    names another (empty, or shared with a CLI under test together with its ``master_key``)."""
+    key = master_key or MasterKey.generate()
     with tempfile.TemporaryDirectory(prefix="ramsts-") as data_dir, _without_proxies():
         settings = Settings(
             db_url=db_url or f"sqlite:///{Path(data_dir) / 'ramsts.db'}", data_dir=Path(data_dir)
         )
         services = build_services(
             settings,
-            env={MASTER_KEY_ENV: MasterKey.generate().encoded()},
+            env={MASTER_KEY_ENV: key.encoded()},
             clock=clock,
             action_modules=_action_modules(),
         )

@@ -42,7 +42,7 @@ import uvicorn
 from ramsts.caller import Caller
 from ramsts.config import Settings
 from ramsts.crypto import MASTER_KEY_ENV, MasterKey
-from ramsts.services import ACTION_MODULES, Services, build_services, create_server_app
+from ramsts.services import Services, build_services, create_server_app
 from ramsts.types import Clock, system_clock
 
 PROXY_VARIABLES = (
@@ -253,17 +253,6 @@ class RamstsServer:
         )
 
 
-def _action_modules() -> tuple[str, ...]:
-    """The server's action modules, with STS's product module in place of GetCallerIdentity
-    alone (the product module registers GetCallerIdentity together with AssumeRole)."""
-    if "ramsts.sts.product" in ACTION_MODULES:
-        return ACTION_MODULES
-    return tuple(
-        "ramsts.sts.product" if name == "ramsts.sts.caller_identity" else name
-        for name in ACTION_MODULES
-    )
-
-
 @contextmanager
 def _without_proxies() -> Iterator[None]:
     saved = {name: os.environ.pop(name) for name in PROXY_VARIABLES if name in os.environ}
@@ -312,7 +301,6 @@ def ramsts_server(
             settings,
             env={MASTER_KEY_ENV: key.encoded()},
             clock=clock,
-            action_modules=_action_modules(),
         )
         try:
             created = services.accounts.create_account("ramsts-testing")

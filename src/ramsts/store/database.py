@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from ramsts.store.engine import READ_ONLY, create_engine
 from ramsts.store.migrate import check_current, upgrade
+from ramsts.store.nonce_ledger import NonceLedger
 from ramsts.store.records import AccessKeyOwner
 from ramsts.store.transaction import Transaction
 from ramsts.types import Clock, system_clock
@@ -23,6 +24,7 @@ class Store:
     def __init__(self, engine: Engine, *, clock: Clock = system_clock) -> None:
         self._engine = engine
         self._clock = clock
+        self._nonces = NonceLedger(engine, clock=clock)
 
     @property
     def dialect(self) -> str:
@@ -67,9 +69,9 @@ class Store:
             )
 
     def use_nonce(self, key: str, expires_at: datetime) -> bool:
-        """Record a signature nonce in its own short transaction; ``False`` if it was used."""
-        with self.transaction() as tx:
-            return tx.nonces.use(key, expires_at=expires_at, now=self._clock())
+        """Record a signature nonce in one statement of its own, committed at once (outside any
+        transaction); ``False`` if it was used already, by any process on this database."""
+        return self._nonces.use(key, expires_at)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -3,11 +3,15 @@ violations to the store's own errors."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Executable
 
 from ramsts.store.errors import Conflict, ReferenceMissing
+from ramsts.store.prepared import Precompiled
 
 _UNIQUE = {"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
 _FOREIGN_KEY = {"23503", "SQLITE_CONSTRAINT_FOREIGNKEY"}
@@ -22,6 +26,15 @@ def _violation(exc: IntegrityError) -> str:
 class Repository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+
+    def _fetch(self, query: Precompiled, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Run a hot-path SELECT on this transaction's connection, past SQLAlchemy's per-call
+        work (see :mod:`ramsts.store.prepared`)."""
+        cursor = self._connection.connection.cursor()
+        try:
+            return query.for_dialect(self._connection.dialect).fetch(cursor, values)
+        finally:
+            cursor.close()
 
     def _write(
         self, statement: Executable, *, entity: str, key: str = "", parent: str = ""

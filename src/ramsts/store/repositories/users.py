@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from ramsts.store import ids
 from ramsts.store.columns import fold_name
 from ramsts.store.paging import DEFAULT_MAX_ITEMS, fetch_page
+from ramsts.store.prepared import Precompiled
 from ramsts.store.records import Page, User, UserDependents
 from ramsts.store.repositories.base import Repository
 from ramsts.store.schema import (
@@ -22,6 +23,14 @@ from ramsts.store.schema import (
     users,
     virtual_mfa_devices,
 )
+
+_BY_NAME = Precompiled(
+    sa.select(users).where(
+        (users.c.account_id == sa.bindparam("account_id"))
+        & (users.c.name_key == sa.bindparam("name_key"))
+    )
+)
+"""GetUser's lookup, and that of every action naming a user: prepared (it runs per request)."""
 
 
 def to_user(row: Mapping[Any, Any]) -> User:
@@ -73,9 +82,8 @@ class UserRepository(Repository):
         return user
 
     def get(self, account_id: str, user_name: str) -> User | None:
-        return self._one(
-            (users.c.account_id == account_id) & (users.c.name_key == fold_name(user_name))
-        )
+        rows = self._fetch(_BY_NAME, {"account_id": account_id, "name_key": fold_name(user_name)})
+        return to_user(rows[0]) if rows else None
 
     def get_by_id(self, user_id: str) -> User | None:
         return self._one(users.c.user_id == user_id)

@@ -296,12 +296,6 @@ def test_a_security_token_minted_by_one_server_is_accepted_by_the_other(
     assert identity.arn == f"acs:ram::{account_id}:assumed-role/reader/two-servers"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="a start-up race: both servers seed the system policies on a new database "
-    "(ram/system_policies.py seed_system_policies reads then inserts), and the slower one may "
-    "stop with 'Policy already exists: AdministratorAccess'",
-)
 def test_two_servers_started_together_on_a_new_database_both_serve(
     postgres_url: str, tmp_path: Path
 ) -> None:

@@ -17,7 +17,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ramsts.policy import parse_policy
-from ramsts.store import Store
+from ramsts.store import Conflict, Store
 from ramsts.types import Clock
 
 if TYPE_CHECKING:
@@ -48,17 +48,28 @@ def load_system_policies() -> tuple[SystemPolicy, ...]:
     return tuple(loaded)
 
 
+SEED_ATTEMPTS = 3
+"""Server processes starting together on a new database race to seed; the loser's insert meets
+the winner's row, and its next attempt finds the policies in place."""
+
+
 def seed_system_policies(store: Store, clock: Clock) -> None:
     """Install or update every system policy, all in one transaction."""
-    now = clock()
-    with store.transaction() as tx:
-        for policy in load_system_policies():
-            tx.policies.put_system(
-                policy_name=policy.policy_name,
-                policy_document=policy.policy_document,
-                description=policy.description,
-                now=now,
-            )
+    for attempt in range(1, SEED_ATTEMPTS + 1):
+        now = clock()
+        try:
+            with store.transaction() as tx:
+                for policy in load_system_policies():
+                    tx.policies.put_system(
+                        policy_name=policy.policy_name,
+                        policy_document=policy.policy_document,
+                        description=policy.description,
+                        now=now,
+                    )
+            return
+        except Conflict:
+            if attempt == SEED_ATTEMPTS:
+                raise
 
 
 def register(table: ActionTable, ram: RamService) -> None:

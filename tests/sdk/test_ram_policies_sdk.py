@@ -32,58 +32,13 @@ from aliyunsdkram.request.v20150501.SetDefaultPolicyVersionRequest import (
 )
 from live_server import LiveServer
 
+from ramsts.iot.walkthrough import READ_ONLY_POLICY, READ_WRITE_POLICY
+
 pytestmark = pytest.mark.sdk
 
-_SHARED_STATEMENTS: list[dict[str, Any]] = [
-    {
-        "Action": [
-            "rds:DescribeDBInstances",
-            "rds:DescribeDatabases",
-            "rds:DescribeAccounts",
-            "rds:DescribeDBInstanceNetInfo",
-        ],
-        "Resource": "*",
-        "Effect": "Allow",
-    },
-    {"Action": "ram:ListRoles", "Effect": "Allow", "Resource": "*"},
-    {"Action": ["mns:ListTopic"], "Resource": "*", "Effect": "Allow"},
-    {
-        "Action": ["dhs:ListProject", "dhs:ListTopic", "dhs:GetTopic"],
-        "Resource": "*",
-        "Effect": "Allow",
-    },
-    {
-        "Action": ["ots:ListInstance", "ots:ListTable", "ots:DescribeTable"],
-        "Resource": "*",
-        "Effect": "Allow",
-    },
-    {
-        "Action": ["log:ListShards", "log:ListLogStores", "log:ListProject"],
-        "Resource": "*",
-        "Effect": "Allow",
-    },
-]
-IOT_READ_ONLY = json.dumps(
-    {
-        "Version": "1",
-        "Statement": [
-            *_SHARED_STATEMENTS,
-            {
-                "Effect": "Allow",
-                "Action": ["iot:Query*", "iot:List*", "iot:Get*", "iot:BatchGet*"],
-                "Resource": "*",
-            },
-        ],
-    },
-    indent=2,
-)
-IOT_READ_WRITE = json.dumps(
-    {
-        "Version": "1",
-        "Statement": [*_SHARED_STATEMENTS, {"Effect": "Allow", "Action": "iot:*", "Resource": "*"}],
-    },
-    indent=2,
-)
+# The user guide's two IoT policies, as `ramsts demo` creates them.
+IOT_READ_ONLY = json.dumps(READ_ONLY_POLICY, indent=2)
+IOT_READ_WRITE = json.dumps(READ_WRITE_POLICY, indent=2)
 
 
 def trust_policy(account_id: str) -> str:

@@ -51,9 +51,13 @@ def test_each_stage_gets_a_new_csrf_token_and_tokens_compare_exactly() -> None:
     assert not moved.csrf_matches("")
 
 
-def test_the_pending_password_of_the_mfa_step_never_shows_in_a_repr() -> None:
-    step = replace(anonymous_session(NOW), stage="mfa", pending_password="S3cret!")
-    assert "S3cret!" not in repr(step)
+def test_the_sign_in_ticket_of_the_mfa_step_never_shows_in_a_repr() -> None:
+    step = replace(anonymous_session(NOW), stage="mfa", ticket="v1.sealed-ticket")
+    assert "sealed-ticket" not in repr(step)
+
+
+def test_a_session_keeps_no_password_field() -> None:
+    assert not any("password" in name for name in Session.__dataclass_fields__)
 
 
 def test_login_names_say_root_or_user_of_an_account_or_alias() -> None:

@@ -1,5 +1,6 @@
 """Console sign-in as the console will call it: roots and RAM users, lockout, network masks, MFA
-codes, required and expired passwords, and the same work for names that do not exist."""
+codes through single-use tickets, binding a device at sign-in, required and expired passwords,
+and the same work for names that do not exist."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from ramsts.crypto import hash_password
 from ramsts.ram import login_profiles, mfa, passwords, security_preference, sign_in
 from ramsts.ram.passwords import change_password
 from ramsts.ram.service import RamService
-from ramsts.ram.sign_in import SignInService
+from ramsts.ram.sign_in import TICKET_CONTEXT, SignInResult, SignInService
 from ramsts.ram.totp import decode_base32_seed, totp
 from ramsts.store import Account, User
 from ramsts.types import Secret
@@ -52,9 +53,17 @@ def alice_profile(actions: Any, root: Caller, acme: Account, alice: User) -> Use
 
 
 def sign_in_alice(
-    service: SignInService, password: str = PASSWORD, code: str | None = None, ip: str = INSIDE
-) -> sign_in.SignInResult:
-    return service.sign_in("acme-corp", "alice", Secret(password), code, source_ip=ip)
+    service: SignInService, password: str = PASSWORD, ip: str = INSIDE
+) -> SignInResult:
+    return service.sign_in("acme-corp", "alice", Secret(password), source_ip=ip)
+
+
+def sign_in_alice_with_code(service: SignInService, code: str) -> SignInResult:
+    """The password step, then the code with the ticket it gave."""
+    asked = sign_in_alice(service)
+    if asked.outcome != "MFARequired":
+        return asked
+    return service.confirm_mfa(asked.ticket, code, source_ip=INSIDE)
 
 
 def bind_device(actions: Any, root: Caller, clock: Any) -> bytes:
@@ -239,10 +248,88 @@ def test_a_user_with_a_device_must_give_its_current_code(
     seed = bind_device(actions, root, clock)
     asked = sign_in_alice(service)
     assert (asked.outcome, asked.signed_in) == ("MFARequired", False)
-    assert asked.user is not None
-    assert sign_in_alice(service, code=wrong_code(seed, clock)).outcome == "InvalidMFACode"
+    assert asked.user is not None and asked.ticket
+    wrong = service.confirm_mfa(asked.ticket, wrong_code(seed, clock), source_ip=INSIDE)
+    assert (wrong.outcome, wrong.ticket) == ("InvalidMFACode", asked.ticket)
     clock.advance(30)
-    assert sign_in_alice(service, code=totp(seed, clock.now)).signed_in
+    passed = service.confirm_mfa(asked.ticket, totp(seed, clock.now), source_ip=INSIDE)
+    assert passed.signed_in
+    assert passed.mfa_verified
+    assert not sign_in_alice(service).mfa_verified
+
+
+def test_the_ticket_holds_who_and_until_when_but_not_the_password(
+    service: SignInService,
+    ram: RamService,
+    actions: Any,
+    root: Caller,
+    alice_profile: User,
+    clock: Any,
+) -> None:
+    bind_device(actions, root, clock)
+    asked = sign_in_alice(service)
+    opened = ram.master_key.unseal(asked.ticket, TICKET_CONTEXT).decode()
+    assert PASSWORD not in opened
+    assert alice_profile.user_id in opened
+    assert PASSWORD not in repr(asked)
+    assert asked.ticket not in repr(asked)
+
+
+def test_a_ticket_is_spent_by_the_code_that_completes_it(
+    service: SignInService, actions: Any, root: Caller, alice_profile: User, clock: Any
+) -> None:
+    seed = bind_device(actions, root, clock)
+    asked = sign_in_alice(service)
+    assert service.confirm_mfa(asked.ticket, totp(seed, clock.now), source_ip=INSIDE).signed_in
+    clock.advance(30)
+    again = service.confirm_mfa(asked.ticket, totp(seed, clock.now), source_ip=INSIDE)
+    assert (again.outcome, again.signed_in) == ("SignInExpired", False)
+
+
+def test_a_ticket_expires_five_minutes_after_the_password(
+    service: SignInService, actions: Any, root: Caller, alice_profile: User, clock: Any
+) -> None:
+    seed = bind_device(actions, root, clock)
+    asked = sign_in_alice(service)
+    clock.advance(300)
+    late = service.confirm_mfa(asked.ticket, totp(seed, clock.now), source_ip=INSIDE)
+    assert late.outcome == "SignInExpired"
+
+
+@pytest.mark.parametrize("forged", ["", "not-a-ticket", "v1.AAAA"])
+def test_a_forged_ticket_opens_nothing(
+    service: SignInService,
+    actions: Any,
+    root: Caller,
+    alice_profile: User,
+    clock: Any,
+    forged: str,
+) -> None:
+    seed = bind_device(actions, root, clock)
+    assert service.confirm_mfa(forged, totp(seed, clock.now), source_ip=INSIDE).outcome == (
+        "SignInExpired"
+    )
+
+
+def test_a_password_set_again_voids_the_tickets_issued_before(
+    service: SignInService, actions: Any, root: Caller, alice_profile: User, clock: Any
+) -> None:
+    seed = bind_device(actions, root, clock)
+    asked = sign_in_alice(service)
+    clock.advance(1)
+    actions.call(root, "UpdateLoginProfile", UserName="alice", Password="Reset-Password-2")
+    voided = service.confirm_mfa(asked.ticket, totp(seed, clock.now), source_ip=INSIDE)
+    assert voided.outcome == "SignInExpired"
+
+
+def test_the_code_step_is_held_to_the_network_masks_too(
+    service: SignInService, actions: Any, root: Caller, alice_profile: User, clock: Any
+) -> None:
+    seed = bind_device(actions, root, clock)
+    actions.call(root, "SetSecurityPreference", LoginNetworkMasks="10.0.0.0/8")
+    asked = sign_in_alice(service)
+    moved = service.confirm_mfa(asked.ticket, totp(seed, clock.now), source_ip=OUTSIDE)
+    assert moved.outcome == "NetworkDenied"
 
 
 def test_an_mfa_code_is_accepted_once(
@@ -250,8 +337,8 @@ def test_an_mfa_code_is_accepted_once(
 ) -> None:
     seed = bind_device(actions, root, clock)
     code = totp(seed, clock.now)
-    assert sign_in_alice(service, code=code).signed_in
-    assert sign_in_alice(service, code=code).outcome == "InvalidMFACode"
+    assert sign_in_alice_with_code(service, code).signed_in
+    assert sign_in_alice_with_code(service, code).outcome == "InvalidMFACode"
 
 
 def test_wrong_mfa_codes_count_towards_the_lockout(
@@ -260,17 +347,97 @@ def test_wrong_mfa_codes_count_towards_the_lockout(
     seed = bind_device(actions, root, clock)
     actions.call(root, "SetPasswordPolicy", MaxLoginAttemps="2")
     wrong = wrong_code(seed, clock)
+    asked = sign_in_alice(service)
     for _ in range(2):
-        assert sign_in_alice(service, code=wrong).outcome == "InvalidMFACode"
-    assert sign_in_alice(service, code=totp(seed, clock.now)).outcome == "Locked"
+        assert service.confirm_mfa(asked.ticket, wrong, source_ip=INSIDE).outcome == (
+            "InvalidMFACode"
+        )
+    locked = service.confirm_mfa(asked.ticket, totp(seed, clock.now), source_ip=INSIDE)
+    assert locked.outcome == "Locked"
+    # The right password again buys no new guesses at the code.
+    assert sign_in_alice(service).outcome == "Locked"
 
 
-def test_a_user_that_must_bind_a_device_is_told_so(
-    service: SignInService, actions: Any, root: Caller, alice_profile: User
+def test_a_right_password_does_not_clear_wrong_codes(
+    service: SignInService, actions: Any, root: Caller, alice_profile: User, clock: Any
+) -> None:
+    seed = bind_device(actions, root, clock)
+    actions.call(root, "SetPasswordPolicy", MaxLoginAttemps="2")
+    wrong = wrong_code(seed, clock)
+    for _ in range(2):
+        assert sign_in_alice_with_code(service, wrong).outcome == "InvalidMFACode"
+    assert sign_in_alice(service).outcome == "Locked"
+
+
+def consecutive_codes(seed: bytes, clock: Any) -> tuple[str, str]:
+    return totp(seed, clock.now - timedelta(seconds=30)), totp(seed, clock.now)
+
+
+def test_a_user_that_must_bind_a_device_binds_one_while_signing_in(
+    service: SignInService, actions: Any, root: Caller, alice_profile: User, clock: Any
 ) -> None:
     actions.call(root, "UpdateLoginProfile", UserName="alice", MFABindRequired="true")
     result = sign_in_alice(service)
     assert (result.outcome, result.signed_in) == ("MFABindRequired", False)
+    enrolment = service.begin_mfa_binding(result.ticket)
+    assert enrolment is not None
+    assert enrolment.label.startswith("alice@")
+    assert enrolment.base32_seed not in repr(enrolment)
+    assert (
+        actions.call(root, "ListVirtualMFADevices")["VirtualMFADevices"]["VirtualMFADevice"] == []
+    )
+    seed = decode_base32_seed(enrolment.base32_seed)
+    first, second = consecutive_codes(seed, clock)
+    bound = service.confirm_mfa_binding(enrolment.ticket, first, second, source_ip=INSIDE)
+    assert (bound.outcome, bound.mfa_verified) == ("SignedIn", True)
+    info = actions.call(root, "GetUserMFAInfo", UserName="alice")["MFADevice"]
+    assert info["SerialNumber"].endswith(":mfa/alice")
+    # The second code opened this session; it opens no other.
+    assert sign_in_alice_with_code(service, second).outcome == "InvalidMFACode"
+    clock.advance(30)
+    assert sign_in_alice_with_code(service, totp(seed, clock.now)).signed_in
+
+
+def test_wrong_codes_for_a_new_device_bind_nothing_and_count(
+    service: SignInService, actions: Any, root: Caller, alice_profile: User, clock: Any
+) -> None:
+    actions.call(root, "UpdateLoginProfile", UserName="alice", MFABindRequired="true")
+    actions.call(root, "SetPasswordPolicy", MaxLoginAttemps="1")
+    enrolment = service.begin_mfa_binding(sign_in_alice(service).ticket)
+    assert enrolment is not None
+    seed = decode_base32_seed(enrolment.base32_seed)
+    first, second = consecutive_codes(seed, clock)
+    wrong = service.confirm_mfa_binding(enrolment.ticket, second, first, source_ip=INSIDE)
+    assert wrong.outcome == "InvalidMFACode"
+    locked = service.confirm_mfa_binding(enrolment.ticket, first, second, source_ip=INSIDE)
+    assert locked.outcome == "Locked"
+    assert (
+        actions.error(root, "GetUserMFAInfo", UserName="alice") == "EntityNotExist.User.MFADevice"
+    )
+
+
+def test_asking_for_a_new_seed_spends_the_previous_ticket(
+    service: SignInService, actions: Any, root: Caller, alice_profile: User, clock: Any
+) -> None:
+    actions.call(root, "UpdateLoginProfile", UserName="alice", MFABindRequired="true")
+    ticket = sign_in_alice(service).ticket
+    first = service.begin_mfa_binding(ticket)
+    assert first is not None
+    assert service.begin_mfa_binding(ticket) is None
+    second = service.begin_mfa_binding(first.ticket)
+    assert second is not None and second.base32_seed != first.base32_seed
+    codes = consecutive_codes(decode_base32_seed(first.base32_seed), clock)
+    stale = service.confirm_mfa_binding(first.ticket, *codes, source_ip=INSIDE)
+    assert stale.outcome == "SignInExpired"
+
+
+def test_a_user_binds_its_own_device_only_if_the_preference_allows_it(
+    service: SignInService, actions: Any, root: Caller, alice_profile: User
+) -> None:
+    actions.call(root, "UpdateLoginProfile", UserName="alice", MFABindRequired="true")
+    actions.call(root, "SetSecurityPreference", AllowUserToManageMFADevices="false")
+    result = sign_in_alice(service)
+    assert (result.outcome, result.ticket) == ("MFABindRequired", "")
 
 
 def test_a_required_reset_asks_for_a_new_password_then_lets_the_user_in(

@@ -20,10 +20,13 @@ from ramsts.console.backend import ConsoleServices
 from ramsts.console.pages import (
     groups,
     overview,
+    password,
     policies,
     roles,
+    security,
     signin,
     simulator,
+    user_access,
     users,
     validation,
 )
@@ -71,10 +74,13 @@ def create_console(services: ConsoleServices) -> Starlette:
         *signin.routes(site),
         *overview.routes(site),
         *users.routes(site),
+        *user_access.routes(site),
         *groups.routes(site),
         *roles.routes(site),
         *policies.routes(site),
         *simulator.routes(site),
+        *security.routes(site),
+        *password.routes(site),
         *validation.routes(site),
     ]
     return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])

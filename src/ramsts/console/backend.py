@@ -61,8 +61,17 @@ class RamCalls:
         self._actions = actions
 
     def run(self, caller: Caller, action: str, **params: str) -> dict[str, Any]:
-        handler = self._actions.resolve(RAM_VERSION, action).handler
-        return handler(caller, {name: value for name, value in params.items() if value != ""})
+        """Run ``action``; an empty form field is a parameter not given."""
+        return self.run_as_given(
+            caller, action, {name: value for name, value in params.items() if value != ""}
+        )
+
+    def run_as_given(
+        self, caller: Caller, action: str, params: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """Run ``action`` with ``params`` exactly, empty values included (an empty
+        ``LoginNetworkMasks`` clears the masks)."""
+        return self._actions.resolve(RAM_VERSION, action).handler(caller, params)
 
     def items(
         self, caller: Caller, action: str, plural: str, singular: str, **params: str

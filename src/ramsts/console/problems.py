@@ -47,8 +47,10 @@ class Problem:
 def describe_error(error: RamstsError, calls: RamCalls, caller: Caller) -> Problem:
     """The problem to show for ``error``, raised by an action ``caller`` ran."""
     denial = None
-    if isinstance(error, NoPermission):
-        denial = _denial(error.detail.get("AccessDeniedDetail") or {}, calls, caller)
+    # ``detail`` is the AccessDeniedDetail itself. A refusal by a rule rather than a policy (a
+    # security preference) has none: its message says it all.
+    if isinstance(error, NoPermission) and error.detail:
+        denial = _denial(error.detail, calls, caller)
     return Problem(
         code=error.code, message=error.message, http_status=error.http_status, denial=denial
     )

@@ -6,9 +6,10 @@ it without shared state. It expires at ``expires_at`` — the account's LoginSes
 sign-in — whatever the browser does with the cookie.
 
 A visitor who has not signed in yet still gets a session (stage ``anonymous``) so that the
-sign-in form has a CSRF token bound to the browser. Stages in between (``mfa``,
+sign-in form has a CSRF token bound to the browser. Stages in between (``mfa``, ``mfa-bind``,
 ``change-password``) remember who passed the password check; no page but that step's accepts
-them.
+them. The password itself is never kept: the MFA steps carry the sign-in service's ticket
+instead.
 
 Every session carries its CSRF token. Forms echo it in a hidden field and the server compares it
 in constant time with the one in the sealed cookie (a session-bound synchronizer token): a page
@@ -31,9 +32,10 @@ SEALING_CONTEXT = "console-session:v1"
 ANONYMOUS_LIFETIME = timedelta(hours=1)
 """How long a sign-in form stays usable before its token must be renewed."""
 STEP_LIFETIME = timedelta(minutes=5)
-"""How long the MFA and change-password steps wait after a correct password."""
+"""How long the MFA and change-password steps wait after a correct password (the sign-in
+service's ticket lasts as long)."""
 
-Stage = Literal["anonymous", "mfa", "change-password", "signed-in"]
+Stage = Literal["anonymous", "mfa", "mfa-bind", "change-password", "signed-in"]
 IdentityType = Literal["Account", "RAMUser"]
 
 
@@ -50,10 +52,10 @@ class Session:
     user_id: str = ""
     user_name: str = ""
     mfa_present: bool = False
-    pending_password: str = field(default="", repr=False)
-    """Only at the ``mfa`` stage: the password already checked, which the sign-in service checks
-    again with the code. It lives in the sealed cookie for at most :data:`STEP_LIFETIME` and is
-    dropped when the step ends; it is never logged or rendered."""
+    ticket: str = field(default="", repr=False)
+    """Only at the ``mfa`` and ``mfa-bind`` stages: the sign-in service's sealed ticket, proof
+    that the password was right, which its MFA step takes instead of the password. It is
+    single-use, expires with the step and is dropped when the step ends."""
 
     @property
     def signed_in(self) -> bool:

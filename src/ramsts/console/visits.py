@@ -77,6 +77,9 @@ class Visit:
     def run(self, action: str, **params: str) -> dict[str, Any]:
         return self.calls.run(self.principal, action, **params)
 
+    def run_as_given(self, action: str, params: Mapping[str, str]) -> dict[str, Any]:
+        return self.calls.run_as_given(self.principal, action, params)
+
     def items(self, action: str, plural: str, singular: str, **params: str) -> list[Any]:
         return self.calls.items(self.principal, action, plural, singular, **params)
 

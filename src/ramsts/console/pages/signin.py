@@ -1,11 +1,13 @@
-"""Signing in and out: the password form, the MFA code step, the forced password change.
+"""Signing in and out: the password form, the MFA code step, binding a device when the login
+profile requires one, the forced password change.
 
 The login name says who signs in, as on the real console: ``<account id or alias>`` for an
 account's root, ``<user>@<account id or alias>`` for a RAM user (the ``.onaliyun.com`` suffix of
 a user principal name is accepted too). Every check — password, lockout, allowed networks, MFA,
 password age — is :class:`~ramsts.ram.sign_in.SignInService`'s; this module only moves the
 browser from step to step and tells the person what happened, never which part of a wrong
-login was wrong.
+login was wrong. Between steps the session carries the service's single-use ticket, never the
+password.
 """
 
 from __future__ import annotations
@@ -27,11 +29,20 @@ from ramsts.console.sessions import (
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page, step_page
 from ramsts.errors import RamstsError
-from ramsts.ram.sign_in import SignInResult
+from ramsts.ram.sign_in import MfaEnrolment, SignInResult
 from ramsts.types import Secret
 
 UPN_SUFFIX = ".onaliyun.com"
-REFUSED_STATUS = {"Locked": 429, "NetworkDenied": 403, "PasswordExpired": 403}
+REFUSED_STATUS = {
+    "Locked": 429,
+    "NetworkDenied": 403,
+    "PasswordExpired": 403,
+    "MFABindRequired": 403,
+}
+NO_SELF_BINDING = (
+    " The account's security preference does not let users bind their own MFA devices;"
+    " ask an administrator to bind one for you."
+)
 
 
 def split_login_name(login_name: str) -> tuple[str, str | None]:
@@ -52,23 +63,44 @@ def sign_in_form(visit: Visit) -> Response:
     result = visit.site.sign_in.sign_in(
         account, user_name, Secret(visit.field("password")), source_ip=_peer(visit)
     )
-    return _follow(visit, result, login_name, password=visit.field("password"))
+    return _follow(visit, result, login_name)
 
 
 def mfa_step(visit: Visit) -> Response:
     if visit.request.method == "GET":
         return visit.render("signin_mfa.html")
-    session = visit.session
-    result = visit.site.sign_in.sign_in(
-        session.account_id,
-        session.user_name or None,
-        Secret(session.pending_password),
-        visit.field("code"),
-        source_ip=_peer(visit),
+    result = visit.site.sign_in.confirm_mfa(
+        visit.session.ticket, visit.field("code"), source_ip=_peer(visit)
     )
     if result.outcome == "InvalidMFACode":
         return visit.render("signin_mfa.html", status=401, error=result.message)
-    return _follow(visit, result, "", password=session.pending_password)
+    return _follow(visit, result, "")
+
+
+def bind_step(visit: Visit) -> Response:
+    """A user whose login profile requires MFA and who has no device binds one: the page shows
+    a new key once (a QR code and its base32 text), then takes two consecutive codes. Asking
+    for a new key replaces the one shown; nothing is stored until the codes are right."""
+    if visit.request.method == "GET" or visit.field("operation") == "new-key":
+        enrolment = visit.site.sign_in.begin_mfa_binding(visit.session.ticket)
+        if enrolment is None:
+            return _follow(visit, SignInResult("SignInExpired"), "")
+        return _show_key(visit, enrolment)
+    result = visit.site.sign_in.confirm_mfa_binding(
+        visit.session.ticket,
+        visit.field("code1"),
+        visit.field("code2"),
+        source_ip=_peer(visit),
+    )
+    if result.outcome == "InvalidMFACode":
+        error = "These are not two consecutive codes of the new key."
+        return visit.render("signin_bind.html", status=401, error=error)
+    return _follow(visit, result, "")
+
+
+def _show_key(visit: Visit, enrolment: MfaEnrolment) -> Response:
+    visit.new_session = replace(visit.session, ticket=enrolment.ticket)
+    return visit.render("signin_bind.html", enrolment=enrolment)
 
 
 def password_step(visit: Visit) -> Response:
@@ -99,7 +131,7 @@ def password_step(visit: Visit) -> Response:
     result = visit.site.sign_in.sign_in(
         session.account_id, session.user_name, Secret(new_password), source_ip=_peer(visit)
     )
-    return _follow(visit, result, "", password=new_password)
+    return _follow(visit, result, "")
 
 
 def sign_out(visit: Visit) -> Response:
@@ -107,7 +139,7 @@ def sign_out(visit: Visit) -> Response:
     return visit.redirect("/signin", notice="You have signed out.")
 
 
-def _follow(visit: Visit, result: SignInResult, login_name: str, *, password: str) -> Response:
+def _follow(visit: Visit, result: SignInResult, login_name: str) -> Response:
     """The next step of a sign-in after ``result``."""
     now = visit.site.clock()
     user = result.user
@@ -117,28 +149,35 @@ def _follow(visit: Visit, result: SignInResult, login_name: str, *, password: st
         identity_type="Account" if user is None else "RAMUser",
         user_id="" if user is None else user.user_id,
         user_name="" if user is None else user.user_name,
-        pending_password="",
+        ticket="",
     )
     if result.signed_in:
         lifetime = result.session_duration or timedelta(hours=1)
-        visit.new_session = _moved(known, "signed-in", now, lifetime, mfa=visit.field("code") != "")
+        visit.new_session = _moved(known, "signed-in", now, lifetime, mfa=result.mfa_verified)
         return visit.redirect(_next_path(visit), notice=f"Welcome, {_who(known)}.")
     if result.outcome == "MFARequired":
-        step = replace(_moved(known, "mfa", now, STEP_LIFETIME), pending_password=password)
-        visit.new_session = step
+        step = _moved(known, "mfa", now, STEP_LIFETIME)
+        visit.new_session = replace(step, ticket=result.ticket)
         return visit.redirect("/signin/mfa")
+    if result.outcome == "MFABindRequired" and result.ticket:
+        step = _moved(known, "mfa-bind", now, STEP_LIFETIME)
+        visit.new_session = replace(step, ticket=result.ticket)
+        return visit.redirect("/signin/mfa-bind")
     if result.outcome == "PasswordChangeRequired":
         visit.new_session = _moved(known, "change-password", now, STEP_LIFETIME)
         return visit.redirect("/signin/password")
     # Refused: back to a plain anonymous session, whatever step this was.
     visit.new_session = anonymous_session(now)
     status = REFUSED_STATUS.get(result.outcome, 401)
+    message = result.message
+    if result.outcome == "MFABindRequired":
+        message += NO_SELF_BINDING
     return visit.render(
         "signin.html",
         status=status,
         login_name=login_name,
         next="",
-        error=result.message,
+        error=message,
         outcome=result.outcome,
     )
 
@@ -173,10 +212,13 @@ def routes(site: Site) -> list[BaseRoute]:
     return [
         Route(
             "/signin",
-            step_page(site, ("anonymous", "mfa", "change-password"), sign_in_form),
+            step_page(site, ("anonymous", "mfa", "mfa-bind", "change-password"), sign_in_form),
             methods=["GET", "POST"],
         ),
         Route("/signin/mfa", step_page(site, ("mfa",), mfa_step), methods=["GET", "POST"]),
+        Route(
+            "/signin/mfa-bind", step_page(site, ("mfa-bind",), bind_step), methods=["GET", "POST"]
+        ),
         Route(
             "/signin/password",
             step_page(site, ("change-password",), password_step),

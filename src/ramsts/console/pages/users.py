@@ -1,6 +1,6 @@
 """Users: the list, creating one (optionally with console access), and a user's details —
-groups, permissions (Authorize / detach), AccessKeys (a new secret shown exactly once) and the
-login profile."""
+groups, permissions (Authorize / detach), AccessKeys (a new secret shown exactly once), console
+access and the MFA device (their forms are :mod:`ramsts.console.pages.user_access`'s)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from ramsts.console.authorize import (
     available_policies,
     detach_one,
 )
+from ramsts.console.problems import Problem
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, form_fields, signed_in_page
 from ramsts.errors import RamstsError
@@ -61,7 +62,8 @@ def user_details(visit: Visit, **extra: Any) -> Response:
     policies, policies_problem = visit.attempt("ListPoliciesForUser", UserName=name)
     keys, keys_problem = visit.attempt("ListAccessKeys", UserName=name)
     profile, profile_problem = visit.attempt("GetLoginProfile", UserName=name)
-    mfa, _ = visit.attempt("GetUserMFAInfo", UserName=name)
+    mfa, mfa_problem = visit.attempt("GetUserMFAInfo", UserName=name)
+    devices, devices_problem = visit.attempt("ListVirtualMFADevices")
     attached = policies.get("Policies", {}).get("Policy", [])
     available, available_problem = [], None
     try:
@@ -77,14 +79,29 @@ def user_details(visit: Visit, **extra: Any) -> Response:
         "keys": keys.get("AccessKeys", {}).get("AccessKey", []),
         "keys_problem": keys_problem,
         "profile": profile.get("LoginProfile"),
-        "profile_missing": profile_problem is not None and profile_problem.http_status == 404,
+        "profile_missing": _missing(profile_problem),
+        "profile_problem": None if _missing(profile_problem) else profile_problem,
         "mfa": mfa.get("MFADevice"),
+        "mfa_problem": None if _missing(mfa_problem) else mfa_problem,
+        "unbound_devices": [
+            d
+            for d in devices.get("VirtualMFADevices", {}).get("VirtualMFADevice", [])
+            if not d.get("User")
+        ],
+        "devices_problem": devices_problem,
+        "binding": "",
         "available": available,
         "available_problem": available_problem,
         "authorize_open": bool(visit.query("authorize")),
         **extra,
     }
     return visit.render("user.html", status=status, **context)
+
+
+def _missing(problem: Problem | None) -> bool:
+    """Whether a read failed only because there is nothing to read (no login profile, no
+    device bound)."""
+    return problem is not None and problem.http_status == 404
 
 
 def show_user(visit: Visit) -> Response:
@@ -123,23 +140,6 @@ def change_access_key(visit: Visit) -> Response:
     return visit.redirect(f"/users/{name}", notice=f"AccessKey {key_id} is now {status}.")
 
 
-def change_login_profile(visit: Visit) -> Response:
-    name = visit.path("name")
-    operation = visit.field("operation")
-    if operation == "delete":
-        visit.run("DeleteLoginProfile", UserName=name)
-        return visit.redirect(f"/users/{name}", notice="Console access was removed.")
-    params = {
-        "UserName": name,
-        "Password": visit.field("Password"),
-        "PasswordResetRequired": str(bool(visit.field("PasswordResetRequired"))).lower(),
-        "MFABindRequired": str(bool(visit.field("MFABindRequired"))).lower(),
-    }
-    action = "CreateLoginProfile" if operation == "create" else "UpdateLoginProfile"
-    visit.run(action, **params)
-    return visit.redirect(f"/users/{name}", notice="The login profile was saved.")
-
-
 def change_membership(visit: Visit) -> Response:
     name, group = visit.path("name"), visit.field("GroupName")
     if visit.field("operation") == "remove":
@@ -167,7 +167,6 @@ def routes(site: Site) -> list[BaseRoute]:
         page("/users/{name}/policies/detach", detach_from_user, ["POST"]),
         page("/users/{name}/access-keys", create_access_key, ["POST"]),
         page("/users/{name}/access-keys/{key_id}", change_access_key, ["POST"]),
-        page("/users/{name}/login-profile", change_login_profile, ["POST"]),
         page("/users/{name}/groups", change_membership, ["POST"]),
         page("/users/{name}/delete", delete_user, ["POST"]),
     ]

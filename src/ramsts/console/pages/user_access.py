@@ -1,0 +1,91 @@
+"""A user's sign-in on the user's page: console access (the login profile) and its virtual MFA
+device.
+
+A new device's key is rendered into the one response that created it, like a new AccessKey
+secret (never a redirect, a cookie or a log), beside the form that binds it with two
+consecutive codes. A refused or failed call shows the user's page again with the service's
+reason, so the person stays where the form was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ramsts.console.pages.users import user_details
+from ramsts.console.site import Site
+from ramsts.console.visits import Visit, signed_in_page
+from ramsts.errors import RamstsError
+
+
+def _flag(visit: Visit, name: str) -> str:
+    return "true" if visit.field(name) else "false"
+
+
+def _again(visit: Visit, error: RamstsError, **extra: Any) -> Response:
+    """The user's page with ``error`` shown, answering the form that caused it."""
+    return user_details(visit, problem=visit.problem(error), status=error.http_status, **extra)
+
+
+def change_login_profile(visit: Visit) -> Response:
+    name = visit.path("name")
+    operation = visit.field("operation")
+    try:
+        if operation == "delete":
+            visit.run("DeleteLoginProfile", UserName=name)
+            return visit.redirect(f"/users/{name}", notice="Console access was removed.")
+        action = "CreateLoginProfile" if operation == "create" else "UpdateLoginProfile"
+        visit.run(
+            action,
+            UserName=name,
+            Password=visit.field("Password"),
+            PasswordResetRequired=_flag(visit, "PasswordResetRequired"),
+            MFABindRequired=_flag(visit, "MFABindRequired"),
+        )
+    except RamstsError as error:
+        return _again(visit, error)
+    return visit.redirect(f"/users/{name}", notice="The login profile was saved.")
+
+
+def change_mfa(visit: Visit) -> Response:
+    name = visit.path("name")
+    operation = visit.field("operation")
+    serial_number = visit.field("SerialNumber")
+    try:
+        if operation == "create":
+            created = visit.run(
+                "CreateVirtualMFADevice", VirtualMFADeviceName=visit.field("VirtualMFADeviceName")
+            )["VirtualMFADevice"]
+            return user_details(visit, new_device=created, binding=created["SerialNumber"])
+        if operation == "bind":
+            visit.run(
+                "BindMFADevice",
+                UserName=name,
+                SerialNumber=serial_number,
+                AuthenticationCode1=visit.field("code1"),
+                AuthenticationCode2=visit.field("code2"),
+            )
+            notice = f"The MFA device {serial_number} is bound to {name}."
+        elif operation == "unbind":
+            unbound = visit.run("UnbindMFADevice", UserName=name)["MFADevice"]["SerialNumber"]
+            notice = f"The MFA device {unbound} was unbound; it is listed below until deleted."
+        else:
+            visit.run("DeleteVirtualMFADevice", SerialNumber=serial_number)
+            notice = f"The MFA device {serial_number} was deleted."
+    except RamstsError as error:
+        # A failed bind keeps its form, so the person can try the next two codes.
+        return _again(visit, error, binding=serial_number if operation == "bind" else "")
+    return visit.redirect(f"/users/{name}", notice=notice)
+
+
+def routes(site: Site) -> list[BaseRoute]:
+    return [
+        Route(
+            "/users/{name}/login-profile",
+            signed_in_page(site, change_login_profile),
+            methods=["POST"],
+        ),
+        Route("/users/{name}/mfa", signed_in_page(site, change_mfa), methods=["POST"]),
+    ]

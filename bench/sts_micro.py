@@ -55,7 +55,7 @@ SESSION_POLICY = json.dumps(
 
 def _rate(action: Callable[[], object], seconds: float) -> tuple[float, float]:
     """Calls per CPU second of ``action``: (median, best) over batches run for ``seconds``."""
-    rates = []
+    rates: list[float] = []
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline or len(rates) < 3:
         started = time.process_time()

@@ -3,7 +3,8 @@
     .venv/bin/python tests/console/make_screenshots.py
 
 Starts a server with a fresh database, arranges an account like the one the STS guide builds,
-and photographs each page in Debian's chromium at 1280 px (and the role page at 768 px).
+and photographs each page in Debian's chromium at 1280 px (and the role page at 768 px), with
+the MFA card of a user's page right after a device was created.
 """
 
 from __future__ import annotations
@@ -127,6 +128,12 @@ def main() -> int:
                 "&action=iot:QueryProduct&resource=*"
             )
             shoot(page, "simulator")
+            page.goto(f"{site.url}/users/iotuser")
+            page.get_by_role("button", name="Create virtual MFA device").click()
+            mfa = page.get_by_role("region", name="MFA device")
+            mfa.get_by_label("First MFA code").focus()
+            mfa.screenshot(path=str(OUT / "mfa.png"))
+            print("wrote docs/console/mfa.png")
             page.set_viewport_size({"width": 768, "height": 1024})
             page.goto(f"{site.url}/roles/iotstsrole")
             shoot(page, "role-768")

@@ -239,3 +239,40 @@ def test_the_installed_command_prints_compact_json_when_piped(server: RamstsServ
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("\n") == 1
     assert json.loads(done.stdout)["AccountId"] == server.account_id
+
+
+def test_a_value_can_be_read_from_a_file(
+    server: RamstsServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    document = tmp_path / "iot-readonly.json"
+    document.write_text(IOT_ONLY, encoding="utf-8")
+    root = ["--id", server.root.access_key_id, "--secret", server.root.access_key_secret]
+    code, body, _ = call(
+        capsys,
+        "ram",
+        "CreatePolicy",
+        "PolicyName=FromAFile",
+        f"PolicyDocument=file://{document}",
+        *root,
+        "--endpoint",
+        server.url,
+    )
+    assert code == 0 and body is not None
+    code, version, _ = call(
+        capsys, "ram", "GetPolicy", "PolicyName=FromAFile", "PolicyType=Custom", *root,
+        "--endpoint", server.url,
+    )  # fmt: skip
+    assert version is not None
+    default = version["DefaultPolicyVersion"]
+    assert isinstance(default, dict) and json.loads(default["PolicyDocument"]) == json.loads(
+        IOT_ONLY
+    )
+
+
+def test_an_unreadable_file_is_an_input_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = call(
+        capsys, "ram", "CreatePolicy", "PolicyDocument=file:///nonexistent/p.json",
+        "--id", "LTAI5tEXAMPLE", "--secret", "x", "--endpoint", "http://127.0.0.1:9",
+    )  # fmt: skip
+    assert code == 3
+    assert "PolicyDocument" in err

@@ -196,12 +196,23 @@ def _version(product: str) -> str:
     return version
 
 
+FILE_PREFIX = "file://"
+"""``Key=file://path`` sends the file's text as the value, as the AWS CLI does: policy documents
+are easier to keep in files than on one shell line."""
+
+
 def _params(pairs: list[str]) -> dict[str, str]:
     params: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name:
             raise CallError(f"parameters are Key=Value, not {pair!r}")
+        if value.startswith(FILE_PREFIX):
+            path = Path(value[len(FILE_PREFIX) :]).expanduser()
+            try:
+                value = path.read_text(encoding="utf-8")
+            except OSError as error:
+                raise CallError(f"cannot read {name} from {path}: {error.strerror}") from None
         params[name] = value
     return params
 

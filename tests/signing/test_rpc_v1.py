@@ -4,6 +4,7 @@ parameters hold and however the wire encodes them — and nothing else."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import quote, quote_plus
 
 import pytest
 from hypothesis import assume, given
@@ -18,8 +19,13 @@ from ramsts.signing import (
     sign_rpc_v1,
     verify_signature,
 )
-from ramsts.signing.encoding import encode_query
-from ramsts.signing.rpc_v1 import canonicalized_query_string, compute_signature, string_to_sign
+from ramsts.signing.encoding import encode_query, percent_encode
+from ramsts.signing.rpc_v1 import (
+    canonicalized_query_string,
+    compute_signature,
+    encode_canonicalized_query_string,
+    string_to_sign,
+)
 from ramsts.signing.verification import MISMATCH_MESSAGE
 from ramsts.types import Secret
 
@@ -52,6 +58,21 @@ def test_string_to_sign_encodes_the_canonicalized_query_twice() -> None:
     assert (
         string_to_sign("GET", signed, plus_for_space=True)
         == "GET&%2F&SignatureType%3D%26a%3D1%252A~%252F%26b%3Dx%2By"
+    )
+
+
+@given(query=params, plus=st.booleans())
+def test_the_second_encoding_is_the_general_one(query: dict[str, str], plus: bool) -> None:
+    """The StringToSign's shortcut (escape only ``%``, ``&``, ``=``, ``+``) equals encoding the
+    CanonicalizedQueryString like any other text, and the StringToSign its api.md §2.3 formula."""
+    canonical = canonicalized_query_string(query, plus_for_space=plus)
+    assert encode_canonicalized_query_string(canonical) == percent_encode(canonical)
+    encode = quote_plus if plus else quote
+    reference = "&".join(
+        f"{encode(name, safe='-_.~')}={encode(query[name], safe='-_.~')}" for name in sorted(query)
+    )
+    assert string_to_sign("POST", query, plus_for_space=plus) == (
+        f"POST&%2F&{quote(reference, safe='-_.~')}"
     )
 
 

@@ -3,7 +3,7 @@ arrived (§0.3)."""
 
 from __future__ import annotations
 
-from urllib.parse import quote_plus
+from urllib.parse import quote, quote_plus
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -29,6 +29,31 @@ def test_percent_encoding_follows_rfc_3986() -> None:
 
 def test_the_credentials_variant_differs_only_for_spaces() -> None:
     assert percent_encode_plus_space("a b*~/") == "a+b%2A~%2F"
+
+
+# Text that reaches every branch: unreserved only, ASCII with reserved characters, and any UTF-8
+# (1 to 4 bytes a character), escapes and "+" included.
+_ANY_TEXT = st.one_of(
+    st.text(st.sampled_from(UNRESERVED)),
+    st.text(st.characters(max_codepoint=0x7F)),
+    st.text(st.characters(blacklist_categories=("Cs",))),
+    st.lists(
+        st.sampled_from([*UNRESERVED[::7], " ", "+", "%", "%20", "&", "=", "测", "\x80", "😀"])
+    ).map("".join),
+)
+
+
+@given(_ANY_TEXT)
+def test_percent_encoding_agrees_with_the_standard_library(text: str) -> None:
+    """The table-driven encoder is ``quote`` with exactly the unreserved set kept."""
+    assert percent_encode(text) == quote(text, safe="-_.~")
+    assert percent_encode_plus_space(text) == quote_plus(text, safe="-_.~")
+
+
+def test_every_one_and_two_byte_character_encodes_as_the_standard_library_does() -> None:
+    for code_point in [*range(0x800), 0xFFFF, 0x10000, 0x10FFFF]:
+        char = chr(code_point)
+        assert percent_encode(char) == quote(char, safe="-_.~"), hex(code_point)
 
 
 @given(st.text(st.characters(blacklist_categories=("Cs",))))

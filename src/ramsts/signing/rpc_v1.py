@@ -38,7 +38,17 @@ def canonicalized_query_string(params: Mapping[str, str], *, plus_for_space: boo
 def string_to_sign(method: str, params: Mapping[str, str], *, plus_for_space: bool = False) -> str:
     """The v1 StringToSign of a request with these parameters (``Signature`` excluded)."""
     canonical = canonicalized_query_string(params, plus_for_space=plus_for_space)
-    return f"{method}&{_ENCODED_PATH}&{percent_encode(canonical)}"
+    return f"{method}&{_ENCODED_PATH}&{encode_canonicalized_query_string(canonical)}"
+
+
+def encode_canonicalized_query_string(canonical: str) -> str:
+    """``percent_encode(canonical)``, knowing what a CanonicalizedQueryString can hold.
+
+    Its names and values are already encoded, so besides unreserved characters it has only
+    ``%`` (escapes), ``=``, ``&`` and, in the ``+``-for-space variant, ``+``: replacing those
+    four (``%`` first) is the whole encoding.
+    """
+    return canonical.replace("%", "%25").replace("&", "%26").replace("=", "%3D").replace("+", "%2B")
 
 
 def compute_signature(text: str, secret: Secret) -> str:

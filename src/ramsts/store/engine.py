@@ -9,6 +9,11 @@ deadlock when a reader upgrades to a writer.
 
 PostgreSQL (production): psycopg 3, a bounded pool with pre-ping so connections survive a
 server restart.
+
+Both pools keep :data:`POOL_SIZE` connections open: the API's worker threads (8 per process) each
+hold one or two at a time, and a connection opened past the pool's size is closed again when it
+is handed back — on SQLite that means reopening the file and re-running the pragmas below on
+every request of a busy server.
 """
 
 from __future__ import annotations
@@ -21,6 +26,10 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
 BUSY_TIMEOUT_MS = 10_000
+
+POOL_SIZE = 16
+"""Connections each process keeps open (``max_overflow`` more are opened at peaks)."""
+MAX_OVERFLOW = 16
 
 READ_ONLY = "ramsts_read_only"
 """Execution option marking a connection whose transaction only reads."""
@@ -42,8 +51,8 @@ def create_engine(url: str) -> Engine:
         return _sqlite_engine(parsed)
     return sa.create_engine(
         parsed,
-        pool_size=5,
-        max_overflow=10,
+        pool_size=POOL_SIZE,
+        max_overflow=MAX_OVERFLOW,
         pool_pre_ping=True,
         pool_recycle=1800,
     )
@@ -58,7 +67,12 @@ def _sqlite_engine(url: URL) -> Engine:
         )
     else:
         Path(str(url.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = sa.create_engine(
+            url,
+            pool_size=POOL_SIZE,
+            max_overflow=MAX_OVERFLOW,
+            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+        )
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -6,14 +6,14 @@ the nonce was fresh, no row means it was spent already — by this process or an
 database, since the primary key decides. On PostgreSQL psycopg prepares the statement on each
 connection after its first few uses.
 
-Expired nonces are deleted now and then (on average one use in :data:`PURGE_ONE_IN`), in a
+Expired nonces are deleted now and then (one use in :data:`PURGE_ONE_IN` in each process), in a
 statement of their own after the insert, so the table stays as small as the replay window and
 each purge only has a few rows to delete.
 """
 
 from __future__ import annotations
 
-import secrets
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -29,7 +29,7 @@ from ramsts.store.schema import signature_nonces
 from ramsts.types import Clock
 
 PURGE_ONE_IN = 64
-"""On average one use in this many also deletes the expired nonces."""
+"""One use in this many also deletes the expired nonces."""
 
 
 class NonceLedger:
@@ -38,6 +38,7 @@ class NonceLedger:
     def __init__(self, engine: Engine, *, clock: Clock) -> None:
         self._engine = engine
         self._clock = clock
+        self._uses = itertools.count(1)  # next() is atomic under the GIL
         dialect = engine.dialect
         self._postgresql = dialect.name == "postgresql"
         insert = (postgresql.insert if self._postgresql else sqlite.insert)(signature_nonces)
@@ -54,7 +55,7 @@ class NonceLedger:
 
     def use(self, key: str, expires_at: datetime) -> bool:
         """Record ``key`` as spent until ``expires_at``; ``False`` if it was spent already."""
-        purge = secrets.randbelow(PURGE_ONE_IN) == 0
+        purge = next(self._uses) % PURGE_ONE_IN == 0
         connection = self._engine.raw_connection()
         try:
             with self._autocommit(connection):

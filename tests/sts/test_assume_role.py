@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
 from sts_support import Directory, Sts, allow, root_caller, trust, user_caller
 
 from ramsts.errors import RamstsError
-from ramsts.sts.assume_role import ROOT_REFUSED
+from ramsts.sts.assume_role import ROLE_CACHE_TTL, ROOT_REFUSED, AssumeRole
 
 READER_ARN = "acs:ram::{}:role/reader"
 
@@ -221,6 +222,52 @@ def test_a_trust_policy_naming_the_user_trusts_that_user_only(
     )
 
 
+def test_a_changed_trust_policy_is_in_force_at_the_next_read_of_the_role(
+    sts: Sts, directory: Directory
+) -> None:
+    """The parsed trust policy is kept while the role's document stays the same text, and
+    dropped the moment another text is read (the fixture reads the role on every call)."""
+    acme = directory.acme
+
+    def set_trust(document: str) -> None:
+        with sts.store.transaction() as tx:
+            tx.roles.update(
+                replace(directory.reader, assume_role_policy_document=document),
+                now=sts.clock(),
+            )
+
+    def assume() -> object:
+        return sts.assume(
+            user_caller(directory.alice), RoleArn=reader_arn(directory), RoleSessionName="s1"
+        )
+
+    assert assume()
+    assert assume()
+    set_trust(trust(f"acs:ram::{acme.account_id}:user/dave"))
+    assert sts.refusal(assume).code == "NoPermission"
+    assert sts.refusal(assume).code == "NoPermission"
+    set_trust(trust(acme.root_arn))
+    assert assume()
+
+
+def test_a_cached_role_is_read_again_once_its_time_is_up(sts: Sts, directory: Directory) -> None:
+    """With the production cache, a new trust policy is in force after ROLE_CACHE_TTL."""
+    assume_role = AssumeRole(
+        sts.store, sts.authorizer, sts.key_ring, clock=sts.clock, monotonic=sts.clock.monotonic
+    )
+    params = {"RoleArn": reader_arn(directory), "RoleSessionName": "s1"}
+    assert assume_role(user_caller(directory.alice), params)
+    with sts.store.transaction() as tx:
+        tx.roles.update(
+            replace(directory.reader, assume_role_policy_document=trust(directory.globex.root_arn)),
+            now=sts.clock(),
+        )
+    assert assume_role(user_caller(directory.alice), params)  # still the cached role
+    sts.clock.advance(ROLE_CACHE_TTL)
+    refused = sts.refusal(lambda: assume_role(user_caller(directory.alice), params))
+    assert refused.code == "NoPermission"
+
+
 def test_the_external_id_condition_is_enforced(sts: Sts, directory: Directory) -> None:
     acme = directory.acme
     condition = {"StringEquals": {"sts:ExternalId": "abcd1234"}}
@@ -355,6 +402,31 @@ def test_a_session_policy_cannot_add_to_the_roles_permissions(
     session = sts.use(body["Credentials"])
     assert not sts.authorizer.decide(session, "ecs:DescribeInstances", "*").allowed
     assert sts.authorizer.decide(session, "ram:GetUser", "*").allowed
+
+
+def test_a_session_policy_is_carried_compact_and_checked_on_every_call(
+    sts: Sts, directory: Directory
+) -> None:
+    """The same text sent again gives the same session policy (parsed once, kept); a malformed
+    one is refused every time it is sent, never remembered as good."""
+    policy = json.dumps({"Version": "1", "Statement": [allow("ram:ListUsers")]}, indent=2)
+    carried = []
+    for _ in range(2):
+        body = sts.assume(
+            user_caller(directory.alice),
+            RoleArn=reader_arn(directory),
+            RoleSessionName="s1",
+            Policy=policy,
+        )
+        carried.append(sts.use(body["Credentials"]).session_policy)
+    assert carried[0] == carried[1]
+    assert carried[0] is not None
+    assert " " not in carried[0] and "\n" not in carried[0]
+    assert json.loads(carried[0])["Statement"][0]["Action"] == ["ram:ListUsers"]
+    for _ in range(2):
+        assert code_of(sts, directory, Policy='{"Version": "1", "Statement": [') == (
+            "InvalidParameter.PolicyGrammar"
+        )
 
 
 def test_a_role_session_may_assume_another_role_for_at_most_an_hour(

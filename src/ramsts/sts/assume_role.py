@@ -10,6 +10,9 @@ The credentials are stateless: the session's claims are sealed into the Security
 key ring, so nothing is written to the database. A role is looked up once and then kept for at
 most :data:`ROLE_CACHE_TTL` (like the authorizer's policies); a change to a role's trust policy
 or MaxSessionDuration made by any process is therefore in force for AssumeRole within a second.
+The trust policy is parsed once per text: a role read again with the same document keeps it.
+A session policy is parsed once per text too (the last :data:`SESSION_POLICY_CACHE_SIZE`):
+applications tend to send the same one with every call.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 
 from ramsts.caller import Caller
@@ -37,6 +41,9 @@ from ramsts.types import Clock, system_clock
 
 ROLE_CACHE_TTL = 1.0
 """Seconds a role (and its parsed trust policy) is reused without reading the store again."""
+
+SESSION_POLICY_CACHE_SIZE = 256
+"""Distinct session policy texts whose checked, compact form is kept."""
 
 KEY_RING_REFRESH_INTERVAL = 10.0
 """Seconds between two looks at the stored key ring before minting: a key rotated by another
@@ -186,7 +193,7 @@ class AssumeRole:
             raise NoPermission(None, NOT_AUTHORIZED)
         request = AssumeRoleRequest.read(params)
         session_policy = (
-            None if request.policy_text is None else parse_policy(request.policy_text, "session")
+            None if request.policy_text is None else _session_policy(request.policy_text)
         )
         if caller.is_root:
             raise NoPermission(None, ROOT_REFUSED)
@@ -203,7 +210,7 @@ class AssumeRole:
                 "AccessKeyId": claims.access_key_id,
                 "AccessKeySecret": claims.access_key_secret.reveal(),
                 "SecurityToken": token,
-                "Expiration": f"{claims.expires_at:%Y-%m-%dT%H:%M:%SZ}",
+                "Expiration": _utc_timestamp(claims.expires_at),
             },
             "AssumedRoleUser": {
                 "Arn": claims.assumed_role_arn,
@@ -262,7 +269,7 @@ class AssumeRole:
         request: AssumeRoleRequest,
         role: Role,
         duration: int,
-        session_policy: Policy | None,
+        session_policy: str | None,
     ) -> SessionClaims:
         issued_at = self._clock().astimezone(UTC).replace(microsecond=0)
         if role.sessions_not_before is not None and issued_at < role.sessions_not_before:
@@ -279,11 +286,7 @@ class AssumeRole:
             issued_at=issued_at,
             expires_at=issued_at + timedelta(seconds=duration),
             principal_arn=caller.arn,
-            session_policy=(
-                None
-                if session_policy is None
-                else json.dumps(session_policy.dump(), separators=(",", ":"), ensure_ascii=False)
-            ),
+            session_policy=session_policy,
             source_identity=request.source_identity,
             chained=caller.is_role_session,
             mfa_present=caller.context.get("acs:MFAPresent") == "true",
@@ -298,14 +301,7 @@ class AssumeRole:
             return cached
         with self._store.read() as tx:
             role = tx.roles.get(account_id, role_name)
-        trust = (
-            None
-            if role is None
-            else parse_policy(
-                role.assume_role_policy_document, "trust", limits=_STORED_TRUST_LIMITS
-            )
-        )
-        cached = _CachedRole(role, trust, self._monotonic())
+        cached = _CachedRole(role, _trust_policy(role, cached), self._monotonic())
         self._roles[key] = cached
         return cached
 
@@ -320,6 +316,36 @@ class AssumeRole:
                 self._ring_checked_at = now
                 return self._key_ring.reload()
         return self._key_ring.current()
+
+
+def _trust_policy(role: Role | None, previous: _CachedRole | None) -> Policy | None:
+    """The role's trust policy parsed, or the one parsed before when its text is unchanged."""
+    if role is None:
+        return None
+    document = role.assume_role_policy_document
+    if (
+        previous is not None
+        and previous.role is not None
+        and previous.trust is not None
+        and previous.role.assume_role_policy_document == document
+    ):
+        return previous.trust
+    return parse_policy(document, "trust", limits=_STORED_TRUST_LIMITS)
+
+
+@lru_cache(maxsize=SESSION_POLICY_CACHE_SIZE)
+def _session_policy(text: str) -> str:
+    """The session policy checked, as the compact JSON of its parsed form that the token carries.
+
+    A text that does not parse raises (its ``PolicyError``), and nothing is cached for it.
+    """
+    policy = parse_policy(text, "session")
+    return json.dumps(policy.dump(), separators=(",", ":"), ensure_ascii=False)
+
+
+def _utc_timestamp(instant: datetime) -> str:
+    """``2025-03-01T13:00:00Z``: the API's form of a whole-second UTC instant."""
+    return instant.astimezone(UTC).isoformat(timespec="seconds").removesuffix("+00:00") + "Z"
 
 
 def _principal(caller: Caller) -> Principal:

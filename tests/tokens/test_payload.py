@@ -45,6 +45,28 @@ def test_decode_is_the_inverse_of_encode(claims: SessionClaims, framing: int) ->
     assert decode_claims(payload) == claims
 
 
+def test_a_repeated_large_session_policy_is_carried_deflated_every_time() -> None:
+    """Deflating is remembered per policy; each payload still carries its own policy."""
+    issued = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+    policies = ['{"Statement":[' + ",".join([f'"{name}"'] * 200) + "]}" for name in "ab"]
+    for policy in [*policies, *policies]:
+        claims = SessionClaims(
+            account_id="1234567890123456",
+            role_id="300800123456789012",
+            role_name="reader",
+            session_name="s1",
+            access_key_id="STS." + "A" * 25,
+            access_key_secret=Secret("x" * 44),
+            issued_at=issued,
+            expires_at=issued + timedelta(hours=1),
+            principal_arn="acs:ram::1234567890123456:user/alice",
+            session_policy=policy,
+        )
+        payload = encode_claims(claims)
+        assert len(payload) < len(policy)
+        assert decode_claims(payload) == claims
+
+
 @pytest.mark.parametrize(
     "payload",
     [

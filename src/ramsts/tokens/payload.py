@@ -74,7 +74,7 @@ def encode_claims(claims: SessionClaims, *, framing_bytes: int = 0) -> bytes:
         flags |= HAS_SESSION_POLICY
         policy = claims.session_policy.encode()
         if len(policy) >= _DEFLATE_FROM_BYTES:
-            deflated = zlib.compress(policy)
+            deflated = _deflate_policy(policy)
             if len(deflated) < len(policy):
                 flags |= POLICY_DEFLATED
                 policy = deflated
@@ -97,6 +97,13 @@ def encode_claims(claims: SessionClaims, *, framing_bytes: int = 0) -> bytes:
     padding = -(framing_bytes + FIXED_BYTES + len(encoded_texts) + len(policy)) % 3
     fixed = _FIXED.pack(flags, padding, issued_at, expires_at, len(policy))
     return b"".join((fixed, encoded_texts, policy, bytes(padding)))
+
+
+# The same session policy tends to come with every AssumeRole of an application, and deflating
+# it costs several times the rest of the mint: the last few are remembered (bytes in, bytes out).
+@lru_cache(maxsize=256)
+def _deflate_policy(policy: bytes) -> bytes:
+    return zlib.compress(policy)
 
 
 def decode_claims(payload: bytes) -> SessionClaims:

@@ -21,6 +21,7 @@ The web console plugs in the same way: if :mod:`ramsts.console` defines
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import threading
@@ -187,7 +188,17 @@ def create_server_app(services: Services) -> Starlette:
 def app_from_env() -> Starlette:
     """Application factory for worker processes (``uvicorn --factory``): settings from the
     environment, which ``ramsts serve`` fills before it starts the workers."""
-    return create_server_app(build_services(settings_from_env()))
+    app = create_server_app(build_services(settings_from_env()))
+    freeze_start_up_objects()
+    return app
+
+
+def freeze_start_up_objects() -> None:
+    """Move everything built so far (modules, tables, compiled policies, the app) out of the
+    garbage collector's sight: a full collection then walks only what requests allocate, instead
+    of the whole process every few thousand requests. Call it once the app is built."""
+    gc.collect()
+    gc.freeze()
 
 
 def _console_routes(services: Services) -> list[BaseRoute]:

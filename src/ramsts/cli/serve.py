@@ -23,7 +23,7 @@ from ramsts.cli import EXIT_FAILURE, EXIT_OK
 from ramsts.config import Settings, settings_from_env
 from ramsts.crypto import MasterKeyError
 from ramsts.ram.accounts import CreatedAccount
-from ramsts.services import build_services, create_server_app
+from ramsts.services import build_services, create_server_app, freeze_start_up_objects
 from ramsts.store import StoreError
 
 APP_FACTORY = "ramsts.services:app_from_env"
@@ -77,7 +77,9 @@ def run(args: argparse.Namespace) -> int:
     options = _uvicorn_options(settings)
     if settings.workers == 1:
         try:
-            uvicorn.run(create_server_app(services), **options)
+            app = create_server_app(services)
+            freeze_start_up_objects()
+            uvicorn.run(app, **options)
         finally:
             services.close()
         return EXIT_OK

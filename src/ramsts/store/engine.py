@@ -1,11 +1,14 @@
 """Engines for the two supported databases, tuned the same way wherever they are opened.
 
-SQLite (the default, one file): WAL so readers never wait for the writer, foreign keys on (off by
-default in SQLite), a busy timeout so a second process waits for the write lock instead of
-failing. SQLite's Python driver manages transactions on its own and breaks SAVEPOINT; the usual
-remedy is applied: the driver is put in autocommit mode and the store emits ``BEGIN`` itself —
-``BEGIN IMMEDIATE`` for write transactions, so two writers queue up at the start rather than
-deadlock when a reader upgrades to a writer.
+SQLite (the default, one file): WAL so readers never wait for the writer, ``synchronous=NORMAL``
+(a commit is not flushed to disk: a power loss may lose the last transactions, never corrupts the
+file; see ``docs/storage.md``), a WAL checkpoint every :data:`WAL_AUTOCHECKPOINT_PAGES` pages
+rather than SQLite's 1,000 (each checkpoint flushes to disk, and every signed request writes its
+nonce), foreign keys on (off by default in SQLite), a busy timeout so a second process waits for
+the write lock instead of failing. SQLite's Python driver manages transactions on its own and
+breaks SAVEPOINT; the usual remedy is applied: the driver is put in autocommit mode and the store
+emits ``BEGIN`` itself — ``BEGIN IMMEDIATE`` for write transactions, so two writers queue up at
+the start rather than deadlock when a reader upgrades to a writer.
 
 PostgreSQL (production): psycopg 3, a bounded pool with pre-ping so connections survive a
 server restart.
@@ -26,6 +29,9 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
 BUSY_TIMEOUT_MS = 10_000
+
+WAL_AUTOCHECKPOINT_PAGES = 10_000
+"""About 40 MB of WAL between checkpoints; the WAL file keeps that size once reached."""
 
 POOL_SIZE = 16
 """Connections each process keeps open (``max_overflow`` more are opened at peaks)."""
@@ -82,6 +88,7 @@ def _sqlite_engine(url: URL) -> Engine:
             if not in_memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         finally:

@@ -92,6 +92,25 @@ class _TrustStatement:
     reason: DecidingStatement
 
 
+_COMPILED_LIMIT = 1024
+_compiled: dict[tuple[int, str], tuple[Policy, tuple[_TrustStatement, ...]]] = {}
+"""Compiled trust policies by the identity of the parsed policy. Services keep a role's parsed
+trust policy while its text is unchanged, so the same object comes back on every AssumeRole; the
+entry holds the policy itself, so its id cannot be reused while it is cached."""
+
+
+def _compiled_trust(policy: Policy, name: str) -> tuple[_TrustStatement, ...]:
+    key = (id(policy), name)
+    entry = _compiled.get(key)
+    if entry is not None and entry[0] is policy:
+        return entry[1]
+    statements = _compile(policy, name)
+    if len(_compiled) >= _COMPILED_LIMIT:
+        _compiled.clear()
+    _compiled[key] = (policy, statements)
+    return statements
+
+
 def _compile(policy: Policy, name: str) -> tuple[_TrustStatement, ...]:
     out = []
     for index, statement in enumerate(policy.statements):
@@ -124,7 +143,7 @@ def evaluate_trust(
     request = Request(action=action, resource="", context=context or {})
     denies: list[DecidingStatement] = []
     allows: list[DecidingStatement] = []
-    for statement in _compile(trust_policy, policy_name):
+    for statement in _compiled_trust(trust_policy, policy_name):
         if identities.isdisjoint(statement.principals):
             continue
         if statement.conditions and not conditions_hold(statement.conditions, request):

@@ -21,6 +21,8 @@ every request of a busy server.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,28 @@ MAX_OVERFLOW = 16
 
 READ_ONLY = "ramsts_read_only"
 """Execution option marking a connection whose transaction only reads."""
+
+
+WAL_SWITCH_ATTEMPTS = 50
+
+
+def _use_write_ahead_log(cursor: Any) -> None:
+    """Put the database file in WAL mode (persistent: only a new file needs the switch).
+
+    The switch takes an exclusive lock and SQLite answers "database is locked" at once, without
+    waiting on the busy timeout, when another process opens the new file at the same moment:
+    retry briefly instead of failing the start.
+    """
+    for attempt in range(WAL_SWITCH_ATTEMPTS):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == WAL_SWITCH_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05)
 
 
 def normalise_url(url: str) -> URL:
@@ -86,7 +110,7 @@ def _sqlite_engine(url: URL) -> Engine:
         cursor = dbapi_connection.cursor()
         try:
             if not in_memory:
-                cursor.execute("PRAGMA journal_mode=WAL")
+                _use_write_ahead_log(cursor)
                 cursor.execute("PRAGMA synchronous=NORMAL")
                 cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             cursor.execute("PRAGMA foreign_keys=ON")

@@ -14,47 +14,10 @@ import pytest
 from console_site import ConsoleSite
 from playwright.sync_api import expect
 
+from ramsts.iot.walkthrough import READ_ONLY_POLICY
 from ramsts.testing import AccessKey
 
 pytestmark = pytest.mark.browser
-
-IOT_READ_ONLY = {
-    "Version": "1",
-    "Statement": [
-        {
-            "Action": [
-                "rds:DescribeDBInstances",
-                "rds:DescribeDatabases",
-                "rds:DescribeAccounts",
-                "rds:DescribeDBInstanceNetInfo",
-            ],
-            "Resource": "*",
-            "Effect": "Allow",
-        },
-        {"Action": "ram:ListRoles", "Effect": "Allow", "Resource": "*"},
-        {"Action": ["mns:ListTopic"], "Resource": "*", "Effect": "Allow"},
-        {
-            "Action": ["dhs:ListProject", "dhs:ListTopic", "dhs:GetTopic"],
-            "Resource": "*",
-            "Effect": "Allow",
-        },
-        {
-            "Action": ["ots:ListInstance", "ots:ListTable", "ots:DescribeTable"],
-            "Resource": "*",
-            "Effect": "Allow",
-        },
-        {
-            "Action": ["log:ListShards", "log:ListLogStores", "log:ListProject"],
-            "Resource": "*",
-            "Effect": "Allow",
-        },
-        {
-            "Effect": "Allow",
-            "Action": ["iot:Query*", "iot:List*", "iot:Get*", "iot:BatchGet*"],
-            "Resource": "*",
-        },
-    ],
-}
 
 
 def sign_in(page: Any, site: ConsoleSite, login_name: str, password: str) -> None:
@@ -114,7 +77,7 @@ def test_steps_one_to_four_in_the_console_then_assume_role_with_the_sdk(
     page.get_by_role("link", name="Close").click()
 
     # Step 2: Policies > Create Authorization Policy > blank template.
-    create_policy_from_blank_template(page, "IoTReadOnly", json.dumps(IOT_READ_ONLY, indent=2))
+    create_policy_from_blank_template(page, "IoTReadOnly", json.dumps(READ_ONLY_POLICY, indent=2))
 
     # Step 3: Roles > the role > Authorize > move the policy right > OK.
     page.get_by_role("link", name="Roles").first.click()

@@ -14,7 +14,8 @@ from ramsts.crypto import hash_password
 from ramsts.ram import login_profiles, mfa, passwords, security_preference, sign_in
 from ramsts.ram.passwords import change_password
 from ramsts.ram.service import RamService
-from ramsts.ram.sign_in import TICKET_CONTEXT, SignInResult, SignInService
+from ramsts.ram.sign_in import SignInResult, SignInService
+from ramsts.ram.sign_in_tickets import TICKET_CONTEXT
 from ramsts.ram.totp import decode_base32_seed, totp
 from ramsts.store import Account, User
 from ramsts.types import Secret

@@ -6,7 +6,8 @@ case-insensitively through ``name_key`` (the lower-cased name), which also order
 Child rows of a user, group, role or policy (memberships, attachments, keys, versions, login
 profile) cascade with their parent; the RAM rules that forbid such deletes (``DeleteConflict.*``)
 are the services' to check first. Tags and MFA bindings are polymorphic or optional and are
-cleaned up by the repositories.
+cleaned up by the repositories. Signature nonces and sign-in failures belong to no account (a
+failure may name one that does not exist) and are deleted by age instead.
 """
 
 from __future__ import annotations
@@ -258,6 +259,9 @@ virtual_mfa_devices = sa.Table(
     ),
     sa.Column("enabled_at", UtcDateTime, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    # The last TOTP time step a code of this device was accepted for at console sign-in: a code
+    # is accepted only for a later step, once, whichever process checks it.
+    sa.Column("last_used_step", sa.Integer, nullable=True),
     sa.UniqueConstraint("account_id", "name_key"),
 )
 
@@ -279,6 +283,18 @@ signature_nonces = sa.Table(
     metadata,
     sa.Column("nonce_key", sa.String(512), primary_key=True),
     sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
+)
+
+sign_in_failures = sa.Table(
+    "sign_in_failures",
+    metadata,
+    # One row per failed (or not yet decided) console sign-in, never updated: failures recorded
+    # at once by several processes all count. ``attempt_key`` is a digest of the name signed in
+    # as; rows older than the lockout window are deleted now and then.
+    sa.Column("failure_id", sa.String(32), primary_key=True),
+    sa.Column("attempt_key", sa.String(64), nullable=False),
+    sa.Column("failed_at", UtcDateTime, nullable=False, index=True),
+    sa.Index(None, "attempt_key", "failed_at"),
 )
 
 token_keys = sa.Table(

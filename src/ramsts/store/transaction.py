@@ -15,6 +15,7 @@ from ramsts.store.repositories.mfa_devices import MfaDeviceRepository
 from ramsts.store.repositories.nonces import NonceRepository
 from ramsts.store.repositories.policies import PolicyRepository
 from ramsts.store.repositories.roles import RoleRepository
+from ramsts.store.repositories.sign_ins import SignInRepository
 from ramsts.store.repositories.tags import TagRepository
 from ramsts.store.repositories.token_keys import TokenKeyRepository
 from ramsts.store.repositories.users import UserRepository
@@ -74,6 +75,10 @@ class Transaction:
     @cached_property
     def nonces(self) -> NonceRepository:
         return NonceRepository(self._connection)
+
+    @cached_property
+    def sign_ins(self) -> SignInRepository:
+        return SignInRepository(self._connection)
 
     @cached_property
     def token_keys(self) -> TokenKeyRepository:

@@ -1,25 +1,43 @@
-"""The nonce ledger (``Store.use_nonce``): one autocommitted statement per signed request.
+"""The nonce ledger: ``Store.use_nonce`` (one autocommitted statement per signed request, on the
+caller's thread) and ``Store.submit_nonce`` (queued, and spent in batches by a writer thread).
 
-What the replay rule needs from it: a nonce is accepted once, across stores (processes) on one
-database (see also ``test_store_database.py``); expired nonces go away without anyone asking;
-and spending a nonce leaves the pooled connection as it found it, so the transactions that follow
-on it still commit and roll back as a whole.
+What the replay rule needs from it: a nonce is accepted once, whichever way it comes in and across
+stores (processes) on one database (see also ``test_store_database.py``), also when it comes twice
+in one batch; expired nonces go away without anyone asking; spending a nonce leaves the pooled
+connection as it found it, so the transactions that follow on it still commit and roll back as a
+whole; and the writer reports a failed write to the submitters rather than dying or hanging.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import logging
+import random
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
 from ramsts.store import Store, open_store
 from ramsts.store.engine import normalise_url
-from ramsts.store.nonce_ledger import PURGE_ONE_IN
+from ramsts.store.nonce_ledger import PURGE_ONE_IN, WRITER_NAME
 from ramsts.store.prepared import Precompiled
 from ramsts.store.schema import signature_nonces, users
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+EXPIRES = NOW + timedelta(minutes=15)
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    """A store whose clock reads NOW: the only nonces purged are those meant to have expired."""
+    opened = open_store(db_url, clock=lambda: NOW)
+    yield opened
+    opened.dispose()
 
 
 def nonce_keys(url: str) -> set[str]:
@@ -29,6 +47,54 @@ def nonce_keys(url: str) -> set[str]:
             return set(connection.execute(sa.select(signature_nonces.c.nonce_key)).scalars())
     finally:
         engine.dispose()
+
+
+def rename_table(url: str, old: str, new: str) -> None:
+    engine = sa.create_engine(normalise_url(url))
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"ALTER TABLE {old} RENAME TO {new}"))
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def another_writer_spending(url: str, key: str) -> Iterator[None]:
+    """Another process mid-way through spending ``key``: its row is written but not committed
+    until the block ends (then rolled back), so the store's write of that key waits for it — on
+    SQLite for the database's write lock, on PostgreSQL for the key's row."""
+    engine = sa.create_engine(normalise_url(url))
+    try:
+        with engine.connect() as connection:
+            connection.execute(signature_nonces.insert().values(nonce_key=key, expires_at=EXPIRES))
+            yield
+            connection.rollback()
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def writer_held(store: Store, url: str) -> Iterator[None]:
+    """The store's nonce writer kept busy for the block, in a callback of the batch it has just
+    answered: what is submitted meanwhile queues up, to be spent as one batch afterwards."""
+    held, release = threading.Event(), threading.Event()
+
+    def hold(_: Future[bool]) -> None:
+        held.set()
+        release.wait()
+
+    with another_writer_spending(url, "LTAIexample:held"):
+        # Not answered before the other writer is done, so the callback runs on the writer thread.
+        store.submit_nonce("LTAIexample:held", EXPIRES).add_done_callback(hold)
+    assert held.wait(timeout=60)
+    try:
+        yield
+    finally:
+        release.set()
+
+
+def writer_threads() -> set[threading.Thread]:
+    return {thread for thread in threading.enumerate() if thread.name == WRITER_NAME}
 
 
 def test_expired_nonces_are_purged_by_later_uses(db_url: str) -> None:
@@ -78,3 +144,142 @@ def test_prepared_lookups_read_what_core_reads(store: Store) -> None:
     assert prepared == [dict(core)]
     assert prepared[0]["created_at"] == NOW
     assert found == created
+
+
+def test_a_submitted_nonce_is_fresh_once_then_spent(store: Store) -> None:
+    assert store.submit_nonce("LTAIexample:k", EXPIRES).result() is True
+    assert store.submit_nonce("LTAIexample:k", EXPIRES).result() is False
+    assert store.submit_nonce("LTAIexample:other", EXPIRES).result() is True
+
+
+def test_a_nonce_is_spent_whichever_way_it_came_in(store: Store) -> None:
+    assert store.use_nonce("LTAIexample:used", EXPIRES)
+    assert store.submit_nonce("LTAIexample:used", EXPIRES).result() is False
+    assert store.submit_nonce("LTAIexample:submitted", EXPIRES).result() is True
+    assert not store.use_nonce("LTAIexample:submitted", EXPIRES)
+
+
+def test_a_nonce_submitted_through_another_store_is_spent(db_url: str) -> None:
+    first, second = open_store(db_url), open_store(db_url)
+    try:
+        assert first.submit_nonce("LTAIexample:k", EXPIRES).result() is True
+        assert second.submit_nonce("LTAIexample:k", EXPIRES).result() is False
+    finally:
+        first.dispose()
+        second.dispose()
+
+
+def test_the_same_nonce_twice_in_one_batch_is_fresh_only_the_first_time(
+    store: Store, db_url: str
+) -> None:
+    with writer_held(store, db_url):
+        first, again, other = (
+            store.submit_nonce(key, EXPIRES)
+            for key in ("LTAIexample:k", "LTAIexample:k", "LTAIexample:other")
+        )
+    assert [first.result(), again.result(), other.result()] == [True, False, True]
+
+
+def test_racing_submissions_let_each_nonce_through_exactly_once(store: Store) -> None:
+    keys = [f"LTAIexample:{i}" for i in range(400)]
+    submissions = keys * 2
+    random.Random(7).shuffle(submissions)
+    start = threading.Barrier(8)
+
+    def submit(share: list[str]) -> list[tuple[str, Future[bool]]]:
+        start.wait()
+        return [(key, store.submit_nonce(key, EXPIRES)) for key in share]
+
+    with ThreadPoolExecutor(8) as pool:
+        shares = list(pool.map(submit, [submissions[i::8] for i in range(8)]))
+    answers = [(key, future.result(timeout=60)) for share in shares for key, future in share]
+
+    assert len(answers) == 800
+    assert Counter(key for key, fresh in answers if fresh) == Counter(keys)
+
+
+def test_rows_written_either_way_hold_the_same_expiry(store: Store, db_url: str) -> None:
+    assert store.use_nonce("LTAIexample:used", EXPIRES)
+    assert store.submit_nonce(
+        "LTAIexample:submitted", EXPIRES.astimezone(timezone(timedelta(hours=8)))
+    ).result()
+    engine = sa.create_engine(normalise_url(db_url))
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT nonce_key, expires_at FROM signature_nonces"))
+            stored = {key: expires_at for key, expires_at in rows}
+    finally:
+        engine.dispose()
+    # As the database holds them (text on SQLite), so the purge compares both alike.
+    assert stored["LTAIexample:used"] == stored["LTAIexample:submitted"]
+
+
+def test_expired_nonces_are_purged_by_later_submissions(db_url: str) -> None:
+    store = open_store(db_url, clock=lambda: NOW)
+    try:
+        assert store.use_nonce("LTAIexample:old-used", NOW - timedelta(seconds=1))
+        assert store.submit_nonce("LTAIexample:old-submitted", NOW - timedelta(seconds=1)).result()
+        batch = [store.submit_nonce(f"LTAIexample:{i}", EXPIRES) for i in range(PURGE_ONE_IN - 1)]
+        assert all(future.result() for future in batch)
+        # The purge follows the answers, and the writer works in order: a later nonce's answer
+        # comes after it.
+        assert store.submit_nonce("LTAIexample:later", EXPIRES).result()
+
+        left = nonce_keys(db_url)
+        assert {"LTAIexample:old-used", "LTAIexample:old-submitted"}.isdisjoint(left)
+        assert len(left) == PURGE_ONE_IN
+    finally:
+        store.dispose()
+
+
+def test_a_failed_write_fails_its_whole_batch_and_the_writer_carries_on(
+    store: Store, db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with writer_held(store, db_url):
+        rename_table(db_url, "signature_nonces", "signature_nonces_away")
+        batch = [store.submit_nonce(f"LTAIexample:{i}", EXPIRES) for i in range(3)]
+    errors = [future.exception(timeout=60) for future in batch]
+    rename_table(db_url, "signature_nonces_away", "signature_nonces")
+
+    assert "signature_nonces" in str(errors[0])
+    assert errors == [errors[0]] * 3  # one statement, one error for all
+    assert any(
+        record.name == "ramsts.store" and record.levelno == logging.ERROR
+        for record in caplog.records
+    )
+    # Nothing of the failed batch was kept, and the next batch is written.
+    assert store.submit_nonce("LTAIexample:0", EXPIRES).result(timeout=60) is True
+
+
+def test_a_submission_cancelled_before_it_is_written_spends_nothing(
+    store: Store, db_url: str
+) -> None:
+    with writer_held(store, db_url):
+        cancelled = store.submit_nonce("LTAIexample:k", EXPIRES)
+        assert cancelled.cancel()
+    assert store.submit_nonce("LTAIexample:k", EXPIRES).result() is True
+
+
+def test_disposing_stops_the_writer_and_fails_queued_and_later_submissions(db_url: str) -> None:
+    store = open_store(db_url, clock=lambda: NOW)
+    before = writer_threads()
+    assert store.submit_nonce("LTAIexample:k", EXPIRES).result()
+    writers = writer_threads() - before
+    assert len(writers) == 1
+
+    disposing = threading.Thread(target=store.dispose)
+    with writer_held(store, db_url):
+        queued = store.submit_nonce("LTAIexample:queued", EXPIRES)
+        disposing.start()
+        # Failed at once, while the writer is still busy.
+        assert "closed" in str(queued.exception(timeout=60))
+    disposing.join()
+
+    assert not any(writer.is_alive() for writer in writers)
+    with pytest.raises(RuntimeError, match="closed"):
+        store.submit_nonce("LTAIexample:later", EXPIRES).result()
+
+
+def test_a_naive_expiry_is_refused_when_submitted(store: Store) -> None:
+    with pytest.raises(ValueError, match="aware"):
+        store.submit_nonce("LTAIexample:naive", datetime(2025, 3, 1, 12, 0))

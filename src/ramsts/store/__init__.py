@@ -25,7 +25,12 @@ Unit of work — one transaction per action, begun and ended in the service acti
 
     store.resolve_access_key(access_key_id) -> AccessKeyOwner | None   # gateway hot path
     store.use_nonce(key, expires_at) -> bool                # own transaction; False = replay
+    store.submit_nonce(key, expires_at) -> Future[bool]     # never blocks: batched by a writer
     store.record_access_key_use(access_key_id, service=, region=None)   # own transaction
+
+On an event loop, ``with without_database():`` makes every call that would reach the database
+raise :class:`DatabaseNeeded` instead (in that thread or task only): try cached work inline,
+redo it in a worker thread when raised.
 
 Every write takes ``now`` (an aware UTC datetime from the service's clock): one action stamps
 all its rows with one instant. Names are matched case-insensitively; records keep the spelling
@@ -97,7 +102,15 @@ Identifiers: :mod:`ramsts.store.ids` (``new_access_key_id()`` for services that 
 """
 
 from ramsts.store.database import DEFAULT_URL, Store, open_store
-from ramsts.store.errors import Conflict, InvalidMarker, ReferenceMissing, SchemaError, StoreError
+from ramsts.store.errors import (
+    Conflict,
+    DatabaseNeeded,
+    InvalidMarker,
+    ReferenceMissing,
+    SchemaError,
+    StoreError,
+    without_database,
+)
 from ramsts.store.ids import new_access_key_id
 from ramsts.store.paging import DEFAULT_MAX_ITEMS
 from ramsts.store.records import (
@@ -138,6 +151,7 @@ __all__ = [
     "AccountSettings",
     "AttachedPolicy",
     "Conflict",
+    "DatabaseNeeded",
     "EffectivePolicy",
     "Group",
     "GroupMember",
@@ -164,4 +178,5 @@ __all__ = [
     "VirtualMfaDevice",
     "new_access_key_id",
     "open_store",
+    "without_database",
 ]

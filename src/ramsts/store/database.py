@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
 from ramsts.store.engine import READ_ONLY, create_engine
+from ramsts.store.errors import check_database_allowed
 from ramsts.store.migrate import check_current, upgrade
 from ramsts.store.nonce_ledger import NonceLedger
 from ramsts.store.records import AccessKeyOwner
@@ -35,6 +37,7 @@ class Store:
     def transaction(self) -> Iterator[Transaction]:
         """One read-write transaction: commits when the block ends, rolls back everything if
         it raises."""
+        check_database_allowed()
         with self._engine.begin() as connection:
             yield Transaction(connection)
 
@@ -42,6 +45,7 @@ class Store:
     def read(self) -> Iterator[Transaction]:
         """A read-only transaction for lookups. It never commits (PostgreSQL also refuses
         writes in it), and on SQLite it takes no write lock."""
+        check_database_allowed()
         with self._engine.connect() as connection:
             options: dict[str, object] = {READ_ONLY: True}
             if self.dialect == "postgresql":
@@ -71,10 +75,21 @@ class Store:
     def use_nonce(self, key: str, expires_at: datetime) -> bool:
         """Record a signature nonce in one statement of its own, committed at once (outside any
         transaction); ``False`` if it was used already, by any process on this database."""
+        check_database_allowed()
         return self._nonces.use(key, expires_at)
 
+    def submit_nonce(self, key: str, expires_at: datetime) -> Future[bool]:
+        """Record a signature nonce without blocking, also inside
+        :func:`~ramsts.store.without_database`: the store's nonce writer spends it with whatever
+        else was submitted meanwhile, in one statement. The future's result is ``False`` if the
+        nonce was used already (by any process, or earlier in the same batch); it holds the error
+        if the write failed, and a :class:`RuntimeError` once the store is disposed of."""
+        return self._nonces.submit(key, expires_at)
+
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Stop the nonce writer (failing the nonces still queued), then close every pooled
+        connection."""
+        self._nonces.close()
         self._engine.dispose()
 
 

@@ -99,6 +99,8 @@ def _serve(env: dict[str, str], port: int, workers: int, target: str) -> subproc
         "--workers",
         str(workers),
         "--no-access-log",
+        "--http",
+        "ramsts.cli.http_protocol:CoalescingHttpProtocol",
         "--log-level",
         "warning",
         "--app-dir",

@@ -29,10 +29,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
-from ramsts.api import create_app
+from ramsts.api import ApiApplication, create_app
 from ramsts.api.actions import ActionTable
 from ramsts.config import Settings, settings_from_env
 from ramsts.crypto import MasterKey, load_master_key
@@ -180,12 +179,12 @@ def server_action_modules(settings: Settings) -> tuple[str, ...]:
     return ACTION_MODULES + (DEMO_PRODUCT_MODULES if settings.demo_products else ())
 
 
-def create_server_app(services: Services) -> Starlette:
+def create_server_app(services: Services) -> ApiApplication:
     """The application a server runs: the API, with the console mounted when there is one."""
     return create_app(services, extra_routes=_console_routes(services))
 
 
-def app_from_env() -> Starlette:
+def app_from_env() -> ApiApplication:
     """Application factory for worker processes (``uvicorn --factory``): settings from the
     environment, which ``ramsts serve`` fills before it starts the workers."""
     app = create_server_app(build_services(settings_from_env()))

@@ -40,6 +40,7 @@ import pytest
 import uvicorn
 
 from ramsts.caller import Caller
+from ramsts.cli.http_protocol import CoalescingHttpProtocol
 from ramsts.config import Settings
 from ramsts.crypto import MASTER_KEY_ENV, MasterKey
 from ramsts.services import Services, build_services, create_server_app
@@ -268,7 +269,11 @@ def _serve(services: Services) -> tuple[uvicorn.Server, threading.Thread, int]:
     sock.bind(("127.0.0.1", 0))
     port = int(sock.getsockname()[1])
     config = uvicorn.Config(
-        create_server_app(services), log_config=None, access_log=False, lifespan="off"
+        create_server_app(services),
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        http=CoalescingHttpProtocol,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

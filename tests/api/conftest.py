@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -14,7 +15,7 @@ import pytest
 from ramsts.api import ActionTable, create_app
 from ramsts.caller import Caller
 from ramsts.errors import EntityNotExist, NoPermission
-from ramsts.ram.authentication import Connection
+from ramsts.ram.authentication import Connection, Verified
 from ramsts.signing import SignedRequest
 
 ROOT = Caller(
@@ -31,12 +32,22 @@ ROOT = Caller(
 class RecordingAuthenticator:
     caller: Caller | None = ROOT
     calls: list[tuple[SignedRequest, Connection, bool]] = field(default_factory=list)
+    spent_on_the_loop: list[str | None] = field(default_factory=list)
 
     def authenticate(
         self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
     ) -> Caller | None:
+        return self.verify(request, connection, anonymous_allowed=anonymous_allowed).caller
+
+    def verify(
+        self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
+    ) -> Verified:
         self.calls.append((request, connection, anonymous_allowed))
-        return None if request.scheme == "anonymous" else self.caller
+        caller = None if request.scheme == "anonymous" else self.caller
+        return Verified(caller, request.nonce, datetime.now(UTC))
+
+    async def spend_nonce_async(self, verified: Verified) -> None:
+        self.spent_on_the_loop.append(verified.nonce_key)
 
 
 @dataclass

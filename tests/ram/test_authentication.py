@@ -4,6 +4,7 @@ Runs on both stores (the ``store`` fixture follows ``db_url``)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,7 @@ from ramsts.errors import AuthenticationError
 from ramsts.ram.accounts import AccountService, CreatedAccount, seal_access_key_secret
 from ramsts.ram.authentication import MAX_CACHE_TTL, Authenticator, Connection
 from ramsts.signing import SignedRequest, parse_request, sign_rpc_v1, sign_v3
-from ramsts.store import Role, Store
+from ramsts.store import DatabaseNeeded, Role, Store, without_database
 from ramsts.tokens import KeyRing, SessionClaims, TokenKey
 from ramsts.types import Secret
 
@@ -443,3 +444,52 @@ def test_sessions_of_a_deleted_role_are_refused(authenticator, ring, role, store
 
     assert error.code == "InvalidSecurityToken.Expired"
     assert "no longer exists" in error.message
+
+
+# -- on an event loop: verify from the caches, await the nonce ---------------------------------
+
+
+def test_verifying_from_cold_caches_asks_for_the_database_and_changes_nothing(
+    authenticator, acme, store, now_clock
+):
+    request = signed_v1(acme.access_key_id, acme.access_key_secret.reveal(), now_clock.now)
+
+    with pytest.raises(DatabaseNeeded), without_database():
+        authenticator.verify(request, CONNECTION, anonymous_allowed=False)
+
+    with store.read() as tx:
+        assert tx.access_keys.get(acme.access_key_id).last_used_at is None
+    verified = authenticator.verify(request, CONNECTION, anonymous_allowed=False)
+    with store.read() as tx:
+        assert tx.access_keys.get(acme.access_key_id).last_used_service == "sts"
+    assert verified.caller.account_id == acme.account_id
+
+
+def test_verifying_from_warm_caches_needs_no_database(authenticator, acme, now_clock):
+    secret = acme.access_key_secret.reveal()
+    authenticate(authenticator, signed_v1(acme.access_key_id, secret, now_clock.now))
+
+    with without_database():
+        verified = authenticator.verify(
+            signed_v1(acme.access_key_id, secret, now_clock.now, nonce="warm-1"),
+            CONNECTION,
+            anonymous_allowed=False,
+        )
+
+    assert verified.caller.account_id == acme.account_id
+    assert verified.nonce_key == f"{acme.access_key_id}:warm-1"
+
+
+def test_a_nonce_spent_on_the_event_loop_is_spent_everywhere(authenticator, acme, now_clock):
+    secret = acme.access_key_secret.reveal()
+    request = signed_v1(acme.access_key_id, secret, now_clock.now, nonce="loop-1")
+    verified = authenticator.verify(request, CONNECTION, anonymous_allowed=False)
+
+    async def spend_twice() -> str:
+        await authenticator.spend_nonce_async(verified)
+        with pytest.raises(AuthenticationError) as again:
+            await authenticator.spend_nonce_async(verified)
+        return again.value.code
+
+    assert asyncio.run(spend_twice()) == "SignatureNonceUsed"
+    assert error_of(authenticator, request).code == "SignatureNonceUsed"

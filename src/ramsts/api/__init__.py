@@ -5,13 +5,14 @@ The composition root builds it with :func:`create_app`; products register their 
 """
 
 from ramsts.api.actions import ActionHandler, ActionTable, Product, RegisteredAction
-from ramsts.api.app import HEALTH_PATH, create_app
+from ramsts.api.app import HEALTH_PATH, ApiApplication, create_app
 from ramsts.api.rpc import ApiServices, RequestAuthenticator, new_request_id
 
 __all__ = [
     "HEALTH_PATH",
     "ActionHandler",
     "ActionTable",
+    "ApiApplication",
     "ApiServices",
     "Product",
     "RegisteredAction",

@@ -52,6 +52,10 @@ class RegisteredAction:
     handler: ActionHandler
     anonymous: bool
     """Whether unsigned requests may call it (only AssumeRoleWithOIDC / AssumeRoleWithSAML)."""
+    cached: bool = False
+    """Whether its handler reaches the store only through caches (AssumeRole,
+    GetCallerIdentity): the endpoint then runs it on the event loop, and in a worker thread only
+    when a cache needs filling (see :mod:`ramsts.api.rpc`)."""
 
 
 class ActionTable:
@@ -81,8 +85,10 @@ class ActionTable:
         handler: ActionHandler,
         *,
         anonymous: bool = False,
+        cached: bool = False,
     ) -> None:
-        """Register ``handler`` as action ``name`` of the product serving ``version``."""
+        """Register ``handler`` as action ``name`` of the product serving ``version``;
+        ``cached``: see :attr:`RegisteredAction.cached`."""
         if not _ACTION_NAME.match(name):
             raise ValueError(f"not an action name: {name!r}")
         product = self._products.get(version)
@@ -91,7 +97,7 @@ class ActionTable:
         actions = self._actions[version]
         if name in actions:
             raise ValueError(f"{product.code} action {name} is registered twice")
-        actions[name] = RegisteredAction(product, name, handler, anonymous)
+        actions[name] = RegisteredAction(product, name, handler, anonymous, cached)
 
     def product(self, version: str) -> Product | None:
         return self._products.get(version)

@@ -9,6 +9,8 @@ Routes:
 
 Unknown paths answer in the API's own envelope (``InvalidAction.NotFound``), and anything that
 escapes every handler becomes a bare ``InternalError`` 500 with a RequestId.
+
+``/`` goes straight to the RPC endpoint, a plain ASGI application; Starlette routes the rest.
 """
 
 from __future__ import annotations
@@ -20,26 +22,38 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ramsts.api.errors import render_error, render_unexpected
+from ramsts.api.formats import RenderedResponse
 from ramsts.api.rpc import REQUEST_ID_HEADER, ApiServices, RpcEndpoint, new_request_id
 from ramsts.errors import GatewayError
 
 HEALTH_PATH = "/health"
 
 
-def create_app(services: ApiServices, *, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+class ApiApplication:
+    """``/`` to the RPC endpoint, everything else (and the lifespan) to the routes."""
+
+    def __init__(self, rpc: ASGIApp, routes: ASGIApp) -> None:
+        self._rpc = rpc
+        self._routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/":
+            await self._rpc(scope, receive, send)
+        else:
+            await self._routes(scope, receive, send)
+
+
+def create_app(services: ApiServices, *, extra_routes: Sequence[BaseRoute] = ()) -> ApiApplication:
     """The API application over ``services`` (see :class:`ramsts.api.rpc.ApiServices`)."""
-    rpc = RpcEndpoint(services)
-    routes: list[BaseRoute] = [
-        Route("/", rpc.handle, methods=["GET", "POST"], include_in_schema=False),
-        Route(HEALTH_PATH, _health, methods=["GET"]),
-        *extra_routes,
-    ]
-    return Starlette(
+    routes: list[BaseRoute] = [Route(HEALTH_PATH, _health, methods=["GET"]), *extra_routes]
+    others = Starlette(
         routes=routes,
         exception_handlers={HTTPException: _http_error, Exception: _unexpected},
     )
+    return ApiApplication(RpcEndpoint(services), others)
 
 
 async def _health(request: Request) -> Response:
@@ -60,14 +74,19 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             "Specified api is not found, please check your url and method.",
             http_status=404,
         )
-    response = render_error(error, request_id=request_id)
-    response.headers[REQUEST_ID_HEADER] = request_id
-    return response
+    return _starlette_response(render_error(error, request_id=request_id), request_id)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     """The outer layer: anything no handler caught. The detail goes to the log only."""
     request_id = new_request_id()
-    response = render_unexpected(exc, request_id=request_id)
-    response.headers[REQUEST_ID_HEADER] = request_id
-    return response
+    return _starlette_response(render_unexpected(exc, request_id=request_id), request_id)
+
+
+def _starlette_response(rendered: RenderedResponse, request_id: str) -> Response:
+    return Response(
+        rendered.body,
+        status_code=rendered.status,
+        media_type=rendered.content_type,
+        headers={REQUEST_ID_HEADER: request_id},
+    )

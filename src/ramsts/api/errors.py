@@ -1,6 +1,6 @@
 """Every error a client sees is rendered here, into the real service's envelope (api.md §5.1).
 
-Two layers, as in Starlette: :func:`render_error` turns a :class:`~ramsts.errors.RamstsError` into
+Two layers: :func:`render_error` turns a :class:`~ramsts.errors.RamstsError` into
 ``{"RequestId","HostId","Code","Message","Recommend"}`` (plus ``AccessDeniedDetail`` when the
 error carries one) with the error's own HTTP status; :func:`render_unexpected` turns anything else
 into a bare ``InternalError`` 500 whose detail goes to the log only, never to the client.
@@ -12,9 +12,7 @@ import logging
 from typing import Any
 from urllib.parse import quote
 
-from starlette.responses import Response
-
-from ramsts.api.formats import ResponseFormat, render_body
+from ramsts.api.formats import RenderedResponse, ResponseFormat, render_body
 from ramsts.errors import InternalError, NoPermission, RamstsError
 
 logger = logging.getLogger("ramsts.api")
@@ -54,13 +52,9 @@ def render_error(
     fmt: ResponseFormat = ResponseFormat.JSON,
     host_id: str = DEFAULT_HOST_ID,
     product_code: str | None = None,
-) -> Response:
+) -> RenderedResponse:
     body = error_envelope(error, request_id=request_id, host_id=host_id, product_code=product_code)
-    return Response(
-        render_body(body, fmt, root="Error"),
-        status_code=error.http_status,
-        media_type=fmt.content_type,
-    )
+    return RenderedResponse(error.http_status, fmt.content_type, render_body(body, fmt, "Error"))
 
 
 def render_unexpected(
@@ -70,7 +64,7 @@ def render_unexpected(
     fmt: ResponseFormat = ResponseFormat.JSON,
     host_id: str = DEFAULT_HOST_ID,
     product_code: str | None = None,
-) -> Response:
+) -> RenderedResponse:
     """A bare 500: the client gets the generic message and the RequestId to report."""
     logger.error(
         "request %s failed unexpectedly", request_id, exc_info=(type(exc), exc, exc.__traceback__)

@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 JSON_CONTENT_TYPE = "application/json;charset=utf-8"
@@ -30,6 +30,14 @@ class ResponseFormat(Enum):
     @property
     def content_type(self) -> str:
         return JSON_CONTENT_TYPE if self is ResponseFormat.JSON else XML_CONTENT_TYPE
+
+
+class RenderedResponse(NamedTuple):
+    """A response ready to send: the endpoint writes it to ASGI, other routes wrap it."""
+
+    status: int
+    content_type: str
+    body: bytes
 
 
 def success_format(requested: str | None, *, is_v3: bool) -> ResponseFormat:

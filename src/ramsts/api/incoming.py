@@ -3,10 +3,10 @@ normalises the query string, the header names' order or the Host value (api.md Â
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl
 
-from starlette.requests import Request
+from starlette.types import Receive, Scope
 
 from ramsts.errors import GatewayError
 
@@ -38,32 +38,42 @@ class IncomingRequest:
         return None
 
 
-async def read_request(request: Request, *, max_body: int = MAX_BODY_BYTES) -> IncomingRequest:
-    scope = request.scope
+async def read_request(
+    scope: Scope, receive: Receive, *, max_body: int = MAX_BODY_BYTES
+) -> IncomingRequest:
+    """The request of an ASGI HTTP ``scope``, its body read from ``receive``."""
     headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
     client = scope.get("client")
-    return IncomingRequest(
-        method=request.method,
+    request = IncomingRequest(
+        method=scope["method"],
         raw_query=scope.get("query_string", b"").decode("latin-1"),
         headers=headers,
-        body=await _read_body(request, max_body),
+        body=b"",
         peer_ip=client[0] if client else "",
         secure=scope.get("scheme") in ("https", "wss"),
     )
-
-
-async def _read_body(request: Request, max_body: int) -> bytes:
-    declared = request.headers.get("content-length")
+    declared = request.header("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_body:
         raise _too_large(max_body)
+    body = await _read_body(receive, max_body)
+    return request if not body else replace(request, body=body)
+
+
+async def _read_body(receive: Receive, max_body: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            break
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > max_body:
             raise _too_large(max_body)
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            break
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _too_large(max_body: int) -> GatewayError:

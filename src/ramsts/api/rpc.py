@@ -1,14 +1,24 @@
 """The one RPC endpoint every product shares: ``GET /`` and ``POST /`` (api.md §0).
 
 For each request: read it as received → parse it (:func:`ramsts.signing.parse_request`) → find
-the action by (Version, Action) → authenticate → run the handler → render. Authentication and
-the handler are synchronous (they reach the database), so both run in one worker-thread hop:
-one hop per request instead of two, and the event loop never waits on SQL.
+the action by (Version, Action) → authenticate → run the handler → render. It is a plain ASGI
+application: every request of every SDK comes through here, and a router's per-request work
+(matching, a Request object, a Response object, two middleware layers) would cost more than
+verifying the signature.
 
-The hop goes to a small thread pool of this module's own (:data:`SYNC_THREADS` threads, shared by
-every endpoint of the process) rather than Starlette's 40-thread default: handing work to a
-plain executor costs half as much, and a few threads are enough while the database answers in
-well under a millisecond, while dozens only contend for the GIL and the connection pool.
+Where the work runs:
+
+* Most actions read and write the database, so authentication and the handler run together in
+  one hop to a small worker-thread pool of this module's own (:data:`SYNC_THREADS` threads
+  shared by every endpoint of the process; handing work to a plain executor costs half as much
+  as Starlette's, and a few threads are enough while the database answers in well under a
+  millisecond). The nonce is spent there too.
+* Actions registered ``cached`` (AssumeRole, GetCallerIdentity) reach the store only through
+  caches that stay warm under load. They run on the event loop inside
+  :func:`~ramsts.store.without_database`; when a cache needs filling, the store raises
+  :class:`~ramsts.store.DatabaseNeeded` before doing anything, and that step runs again in a
+  worker thread. Their nonces are awaited from the store's writer, which records the nonces of
+  concurrent requests in one transaction.
 """
 
 from __future__ import annotations
@@ -18,22 +28,23 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from ramsts.api.actions import ActionTable, RegisteredAction
 from ramsts.api.errors import DEFAULT_HOST_ID, render_error, render_unexpected
-from ramsts.api.formats import error_format, render_body, success_format
+from ramsts.api.formats import RenderedResponse, error_format, render_body, success_format
 from ramsts.api.incoming import IncomingRequest, read_request, requested_format
 from ramsts.api.redaction import redact_params
 from ramsts.caller import Caller
 from ramsts.errors import GatewayError, RamstsError
-from ramsts.ram.authentication import Connection
+from ramsts.ram.authentication import Connection, Verified
 from ramsts.signing import SignedRequest, parse_request
+from ramsts.store.cache_first import cache_first
 
 logger = logging.getLogger("ramsts.api")
 
@@ -46,10 +57,21 @@ connections at a time; the SQLite pool keeps that many open (see :mod:`ramsts.st
 _sync_work = ThreadPoolExecutor(max_workers=SYNC_THREADS, thread_name_prefix="ramsts-rpc")
 
 
+_T = TypeVar("_T")
+
+
 class RequestAuthenticator(Protocol):
+    """:class:`ramsts.ram.authentication.Authenticator`, as the endpoint uses it."""
+
     def authenticate(
         self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
     ) -> Caller | None: ...
+
+    def verify(
+        self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
+    ) -> Verified: ...
+
+    async def spend_nonce_async(self, verified: Verified) -> None: ...
 
 
 class ApiServices(Protocol):
@@ -70,22 +92,24 @@ def new_request_id() -> str:
 
 
 class RpcEndpoint:
+    """The ASGI application answering ``/``."""
+
     def __init__(self, services: ApiServices) -> None:
         self._actions = services.actions
         self._authenticator = services.authenticator
 
-    async def handle(self, request: Request) -> Response:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = new_request_id()
         started = time.perf_counter()
         incoming: IncomingRequest | None = None
         signed: SignedRequest | None = None
         action: RegisteredAction | None = None
         try:
-            if request.method not in ("GET", "POST"):
+            if scope["method"] not in ("GET", "POST"):
                 raise GatewayError(
                     "UnsupportedHTTPMethod", "This HTTP method is not supported.", http_status=403
                 )
-            incoming = await read_request(request)
+            incoming = await read_request(scope, receive)
             signed = parse_request(
                 incoming.method, incoming.raw_query, incoming.headers, incoming.body
             )
@@ -95,13 +119,15 @@ class RpcEndpoint:
                 secure=incoming.secure,
                 user_agent=signed.headers.get("user-agent", ""),
             )
-            body = await asyncio.get_running_loop().run_in_executor(
-                _sync_work, self._run, action, signed, connection
-            )
+            if action.cached:
+                body = await self._run_cached(action, signed, connection)
+            else:
+                body = await _in_thread(partial(self._run, action, signed, connection))
             fmt = success_format(signed.params.get("Format"), is_v3=signed.scheme == "v3")
-            response = Response(
+            response = RenderedResponse(
+                200,
+                fmt.content_type,
                 render_body({"RequestId": request_id, **body}, fmt, root=f"{action.name}Response"),
-                media_type=fmt.content_type,
             )
         except RamstsError as error:
             shape = self._error_shape(incoming, signed, action)
@@ -109,9 +135,8 @@ class RpcEndpoint:
         except Exception as exc:
             shape = self._error_shape(incoming, signed, action)
             response = render_unexpected(exc, request_id=request_id, **shape)
-        response.headers[REQUEST_ID_HEADER] = request_id
-        _log_access(request_id, signed, action, response, started)
-        return response
+        await send_response(send, response, request_id)
+        _log_access(request_id, signed, action, response.status, started)
 
     def _run(
         self, action: RegisteredAction, signed: SignedRequest, connection: Connection
@@ -120,6 +145,18 @@ class RpcEndpoint:
             signed, connection, anonymous_allowed=action.anonymous
         )
         return action.handler(caller, signed.params)
+
+    async def _run_cached(
+        self, action: RegisteredAction, signed: SignedRequest, connection: Connection
+    ) -> dict[str, Any]:
+        verify = partial(
+            self._authenticator.verify, signed, connection, anonymous_allowed=action.anonymous
+        )
+        verified = await cache_first(verify, _sync_work)
+        await self._authenticator.spend_nonce_async(verified)
+        return await cache_first(
+            partial(action.handler, verified.caller, signed.params), _sync_work
+        )
 
     def _error_shape(
         self,
@@ -146,11 +183,30 @@ class RpcEndpoint:
         }
 
 
+async def send_response(send: Send, response: RenderedResponse, request_id: str) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status,
+            "headers": [
+                (b"content-type", response.content_type.encode("latin-1")),
+                (b"content-length", str(len(response.body)).encode("latin-1")),
+                (REQUEST_ID_HEADER.encode("latin-1"), request_id.encode("latin-1")),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": response.body})
+
+
+async def _in_thread(work: Callable[[], _T]) -> _T:
+    return await asyncio.get_running_loop().run_in_executor(_sync_work, work)
+
+
 def _log_access(
     request_id: str,
     signed: SignedRequest | None,
     action: RegisteredAction | None,
-    response: Response,
+    status: int,
     started: float,
 ) -> None:
     """One line per request. Parameters only at DEBUG, and then with credentials redacted."""
@@ -165,7 +221,7 @@ def _log_access(
         version,
         name,
         signed.access_key_id if signed and signed.access_key_id else "-",
-        response.status_code,
+        status,
         elapsed_ms,
     )
     if signed is not None and logger.isEnabledFor(logging.DEBUG):

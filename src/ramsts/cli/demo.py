@@ -31,6 +31,7 @@ import uvicorn
 
 from ramsts.api import create_app
 from ramsts.cli import EXIT_FAILURE, EXIT_INVALID, EXIT_OK
+from ramsts.cli.http_protocol import CoalescingHttpProtocol
 from ramsts.config import Settings
 from ramsts.crypto import MASTER_KEY_ENV, MasterKey
 from ramsts.guard import Guard, RemoteVerifier
@@ -112,7 +113,14 @@ def run_demo_iot(args: argparse.Namespace) -> int:
     app = create_iot_app(iot, Guard(verifier))
     print(f"IoT sample on http://{args.host}:{args.port}/, verified by {args.ramsts}", flush=True)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            access_log=False,
+            http=CoalescingHttpProtocol,
+        )
     finally:
         verifier.close()
     return EXIT_OK
@@ -175,7 +183,12 @@ def serving(app: Any) -> Iterator[int]:
     sock.bind(("127.0.0.1", 0))
     port = int(sock.getsockname()[1])
     config = uvicorn.Config(
-        app, log_config=None, access_log=False, proxy_headers=False, lifespan="off"
+        app,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        lifespan="off",
+        http=CoalescingHttpProtocol,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -20,6 +20,7 @@ from typing import Any
 import uvicorn
 
 from ramsts.cli import EXIT_FAILURE, EXIT_OK
+from ramsts.cli.http_protocol import CoalescingHttpProtocol
 from ramsts.config import Settings, settings_from_env
 from ramsts.crypto import MasterKeyError
 from ramsts.ram.accounts import CreatedAccount
@@ -114,6 +115,7 @@ def _uvicorn_options(settings: Settings) -> dict[str, Any]:
         # acs:SourceIp is the connection's peer, never a forwarded header (policy-language §2.6).
         "proxy_headers": False,
         "server_header": False,
+        "http": CoalescingHttpProtocol,
     }
 
 

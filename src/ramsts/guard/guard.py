@@ -38,10 +38,20 @@ class Verifier(Protocol):
         signed: SignedRequest | None = None,
     ) -> GuardResult: ...
 
+    async def verify_async(
+        self,
+        request: GuardRequest,
+        action: str,
+        resource: str,
+        context: Mapping[str, str],
+        signed: SignedRequest | None = None,
+    ) -> GuardResult: ...
+
 
 class Guard:
-    """Thread-safe. Its calls block (the database or the verification API): from async code,
-    run them in a worker thread, as :class:`~ramsts.guard.middleware.GuardMiddleware` does."""
+    """Thread-safe. :meth:`decide` and :meth:`check` block (the database or the verification
+    API); from async code use :meth:`decide_async` and :meth:`check_async`, as
+    :class:`~ramsts.guard.middleware.GuardMiddleware` does."""
 
     def __init__(self, verifier: Verifier) -> None:
         self.verifier = verifier
@@ -74,6 +84,35 @@ class Guard:
     ) -> GuardResult:
         """As :meth:`decide`, but a denial raises ``NoPermission``."""
         result = self.decide(request, action, resource, context, signed=signed)
+        if not result.allowed:
+            raise result.denial()
+        return result
+
+    async def decide_async(
+        self,
+        request: GuardRequest,
+        action: str,
+        resource: str = "*",
+        context: Mapping[str, str] | None = None,
+        *,
+        signed: SignedRequest | None = None,
+    ) -> GuardResult:
+        """:meth:`decide` for async code: the loop never waits on the database or the network
+        (local mode answers from its caches on the loop and goes to a worker thread to fill
+        them; remote mode calls the verification API from a worker thread)."""
+        return await self.verifier.verify_async(request, action, resource, context or {}, signed)
+
+    async def check_async(
+        self,
+        request: GuardRequest,
+        action: str,
+        resource: str = "*",
+        context: Mapping[str, str] | None = None,
+        *,
+        signed: SignedRequest | None = None,
+    ) -> GuardResult:
+        """As :meth:`decide_async`, but a denial raises ``NoPermission``."""
+        result = await self.decide_async(request, action, resource, context, signed=signed)
         if not result.allowed:
             raise result.denial()
         return result

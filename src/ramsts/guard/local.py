@@ -7,11 +7,17 @@ or SecurityToken, signature, nonce through the store); authorization is
 Both cache what they load for at most one second, so an allowed request costs no database round
 trip in steady state apart from the nonce, and a revocation or a policy change applies within one
 second.
+
+:meth:`LocalVerifier.verify_async` therefore verifies and authorizes on the event loop, going to a
+worker thread only to fill a cache, and awaits the nonce, which the store writes for many
+requests at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Protocol
 
 from ramsts.caller import Caller
@@ -21,8 +27,14 @@ from ramsts.guard.request import GuardRequest
 from ramsts.guard.result import GuardResult, VerifiedPrincipal, resolve_resource
 from ramsts.policy import Decision
 from ramsts.policy.request import ContextValue
-from ramsts.ram.authentication import Connection
+from ramsts.ram.authentication import Connection, Verified
 from ramsts.signing import SignedRequest
+from ramsts.store.cache_first import cache_first
+
+FILLING_THREADS = 4
+"""Worker threads per process that fill the caches of :meth:`LocalVerifier.verify_async`."""
+
+_filling = ThreadPoolExecutor(max_workers=FILLING_THREADS, thread_name_prefix="ramsts-guard")
 
 
 class Authenticates(Protocol):
@@ -31,6 +43,12 @@ class Authenticates(Protocol):
     def authenticate(
         self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
     ) -> Caller | None: ...
+
+    def verify(
+        self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
+    ) -> Verified: ...
+
+    async def spend_nonce_async(self, verified: Verified) -> None: ...
 
 
 class Authorizes(Protocol):
@@ -71,16 +89,33 @@ class LocalVerifier:
         caller = self.authenticate(request, signed or request.parse())
         return self.authorize(caller, action, resource, context)
 
-    def authenticate(self, request: GuardRequest, signed: SignedRequest) -> Caller:
-        connection = Connection(
-            peer_ip=request.peer_ip,
-            secure=request.secure,
-            user_agent=signed.headers.get("user-agent", ""),
+    async def verify_async(
+        self,
+        request: GuardRequest,
+        action: str,
+        resource: str,
+        context: Mapping[str, str],
+        signed: SignedRequest | None = None,
+    ) -> GuardResult:
+        signed = signed or request.parse()
+        verify = partial(
+            self._authenticator.verify,
+            signed,
+            _connection(request, signed),
+            anonymous_allowed=False,
         )
-        caller = self._authenticator.authenticate(signed, connection, anonymous_allowed=False)
-        if caller is None:  # anonymous_allowed=False: authentication raises instead
-            raise NoPermission(None, "You are not authorized to do this action.")
-        return caller
+        verified = await cache_first(verify, _filling)
+        await self._authenticator.spend_nonce_async(verified)
+        caller = _known(verified.caller)
+        return await cache_first(
+            partial(self.authorize, caller, action, resource, context), _filling
+        )
+
+    def authenticate(self, request: GuardRequest, signed: SignedRequest) -> Caller:
+        caller = self._authenticator.authenticate(
+            signed, _connection(request, signed), anonymous_allowed=False
+        )
+        return _known(caller)
 
     def authorize(
         self, caller: Caller, action: str, resource: str, context: Mapping[str, str]
@@ -98,3 +133,17 @@ class LocalVerifier:
             except NoPermission as denied:
                 detail = denied.detail
         return GuardResult(VerifiedPrincipal.of(caller), decision, action, target, detail)
+
+
+def _connection(request: GuardRequest, signed: SignedRequest) -> Connection:
+    return Connection(
+        peer_ip=request.peer_ip,
+        secure=request.secure,
+        user_agent=signed.headers.get("user-agent", ""),
+    )
+
+
+def _known(caller: Caller | None) -> Caller:
+    if caller is None:  # anonymous_allowed=False: authentication raises instead
+        raise NoPermission(None, "You are not authorized to do this action.")
+    return caller

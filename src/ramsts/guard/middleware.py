@@ -1,9 +1,10 @@
 """The guard as ASGI middleware: nothing reaches the wrapped app unverified and unauthorized.
 
 For each HTTP request (except ``exempt_paths``, e.g. a health check) it reads the body, parses the
-request, asks ``resolve`` which action and resource the request means, and runs
-:meth:`Guard.check` in a worker thread. A refusal is answered in the real services' error
-envelope; an allowed request goes on to the app with the body replayed and, in
+request, asks ``resolve`` which action and resource the request means (on the event loop: the
+resolver only reads the parsed request), and awaits :meth:`Guard.check_async`. A refusal is
+answered in the real services' error envelope; an allowed request goes on to the app with the body
+replayed and, in
 ``scope["state"]``, ``guard_result`` (:class:`GuardResult`) and ``signed_request``
 (:class:`~ramsts.signing.SignedRequest`) — with Starlette, ``request.state.guard_result``::
 
@@ -17,14 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ramsts.errors import GatewayError, RamstsError
 from ramsts.guard.envelope import error_response, new_request_id, unexpected_response
 from ramsts.guard.guard import Guard
 from ramsts.guard.request import GuardRequest
-from ramsts.guard.result import GuardResult
 from ramsts.signing import SignedRequest
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -41,7 +40,8 @@ class Target(NamedTuple):
 
 TargetResolver = Callable[[SignedRequest], Target]
 """Reads the parsed request (action, parameters) and names its target; raises a RamstsError
-(``InvalidAction.NotFound``, ``MissingParameter``…) for a request the service does not serve."""
+(``InvalidAction.NotFound``, ``MissingParameter``…) for a request the service does not serve.
+It runs on the event loop, so it must not block (no database, no network)."""
 
 
 class GuardMiddleware:
@@ -77,9 +77,9 @@ class GuardMiddleware:
         try:
             body = await self._read_body(receive)
             request = GuardRequest.from_scope(scope, body)
-            # One worker-thread hop for everything that may block (the resolver may read the
-            # service's database, the guard reads ramsts's or calls it).
-            signed, result = await run_in_threadpool(self._check, request)
+            signed = request.parse()
+            action, resource, context = self.resolve(signed)
+            result = await self.guard.check_async(request, action, resource, context, signed=signed)
         except RamstsError as error:
             response = error_response(error, **shape)
         except Exception as exc:
@@ -91,11 +91,6 @@ class GuardMiddleware:
             return
         response.headers[REQUEST_ID_HEADER] = request_id
         await response(scope, receive, send)
-
-    def _check(self, request: GuardRequest) -> tuple[SignedRequest, GuardResult]:
-        signed = request.parse()
-        action, resource, context = self.resolve(signed)
-        return signed, self.guard.check(request, action, resource, context, signed=signed)
 
     async def _read_body(self, receive: Receive) -> bytes:
         chunks: list[bytes] = []

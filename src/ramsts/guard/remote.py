@@ -16,17 +16,25 @@ of keys, tokens and roles apply at once, since the signature check runs every ti
 If the server cannot be reached, or refuses the service itself (bad key, no
 ``ramsts:VerifyRequest`` permission), the client is answered ``ServiceUnavailable`` (503) and the
 reason is logged: a guard that cannot verify lets nothing through.
+
+Idle connections are dropped by the client before the server would close them
+(:data:`KEEPALIVE_EXPIRY`), and a call that finds its pooled connection closed under it (the
+server shut it as the request went out) is sent once more on a new one, freshly signed: the
+server never read the first, so the second is no replay.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import httpx
@@ -52,6 +60,14 @@ MAX_CACHE_TTL = 60.0
 CACHE_LIMIT = 10_000
 """Cached decisions kept before the cache starts afresh (bounds memory under key churn)."""
 DEFAULT_TIMEOUT = 5.0
+KEEPALIVE_EXPIRY = 2.0
+"""Seconds an idle connection to the server is kept: below uvicorn's 5 s keep-alive timeout, so
+that the client gives up a connection before the server closes it."""
+CALL_THREADS = 16
+"""Worker threads per process making the verification calls of :meth:`RemoteVerifier.verify_async`
+(each waits on the network, not the CPU)."""
+
+_calls = ThreadPoolExecutor(max_workers=CALL_THREADS, thread_name_prefix="ramsts-guard-remote")
 
 _CacheKey = tuple[str, str, str, str, str, bool, str, tuple[tuple[str, str], ...]]
 
@@ -96,6 +112,7 @@ class RemoteVerifier:
             timeout=timeout,
             transport=transport,
             trust_env=False,
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY),
         )
         self._cache: dict[_CacheKey, _Cached] = {}
         self._lock = threading.Lock()
@@ -135,6 +152,18 @@ class RemoteVerifier:
             self._remember(key, _Cached(self._monotonic() + self._ttl, decision, target))
         return GuardResult(principal, decision, action, target, body.get("AccessDeniedDetail"))
 
+    async def verify_async(
+        self,
+        request: GuardRequest,
+        action: str,
+        resource: str,
+        context: Mapping[str, str],
+        signed: SignedRequest | None = None,
+    ) -> GuardResult:
+        """:meth:`verify` from a worker thread, so that the loop never waits on the network."""
+        call = partial(self.verify, request, action, resource, context, signed)
+        return await asyncio.get_running_loop().run_in_executor(_calls, call)
+
     def _fresh(self, key: _CacheKey) -> _Cached | None:
         cached = self._cache.get(key)
         if cached is None or self._monotonic() >= cached.expires_at:
@@ -148,17 +177,12 @@ class RemoteVerifier:
             self._cache[key] = value
 
     def _call(self, params: dict[str, str]) -> dict[str, Any]:
-        signed = sign_rpc_v1(
-            "POST",
-            {"Action": "VerifyRequest", "Version": API_VERSION},
-            self._access_key_id,
-            self._secret,
-            form=params,
-        )
         try:
-            response = self._client.post(
-                f"/?{signed.query}", headers=list(signed.headers), content=signed.body
-            )
+            try:
+                response = self._post(params)
+            except httpx.RemoteProtocolError:
+                # The server closed the pooled connection as the request went out.
+                response = self._post(params)
             body = response.json()
         except (httpx.HTTPError, ValueError) as failure:
             logger.error("the ramsts verification API could not be reached: %s", failure)
@@ -172,6 +196,18 @@ class RemoteVerifier:
             )
             raise unavailable()
         return body
+
+    def _post(self, params: dict[str, str]) -> httpx.Response:
+        signed = sign_rpc_v1(
+            "POST",
+            {"Action": "VerifyRequest", "Version": API_VERSION},
+            self._access_key_id,
+            self._secret,
+            form=params,
+        )
+        return self._client.post(
+            f"/?{signed.query}", headers=list(signed.headers), content=signed.body
+        )
 
 
 def _request_params(request: GuardRequest) -> dict[str, str]:

@@ -14,6 +14,11 @@ hands both to :meth:`Authenticator.authenticate`, which runs, in this order:
 
 The result is a :class:`~ramsts.caller.Caller` with the request's condition keys in ``context``.
 
+Steps 1–4 are :meth:`Authenticator.verify` and step 5 is :meth:`Authenticator.spend_nonce` (or
+:meth:`~Authenticator.spend_nonce_async`), so that a caller on an event loop can verify from the
+caches without blocking and then await the nonce, which the store writes in batches.
+:meth:`Authenticator.authenticate` does both, for callers on a worker thread.
+
 Speed: resolving a key and unsealing its secret cost a query and an AES-GCM decryption, so the
 result is cached per process for at most :data:`MAX_CACHE_TTL` (1 s). A key disabled or deleted
 (or a role deleted or its sessions revoked) therefore stops working within one second in every
@@ -23,7 +28,7 @@ worker. Last use of long-term keys is recorded at most once per key per
 
 from __future__ import annotations
 
-import threading
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,6 +74,20 @@ class KeyRingSource(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Verified:
+    """A request whose credentials and signature hold, its nonce not yet spent."""
+
+    caller: Caller | None
+    """``None`` for an allowed anonymous request."""
+    nonce_key: str | None
+    """What the nonce ledger records (the nonce scoped to its AccessKeyId); ``None`` when an
+    anonymous request sent no nonce."""
+    nonce_kept_until: datetime
+    """When the recorded nonce may be forgotten: the request's own time has left the window by
+    then, so the timestamp check refuses a replay anyway."""
+
+
+@dataclass(frozen=True, slots=True)
 class _ResolvedKey:
     owner: AccessKeyOwner
     secret: Secret
@@ -104,19 +123,28 @@ class Authenticator:
         self._ttl = cache_ttl
         self._monotonic = monotonic
         # Plain dicts: a get or set is atomic under the GIL, and a lost race only costs one
-        # extra lookup. The lock guards the last-use bookkeeping, which reads then writes.
+        # extra lookup (or one extra last-use write).
         self._keys: dict[str, _ResolvedKey] = {}
         self._roles: dict[str, _RoleState] = {}
         self._last_use: dict[str, float] = {}
-        self._last_use_lock = threading.Lock()
 
     def authenticate(
         self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
     ) -> Caller | None:
-        """The caller of ``request``, or ``None`` for an allowed anonymous request.
+        """The caller of ``request``, or ``None`` for an allowed anonymous request: verified,
+        and its nonce spent.
 
         Raises the gateway's :class:`AuthenticationError` codes (api.md §8.5).
         """
+        verified = self.verify(request, connection, anonymous_allowed=anonymous_allowed)
+        self.spend_nonce(verified)
+        return verified.caller
+
+    def verify(
+        self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
+    ) -> Verified:
+        """Everything but the nonce: timestamp, credentials, signature. Reaches the store only
+        to fill its caches (and, once a minute per key, to note a key's last use)."""
         now = self._clock()
         if request.scheme == "anonymous":
             if not anonymous_allowed:
@@ -124,26 +152,41 @@ class Authenticator:
                     "MissingAccessKeyId", "AccessKeyId is mandatory for this action."
                 )
             check_timestamp(request, now)
-            if request.nonce:
-                self._use_nonce(f"anonymous:{request.nonce}", request, now)
-            return None
+            nonce = f"anonymous:{request.nonce}" if request.nonce else None
+            return Verified(None, nonce, _nonce_kept_until(request, now))
 
         check_timestamp(request, now)
         access_key_id = request.access_key_id or ""
+        nonce = f"{access_key_id}:{request.nonce}"
         if access_key_id.startswith(STS_ACCESS_KEY_ID_PREFIX):
             claims = self._open_session(request, access_key_id, now)
             verify_signature(request, claims.access_key_secret)
-            self._use_nonce(f"{access_key_id}:{request.nonce}", request, now)
             context = _context(request, connection, now, mfa_present=claims.mfa_present)
-            return claims.caller(context)
+            return Verified(claims.caller(context), nonce, _nonce_kept_until(request, now))
 
         resolved = self._resolve_key(access_key_id)
         verify_signature(request, resolved.secret)
-        self._use_nonce(f"{access_key_id}:{request.nonce}", request, now)
         self._note_use(resolved.owner, request)
-        return _long_term_caller(
+        caller = _long_term_caller(
             resolved.owner, _context(request, connection, now, mfa_present=False)
         )
+        return Verified(caller, nonce, _nonce_kept_until(request, now))
+
+    def spend_nonce(self, verified: Verified) -> None:
+        """Record the request's nonce; ``SignatureNonceUsed`` if it was recorded before."""
+        if verified.nonce_key is not None and not self._store.use_nonce(
+            verified.nonce_key, verified.nonce_kept_until
+        ):
+            raise _nonce_used()
+
+    async def spend_nonce_async(self, verified: Verified) -> None:
+        """As :meth:`spend_nonce`, without blocking the event loop: the store writes the nonces
+        of concurrent requests in one transaction."""
+        if verified.nonce_key is None:
+            return
+        pending = self._store.submit_nonce(verified.nonce_key, verified.nonce_kept_until)
+        if not await asyncio.wrap_future(pending):
+            raise _nonce_used()
 
     # -- long-term keys ---------------------------------------------------------------------
 
@@ -168,16 +211,20 @@ class Authenticator:
         return cached
 
     def _note_use(self, owner: AccessKeyOwner, request: SignedRequest) -> None:
-        """Record the key's last use, at most once per key per LAST_USE_INTERVAL."""
+        """Record the key's last use, at most once per key per LAST_USE_INTERVAL.
+
+        The time is noted only once the write succeeded: a caller on the event loop meets
+        ``DatabaseNeeded`` here and verifies again in a worker thread, which must write it.
+        Two threads may both write at the turn of an interval, which is harmless.
+        """
         key_id = owner.key.access_key_id
         tick = self._monotonic()
-        with self._last_use_lock:
-            previous = self._last_use.get(key_id)
-            if previous is not None and tick - previous < LAST_USE_INTERVAL:
-                return
-            self._last_use[key_id] = tick
+        previous = self._last_use.get(key_id)
+        if previous is not None and tick - previous < LAST_USE_INTERVAL:
+            return
         service = SERVICE_BY_VERSION.get(request.version, request.version)
         self._store.record_access_key_use(key_id, service=service)
+        self._last_use[key_id] = tick
 
     # -- temporary credentials ----------------------------------------------------------------
 
@@ -221,16 +268,14 @@ class Authenticator:
         self._roles[role_id] = state
         return state
 
-    # -- replay ----------------------------------------------------------------------------
 
-    def _use_nonce(self, key: str, request: SignedRequest, now: datetime) -> None:
-        # Kept until the request's own time leaves the window: after that the timestamp check
-        # refuses a replay anyway.
-        anchor = max(request.timestamp or now, now)
-        if not self._store.use_nonce(key, anchor + TIMESTAMP_WINDOW + timedelta(seconds=1)):
-            raise AuthenticationError(
-                "SignatureNonceUsed", "Specified signature nonce was used already."
-            )
+def _nonce_kept_until(request: SignedRequest, now: datetime) -> datetime:
+    anchor = max(request.timestamp or now, now)
+    return anchor + TIMESTAMP_WINDOW + timedelta(seconds=1)
+
+
+def _nonce_used() -> AuthenticationError:
+    return AuthenticationError("SignatureNonceUsed", "Specified signature nonce was used already.")
 
 
 def _context(

@@ -313,8 +313,11 @@ class AssumeRole:
             return self._key_ring.current()
         with self._ring_lock:
             if now - self._ring_checked_at >= KEY_RING_REFRESH_INTERVAL:
+                # Noted after the reload: on the event loop the reload raises DatabaseNeeded,
+                # and the worker thread that runs the action again must still reload.
+                ring = self._key_ring.reload()
                 self._ring_checked_at = now
-                return self._key_ring.reload()
+                return ring
         return self._key_ring.current()
 
 

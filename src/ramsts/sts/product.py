@@ -46,8 +46,8 @@ def register(table: ActionTable, services: StsServices) -> None:
         services.store, services.authorizer, services.key_ring, clock=services.clock
     )
     table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
-    table.add(API_VERSION, "AssumeRole", assume_role)
-    table.add(API_VERSION, "GetCallerIdentity", get_caller_identity)
+    table.add(API_VERSION, "AssumeRole", assume_role, cached=True)
+    table.add(API_VERSION, "GetCallerIdentity", get_caller_identity, cached=True)
     table.add_product(code=RAM_PRODUCT_CODE, version=RAM_API_VERSION, host_id=RAM_HOST_ID)
     table.add(
         RAM_API_VERSION,

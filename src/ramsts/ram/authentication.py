@@ -28,7 +28,6 @@ worker. Last use of long-term keys is recorded at most once per key per
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -182,10 +181,9 @@ class Authenticator:
     async def spend_nonce_async(self, verified: Verified) -> None:
         """As :meth:`spend_nonce`, without blocking the event loop: the store writes the nonces
         of concurrent requests in one transaction."""
-        if verified.nonce_key is None:
-            return
-        pending = self._store.submit_nonce(verified.nonce_key, verified.nonce_kept_until)
-        if not await asyncio.wrap_future(pending):
+        if verified.nonce_key is not None and not await self._store.use_nonce_async(
+            verified.nonce_key, verified.nonce_kept_until
+        ):
             raise _nonce_used()
 
     # -- long-term keys ---------------------------------------------------------------------

@@ -26,6 +26,7 @@ Unit of work — one transaction per action, begun and ended in the service acti
     store.resolve_access_key(access_key_id) -> AccessKeyOwner | None   # gateway hot path
     store.use_nonce(key, expires_at) -> bool                # own transaction; False = replay
     store.submit_nonce(key, expires_at) -> Future[bool]     # never blocks: batched by a writer
+    await store.use_nonce_async(key, expires_at) -> bool    # on a loop: batched per turn
     store.record_access_key_use(access_key_id, service=, region=None)   # own transaction
 
 On an event loop, ``with without_database():`` makes every call that would reach the database

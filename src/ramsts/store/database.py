@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
+from ramsts.store.checkpoints import WalCheckpointer
 from ramsts.store.engine import READ_ONLY, create_engine
 from ramsts.store.errors import check_database_allowed
 from ramsts.store.migrate import check_current, upgrade
@@ -27,6 +28,12 @@ class Store:
         self._engine = engine
         self._clock = clock
         self._nonces = NonceLedger(engine, clock=clock)
+        on_file = engine.dialect.name == "sqlite" and engine.url.database not in (
+            None,
+            "",
+            ":memory:",
+        )
+        self._checkpoints = WalCheckpointer(engine) if on_file else None
 
     @property
     def dialect(self) -> str:
@@ -86,10 +93,18 @@ class Store:
         if the write failed, and a :class:`RuntimeError` once the store is disposed of."""
         return self._nonces.submit(key, expires_at)
 
+    async def use_nonce_async(self, key: str, expires_at: datetime) -> bool:
+        """:meth:`use_nonce` for a coroutine on an event loop, also inside
+        :func:`~ramsts.store.without_database`: the store's nonce writer spends the nonces of one
+        turn of the loop together, with whatever else is queued, in one statement."""
+        return await self._nonces.use_async(key, expires_at)
+
     def dispose(self) -> None:
         """Stop the nonce writer (failing the nonces still queued), then close every pooled
         connection."""
         self._nonces.close()
+        if self._checkpoints is not None:
+            self._checkpoints.close()
         self._engine.dispose()
 
 

@@ -89,7 +89,7 @@ def create_engine(url: str) -> Engine:
 
 
 def _sqlite_engine(url: URL) -> Engine:
-    in_memory = url.database in (None, "", ":memory:")
+    in_memory = not is_sqlite_file(url)
     if in_memory:
         # One connection shared by every thread: an in-memory database lives in its connection.
         engine = sa.create_engine(
@@ -126,3 +126,8 @@ def _sqlite_engine(url: URL) -> Engine:
         driver.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def is_sqlite_file(url: URL) -> bool:
+    """Whether ``url`` names a SQLite database in a file (not in memory, not PostgreSQL)."""
+    return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")

@@ -7,14 +7,23 @@ database, since the primary key decides. There are two ways in:
 
 * :meth:`NonceLedger.use` — on the caller's thread: one statement per nonce, on a pooled
   connection. On PostgreSQL psycopg prepares it on each connection after its first few uses.
-* :meth:`NonceLedger.submit` — for callers on an event loop, which must not block: the nonce is
-  queued and a future answers it. One writer thread per ledger takes the first nonce queued and
-  whatever else queued up meanwhile (at most :data:`BATCH_LIMIT`), and spends them all in one
-  multi-row statement whose ``RETURNING nonce_key`` names the fresh ones (group commit). Nothing
-  waits to gather a batch: a batch is what arrived while the previous one was being written, so
-  batches grow with the load. N requests then cost one commit instead of N — one round trip on
-  PostgreSQL, and on SQLite one turn at the write lock, which several server processes on one
-  file contend for (SQLite's busy handler sleeps a millisecond or more per conflict).
+* :meth:`NonceLedger.submit` — queued without blocking, answered by a future. One writer thread
+  per ledger takes the first nonce queued and whatever else queued up meanwhile (at most about
+  :data:`BATCH_LIMIT`), and spends them all in one multi-row statement whose
+  ``RETURNING nonce_key`` names the fresh ones (group commit). Nothing waits to gather a batch: a
+  batch is what arrived while the previous one was being written, so batches grow with the load.
+  N requests then cost one commit instead of N — one round trip on PostgreSQL, and on SQLite one
+  turn at the write lock, which several server processes on one file contend for (SQLite's busy
+  handler sleeps a millisecond or more per conflict).
+* :meth:`NonceLedger.use_async` — for coroutines on an event loop. The nonces of one turn of the
+  loop travel together: the first of a turn schedules their statement for the end of the turn.
+  On a SQLite file the loop runs that statement itself, on a connection of its own that never
+  waits for the write lock (a few tens of microseconds, less than handing the work to a thread,
+  and no GIL contention with it: a thread that needs the GIL back after each SQLite call waits
+  up to the 5 ms switch interval for a busy loop to yield it, several times per statement). If
+  another process holds the write lock, or on PostgreSQL, where a statement is a network round
+  trip, the turn goes to the writer thread instead, which answers it with one
+  ``call_soon_threadsafe``.
 
 Expired nonces are deleted now and then (one nonce in :data:`PURGE_ONE_IN` in each process, on
 either path), in a statement of their own after the insert, so the table stays as small as the
@@ -23,13 +32,17 @@ replay window and each purge only has a few rows to delete.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import queue
+import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +51,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
+from ramsts.store.engine import BUSY_TIMEOUT_MS, WAL_AUTOCHECKPOINT_PAGES
 from ramsts.store.prepared import PreparedStatement
 from ramsts.store.schema import signature_nonces
 from ramsts.types import Clock
@@ -59,10 +73,49 @@ CLOSE_TIMEOUT_SECONDS = 5.0
 
 WRITER_NAME = "ramsts-nonces"
 
+LOOP_RETRY_DELAY = 0.0005
+"""Seconds before a turn's nonces are tried again on the loop when another process holds
+SQLite's write lock."""
+LOOP_RETRY_LIMIT = 0.05
+"""Seconds of such retries before the turn's nonces go to the writer thread."""
+
 _logger = logging.getLogger("ramsts.store")
 
 _Spend = tuple[str, Any, Future[bool]]
 """A submitted nonce: its key, its expiry as bound for the database, the submitter's future."""
+
+_Row = tuple[str, Any]
+"""A nonce's key and its expiry as bound for the database."""
+
+
+@dataclass(slots=True)
+class _Turn:
+    """The nonces awaited during one turn of an event loop, handed to the writer together."""
+
+    loop: asyncio.AbstractEventLoop
+    rows: list[_Row]
+    futures: list[asyncio.Future[bool]]
+    busy_since: float | None = None
+    """When another process first held the write lock against these nonces (monotonic)."""
+
+    def answer(self, answers: list[bool] | BaseException) -> None:
+        """From the writer thread: settle the futures on their loop, in one callback."""
+        with suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+            self.loop.call_soon_threadsafe(_settle, self.futures, answers)
+
+
+def _settle(futures: list[asyncio.Future[bool]], answers: list[bool] | BaseException) -> None:
+    for index, future in enumerate(futures):
+        if future.done():  # its request was cancelled
+            continue
+        if isinstance(answers, BaseException):
+            future.set_exception(answers)
+        else:
+            future.set_result(answers[index])
+
+
+_Queued = _Spend | _Turn | None
+"""What the writer's queue holds: a submitted nonce, a turn's nonces, or the order to stop."""
 
 
 class NonceLedger:
@@ -90,7 +143,16 @@ class NonceLedger:
         bind = signature_nonces.c.expires_at.type.dialect_impl(dialect).bind_processor(dialect)
         self._bind_expiry: Callable[[Any], Any] = bind or (lambda value: value)
         self._row = "(?, ?)" if dialect.paramstyle == "qmark" else "(%s, %s)"
-        self._queue: queue.SimpleQueue[_Spend | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Queued] = queue.SimpleQueue()
+        self._turns: dict[asyncio.AbstractEventLoop, _Turn] = {}  # each only on its loop
+        # The loops' own connection (SQLite files only), for one loop at a time.
+        self._on_loop = dialect.name == "sqlite" and engine.url.database not in (
+            None,
+            "",
+            ":memory:",
+        )
+        self._loop_connection: PoolProxiedConnection | None = None
+        self._loop_connection_lock = threading.Lock()
         self._lock = threading.Lock()  # orders submits against close
         self._writer: threading.Thread | None = None
         self._closed: str | None = None  # why submits now fail
@@ -126,17 +188,105 @@ class NonceLedger:
             if self._closed is not None:
                 future.set_exception(RuntimeError(self._closed))
                 return future
-            if self._writer is None:
-                self._writer = threading.Thread(
-                    target=self._run_writer, name=WRITER_NAME, daemon=True
-                )
-                self._writer.start()
+            self._start_writer()
             self._queue.put(spend)
         return future
+
+    def _start_writer(self) -> None:
+        """Start the writer thread on first use (the caller holds the lock)."""
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._run_writer, name=WRITER_NAME, daemon=True)
+            self._writer.start()
+
+    async def use_async(self, key: str, expires_at: datetime) -> bool:
+        """As :meth:`use`, awaited on an event loop: the writer spends the nonce with the others
+        of this turn of the loop (and whatever else is queued), without blocking the loop."""
+        loop = asyncio.get_running_loop()
+        bound = self._bind_expiry(expires_at)  # a naive expiry is refused here
+        future: asyncio.Future[bool] = loop.create_future()
+        turn = self._turns.get(loop)
+        if turn is None:
+            turn = self._turns[loop] = _Turn(loop, [], [])
+            loop.call_soon(self._hand_over, loop)
+        turn.rows.append((key, bound))
+        turn.futures.append(future)
+        return await future
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        """At the end of a turn of ``loop``: its nonces spent here if the write lock is free,
+        else handed to the writer."""
+        turn = self._turns.pop(loop)
+        if self._on_loop and (self._spend_on_loop(turn) or self._retry_on_loop(loop, turn)):
+            return
+        with self._lock:
+            if self._closed is not None:
+                _settle(turn.futures, RuntimeError(self._closed))
+                return
+            self._start_writer()
+            self._queue.put(turn)
+
+    def _retry_on_loop(self, loop: asyncio.AbstractEventLoop, turn: _Turn) -> bool:
+        """Try ``turn`` again shortly, with the nonces that arrive meanwhile: another process
+        holds the write lock for tens of microseconds at a time, far less than SQLite's busy
+        handler would sleep (a millisecond, then more). ``False`` once that has gone on for
+        :data:`LOOP_RETRY_LIMIT`, or the ledger is closed: then the writer thread waits for the
+        lock instead."""
+        now = time.monotonic()
+        if turn.busy_since is None:
+            turn.busy_since = now
+        if self._closed is not None or now - turn.busy_since >= LOOP_RETRY_LIMIT:
+            return False
+        pending = self._turns.get(loop)
+        if pending is None:
+            self._turns[loop] = turn
+            loop.call_later(LOOP_RETRY_DELAY, self._hand_over, loop)
+        else:  # already due this turn; the earlier nonces first, as they came first
+            pending.rows[:0] = turn.rows
+            pending.futures[:0] = turn.futures
+            pending.busy_since = turn.busy_since
+        return True
+
+    def _spend_on_loop(self, turn: _Turn) -> bool:
+        """Spend ``turn`` on the loop's connection and answer it; ``False`` (nothing done) if
+        that connection is in use by another loop or another process holds the write lock."""
+        if not self._loop_connection_lock.acquire(blocking=False):
+            return False
+        try:
+            if self._closed is not None:
+                return False
+            connection = self._loop_connection
+            if connection is None:
+                connection = self._loop_connection = self._engine.raw_connection()
+                # Never wait on the loop: not for the write lock, not for a checkpoint (the
+                # store's checkpointer thread makes them, see ramsts.store.checkpoints).
+                _set_pragmas(connection, busy_timeout=0, wal_autocheckpoint=0)
+            try:
+                fresh = self._insert_batch(connection, turn.rows)
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                    return False
+                _logger.exception("spending %d nonces failed", len(turn.rows))
+                _settle(turn.futures, error)
+                return True
+            except Exception as error:
+                _logger.exception("spending %d nonces failed", len(turn.rows))
+                _settle(turn.futures, error)
+                return True
+            _settle(turn.futures, _answers(turn.rows, fresh))
+            if self._purge_due(len(turn.rows)):
+                with suppress(sqlite3.OperationalError):  # locked: a later turn purges
+                    self._purge_expired(connection)
+            return True
+        finally:
+            self._loop_connection_lock.release()
 
     def close(self) -> None:
         """Stop the writer: nonces still queued fail, the batch being written is finished
         (waiting for it at most :data:`CLOSE_TIMEOUT_SECONDS`), later submits fail at once."""
+        with self._loop_connection_lock:
+            if self._loop_connection is not None:
+                self._release_loop_connection(self._loop_connection)
+                self._loop_connection = None
         writer = self._stop_taking("the store is closed")
         if writer is None:
             return
@@ -154,11 +304,13 @@ class NonceLedger:
             self._closed = reason
             while True:
                 try:
-                    spend = self._queue.get_nowait()
+                    queued = self._queue.get_nowait()
                 except queue.Empty:
                     return self._writer
-                if spend is not None and spend[2].set_running_or_notify_cancel():
-                    spend[2].set_exception(RuntimeError(reason))
+                if isinstance(queued, _Turn):
+                    queued.answer(RuntimeError(reason))
+                elif queued is not None and queued[2].set_running_or_notify_cancel():
+                    queued[2].set_exception(RuntimeError(reason))
 
     def _run_writer(self) -> None:
         try:
@@ -189,42 +341,60 @@ class NonceLedger:
         finally:
             self._release(connection)
 
-    def _take_batch(self, first: _Spend | None) -> tuple[list[_Spend], bool]:
-        """``first`` and whatever else is queued, up to :data:`BATCH_LIMIT`, less the cancelled
-        submissions; and whether the sentinel came with them."""
-        batch: list[_Spend] = []
-        spend = first
-        while spend is not None:
-            if spend[2].set_running_or_notify_cancel():
-                batch.append(spend)
-                if len(batch) == BATCH_LIMIT:
-                    return batch, False
+    def _take_batch(self, first: _Queued) -> tuple[list[_Spend | _Turn], bool]:
+        """``first`` and whatever else is queued, until the batch holds :data:`BATCH_LIMIT`
+        nonces, less the cancelled submissions; and whether the sentinel came with them."""
+        batch: list[_Spend | _Turn] = []
+        rows = 0
+        queued = first
+        while queued is not None:
+            if isinstance(queued, _Turn):
+                batch.append(queued)
+                rows += len(queued.rows)
+            elif queued[2].set_running_or_notify_cancel():
+                batch.append(queued)
+                rows += 1
+            if rows >= BATCH_LIMIT:
+                return batch, False
             try:
-                spend = self._queue.get_nowait()
+                queued = self._queue.get_nowait()
             except queue.Empty:
                 return batch, False
         return batch, True
 
     def _spend(
-        self, connection: PoolProxiedConnection | None, batch: list[_Spend]
+        self, connection: PoolProxiedConnection | None, batch: list[_Spend | _Turn]
     ) -> PoolProxiedConnection | None:
-        """Spend ``batch`` and answer its futures (all with the error if the write fails); the
-        connection to keep for the next batch, ``None`` after a failure so that the next batch
-        checks out a pre-pinged one."""
+        """Spend ``batch`` and answer its submitters (all with the error if the write fails);
+        the connection to keep for the next batch, ``None`` after a failure so that the next
+        batch checks out a pre-pinged one."""
+        rows = [
+            row
+            for queued in batch
+            for row in (queued.rows if isinstance(queued, _Turn) else [queued[:2]])
+        ]
         try:
             if connection is None:
                 connection = self._checkout()
-            fresh = self._insert_batch(connection, batch)
+            fresh = self._insert_batch(connection, rows)
         except Exception as error:
-            _logger.exception("spending a batch of %d nonces failed", len(batch))
+            _logger.exception("spending a batch of %d nonces failed", len(rows))
             self._release(connection)
-            for _, _, future in batch:
-                future.set_exception(error)
+            for queued in batch:
+                if isinstance(queued, _Turn):
+                    queued.answer(error)
+                else:
+                    queued[2].set_exception(error)
             return None
-        for key, _, future in batch:
-            future.set_result(key in fresh)
-            fresh.discard(key)  # the same key again later in the batch is a replay
-        if self._purge_due(len(batch)):
+        for queued in batch:
+            # A key is fresh for its first submission only: the same key again later in the
+            # batch is a replay.
+            if isinstance(queued, _Turn):
+                queued.answer(_answers(queued.rows, fresh))
+            else:
+                queued[2].set_result(queued[0] in fresh)
+                fresh.discard(queued[0])
+        if self._purge_due(len(rows)):
             try:
                 self._purge_expired(connection)
             except Exception:
@@ -233,8 +403,9 @@ class NonceLedger:
                 return None
         return connection
 
-    def _insert_batch(self, connection: PoolProxiedConnection, batch: list[_Spend]) -> set[str]:
-        """Insert the batch's keys in one statement; the keys that were fresh.
+    def _insert_batch(self, connection: PoolProxiedConnection, rows: list[_Row]) -> set[str]:
+        """Insert the keys in as few statements as :data:`BATCH_LIMIT` allows; the keys that
+        were fresh.
 
         One multi-row statement rather than a statement per row in one transaction: faster on
         both databases (measured: SQLite 10 µs a nonce against 16-19 in batches of 16-64,
@@ -243,20 +414,26 @@ class NonceLedger:
         of BEGIN and COMMIT on PostgreSQL. The text is written out rather than compiled by
         SQLAlchemy because it differs with every batch size and takes microseconds to build.
         """
-        rows: dict[str, Any] = {}
-        for key, expires_at, _ in batch:
-            rows.setdefault(key, expires_at)  # a key's first submission is the one spent
-        placeholders = ", ".join([self._row] * len(rows))  # the values themselves are bound
-        sql = (
-            "INSERT INTO signature_nonces (nonce_key, expires_at)"  # noqa: S608
-            f" VALUES {placeholders} ON CONFLICT (nonce_key) DO NOTHING RETURNING nonce_key"
-        )
+        distinct: dict[str, Any] = {}
+        for key, expires_at in rows:
+            distinct.setdefault(key, expires_at)  # a key's first submission is the one spent
+        items = list(distinct.items())
+        fresh: set[str] = set()
         cursor = connection.cursor()
         try:
-            cursor.execute(sql, [value for row in rows.items() for value in row])
-            return {key for (key,) in cursor.fetchall()}
+            for start in range(0, len(items), BATCH_LIMIT):
+                chunk = items[start : start + BATCH_LIMIT]
+                placeholders = ", ".join([self._row] * len(chunk))  # the values are bound
+                sql = (
+                    "INSERT INTO signature_nonces (nonce_key, expires_at)"  # noqa: S608
+                    f" VALUES {placeholders} ON CONFLICT (nonce_key) DO NOTHING"
+                    " RETURNING nonce_key"
+                )
+                cursor.execute(sql, [value for row in chunk for value in row])
+                fresh.update(key for (key,) in cursor.fetchall())
         finally:
             cursor.close()
+        return fresh
 
     def _purge_due(self, spent: int) -> bool:
         """Count ``spent`` more nonces; whether the count went past a multiple of
@@ -296,6 +473,17 @@ class NonceLedger:
         except Exception as error:
             connection.invalidate(error)
 
+    def _release_loop_connection(self, connection: PoolProxiedConnection) -> None:
+        try:
+            _set_pragmas(
+                connection,
+                busy_timeout=BUSY_TIMEOUT_MS,
+                wal_autocheckpoint=WAL_AUTOCHECKPOINT_PAGES,
+            )
+            connection.close()
+        except Exception as error:
+            connection.invalidate(error)
+
     @contextmanager
     def _autocommit(self, connection: PoolProxiedConnection) -> Iterator[None]:
         """Each statement commits on its own. SQLite connections are opened that way already
@@ -310,3 +498,22 @@ class NonceLedger:
             yield
         finally:
             driver.autocommit = False
+
+
+def _answers(rows: list[_Row], fresh: set[str]) -> list[bool]:
+    """Whether each row's key was fresh; ``fresh`` is used up, since a key is fresh for its
+    first submission only (the same key again later in the batch is a replay)."""
+    answers = []
+    for key, _ in rows:
+        answers.append(key in fresh)
+        fresh.discard(key)
+    return answers
+
+
+def _set_pragmas(connection: PoolProxiedConnection, **values: int) -> None:
+    cursor = connection.cursor()
+    try:
+        for name, value in values.items():
+            cursor.execute(f"PRAGMA {name}={int(value)}")
+    finally:
+        cursor.close()

@@ -1,17 +1,23 @@
 """The nonce ledger: ``Store.use_nonce`` (one autocommitted statement per signed request, on the
-caller's thread) and ``Store.submit_nonce`` (queued, and spent in batches by a writer thread).
+caller's thread), ``Store.submit_nonce`` (queued, and spent in batches by a writer thread) and
+``Store.use_nonce_async`` (awaited on an event loop: the nonces of one turn of the loop spent
+together, on a SQLite file by the loop itself, else by the writer).
 
 What the replay rule needs from it: a nonce is accepted once, whichever way it comes in and across
 stores (processes) on one database (see also ``test_store_database.py``), also when it comes twice
-in one batch; expired nonces go away without anyone asking; spending a nonce leaves the pooled
-connection as it found it, so the transactions that follow on it still commit and roll back as a
-whole; and the writer reports a failed write to the submitters rather than dying or hanging.
+in one batch or one turn of the loop; expired nonces go away without anyone asking; spending a
+nonce leaves the pooled connection as it found it, so the transactions that follow on it still
+commit and roll back as a whole; awaiting nonces still completes while another process holds
+SQLite's write lock; and the writer and the loop report a failed write to everyone waiting on it
+rather than dying or hanging.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
+import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -21,10 +27,17 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.pool import QueuePool
 
 from ramsts.store import Store, open_store
-from ramsts.store.engine import normalise_url
-from ramsts.store.nonce_ledger import PURGE_ONE_IN, WRITER_NAME
+from ramsts.store.engine import (
+    BUSY_TIMEOUT_MS,
+    WAL_AUTOCHECKPOINT_PAGES,
+    create_engine,
+    normalise_url,
+)
+from ramsts.store.migrate import upgrade
+from ramsts.store.nonce_ledger import LOOP_RETRY_LIMIT, PURGE_ONE_IN, WRITER_NAME, NonceLedger
 from ramsts.store.prepared import Precompiled
 from ramsts.store.schema import signature_nonces, users
 
@@ -283,3 +296,208 @@ def test_disposing_stops_the_writer_and_fails_queued_and_later_submissions(db_ur
 def test_a_naive_expiry_is_refused_when_submitted(store: Store) -> None:
     with pytest.raises(ValueError, match="aware"):
         store.submit_nonce("LTAIexample:naive", datetime(2025, 3, 1, 12, 0))
+
+
+# -- awaited on an event loop ------------------------------------------------------------------
+
+
+def spend_together(store: Store, keys: list[str], expires_at: datetime = EXPIRES) -> list[bool]:
+    """Await ``keys`` all at once, in one turn of a new event loop, in this order."""
+
+    async def spend() -> list[bool]:
+        return list(await asyncio.gather(*(store.use_nonce_async(k, expires_at) for k in keys)))
+
+    return asyncio.run(spend())
+
+
+def test_an_awaited_nonce_is_fresh_once_then_spent(store: Store) -> None:
+    async def one_after_another() -> list[bool]:
+        return [
+            await store.use_nonce_async(key, EXPIRES)
+            for key in ("LTAIexample:k", "LTAIexample:k", "LTAIexample:other")
+        ]
+
+    assert asyncio.run(one_after_another()) == [True, False, True]
+    assert spend_together(store, ["LTAIexample:k", "LTAIexample:other"]) == [False, False]
+
+
+def test_the_same_nonce_twice_in_one_turn_is_fresh_only_for_the_first(store: Store) -> None:
+    keys = ["LTAIexample:k", "LTAIexample:other", "LTAIexample:k"]
+    assert spend_together(store, keys) == [True, True, False]
+
+
+def test_an_awaited_nonce_is_spent_for_the_other_ways_in_and_they_for_it(store: Store) -> None:
+    assert store.use_nonce("LTAIexample:used", EXPIRES)
+    assert store.submit_nonce("LTAIexample:submitted", EXPIRES).result() is True
+    assert spend_together(store, ["LTAIexample:used", "LTAIexample:submitted"]) == [False, False]
+
+    assert spend_together(store, ["LTAIexample:awaited", "LTAIexample:awaited-too"]) == [True] * 2
+    assert not store.use_nonce("LTAIexample:awaited", EXPIRES)
+    assert store.submit_nonce("LTAIexample:awaited-too", EXPIRES).result() is False
+
+
+def test_a_nonce_awaited_through_another_store_is_spent(db_url: str) -> None:
+    first, second = open_store(db_url), open_store(db_url)
+    try:
+        assert spend_together(first, ["LTAIexample:k"]) == [True]
+        assert spend_together(second, ["LTAIexample:k"]) == [False]
+    finally:
+        first.dispose()
+        second.dispose()
+
+
+@pytest.mark.parametrize("loops", [1, 3])
+def test_racing_awaits_let_each_nonce_through_exactly_once(store: Store, loops: int) -> None:
+    """300 nonces, each awaited twice, by coroutines on one event loop or on several at once."""
+    keys = [f"LTAIexample:{i}" for i in range(300)]
+    awaited = keys * 2
+    random.Random(11).shuffle(awaited)
+    shares = [awaited[i::loops] for i in range(loops)]
+    start = threading.Barrier(loops)
+
+    def on_a_loop(share: list[str]) -> list[tuple[str, bool]]:
+        start.wait()
+        return list(zip(share, spend_together(store, share), strict=True))
+
+    with ThreadPoolExecutor(loops) as pool:
+        answers = [answer for share in pool.map(on_a_loop, shares) for answer in share]
+
+    assert len(answers) == 600
+    assert Counter(key for key, fresh in answers if fresh) == Counter(keys)
+
+
+def test_expired_nonces_are_purged_by_later_awaits(db_url: str) -> None:
+    store = open_store(db_url, clock=lambda: NOW)
+    try:
+        assert spend_together(store, ["LTAIexample:old"], NOW - timedelta(seconds=1)) == [True]
+        keys = [f"LTAIexample:{i}" for i in range(PURGE_ONE_IN - 1)]
+        assert all(spend_together(store, keys))
+        # The purge follows the answers; a later nonce's answer comes after it.
+        assert spend_together(store, ["LTAIexample:later"]) == [True]
+
+        left = nonce_keys(db_url)
+        assert "LTAIexample:old" not in left
+        assert len(left) == PURGE_ONE_IN
+    finally:
+        store.dispose()
+
+
+@pytest.mark.parametrize(
+    "held_for",
+    [LOOP_RETRY_LIMIT / 5, LOOP_RETRY_LIMIT * 4],
+    ids=["briefly", "past-the-loop-retries"],
+)
+def test_awaited_nonces_are_spent_once_another_process_lets_go_of_the_write_lock(
+    sqlite_url: str, held_for: float
+) -> None:
+    """Whether the loop tries again until the lock is free or hands the nonces to the writer
+    thread, every await is answered, and in the order the nonces came: the first is fresh."""
+    store = open_store(sqlite_url)
+    other_process = sqlite3.connect(str(normalise_url(sqlite_url).database), isolation_level=None)
+    try:
+
+        async def while_locked() -> list[bool]:
+            other_process.execute("BEGIN IMMEDIATE")
+            asyncio.get_running_loop().call_later(held_for, other_process.execute, "ROLLBACK")
+            first = asyncio.ensure_future(store.use_nonce_async("LTAIexample:k", EXPIRES))
+            await asyncio.sleep(0)  # its turn ends with the lock taken
+            later = await asyncio.gather(
+                store.use_nonce_async("LTAIexample:k", EXPIRES),
+                store.use_nonce_async("LTAIexample:other", EXPIRES),
+            )
+            return [await first, *later]
+
+        assert asyncio.run(while_locked()) == [True, False, True]
+        assert not other_process.in_transaction
+        assert nonce_keys(sqlite_url) == {"LTAIexample:k", "LTAIexample:other"}
+    finally:
+        other_process.close()
+        store.dispose()
+
+
+def test_on_a_sqlite_file_awaited_nonces_are_spent_without_the_writer_thread(
+    sqlite_url: str,
+) -> None:
+    before = writer_threads()
+    store = open_store(sqlite_url)
+    try:
+        assert spend_together(store, ["LTAIexample:k", "LTAIexample:other"]) == [True, True]
+        assert writer_threads() == before
+    finally:
+        store.dispose()
+
+
+def test_in_memory_awaited_nonces_are_spent_by_the_writer_thread() -> None:
+    before = writer_threads()
+    store = open_store("sqlite://")
+    try:
+        assert spend_together(store, ["LTAIexample:k", "LTAIexample:k"]) == [True, False]
+        assert len(writer_threads() - before) == 1
+        assert not store.use_nonce("LTAIexample:k", EXPIRES)
+    finally:
+        store.dispose()
+
+
+def test_a_failed_write_fails_every_await_of_its_turn_and_later_ones_succeed(
+    store: Store, db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert spend_together(store, ["LTAIexample:before"]) == [True]
+    rename_table(db_url, "signature_nonces", "signature_nonces_away")
+
+    async def turn() -> list[bool | BaseException]:
+        keys = [f"LTAIexample:{i}" for i in range(3)]
+        awaits = (store.use_nonce_async(key, EXPIRES) for key in keys)
+        return await asyncio.gather(*awaits, return_exceptions=True)
+
+    errors = asyncio.run(turn())
+    rename_table(db_url, "signature_nonces_away", "signature_nonces")
+
+    assert "signature_nonces" in str(errors[0])
+    assert errors == [errors[0]] * 3  # one statement, one error for all
+    assert any(
+        record.name == "ramsts.store" and record.levelno == logging.ERROR
+        for record in caplog.records
+    )
+    # Nothing of the failed turn was kept, and the next turn is written.
+    assert spend_together(store, ["LTAIexample:0", "LTAIexample:before"]) == [True, False]
+
+
+def test_awaiting_a_nonce_after_disposing_fails(db_url: str) -> None:
+    store = open_store(db_url)
+    assert spend_together(store, ["LTAIexample:k"]) == [True]
+    store.dispose()
+    with pytest.raises(RuntimeError, match="closed"):
+        spend_together(store, ["LTAIexample:later"])
+
+
+def test_closing_the_ledger_hands_the_loops_connection_back_as_the_pool_gave_it(
+    sqlite_url: str,
+) -> None:
+    """The loop's connection never waits for the write lock or a checkpoint while the ledger has
+    it; back in the pool it waits like every other connection again."""
+    engine = create_engine(sqlite_url)
+    try:
+        upgrade(engine)
+        ledger = NonceLedger(engine, clock=lambda: NOW)
+        assert asyncio.run(ledger.use_async("LTAIexample:k", EXPIRES)) is True
+        ledger.close()
+
+        pool = engine.pool
+        assert isinstance(pool, QueuePool)
+        pooled = [engine.raw_connection() for _ in range(pool.checkedin())]
+        try:
+            settings = []
+            for connection in pooled:
+                cursor = connection.cursor()
+                cursor.execute("PRAGMA busy_timeout")
+                busy_timeout = cursor.fetchone()[0]
+                cursor.execute("PRAGMA wal_autocheckpoint")
+                settings.append((busy_timeout, cursor.fetchone()[0]))
+                cursor.close()
+        finally:
+            for connection in pooled:
+                connection.close()
+        assert settings
+        assert set(settings) == {(BUSY_TIMEOUT_MS, WAL_AUTOCHECKPOINT_PAGES)}
+    finally:
+        engine.dispose()

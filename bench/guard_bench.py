@@ -88,24 +88,9 @@ def _port() -> int:
 
 
 def _serve(env: dict[str, str], port: int, workers: int, target: str) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        target,
-        "--factory",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-access-log",
-        "--http",
-        "ramsts.cli.http_protocol:CoalescingHttpProtocol",
-        "--log-level",
-        "warning",
-        "--app-dir",
-        str(Path(__file__).resolve().parent),
-    ]
+    """``target`` (a uvicorn factory of this file) in ``workers`` processes, each on its own
+    socket, as ``ramsts serve --workers`` runs them (see ``serve_target``)."""
+    command = [sys.executable, __file__, "--serve", target, str(port), str(workers)]
     process = subprocess.Popen(command, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -200,7 +185,26 @@ def _requests(session: Credentials, count: int) -> list[HttpRequest]:
     return signed
 
 
+def serve_target(target: str, port: int, workers: int) -> None:
+    """Run a factory of this file as ``ramsts serve`` runs the server: the same uvicorn options,
+    the same worker processes."""
+    from ramsts.cli.http_protocol import CoalescingHttpProtocol
+    from ramsts.cli.workers import serve_in_workers
+
+    options = {
+        "host": "127.0.0.1",
+        "port": port,
+        "access_log": False,
+        "log_level": "warning",
+        "http": CoalescingHttpProtocol,
+    }
+    serve_in_workers(target, workers, options)
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--serve"]:
+        serve_target(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--db", help="database URL (default: SQLite in a temporary directory)")

@@ -33,6 +33,7 @@ from starlette.routing import BaseRoute, Mount
 
 from ramsts.api import ApiApplication, create_app
 from ramsts.api.actions import ActionTable
+from ramsts.cache_refresh import RefreshAhead
 from ramsts.config import Settings, settings_from_env
 from ramsts.crypto import MasterKey, load_master_key
 from ramsts.ram.accounts import AccountService
@@ -130,6 +131,7 @@ class Services:
     accounts: AccountService
     authenticator: Authenticator
     actions: ActionTable
+    refresh: RefreshAhead
 
     def close(self) -> None:
         self.store.dispose()
@@ -149,7 +151,8 @@ def build_services(
     store = open_store(settings.db_url, clock=clock)
     try:
         key_ring = StoredKeyRing(store, master_key, clock=clock)
-        authorizer = Authorizer(store, master_key)
+        refresh = RefreshAhead()
+        authorizer = Authorizer(store, master_key, refresh=refresh)
         services = Services(
             settings=settings,
             clock=clock,
@@ -159,8 +162,9 @@ def build_services(
             authorizer=authorizer,
             ram=RamService(store=store, master_key=master_key, authorizer=authorizer, clock=clock),
             accounts=AccountService(store, master_key, clock=clock),
-            authenticator=Authenticator(store, master_key, key_ring, clock=clock),
+            authenticator=Authenticator(store, master_key, key_ring, clock=clock, refresh=refresh),
             actions=ActionTable(),
+            refresh=refresh,
         )
         modules = server_action_modules(settings) if action_modules is None else action_modules
         for name in modules:

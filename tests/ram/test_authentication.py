@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ramsts.cache_refresh import RefreshAhead
 from ramsts.crypto import MasterKey
 from ramsts.errors import AuthenticationError
 from ramsts.ram.accounts import AccountService, CreatedAccount, seal_access_key_secret
@@ -493,3 +495,34 @@ def test_a_nonce_spent_on_the_event_loop_is_spent_everywhere(authenticator, acme
 
     assert asyncio.run(spend_twice()) == "SignatureNonceUsed"
     assert error_of(authenticator, request).code == "SignatureNonceUsed"
+
+
+# -- refresh-ahead ----------------------------------------------------------------------------
+
+
+class RunAtOnce(Executor):
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+        future: Future[object] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def test_a_key_in_use_is_reloaded_before_it_expires(store, master_key, ring, acme, now_clock):
+    ticks = Ticks()
+    authenticator = Authenticator(
+        store, master_key, ring, clock=now_clock, monotonic=ticks, refresh=RefreshAhead(RunAtOnce())
+    )
+    secret = acme.access_key_secret.reveal()
+    authenticate(authenticator, signed_v1(acme.access_key_id, secret, now_clock.now))
+    with store.transaction() as tx:
+        tx.access_keys.set_status(acme.access_key_id, "Inactive")
+
+    ticks.value += MAX_CACHE_TTL * 0.4
+    authenticate(authenticator, signed_v1(acme.access_key_id, secret, now_clock.now))  # cached
+    ticks.value += MAX_CACHE_TTL * 0.2
+    # Still served from the cache, but it triggers the reload...
+    authenticate(authenticator, signed_v1(acme.access_key_id, secret, now_clock.now))
+    # ... so the change applies before the cached entry would have expired.
+    error = error_of(authenticator, signed_v1(acme.access_key_id, secret, now_clock.now))
+
+    assert error.code == "InvalidAccessKeyId.Inactive"

@@ -3,11 +3,12 @@ actions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sts_support import Directory, Sts, allow, root_caller, user_caller
 
 from ramsts.api import ActionTable
+from ramsts.cache_refresh import RefreshAhead
 from ramsts.ram.authorization import Authorizer
 from ramsts.services import StoredKeyRing
 from ramsts.store import Store
@@ -63,6 +64,7 @@ class FakeServices:
     authorizer: Authorizer
     key_ring: StoredKeyRing
     clock: Clock
+    refresh: RefreshAhead = field(default_factory=RefreshAhead)
 
 
 def test_sts_registers_its_actions_and_the_ram_extension(sts: Sts) -> None:

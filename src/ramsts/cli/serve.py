@@ -4,9 +4,10 @@ Every flag also reads its environment variable (see :mod:`ramsts.config`). On th
 with an empty database, a default account is created and its AccountId, root AccessKey pair and
 console password are printed once, to standard output — never to the log.
 
-With ``--workers N`` > 1, uvicorn starts N processes that each build their own services from the
-environment (:func:`ramsts.services.app_from_env`); this process prepares the database (schema,
-master key, token key, default account) before any of them starts.
+With ``--workers N`` > 1, N processes each build their own services from the environment
+(:func:`ramsts.services.app_from_env`) and listen on a socket of their own
+(:mod:`ramsts.cli.workers`); this process prepares the database (schema, master key, token key,
+default account) before any of them starts, then supervises them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import uvicorn
 
 from ramsts.cli import EXIT_FAILURE, EXIT_OK
 from ramsts.cli.http_protocol import CoalescingHttpProtocol
+from ramsts.cli.workers import serve_in_workers
 from ramsts.config import Settings, settings_from_env
 from ramsts.crypto import MasterKeyError
 from ramsts.ram.accounts import CreatedAccount
@@ -87,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     services.close()
     # The workers read their settings from the environment they inherit.
     os.environ.update(settings.to_env())
-    uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **options)
+    serve_in_workers(APP_FACTORY, settings.workers, options)
     return EXIT_OK
 
 

@@ -32,8 +32,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 
+from ramsts.cache_refresh import RefreshAhead
 from ramsts.caller import Caller
 from ramsts.crypto import STS_ACCESS_KEY_ID_PREFIX, MasterKey
 from ramsts.errors import AuthenticationError
@@ -112,9 +114,13 @@ class Authenticator:
         clock: Clock = system_clock,
         cache_ttl: float = MAX_CACHE_TTL,
         monotonic: Callable[[], float] = time.monotonic,
+        refresh: RefreshAhead | None = None,
     ) -> None:
+        """``refresh`` reloads keys and roles in use before they expire (see
+        :mod:`ramsts.cache_refresh`); without it they are reloaded when they have expired."""
         if not 0 <= cache_ttl <= MAX_CACHE_TTL:
             raise ValueError(f"the credential cache TTL must be between 0 and {MAX_CACHE_TTL} s")
+        self._refresh = refresh
         self._store = store
         self._master_key = master_key
         self._key_ring = key_ring
@@ -190,23 +196,32 @@ class Authenticator:
 
     def _resolve_key(self, access_key_id: str) -> _ResolvedKey:
         cached = self._keys.get(access_key_id)
-        if cached is None or self._monotonic() - cached.loaded_at >= self._ttl:
-            owner = self._store.resolve_access_key(access_key_id)
-            if owner is None:
-                self._keys.pop(access_key_id, None)
-                raise AuthenticationError(
-                    "InvalidAccessKeyId.NotFound",
-                    "Specified access key is not found.",
-                    http_status=404,
-                )
-            secret = unseal_access_key_secret(self._master_key, owner.key)
-            cached = _ResolvedKey(owner, secret, self._monotonic())
-            self._keys[access_key_id] = cached
+        if cached is None:
+            cached = self._load_key(access_key_id)
+        else:
+            age = self._monotonic() - cached.loaded_at
+            if age >= self._ttl:
+                cached = self._load_key(access_key_id)
+            elif self._refresh is not None and self._refresh.due(age, self._ttl):
+                self._refresh.reload(("key", access_key_id), partial(self._load_key, access_key_id))
         if cached.owner.key.status != "Active":
             raise AuthenticationError(
                 "InvalidAccessKeyId.Inactive", "Specified access key is disabled."
             )
         return cached
+
+    def _load_key(self, access_key_id: str) -> _ResolvedKey:
+        owner = self._store.resolve_access_key(access_key_id)
+        if owner is None:
+            self._keys.pop(access_key_id, None)
+            raise AuthenticationError(
+                "InvalidAccessKeyId.NotFound",
+                "Specified access key is not found.",
+                http_status=404,
+            )
+        secret = unseal_access_key_secret(self._master_key, owner.key)
+        loaded = self._keys[access_key_id] = _ResolvedKey(owner, secret, self._monotonic())
+        return loaded
 
     def _note_use(self, owner: AccessKeyOwner, request: SignedRequest) -> None:
         """Record the key's last use, at most once per key per LAST_USE_INTERVAL.
@@ -254,16 +269,23 @@ class Authenticator:
 
     def _role_state(self, role_id: str) -> _RoleState:
         cached = self._roles.get(role_id)
-        if cached is not None and self._monotonic() - cached.loaded_at < self._ttl:
-            return cached
+        if cached is None:
+            return self._load_role_state(role_id)
+        age = self._monotonic() - cached.loaded_at
+        if age >= self._ttl:
+            return self._load_role_state(role_id)
+        if self._refresh is not None and self._refresh.due(age, self._ttl):
+            self._refresh.reload(("role", role_id), partial(self._load_role_state, role_id))
+        return cached
+
+    def _load_role_state(self, role_id: str) -> _RoleState:
         with self._store.read() as tx:
             role = tx.roles.get_by_id(role_id)
-        state = _RoleState(
+        state = self._roles[role_id] = _RoleState(
             exists=role is not None,
             sessions_not_before=None if role is None else role.sessions_not_before,
             loaded_at=self._monotonic(),
         )
-        self._roles[role_id] = state
         return state
 
 

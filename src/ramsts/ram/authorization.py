@@ -22,7 +22,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 
+from ramsts.cache_refresh import RefreshAhead
 from ramsts.caller import Caller
 from ramsts.crypto import MasterKey
 from ramsts.errors import InternalError, NoPermission
@@ -87,9 +89,13 @@ class Authorizer:
         *,
         ttl: float = MAX_CACHE_TTL,
         monotonic: Callable[[], float] = time.monotonic,
+        refresh: RefreshAhead | None = None,
     ) -> None:
+        """``refresh`` reloads principals' policies in use before they expire (see
+        :mod:`ramsts.cache_refresh`); without it they are reloaded when they have expired."""
         if not 0 <= ttl <= MAX_CACHE_TTL:
             raise ValueError(f"the policy cache TTL must be between 0 and {MAX_CACHE_TTL} s")
+        self._refresh = refresh
         self._store = store
         self._master_key = master_key
         self._ttl = ttl
@@ -160,9 +166,17 @@ class Authorizer:
         now = self._monotonic()
         with self._lock:
             cached = self._principals.get(key)
+        if cached is None or now >= cached[0]:
+            return self._reload(caller, key)
+        age = self._ttl - (cached[0] - now)
+        if self._refresh is not None and self._refresh.due(age, self._ttl):
+            self._refresh.reload(key, partial(self._reload, caller, key))
+        return cached[1]
+
+    def _reload(self, caller: Caller, key: tuple[str, str]) -> PrincipalPolicies:
+        now = self._monotonic()
+        with self._lock:
             generation = self._generations.get(caller.account_id, 0)
-        if cached is not None and now < cached[0]:
-            return cached[1]
         loaded = PrincipalPolicies(self._load(caller), self._parse_stored)
         with self._lock:
             # Keep it only if no invalidation happened while loading, or a stale read could

@@ -25,9 +25,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Protocol
 
+from ramsts.cache_refresh import RefreshAhead
 from ramsts.caller import Caller
 from ramsts.crypto import new_sts_access_key_id, new_sts_access_key_secret
 from ramsts.errors import EntityNotExist, InvalidParameter, NoPermission
@@ -176,7 +177,11 @@ class AssumeRole:
         role_cache_ttl: float = ROLE_CACHE_TTL,
         chained_session_limit: int = CHAINED_SESSION_LIMIT,
         monotonic: Callable[[], float] = time.monotonic,
+        refresh: RefreshAhead | None = None,
     ) -> None:
+        """``refresh`` reloads roles in use before they expire (see :mod:`ramsts.cache_refresh`);
+        without it they are reloaded when they have expired."""
+        self._refresh = refresh
         self._store = store
         self._authorizer = authorizer
         self._key_ring = key_ring
@@ -297,8 +302,18 @@ class AssumeRole:
     def _role(self, account_id: str, role_name: str) -> _CachedRole:
         key = (account_id, role_name.lower())
         cached = self._roles.get(key)
-        if cached is not None and self._monotonic() - cached.loaded_at < self._ttl:
-            return cached
+        if cached is None:
+            return self._load_role(account_id, role_name)
+        age = self._monotonic() - cached.loaded_at
+        if age >= self._ttl:
+            return self._load_role(account_id, role_name)
+        if self._refresh is not None and self._refresh.due(age, self._ttl):
+            self._refresh.reload(key, partial(self._load_role, account_id, role_name))
+        return cached
+
+    def _load_role(self, account_id: str, role_name: str) -> _CachedRole:
+        key = (account_id, role_name.lower())
+        cached = self._roles.get(key)
         with self._store.read() as tx:
             role = tx.roles.get(account_id, role_name)
         cached = _CachedRole(role, _trust_policy(role, cached), self._monotonic())

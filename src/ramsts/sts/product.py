@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from ramsts.cache_refresh import RefreshAhead
 from ramsts.ram.authorization import Authorizer
 from ramsts.ram.service import API_VERSION as RAM_API_VERSION
 from ramsts.ram.service import HOST_ID as RAM_HOST_ID
@@ -39,11 +40,18 @@ class StsServices(Protocol):
     @property
     def clock(self) -> Clock: ...
 
+    @property
+    def refresh(self) -> RefreshAhead: ...
+
 
 def register(table: ActionTable, services: StsServices) -> None:
     """Declare STS (and RAM, harmlessly, for the extension) and register their STS actions."""
     assume_role = AssumeRole(
-        services.store, services.authorizer, services.key_ring, clock=services.clock
+        services.store,
+        services.authorizer,
+        services.key_ring,
+        clock=services.clock,
+        refresh=services.refresh,
     )
     table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
     table.add(API_VERSION, "AssumeRole", assume_role, cached=True)

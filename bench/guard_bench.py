@@ -196,6 +196,7 @@ def serve_target(target: str, port: int, workers: int) -> None:
         "port": port,
         "access_log": False,
         "log_level": "warning",
+        "proxy_headers": False,
         "http": CoalescingHttpProtocol,
     }
     serve_in_workers(target, workers, options)

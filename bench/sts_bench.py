@@ -10,7 +10,8 @@ moto: ``python -m moto.server`` (the ``bench`` extra, ``moto[server]``) on a fre
 moto does not check signatures, so its figure is an upper bound on what it would do with them.
 
 Each server is measured closed loop for its peak rate, then open loop at half that rate for p99
-(``loadgen.max_then_half``). In process, on one core: SecurityToken opens per second (decrypt,
+(``loadgen.max_then_half``), then open loop at half the target rate (1,500/s), the p99 the target
+names. In process, on one core: SecurityToken opens per second (decrypt,
 decode, expiry) and full temporary-credential checks (open, AccessKeyId match, Caller).
 
 Targets: ≥ 3,000 AssumeRole/s with 2 workers and p99 ≤ 10 ms at half that rate; ≥ 50,000 token
@@ -193,18 +194,34 @@ def moto_signer(url: str) -> Callable[[int], list[HttpRequest]]:
 
 def bench_moto(args: argparse.Namespace) -> dict[str, Any]:
     with moto_server() as url:
-        return _measure("moto.server", url, moto_signer(url), args)
+        return _measure("moto.server", url, moto_signer(url), args, at_target_half=False)
 
 
 # -- measuring -------------------------------------------------------------------------------
 
 
 def _measure(
-    name: str, url: str, sign: Callable[[int], list[HttpRequest]], args: argparse.Namespace
+    name: str,
+    url: str,
+    sign: Callable[[int], list[HttpRequest]],
+    args: argparse.Namespace,
+    *,
+    at_target_half: bool = True,
 ) -> dict[str, Any]:
     run_load(url, sign(min(200, args.requests)), concurrency=4)
     peak, half = max_then_half(url, sign, concurrency=args.concurrency, count=args.requests)
-    return {"name": name, "peak": peak, "half": half, "ok": _ok(peak) and _ok(half)}
+    results = {"peak": peak, "half": half}
+    if at_target_half and peak.rate >= TARGET_RATE / 2:
+        # The target's own reading: p99 at half the target rate, for as long as the peak phase.
+        count = int(TARGET_RATE / 2 * args.requests / peak.rate)
+        results["target_half"] = run_load(
+            url, sign(count), concurrency=args.concurrency * 2, rate=TARGET_RATE / 2
+        )
+    return {
+        "name": name,
+        **results,
+        "ok": all(_ok(result) for result in results.values()),
+    }
 
 
 def _ok(result: LoadResult) -> bool:
@@ -257,21 +274,30 @@ def _best_rate(action: Callable[[], object], seconds: float) -> float:
 
 
 def report(runs: Sequence[dict[str, Any]], tokens: dict[str, float]) -> list[str]:
-    lines = [f"{'server':<20} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'p99 at half':>12} ok"]
+    half_target = f"p99 at {TARGET_RATE / 2:,.0f}/s"
+    lines = [
+        f"{'server':<20} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'p99 at half':>12}"
+        f" {half_target:>15} ok"
+    ]
     moto = next((run for run in runs if run["name"] == "moto.server"), None)
     for run in runs:
-        peak, half = run["peak"], run["half"]
+        peak, half, target_half = run["peak"], run["half"], run.get("target_half")
         ratio = f"  {peak.rate / moto['peak'].rate:.1f}× moto" if moto and run is not moto else ""
+        at_target = "-" if target_half is None else f"{target_half.percentile_ms(0.99):.2f}"
         lines.append(
             f"{run['name']:<20} {peak.rate:>8,.0f} {peak.percentile_ms(0.5):>7.2f} "
             f"{peak.percentile_ms(0.99):>7.2f} {half.percentile_ms(0.99):>12.2f} "
-            f"{'yes' if run['ok'] else 'NO'}{ratio}"
+            f"{at_target:>15} {'yes' if run['ok'] else 'NO'}{ratio}"
         )
     two = next((run for run in runs if run["name"].startswith("ramsts, 2")), None)
-    if two is not None:
-        rate, p99 = two["peak"].rate, two["half"].percentile_ms(0.99)
+    if two is not None and "target_half" in two:
+        rate, p99 = two["peak"].rate, two["target_half"].percentile_ms(0.99)
         lines.append(f"target: ≥ {TARGET_RATE:,.0f} AssumeRole/s with 2 workers: {rate:,.0f}")
-        lines.append(f"target: p99 ≤ {TARGET_P99_MS:.0f} ms at half rate: {p99:.2f} ms")
+        lines.append(
+            f"target: p99 ≤ {TARGET_P99_MS:.0f} ms at half that rate"
+            f" ({TARGET_RATE / 2:,.0f}/s) with 2 workers: {p99:.2f} ms"
+            f" (at half the peak, {rate / 2:,.0f}/s: {two['half'].percentile_ms(0.99):.2f} ms)"
+        )
     lines.append(
         f"token opens/s (one core): {tokens['opens_per_s']:,.0f}; full checks/s: "
         f"{tokens['checks_per_s']:,.0f} (target ≥ {TARGET_OPENS:,.0f})"

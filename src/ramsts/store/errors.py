@@ -10,8 +10,6 @@ raise, so that code choosing where to run work needs nothing else from the store
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 
 
@@ -63,8 +61,7 @@ class DatabaseNeeded(Exception):
 _without_database: ContextVar[bool] = ContextVar("ramsts_without_database", default=False)
 
 
-@contextmanager
-def without_database() -> Iterator[None]:
+class without_database:
     """Within the block (in this thread or asyncio task), any store call that would reach the
     database raises :class:`DatabaseNeeded` instead of blocking; ``Store.submit_nonce`` still
     works. Callers on an event loop try cached work inline and redo it in a worker thread when
@@ -72,12 +69,18 @@ def without_database() -> Iterator[None]:
 
     ``asyncio.to_thread`` copies the caller's context: call it outside the block, or use
     ``loop.run_in_executor``, which does not.
+
+    A class rather than a generator-based context manager: it is entered on every request
+    that runs on the event loop, and this costs a third as much.
     """
-    token = _without_database.set(True)
-    try:
-        yield
-    finally:
-        _without_database.reset(token)
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _without_database.set(True)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _without_database.reset(self._token)
 
 
 def check_database_allowed() -> None:

@@ -1,6 +1,7 @@
 """Actions registered ``cached`` (AssumeRole, GetCallerIdentity) run on the event loop while their
-caches are warm, and in a worker thread when a cache needs the database; either way the client
-gets the same answer, and the nonce is spent once, before the handler runs."""
+caches are warm, and in a worker thread when a cache needs the database; other actions run in a
+worker thread. Either way the client gets the same answer, and the nonce is spent once, on the
+loop, before the handler runs."""
 
 from __future__ import annotations
 
@@ -68,7 +69,9 @@ def test_a_cached_action_that_needs_the_database_runs_again_in_a_worker_thread(
     assert services.authenticator.spent_on_the_loop == ["n-Cold"]  # spent once, not per attempt
 
 
-def test_other_actions_run_in_a_worker_thread(services, client, store):
+def test_other_actions_run_in_a_worker_thread_after_their_nonce_is_spent_on_the_loop(
+    services, client, store
+):
     plain = Recorder(store, needs_database=True)
     services.actions.add(STS, "Plain", plain)
 
@@ -76,4 +79,4 @@ def test_other_actions_run_in_a_worker_thread(services, client, store):
 
     assert response.status_code == 200
     assert [name.startswith("ramsts-rpc") for name in plain.threads] == [True]
-    assert services.authenticator.spent_on_the_loop == []  # authenticate() spent it there
+    assert services.authenticator.spent_on_the_loop == ["n-Plain"]

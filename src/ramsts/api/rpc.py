@@ -8,17 +8,18 @@ verifying the signature.
 
 Where the work runs:
 
-* Most actions read and write the database, so authentication and the handler run together in
-  one hop to a small worker-thread pool of this module's own (:data:`SYNC_THREADS` threads
+* Authentication runs on the event loop while the credential caches are warm, and in a worker
+  thread when one needs filling (:func:`ramsts.store.cache_first.cache_first`: the store raises
+  :class:`~ramsts.store.DatabaseNeeded` before doing anything, and the step runs again there).
+* The nonce is awaited from the store, which spends the nonces of one turn of the loop together
+  (:meth:`ramsts.store.Store.use_nonce_async`): one statement for many requests instead of a
+  commit each, and on SQLite far fewer turns at the write lock the workers contend for.
+* Actions registered ``cached`` (AssumeRole, GetCallerIdentity), which reach the store only
+  through caches, run the same way. Every other action reads and writes the database, so its
+  handler runs in a small worker-thread pool of this module's own (:data:`SYNC_THREADS` threads
   shared by every endpoint of the process; handing work to a plain executor costs half as much
   as Starlette's, and a few threads are enough while the database answers in well under a
-  millisecond). The nonce is spent there too.
-* Actions registered ``cached`` (AssumeRole, GetCallerIdentity) reach the store only through
-  caches that stay warm under load. They run on the event loop inside
-  :func:`~ramsts.store.without_database`; when a cache needs filling, the store raises
-  :class:`~ramsts.store.DatabaseNeeded` before doing anything, and that step runs again in a
-  worker thread. Their nonces are awaited from the store's writer, which records the nonces of
-  concurrent requests in one transaction.
+  millisecond).
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ from ramsts.api.errors import DEFAULT_HOST_ID, render_error, render_unexpected
 from ramsts.api.formats import RenderedResponse, error_format, render_body, success_format
 from ramsts.api.incoming import IncomingRequest, read_request, requested_format
 from ramsts.api.redaction import redact_params
-from ramsts.caller import Caller
 from ramsts.errors import GatewayError, RamstsError
 from ramsts.ram.authentication import Connection, Verified
 from ramsts.signing import SignedRequest, parse_request
@@ -62,10 +62,6 @@ _T = TypeVar("_T")
 
 class RequestAuthenticator(Protocol):
     """:class:`ramsts.ram.authentication.Authenticator`, as the endpoint uses it."""
-
-    def authenticate(
-        self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
-    ) -> Caller | None: ...
 
     def verify(
         self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
@@ -119,10 +115,7 @@ class RpcEndpoint:
                 secure=incoming.secure,
                 user_agent=signed.headers.get("user-agent", ""),
             )
-            if action.cached:
-                body = await self._run_cached(action, signed, connection)
-            else:
-                body = await _in_thread(partial(self._run, action, signed, connection))
+            body = await self._run(action, signed, connection)
             fmt = success_format(signed.params.get("Format"), is_v3=signed.scheme == "v3")
             response = RenderedResponse(
                 200,
@@ -138,15 +131,7 @@ class RpcEndpoint:
         await send_response(send, response, request_id)
         _log_access(request_id, signed, action, response.status, started)
 
-    def _run(
-        self, action: RegisteredAction, signed: SignedRequest, connection: Connection
-    ) -> dict[str, Any]:
-        caller = self._authenticator.authenticate(
-            signed, connection, anonymous_allowed=action.anonymous
-        )
-        return action.handler(caller, signed.params)
-
-    async def _run_cached(
+    async def _run(
         self, action: RegisteredAction, signed: SignedRequest, connection: Connection
     ) -> dict[str, Any]:
         verify = partial(
@@ -154,9 +139,10 @@ class RpcEndpoint:
         )
         verified = await cache_first(verify, _sync_work)
         await self._authenticator.spend_nonce_async(verified)
-        return await cache_first(
-            partial(action.handler, verified.caller, signed.params), _sync_work
-        )
+        handle = partial(action.handler, verified.caller, signed.params)
+        if action.cached:
+            return await cache_first(handle, _sync_work)
+        return await _in_thread(handle)
 
     def _error_shape(
         self,

@@ -88,6 +88,9 @@ mfa_devices      create(account_id, device_name=, sealed_seed=, now=), get(seria
                  get_for_user(user_id), list(account_id), count(account_id),
                  bind(serial, user_id, now=), unbind(user_id), delete(serial)
 nonces           use(key, expires_at=, now=) -> bool, purge(now)
+sign_ins         record_failure(attempt_key, now=), count_failures(attempt_key, since=),
+                 forget_failure(failure_id), clear_failures(attempt_key),
+                 purge_failures(before=), is_spent(nonce_key), use_mfa_step(serial, step)
 token_keys       add(key_id, sealed_key, now=, current=), list(), current(),
                  make_current(key_id), delete(key_id)
 

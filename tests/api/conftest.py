@@ -4,6 +4,7 @@ what it was asked and answers with a fixed caller."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -46,8 +47,17 @@ class RecordingAuthenticator:
         caller = None if request.scheme == "anonymous" else self.caller
         return Verified(caller, request.nonce, datetime.now(UTC))
 
-    async def spend_nonce_async(self, verified: Verified) -> None:
+    async def authenticate_async(
+        self,
+        request: SignedRequest,
+        connection: Connection,
+        *,
+        anonymous_allowed: bool,
+        executor: Executor,
+    ) -> Caller | None:
+        verified = self.verify(request, connection, anonymous_allowed=anonymous_allowed)
         self.spent_on_the_loop.append(verified.nonce_key)
+        return verified.caller
 
 
 @dataclass

@@ -6,7 +6,8 @@ The composition root builds it with :func:`create_app`; products register their 
 
 from ramsts.api.actions import ActionHandler, ActionTable, Product, RegisteredAction
 from ramsts.api.app import HEALTH_PATH, ApiApplication, create_app
-from ramsts.api.rpc import ApiServices, RequestAuthenticator, new_request_id
+from ramsts.api.rpc import ApiServices, new_request_id
+from ramsts.ram.authentication import RequestAuthenticator
 
 __all__ = [
     "HEALTH_PATH",

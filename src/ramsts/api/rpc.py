@@ -42,7 +42,7 @@ from ramsts.api.formats import RenderedResponse, error_format, render_body, succ
 from ramsts.api.incoming import IncomingRequest, read_request, requested_format
 from ramsts.api.redaction import redact_params
 from ramsts.errors import GatewayError, RamstsError
-from ramsts.ram.authentication import Connection, Verified
+from ramsts.ram.authentication import Connection, RequestAuthenticator
 from ramsts.signing import SignedRequest, parse_request
 from ramsts.store.cache_first import cache_first
 
@@ -58,16 +58,6 @@ _sync_work = ThreadPoolExecutor(max_workers=SYNC_THREADS, thread_name_prefix="ra
 
 
 _T = TypeVar("_T")
-
-
-class RequestAuthenticator(Protocol):
-    """:class:`ramsts.ram.authentication.Authenticator`, as the endpoint uses it."""
-
-    def verify(
-        self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
-    ) -> Verified: ...
-
-    async def spend_nonce_async(self, verified: Verified) -> None: ...
 
 
 class ApiServices(Protocol):
@@ -134,12 +124,10 @@ class RpcEndpoint:
     async def _run(
         self, action: RegisteredAction, signed: SignedRequest, connection: Connection
     ) -> dict[str, Any]:
-        verify = partial(
-            self._authenticator.verify, signed, connection, anonymous_allowed=action.anonymous
+        caller = await self._authenticator.authenticate_async(
+            signed, connection, anonymous_allowed=action.anonymous, executor=_sync_work
         )
-        verified = await cache_first(verify, _sync_work)
-        await self._authenticator.spend_nonce_async(verified)
-        handle = partial(action.handler, verified.caller, signed.params)
+        handle = partial(action.handler, caller, signed.params)
         if action.cached:
             return await cache_first(handle, _sync_work)
         return await _in_thread(handle)

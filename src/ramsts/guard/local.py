@@ -27,7 +27,7 @@ from ramsts.guard.request import GuardRequest
 from ramsts.guard.result import GuardResult, VerifiedPrincipal, resolve_resource
 from ramsts.policy import Decision
 from ramsts.policy.request import ContextValue
-from ramsts.ram.authentication import Connection, Verified
+from ramsts.ram.authentication import Connection, RequestAuthenticator
 from ramsts.signing import SignedRequest
 from ramsts.store.cache_first import cache_first
 
@@ -35,20 +35,6 @@ FILLING_THREADS = 4
 """Worker threads per process that fill the caches of :meth:`LocalVerifier.verify_async`."""
 
 _filling = ThreadPoolExecutor(max_workers=FILLING_THREADS, thread_name_prefix="ramsts-guard")
-
-
-class Authenticates(Protocol):
-    """:class:`ramsts.ram.authentication.Authenticator`, as the guard uses it."""
-
-    def authenticate(
-        self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
-    ) -> Caller | None: ...
-
-    def verify(
-        self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
-    ) -> Verified: ...
-
-    async def spend_nonce_async(self, verified: Verified) -> None: ...
 
 
 class Authorizes(Protocol):
@@ -74,7 +60,7 @@ class Authorizes(Protocol):
 class LocalVerifier:
     """Thread-safe; share one per process."""
 
-    def __init__(self, authenticator: Authenticates, authorizer: Authorizes) -> None:
+    def __init__(self, authenticator: RequestAuthenticator, authorizer: Authorizes) -> None:
         self._authenticator = authenticator
         self._authorizer = authorizer
 
@@ -98,15 +84,11 @@ class LocalVerifier:
         signed: SignedRequest | None = None,
     ) -> GuardResult:
         signed = signed or request.parse()
-        verify = partial(
-            self._authenticator.verify,
-            signed,
-            _connection(request, signed),
-            anonymous_allowed=False,
+        caller = _known(
+            await self._authenticator.authenticate_async(
+                signed, _connection(request, signed), anonymous_allowed=False, executor=_filling
+            )
         )
-        verified = await cache_first(verify, _filling)
-        await self._authenticator.spend_nonce_async(verified)
-        caller = _known(verified.caller)
         return await cache_first(
             partial(self.authorize, caller, action, resource, context), _filling
         )

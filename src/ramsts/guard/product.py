@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from ramsts.guard.local import Authenticates, Authorizes, LocalVerifier
+from ramsts.guard.local import Authorizes, LocalVerifier
 from ramsts.guard.verification import VerifyRequest
+from ramsts.ram.authentication import RequestAuthenticator
 
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
@@ -23,7 +24,7 @@ class GuardServices(Protocol):
     """What the product takes from the composition root."""
 
     @property
-    def authenticator(self) -> Authenticates: ...
+    def authenticator(self) -> RequestAuthenticator: ...
 
     @property
     def authorizer(self) -> Authorizes: ...

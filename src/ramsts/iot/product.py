@@ -16,10 +16,11 @@ from ramsts.caller import Caller
 from ramsts.config import Settings
 from ramsts.errors import NoPermission
 from ramsts.guard import LocalVerifier
-from ramsts.guard.local import Authenticates, Authorizes
+from ramsts.guard.local import Authorizes
 from ramsts.iot import API_VERSION, DEFAULT_REGION, PRODUCT_CODE, host_id
 from ramsts.iot.actions import ACTIONS, IotService
 from ramsts.iot.tables import IotTables, open_iot_database
+from ramsts.ram.authentication import RequestAuthenticator
 from ramsts.types import Clock
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ class IotServices(Protocol):
     def clock(self) -> Clock: ...
 
     @property
-    def authenticator(self) -> Authenticates: ...
+    def authenticator(self) -> RequestAuthenticator: ...
 
     @property
     def authorizer(self) -> Authorizes: ...

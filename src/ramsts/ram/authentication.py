@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -43,6 +44,7 @@ from ramsts.ram.accounts import unseal_access_key_secret
 from ramsts.signing import TIMESTAMP_WINDOW, SignedRequest, check_timestamp, verify_signature
 from ramsts.signing.timestamps import format_timestamp
 from ramsts.store import AccessKeyOwner, Store
+from ramsts.store.cache_first import cache_first
 from ramsts.tokens import KeyRing, SessionClaims, UnknownTokenKeyError
 from ramsts.types import Clock, Secret, system_clock
 
@@ -63,6 +65,23 @@ class Connection:
     """The remote address of the TCP connection (not X-Forwarded-For: policy-language §2.6)."""
     secure: bool
     user_agent: str = ""
+
+
+class RequestAuthenticator(Protocol):
+    """:class:`Authenticator` as the HTTP endpoint and the guard use it (a test may pass a fake)."""
+
+    def authenticate(
+        self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
+    ) -> Caller | None: ...
+
+    async def authenticate_async(
+        self,
+        request: SignedRequest,
+        connection: Connection,
+        *,
+        anonymous_allowed: bool,
+        executor: Executor,
+    ) -> Caller | None: ...
 
 
 class KeyRingSource(Protocol):
@@ -183,6 +202,22 @@ class Authenticator:
             verified.nonce_key, verified.nonce_kept_until
         ):
             raise _nonce_used()
+
+    async def authenticate_async(
+        self,
+        request: SignedRequest,
+        connection: Connection,
+        *,
+        anonymous_allowed: bool,
+        executor: Executor,
+    ) -> Caller | None:
+        """:meth:`authenticate` for a coroutine on an event loop: verified from the caches on the
+        loop (in ``executor`` when one needs filling, see :mod:`ramsts.store.cache_first`), then
+        the nonce awaited from the store's batch."""
+        verify = partial(self.verify, request, connection, anonymous_allowed=anonymous_allowed)
+        verified = await cache_first(verify, executor)
+        await self.spend_nonce_async(verified)
+        return verified.caller
 
     async def spend_nonce_async(self, verified: Verified) -> None:
         """As :meth:`spend_nonce`, without blocking the event loop: the store writes the nonces

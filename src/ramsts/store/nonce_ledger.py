@@ -156,7 +156,9 @@ class NonceLedger:
         self._lock = threading.Lock()  # orders submits against close
         self._writer: threading.Thread | None = None
         self._closed: str | None = None  # why submits now fail
-        self._spent = 0  # by the writer thread only
+        # Counted by the writer and by the loop holding the loop connection; a lost update only
+        # moves a purge.
+        self._spent = 0
 
     def use(self, key: str, expires_at: datetime) -> bool:
         """Record ``key`` as spent until ``expires_at``; ``False`` if it was spent already."""

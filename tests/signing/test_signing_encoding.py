@@ -13,7 +13,7 @@ from ramsts.signing.encoding import (
     decode_form,
     encode_query,
     percent_encode,
-    percent_encode_plus_space,
+    percent_encode_query,
     wire_text,
 )
 
@@ -27,8 +27,8 @@ def test_percent_encoding_follows_rfc_3986() -> None:
     assert percent_encode("") == ""
 
 
-def test_the_credentials_variant_differs_only_for_spaces() -> None:
-    assert percent_encode_plus_space("a b*~/") == "a+b%2A~%2F"
+def test_query_encoding_keeps_only_the_separators_as_they_are() -> None:
+    assert percent_encode_query("a=b c&d=*测") == "a=b%20c&d=%2A%E6%B5%8B"
 
 
 # Text that reaches every branch: unreserved only, ASCII with reserved characters, and any UTF-8
@@ -47,7 +47,7 @@ _ANY_TEXT = st.one_of(
 def test_percent_encoding_agrees_with_the_standard_library(text: str) -> None:
     """The table-driven encoder is ``quote`` with exactly the unreserved set kept."""
     assert percent_encode(text) == quote(text, safe="-_.~")
-    assert percent_encode_plus_space(text) == quote_plus(text, safe="-_.~")
+    assert percent_encode_query(text) == quote(text, safe="-_.~=&")
 
 
 def test_every_one_and_two_byte_character_encodes_as_the_standard_library_does() -> None:

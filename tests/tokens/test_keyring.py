@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ramsts.errors import AuthenticationError
-from ramsts.tokens import KeyRing, SessionClaims, TokenKey, UnknownTokenKeyError
+from ramsts.tokens import KeyRing, SessionClaims, TokenKey, UnknownTokenKeyError, keyring
 from ramsts.types import Secret
 
 T0 = datetime(2024, 5, 1, 8, 0, 0, tzinfo=UTC)
@@ -170,6 +170,18 @@ def test_expiry_uses_the_injected_clock_when_no_instant_is_given() -> None:
     with pytest.raises(AuthenticationError) as caught:
         ring.open(token)
     assert caught.value.code == "InvalidSecurityToken.Expired"
+
+
+def test_a_ring_opens_more_tokens_than_it_remembers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keyring, "OPENED_TOKENS_KEPT", 2)
+    ring = KeyRing([KEY_1], current="k1")
+    tokens = {f"s{index}": ring.mint(make_claims(session_name=f"s{index}")) for index in range(5)}
+    for _ in range(2):
+        for name, token in tokens.items():
+            assert ring.open(token, now=T0).session_name == name
+    assert open_code(ring, tokens["s0"], now=T0 + timedelta(hours=1)) == (
+        "InvalidSecurityToken.Expired"
+    )
 
 
 def test_a_tampered_expired_token_is_malformed_not_expired() -> None:

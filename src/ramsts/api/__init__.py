@@ -6,7 +6,7 @@ The composition root builds it with :func:`create_app`; products register their 
 
 from ramsts.api.actions import ActionHandler, ActionTable, Product, RegisteredAction
 from ramsts.api.app import HEALTH_PATH, ApiApplication, create_app
-from ramsts.api.rpc import ApiServices, new_request_id
+from ramsts.api.rpc import ApiServices
 from ramsts.ram.authentication import RequestAuthenticator
 
 __all__ = [
@@ -19,5 +19,4 @@ __all__ = [
     "RegisteredAction",
     "RequestAuthenticator",
     "create_app",
-    "new_request_id",
 ]

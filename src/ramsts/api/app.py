@@ -26,8 +26,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ramsts.api.errors import render_error, render_unexpected
 from ramsts.api.formats import RenderedResponse
-from ramsts.api.rpc import REQUEST_ID_HEADER, ApiServices, RpcEndpoint, new_request_id
+from ramsts.api.rpc import REQUEST_ID_HEADER, ApiServices, RpcEndpoint
 from ramsts.errors import GatewayError
+from ramsts.request_ids import new_request_id
 
 HEALTH_PATH = "/health"
 

@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -43,6 +41,7 @@ from ramsts.api.incoming import IncomingRequest, read_request, requested_format
 from ramsts.api.redaction import redact_params
 from ramsts.errors import GatewayError, RamstsError
 from ramsts.ram.authentication import Connection, RequestAuthenticator
+from ramsts.request_ids import new_request_id
 from ramsts.signing import SignedRequest, parse_request
 from ramsts.store.cache_first import cache_first
 
@@ -68,13 +67,6 @@ class ApiServices(Protocol):
 
     @property
     def authenticator(self) -> RequestAuthenticator: ...
-
-
-def new_request_id() -> str:
-    """A RequestId shaped like the real ones: an upper-case version-4 UUID. It names a request
-    in logs and is no secret, so its bits come from the process's PRNG (seeded from the OS at
-    start) rather than a system call per request."""
-    return str(uuid.UUID(int=random.getrandbits(128), version=4)).upper()
 
 
 class RpcEndpoint:

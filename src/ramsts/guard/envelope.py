@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from typing import Any
 from urllib.parse import quote
 
@@ -21,10 +20,6 @@ logger = logging.getLogger("ramsts.guard")
 
 RECOMMEND_URL = "https://api.aliyun.com/troubleshoot?q={code}&product={product}"
 JSON_MEDIA_TYPE = "application/json;charset=utf-8"
-
-
-def new_request_id() -> str:
-    return str(uuid.uuid4()).upper()
 
 
 def error_body(

@@ -21,9 +21,10 @@ from typing import NamedTuple
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ramsts.errors import GatewayError, RamstsError
-from ramsts.guard.envelope import error_response, new_request_id, unexpected_response
+from ramsts.guard.envelope import error_response, unexpected_response
 from ramsts.guard.guard import Guard
 from ramsts.guard.request import GuardRequest
+from ramsts.request_ids import new_request_id
 from ramsts.signing import SignedRequest
 
 MAX_BODY_BYTES = 1024 * 1024

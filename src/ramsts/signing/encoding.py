@@ -9,8 +9,8 @@ Two directions, two rule sets (api.md §0.3, §2.2):
   ``A-Z a-z 0-9 - _ . ~`` stay, every other UTF-8 byte becomes ``%XY`` (upper-case hex), so a space
   is ``%20`` and ``*`` is ``%2A``.
 
-The one sanctioned deviation is :func:`percent_encode_plus_space`, the alibabacloud-credentials
-variant that signs a space as ``+`` (api.md §3.6).
+The one sanctioned deviation is the alibabacloud-credentials variant of the v1 StringToSign, which
+signs a space as ``+`` (api.md §3.6; :func:`ramsts.signing.rpc_v1.canonicalized_query_string`).
 """
 
 from __future__ import annotations
@@ -33,6 +33,11 @@ points are bytes (ASCII text, or UTF-8 bytes decoded as Latin-1)."""
 
 _CHARACTER_TO_ESCAPE = re.compile(r"[^A-Za-z0-9_.~-]")
 
+_QUERY_ENCODED = tuple(
+    chr(byte) if chr(byte) in "&=" else encoded for byte, encoded in enumerate(_PERCENT_ENCODED)
+)
+_CHARACTER_TO_ESCAPE_IN_QUERY = re.compile(r"[^A-Za-z0-9_.~=&-]")
+
 
 def percent_encode(text: str) -> str:
     """RFC 3986 percent-encoding of the UTF-8 bytes of ``text`` (api.md §2.2).
@@ -49,10 +54,14 @@ def percent_encode(text: str) -> str:
     return text.translate(_PERCENT_ENCODED)
 
 
-def percent_encode_plus_space(text: str) -> str:
-    """As :func:`percent_encode`, but a space becomes ``+`` (``quote_plus``; api.md §3.6)."""
-    # Every "%" of the encoding starts an escape ("%" itself is "%25"), so "%20" is a space.
-    return percent_encode(text).replace("%20", "+")
+def percent_encode_query(text: str) -> str:
+    """:func:`percent_encode`, except that ``=`` and ``&`` stay: for the text of joined names and
+    values that hold neither themselves."""
+    if _CHARACTER_TO_ESCAPE_IN_QUERY.search(text) is None:
+        return text
+    if not text.isascii():
+        text = text.encode("utf-8").decode("latin-1")
+    return text.translate(_QUERY_ENCODED)
 
 
 def wire_text(raw: str | bytes) -> str:
@@ -101,7 +110,12 @@ def decode_form(text: str) -> dict[str, str]:
         if not field:
             continue
         name, _, value = field.partition("=")
-        params[_form_unquote(name)] = _form_unquote(value)
+        # Most names and values hold neither; testing here spares them a call.
+        if "%" in name or "+" in name:
+            name = _form_unquote(name)
+        if "%" in value or "+" in value:
+            value = _form_unquote(value)
+        params[name] = value
     return params
 
 

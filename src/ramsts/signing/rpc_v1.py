@@ -19,7 +19,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
-from ramsts.signing.encoding import percent_encode, percent_encode_plus_space
+from ramsts.signing.encoding import percent_encode, percent_encode_query
 from ramsts.types import Secret
 
 _ENCODED_PATH = percent_encode("/")
@@ -31,8 +31,19 @@ def canonicalized_query_string(params: Mapping[str, str], *, plus_for_space: boo
     ``plus_for_space`` builds the alibabacloud-credentials variant, which encodes a space as
     ``+`` (api.md §3.6).
     """
-    encode = percent_encode_plus_space if plus_for_space else percent_encode
-    return "&".join(f"{encode(name)}={encode(params[name])}" for name in sorted(params))
+    # Names are unique, so sorting the pairs compares names only.
+    pairs = sorted(params.items())
+    joined = "&".join(map("=".join, pairs))
+    if joined.count("=") == len(pairs) and joined.count("&") == len(pairs) - 1:
+        # No name or value holds "=" or "&", so encoding the joined text in one pass, those two
+        # kept as they are, equals encoding each name and value: one call, not one per item.
+        canonical = percent_encode_query(joined)
+    else:
+        canonical = "&".join(
+            f"{percent_encode(name)}={percent_encode(value)}" for name, value in pairs
+        )
+    # Every "%" of the encoding starts an escape ("%" itself is "%25"), so "%20" is a space.
+    return canonical.replace("%20", "+") if plus_for_space else canonical
 
 
 def string_to_sign(method: str, params: Mapping[str, str], *, plus_for_space: bool = False) -> str:

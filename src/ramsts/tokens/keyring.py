@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import os
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -35,6 +37,8 @@ TAG_BYTES = 16
 # Far above any token this code mints (a 2 KiB session policy included); a bound keeps a
 # hostile header from costing more than a length check.
 MAX_TOKEN_CHARS = 16 * 1024
+OPENED_TOKENS_KEPT = 4096
+"""Tokens a ring remembers having opened (see :meth:`KeyRing.open`)."""
 
 _PREFIX_BYTES = TOKEN_PREFIX.encode("ascii")
 # URL-safe base64 to the standard alphabet for the strict decoder; the standard alphabet's own
@@ -70,7 +74,7 @@ class ExpiredTokenError(AuthenticationError):
 class KeyRing:
     """Token keys by id; the ``current`` one mints. Immutable: changes return a new ring."""
 
-    __slots__ = ("_aeads", "_clock", "_current", "_keys")
+    __slots__ = ("_aeads", "_clock", "_current", "_keys", "_opened")
 
     def __init__(
         self, keys: Iterable[TokenKey], current: str, *, clock: Clock = system_clock
@@ -89,6 +93,8 @@ class KeyRing:
         self._aeads = {
             key_id.encode("ascii"): AESGCM(key.material) for key_id, key in by_id.items()
         }
+        # Oldest first. OrderedDict's get, set and popitem are each atomic under the GIL.
+        self._opened: OrderedDict[str, SessionClaims] = OrderedDict()
 
     @property
     def current(self) -> TokenKey:
@@ -112,7 +118,26 @@ class KeyRing:
 
         Raises ``InvalidSecurityToken.Malformed`` for anything not minted by a key of this ring
         exactly as presented, and ``InvalidSecurityToken.Expired`` from ``expires_at`` on.
+
+        A role session presents the same token with every request, so the ring remembers the
+        claims of the last :data:`OPENED_TOKENS_KEPT` tokens it opened, keyed by the whole token:
+        each token has exactly one spelling, so only the very text that was authenticated
+        matches, and a changed one is decrypted (and refused) afresh. Expiry is checked on every
+        call. The memory lives as long as this ring, whose keys it depends on.
         """
+        claims = self._opened.get(token)
+        if claims is None:
+            claims = self._unseal(token)
+            self._opened[token] = claims
+            if len(self._opened) > OPENED_TOKENS_KEPT:
+                with contextlib.suppress(KeyError):  # another thread emptied it first
+                    self._opened.popitem(last=False)
+        if (now or self._clock()) >= claims.expires_at:
+            raise ExpiredTokenError()
+        return claims
+
+    def _unseal(self, token: str) -> SessionClaims:
+        """Authenticate and decrypt ``token``; its claims, expired or not."""
         if len(token) > MAX_TOKEN_CHARS or not token.startswith(TOKEN_PREFIX):
             raise MalformedTokenError()
         try:
@@ -135,12 +160,9 @@ class KeyRing:
             payload = aead.decrypt(
                 raw[header_end:sealed_from], raw[sealed_from:], _PREFIX_BYTES + raw[:header_end]
             )
-            claims = decode_claims(payload)
+            return decode_claims(payload)
         except (InvalidTag, PayloadError):
             raise MalformedTokenError() from None
-        if (now or self._clock()) >= claims.expires_at:
-            raise ExpiredTokenError()
-        return claims
 
     def with_key(self, key: TokenKey) -> KeyRing:
         """This ring plus ``key``, which opens tokens but does not mint yet.

@@ -142,6 +142,9 @@ class NonceLedger:
         # The same conversion as the column's (UtcDateTime), so rows written either way compare.
         bind = signature_nonces.c.expires_at.type.dialect_impl(dialect).bind_processor(dialect)
         self._bind_expiry: Callable[[Any], Any] = bind or (lambda value: value)
+        # The last expiry converted, and what it became: callers give whole seconds, so most
+        # nonces share their expiry with the one before (one tuple, replaced whole).
+        self._last_bound: tuple[datetime | None, Any] = (None, None)
         self._row = "(?, ?)" if dialect.paramstyle == "qmark" else "(%s, %s)"
         self._queue: queue.SimpleQueue[_Queued] = queue.SimpleQueue()
         self._turns: dict[asyncio.AbstractEventLoop, _Turn] = {}  # each only on its loop
@@ -185,7 +188,7 @@ class NonceLedger:
         :meth:`close` it fails with :class:`RuntimeError`. A cancelled future's nonce is not
         written, if the writer has not taken it yet."""
         future: Future[bool] = Future()
-        spend = (key, self._bind_expiry(expires_at), future)  # a naive expiry is refused here
+        spend = (key, self._bound(expires_at), future)  # a naive expiry is refused here
         with self._lock:
             if self._closed is not None:
                 future.set_exception(RuntimeError(self._closed))
@@ -204,7 +207,7 @@ class NonceLedger:
         """As :meth:`use`, awaited on an event loop: the writer spends the nonce with the others
         of this turn of the loop (and whatever else is queued), without blocking the loop."""
         loop = asyncio.get_running_loop()
-        bound = self._bind_expiry(expires_at)  # a naive expiry is refused here
+        bound = self._bound(expires_at)  # a naive expiry is refused here
         future: asyncio.Future[bool] = loop.create_future()
         turn = self._turns.get(loop)
         if turn is None:
@@ -213,6 +216,15 @@ class NonceLedger:
         turn.rows.append((key, bound))
         turn.futures.append(future)
         return await future
+
+    def _bound(self, expires_at: datetime) -> Any:
+        """``expires_at`` as the column binds it."""
+        last, bound = self._last_bound
+        if last is not None and last == expires_at:  # a naive expiry never equals an aware one
+            return bound
+        bound = self._bind_expiry(expires_at)
+        self._last_bound = (expires_at, bound)
+        return bound
 
     def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
         """At the end of a turn of ``loop``: its nonces spent here if the write lock is free,

@@ -42,7 +42,7 @@ from ramsts.iot.app import create_iot_app
 from ramsts.iot.client import Credentials, RpcClient
 from ramsts.iot.tables import IotTables, open_iot_database
 from ramsts.iot.walkthrough import WalkthroughError, run_walkthrough
-from ramsts.services import ACTION_MODULES, build_services
+from ramsts.services import ACTION_MODULES, build_services, freeze_start_up_objects
 from ramsts.types import Secret
 
 DEMO_PRODUCT_MODULES = ("ramsts.guard.product", "ramsts.iot.product")
@@ -111,6 +111,7 @@ def run_demo_iot(args: argparse.Namespace) -> int:
     )
     iot = IotService(IotTables(open_iot_database(args.db)), region=args.region)
     app = create_iot_app(iot, Guard(verifier))
+    freeze_start_up_objects()
     print(f"IoT sample on http://{args.host}:{args.port}/, verified by {args.ramsts}", flush=True)
     try:
         uvicorn.run(

@@ -479,7 +479,11 @@ def test_closing_the_ledger_hands_the_loops_connection_back_as_the_pool_gave_it(
     try:
         upgrade(engine)
         ledger = NonceLedger(engine, clock=lambda: NOW)
-        assert asyncio.run(ledger.use_async("LTAIexample:k", EXPIRES)) is True
+
+        async def spend() -> bool:
+            return await ledger.use_async("LTAIexample:k", EXPIRES)
+
+        assert asyncio.run(spend()) is True
         ledger.close()
 
         pool = engine.pool

@@ -112,7 +112,7 @@ class Guard:
         signed: SignedRequest | None = None,
     ) -> GuardResult:
         """As :meth:`decide_async`, but a denial raises ``NoPermission``."""
-        result = await self.decide_async(request, action, resource, context, signed=signed)
+        result = await self.verifier.verify_async(request, action, resource, context or {}, signed)
         if not result.allowed:
             raise result.denial()
         return result

@@ -15,10 +15,10 @@ the Tea SDK signs ``accept``, ``user-agent`` and ``x-acs-credentials-provider`` 
 from __future__ import annotations
 
 import hashlib
-import hmac
 from collections.abc import Mapping, Sequence
 
 from ramsts.signing.encoding import percent_encode
+from ramsts.signing.hmac_keys import hmac_digest
 from ramsts.types import Secret
 
 ALGORITHM = "ACS3-HMAC-SHA256"
@@ -73,4 +73,4 @@ def string_to_sign(canonical: str) -> str:
 
 def compute_signature(text: str, secret: Secret) -> str:
     """Lower-case hex HMAC-SHA256 of a StringToSign, keyed with the AccessKeySecret alone."""
-    return hmac.digest(secret.reveal().encode(), text.encode(), hashlib.sha256).hex()
+    return hmac_digest(secret.reveal().encode(), text.encode(), "sha256").hex()

@@ -41,7 +41,6 @@ ACS3_REQUIRED_SIGNED_HEADERS = (
 )
 """Headers a V3 request must sign; it may sign more, and the verifier follows its list (§3.2)."""
 
-_V1_MARKERS = ("Signature", "SignatureMethod", "AccessKeyId")
 _V1_REQUIRED = (
     "AccessKeyId",
     "Signature",
@@ -118,7 +117,7 @@ def parse_request(
         raise AuthenticationError(
             "IncompleteSignature", f"{_INCOMPLETE_SIGNATURE} ROA signatures are not accepted."
         )
-    if any(marker in params for marker in _V1_MARKERS):
+    if "Signature" in params or "SignatureMethod" in params or "AccessKeyId" in params:
         return _parse_rpc_v1(method, params, header_index)
     return _parse_anonymous(method, params, header_index)
 

@@ -15,11 +15,10 @@ method is percent-encoded: the ``SignatureDoesNotMatch`` message relies on that.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 from collections.abc import Mapping
 
 from ramsts.signing.encoding import percent_encode, percent_encode_query
+from ramsts.signing.hmac_keys import hmac_digest
 from ramsts.types import Secret
 
 _ENCODED_PATH = percent_encode("/")
@@ -65,7 +64,7 @@ def encode_canonicalized_query_string(canonical: str) -> str:
 def compute_signature(text: str, secret: Secret) -> str:
     """Base64 HMAC-SHA1 of a StringToSign, keyed with the AccessKeySecret plus ``&``."""
     key = f"{secret.reveal()}&".encode()
-    return base64.b64encode(hmac.digest(key, text.encode(), hashlib.sha1)).decode("ascii")
+    return base64.b64encode(hmac_digest(key, text.encode(), "sha1")).decode("ascii")
 
 
 def has_space(params: Mapping[str, str]) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import datetime
@@ -93,11 +93,11 @@ class Store:
         if the write failed, and a :class:`RuntimeError` once the store is disposed of."""
         return self._nonces.submit(key, expires_at)
 
-    async def use_nonce_async(self, key: str, expires_at: datetime) -> bool:
-        """:meth:`use_nonce` for a coroutine on an event loop, also inside
-        :func:`~ramsts.store.without_database`: the store's nonce writer spends the nonces of one
-        turn of the loop together, with whatever else is queued, in one statement."""
-        return await self._nonces.use_async(key, expires_at)
+    def use_nonce_async(self, key: str, expires_at: datetime) -> Awaitable[bool]:
+        """:meth:`use_nonce` for a coroutine on an event loop to await, also inside
+        :func:`~ramsts.store.without_database`: the nonces of one turn of the loop are spent
+        together, with whatever else is queued, in one statement."""
+        return self._nonces.use_async(key, expires_at)
 
     def dispose(self) -> None:
         """Stop the nonce writer (failing the nonces still queued), then close every pooled

@@ -203,9 +203,10 @@ class NonceLedger:
             self._writer = threading.Thread(target=self._run_writer, name=WRITER_NAME, daemon=True)
             self._writer.start()
 
-    async def use_async(self, key: str, expires_at: datetime) -> bool:
-        """As :meth:`use`, awaited on an event loop: the writer spends the nonce with the others
-        of this turn of the loop (and whatever else is queued), without blocking the loop."""
+    def use_async(self, key: str, expires_at: datetime) -> asyncio.Future[bool]:
+        """As :meth:`use`, for a coroutine on an event loop to await: the nonce is spent with the
+        others of this turn of the loop (and whatever else is queued), without blocking the loop.
+        A plain function returning the future, not a coroutine: one frame less per request."""
         loop = asyncio.get_running_loop()
         bound = self._bound(expires_at)  # a naive expiry is refused here
         future: asyncio.Future[bool] = loop.create_future()
@@ -215,7 +216,7 @@ class NonceLedger:
             loop.call_soon(self._hand_over, loop)
         turn.rows.append((key, bound))
         turn.futures.append(future)
-        return await future
+        return future
 
     def _bound(self, expires_at: datetime) -> Any:
         """``expires_at`` as the column binds it."""

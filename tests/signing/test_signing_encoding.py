@@ -3,7 +3,7 @@ arrived (§0.3)."""
 
 from __future__ import annotations
 
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote_plus
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -77,6 +77,17 @@ def test_form_decoding_keeps_empty_values_and_bare_names() -> None:
 
 def test_a_repeated_name_keeps_its_last_value() -> None:
     assert decode_form("a=1&a=2") == {"a": "2"}
+
+
+@given(st.text("%+&=aZ09fF-~.éG", max_size=40).map(wire_text))
+def test_form_decoding_of_any_text_agrees_with_the_standard_library(text: str) -> None:
+    """Escapes of any case, malformed ones ("%", "%G1", "%f") and raw UTF-8 included."""
+    expected: dict[str, str] = {}
+    for field in text.split("&"):
+        if field:
+            name, _, value = field.partition("=")
+            expected[unquote_plus(name, errors="replace")] = unquote_plus(value, errors="replace")
+    assert decode_form(text) == expected
 
 
 def test_invalid_utf8_becomes_a_replacement_character() -> None:

@@ -24,6 +24,7 @@ verifications/s on one core.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import socket
@@ -33,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,7 @@ from ramsts.crypto import (
 )
 from ramsts.signing import sign_rpc_v1
 from ramsts.tokens import KeyRing, SessionClaims, TokenKey
+from ramsts.tokens.keyring import OPENED_TOKENS_KEPT
 from ramsts.types import Secret
 
 STS_VERSION = "2015-04-01"
@@ -229,7 +232,9 @@ def _ok(result: LoadResult) -> bool:
 
 
 def token_verifications(seconds: float) -> dict[str, float]:
-    """Best batch rate of opening a token, and of a whole temporary-credential check."""
+    """Best batch rates of opening tokens the ring has not opened before (decryption and
+    decoding), of opening one it has (KeyRing remembers the tokens it opened), and of the whole
+    temporary-credential check of a new token (open, AccessKeyId match, caller)."""
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
     now = datetime.now(UTC).replace(microsecond=0)
@@ -246,15 +251,20 @@ def token_verifications(seconds: float) -> dict[str, float]:
         expires_at=now + timedelta(hours=1),
         principal_arn="acs:ram::1234567890123456:user/bench-sts",
     )
+    # Twice as many tokens as a ring remembers, taken in turn: each open is a first one.
+    fresh = itertools.cycle(
+        [ring.mint(replace(claims, session_name=f"s{n}")) for n in range(2 * OPENED_TOKENS_KEPT)]
+    )
     token = ring.mint(claims)
 
     def check() -> object:
-        opened = ring.open(token, now)
+        opened = ring.open(next(fresh), now)
         opened.check_access_key(claims.access_key_id)
         return opened.caller()
 
     return {
-        "opens_per_s": _best_rate(lambda: ring.open(token, now), seconds),
+        "opens_per_s": _best_rate(lambda: ring.open(next(fresh), now), seconds),
+        "repeat_opens_per_s": _best_rate(lambda: ring.open(token, now), seconds),
         "checks_per_s": _best_rate(check, seconds),
     }
 
@@ -299,8 +309,9 @@ def report(runs: Sequence[dict[str, Any]], tokens: dict[str, float]) -> list[str
             f" (at half the peak, {rate / 2:,.0f}/s: {two['half'].percentile_ms(0.99):.2f} ms)"
         )
     lines.append(
-        f"token opens/s (one core): {tokens['opens_per_s']:,.0f}; full checks/s: "
-        f"{tokens['checks_per_s']:,.0f} (target ≥ {TARGET_OPENS:,.0f})"
+        f"token verification on one core (target ≥ {TARGET_OPENS:,.0f}/s): first opens"
+        f" {tokens['opens_per_s']:,.0f}/s, full checks of a first-seen token"
+        f" {tokens['checks_per_s']:,.0f}/s; a token opened before: {tokens['repeat_opens_per_s']:,.0f}/s"
     )
     return lines
 

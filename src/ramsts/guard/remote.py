@@ -19,8 +19,9 @@ reason is logged: a guard that cannot verify lets nothing through.
 
 Idle connections are dropped by the client before the server would close them
 (:data:`KEEPALIVE_EXPIRY`), and a call that finds its pooled connection closed under it (the
-server shut it as the request went out) is sent once more on a new one, freshly signed: the
-server never read the first, so the second is no replay.
+server shut it as the request went out, or the socket was already closed when written to) is
+sent once more on a new one, freshly signed: the server never read the first, so the second is
+no replay.
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ that the client gives up a connection before the server closes it."""
 CALL_THREADS = 16
 """Worker threads per process making the verification calls of :meth:`RemoteVerifier.verify_async`
 (each waits on the network, not the CPU)."""
+
+_NEVER_READ = (httpx.RemoteProtocolError, httpx.ConnectError, httpx.WriteError)
+"""Failures after which the server cannot have read the call, so it may be sent again. A read
+failure may follow a call the server did read (and whose client nonce it spent): never resent."""
 
 _calls = ThreadPoolExecutor(max_workers=CALL_THREADS, thread_name_prefix="ramsts-guard-remote")
 
@@ -180,8 +185,9 @@ class RemoteVerifier:
         try:
             try:
                 response = self._post(params)
-            except httpx.RemoteProtocolError:
-                # The server closed the pooled connection as the request went out.
+            except _NEVER_READ:
+                # The pooled connection was closed under the request (by the server as it went
+                # out, or found closed when written to): the server never read it.
                 response = self._post(params)
             body = response.json()
         except (httpx.HTTPError, ValueError) as failure:

@@ -1,0 +1,85 @@
+"""RemoteVerifier's calls to VerifyRequest: a call the server cannot have read is sent once more,
+freshly signed; one it may have read is not, and the client is answered ServiceUnavailable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+
+from ramsts.errors import ServiceError
+from ramsts.guard import GuardRequest, RemoteVerifier
+from ramsts.signing import sign_rpc_v1
+from ramsts.types import Secret
+
+ALLOWED = {
+    "Verified": True,
+    "Principal": {
+        "AccountId": "1234567890123456",
+        "Arn": "acs:ram::1234567890123456:user/alice",
+        "IdentityType": "RAMUser",
+        "PrincipalId": "200000000000000001",
+        "AccessKeyId": "LTAI5tCLIENTKEY",
+    },
+    "Decision": {"Effect": "Allow", "Statements": {"Statement": []}, "MissingPolicySets": []},
+}
+
+
+def guarded_request() -> GuardRequest:
+    signed = sign_rpc_v1(
+        "GET",
+        {"Action": "QueryProduct", "Version": "2018-01-20", "ProductKey": "a1B"},
+        "LTAI5tCLIENTKEY",
+        Secret("client-secret"),
+    )
+    return GuardRequest.of("GET", "/", signed.query, signed.headers)
+
+
+def verifier_failing_first_with(
+    failure: Callable[[httpx.Request], Exception],
+) -> tuple[RemoteVerifier, list[str]]:
+    nonces: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        nonces.append(parse_qs(request.url.query.decode())["SignatureNonce"][0])
+        if len(nonces) == 1:
+            raise failure(request)
+        return httpx.Response(200, json=ALLOWED)
+
+    verifier = RemoteVerifier(
+        "http://ramsts.test",
+        "LTAI5tSERVICEKEY",
+        Secret("service-secret"),
+        transport=httpx.MockTransport(answer),
+    )
+    return verifier, nonces
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        lambda request: httpx.RemoteProtocolError("Server disconnected", request=request),
+        lambda request: httpx.WriteError("[Errno 9] Bad file descriptor", request=request),
+        lambda request: httpx.ConnectError("Connection refused", request=request),
+    ],
+    ids=["closed-as-sent", "closed-when-written", "refused"],
+)
+def test_a_call_the_server_never_read_is_sent_again_freshly_signed(
+    failure: Callable[[httpx.Request], Exception],
+) -> None:
+    verifier, nonces = verifier_failing_first_with(failure)
+    result = verifier.verify(guarded_request(), "iot:QueryProduct", "*", {})
+    assert result.allowed
+    assert len(nonces) == 2 and nonces[0] != nonces[1]
+
+
+def test_a_call_the_server_may_have_read_is_not_sent_again() -> None:
+    verifier, nonces = verifier_failing_first_with(
+        lambda request: httpx.ReadError("Connection reset by peer", request=request)
+    )
+    with pytest.raises(ServiceError) as refused:
+        verifier.verify(guarded_request(), "iot:QueryProduct", "*", {})
+    assert (refused.value.code, refused.value.http_status) == ("ServiceUnavailable", 503)
+    assert len(nonces) == 1

@@ -16,6 +16,8 @@ import logging
 import threading
 from collections.abc import Callable, Hashable
 from concurrent.futures import Executor, ThreadPoolExecutor
+from functools import partial
+from typing import TypeVar
 
 REFRESH_AT = 0.5
 """Fraction of an entry's age limit after which a use of it triggers a reload."""
@@ -23,6 +25,8 @@ REFRESH_AT = 0.5
 REFRESH_THREADS = 2
 
 _logger = logging.getLogger("ramsts.cache")
+
+_T = TypeVar("_T")
 
 _refreshing = ThreadPoolExecutor(max_workers=REFRESH_THREADS, thread_name_prefix="ramsts-refresh")
 
@@ -64,3 +68,22 @@ class RefreshAhead:
     def _done(self, entry: Hashable) -> None:
         with self._lock:
             self._pending.discard(entry)
+
+
+def cached_or_loaded(
+    cached: _T | None,
+    age: float,
+    limit: float,
+    load: Callable[..., _T],
+    *args: object,
+    refresh: RefreshAhead | None,
+    entry: Hashable,
+) -> _T:
+    """``cached`` while it is younger than ``limit`` seconds, else ``load(*args)`` (which stores
+    the fresh value itself). Past :data:`REFRESH_AT` of its limit, ``refresh`` (when given)
+    reloads ``entry`` in the background."""
+    if cached is None or age >= limit:
+        return load(*args)
+    if refresh is not None and refresh.due(age, limit):
+        refresh.reload(entry, partial(load, *args))
+    return cached

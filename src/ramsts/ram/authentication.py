@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache, partial
 from typing import Protocol
 
-from ramsts.cache_refresh import RefreshAhead
+from ramsts.cache_refresh import RefreshAhead, cached_or_loaded
 from ramsts.caller import Caller
 from ramsts.crypto import STS_ACCESS_KEY_ID_PREFIX, MasterKey
 from ramsts.errors import AuthenticationError
@@ -233,14 +233,16 @@ class Authenticator:
 
     def _resolve_key(self, access_key_id: str) -> _ResolvedKey:
         cached = self._keys.get(access_key_id)
-        if cached is None:
-            cached = self._load_key(access_key_id)
-        else:
-            age = self._monotonic() - cached.loaded_at
-            if age >= self._ttl:
-                cached = self._load_key(access_key_id)
-            elif self._refresh is not None and self._refresh.due(age, self._ttl):
-                self._refresh.reload(("key", access_key_id), partial(self._load_key, access_key_id))
+        age = 0.0 if cached is None else self._monotonic() - cached.loaded_at
+        cached = cached_or_loaded(
+            cached,
+            age,
+            self._ttl,
+            self._load_key,
+            access_key_id,
+            refresh=self._refresh,
+            entry=("key", access_key_id),
+        )
         if cached.owner.key.status != "Active":
             raise AuthenticationError(
                 "InvalidAccessKeyId.Inactive", "Specified access key is disabled."
@@ -306,14 +308,16 @@ class Authenticator:
 
     def _role_state(self, role_id: str) -> _RoleState:
         cached = self._roles.get(role_id)
-        if cached is None:
-            return self._load_role_state(role_id)
-        age = self._monotonic() - cached.loaded_at
-        if age >= self._ttl:
-            return self._load_role_state(role_id)
-        if self._refresh is not None and self._refresh.due(age, self._ttl):
-            self._refresh.reload(("role", role_id), partial(self._load_role_state, role_id))
-        return cached
+        age = 0.0 if cached is None else self._monotonic() - cached.loaded_at
+        return cached_or_loaded(
+            cached,
+            age,
+            self._ttl,
+            self._load_role_state,
+            role_id,
+            refresh=self._refresh,
+            entry=("role", role_id),
+        )
 
     def _load_role_state(self, role_id: str) -> _RoleState:
         with self._store.read() as tx:

@@ -22,9 +22,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from functools import partial
 
-from ramsts.cache_refresh import RefreshAhead
+from ramsts.cache_refresh import RefreshAhead, cached_or_loaded
 from ramsts.caller import Caller
 from ramsts.crypto import MasterKey
 from ramsts.errors import InternalError, NoPermission
@@ -166,12 +165,13 @@ class Authorizer:
         now = self._monotonic()
         with self._lock:
             cached = self._principals.get(key)
-        if cached is None or now >= cached[0]:
+        if cached is None:
             return self._reload(caller, key)
-        age = self._ttl - (cached[0] - now)
-        if self._refresh is not None and self._refresh.due(age, self._ttl):
-            self._refresh.reload(key, partial(self._reload, caller, key))
-        return cached[1]
+        expires_at, policies = cached
+        age = self._ttl - (expires_at - now)
+        return cached_or_loaded(
+            policies, age, self._ttl, self._reload, caller, key, refresh=self._refresh, entry=key
+        )
 
     def _reload(self, caller: Caller, key: tuple[str, str]) -> PrincipalPolicies:
         now = self._monotonic()

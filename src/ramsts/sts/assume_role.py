@@ -25,10 +25,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any, Protocol
 
-from ramsts.cache_refresh import RefreshAhead
+from ramsts.cache_refresh import RefreshAhead, cached_or_loaded
 from ramsts.caller import Caller
 from ramsts.crypto import new_sts_access_key_id, new_sts_access_key_secret
 from ramsts.errors import EntityNotExist, InvalidParameter, NoPermission
@@ -302,14 +302,17 @@ class AssumeRole:
     def _role(self, account_id: str, role_name: str) -> _CachedRole:
         key = (account_id, role_name.lower())
         cached = self._roles.get(key)
-        if cached is None:
-            return self._load_role(account_id, role_name)
-        age = self._monotonic() - cached.loaded_at
-        if age >= self._ttl:
-            return self._load_role(account_id, role_name)
-        if self._refresh is not None and self._refresh.due(age, self._ttl):
-            self._refresh.reload(key, partial(self._load_role, account_id, role_name))
-        return cached
+        age = 0.0 if cached is None else self._monotonic() - cached.loaded_at
+        return cached_or_loaded(
+            cached,
+            age,
+            self._ttl,
+            self._load_role,
+            account_id,
+            role_name,
+            refresh=self._refresh,
+            entry=key,
+        )
 
     def _load_role(self, account_id: str, role_name: str) -> _CachedRole:
         key = (account_id, role_name.lower())

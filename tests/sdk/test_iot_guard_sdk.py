@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ from aliyunsdkcore.auth.credentials import AccessKeyCredential, StsTokenCredenti
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkcore.request import CommonRequest
 
+from local_servers import free_port
 from ramsts.api import create_app
 from ramsts.cli.demo import demo_action_modules, serving
 from ramsts.config import Settings
@@ -155,12 +155,6 @@ def tea_refusal(
 # -- deployments ----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _service_key(admin: RpcClient, root: Credentials) -> Credentials:
     """A RAM user of the account allowed to call VerifyRequest: the IoT service's own identity."""
     for action, params in (
@@ -190,7 +184,7 @@ def _service_key(admin: RpcClient, root: Credentials) -> Credentials:
 
 
 def _start_demo_iot(stack: ExitStack, ramsts_url: str, service: Credentials) -> str:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "RAMSTS_SERVICE_SECRET": service.access_key_secret.reveal()}
     process = subprocess.Popen(
         [

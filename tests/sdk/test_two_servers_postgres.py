@@ -13,7 +13,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ from aliyunsdkcore.client import AcsClient
 from aliyunsdkram.request.v20150501.DeleteUserRequest import DeleteUserRequest as V1DeleteUser
 from aliyunsdkram.request.v20150501.GetUserRequest import GetUserRequest as V1GetUser
 
+from local_servers import free_port, healthy
 from ramsts.crypto import MASTER_KEY_ENV, MasterKey
 from ramsts.services import ACTION_MODULES
 from ramsts.signing import sign_rpc_v1, sign_v3
@@ -74,12 +74,6 @@ class TwoServers:
     access_key_secret: str
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _create_account(env: dict[str, str]) -> dict[str, str]:
     """The account both servers serve, made the way an operator does (``ramsts account create``),
     before either server starts, so that neither bootstraps a default account."""
@@ -95,20 +89,9 @@ def _create_account(env: dict[str, str]) -> dict[str, str]:
     return dict(json.loads(done.stdout))
 
 
-def _healthy(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-    try:
-        connection.request("GET", "/health")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
-def _wait_until_healthy(server: Server, process: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_untilhealthy(server: Server, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT
-    while not _healthy(server.port):
+    while not healthy(server.port):
         if process.poll() is not None or time.monotonic() > deadline:
             pytest.fail(f"ramsts serve did not start:\n{log.read_text()[-3000:]}")
         time.sleep(0.05)
@@ -119,7 +102,7 @@ def _serving(env: dict[str, str], logs: list[Path], *, together: bool) -> Iterat
     """One ``ramsts serve`` per log file, each on its own port and in its own process group,
     started one after the other (or ``together``); every group is killed on exit."""
     processes: list[subprocess.Popen[bytes]] = []
-    servers = [Server(_free_port()) for _ in logs]
+    servers = [Server(free_port()) for _ in logs]
     try:
         for server, log in zip(servers, logs, strict=True):
             with log.open("wb") as output:
@@ -133,9 +116,9 @@ def _serving(env: dict[str, str], logs: list[Path], *, together: bool) -> Iterat
                     )
                 )
             if not together:
-                _wait_until_healthy(server, processes[-1], log)
+                _wait_untilhealthy(server, processes[-1], log)
         for server, process, log in zip(servers, processes, logs, strict=True):
-            _wait_until_healthy(server, process, log)
+            _wait_untilhealthy(server, process, log)
         yield servers
     finally:
         for process in processes:

@@ -110,6 +110,18 @@ def writer_threads() -> set[threading.Thread]:
     return {thread for thread in threading.enumerate() if thread.name == WRITER_NAME}
 
 
+def assert_one_logged_error_for_all(
+    errors: list[BaseException | None], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A batch whose statement failed: every nonce holds that one error, which was logged."""
+    assert "signature_nonces" in str(errors[0])
+    assert errors == [errors[0]] * 3  # one statement, one error for all
+    assert any(
+        record.name == "ramsts.store" and record.levelno == logging.ERROR
+        for record in caplog.records
+    )
+
+
 def test_expired_nonces_are_purged_by_later_uses(db_url: str) -> None:
     store = open_store(db_url, clock=lambda: NOW)
     try:
@@ -254,12 +266,7 @@ def test_a_failed_write_fails_its_whole_batch_and_the_writer_carries_on(
     errors = [future.exception(timeout=60) for future in batch]
     rename_table(db_url, "signature_nonces_away", "signature_nonces")
 
-    assert "signature_nonces" in str(errors[0])
-    assert errors == [errors[0]] * 3  # one statement, one error for all
-    assert any(
-        record.name == "ramsts.store" and record.levelno == logging.ERROR
-        for record in caplog.records
-    )
+    assert_one_logged_error_for_all(errors, caplog)
     # Nothing of the failed batch was kept, and the next batch is written.
     assert store.submit_nonce("LTAIexample:0", EXPIRES).result(timeout=60) is True
 
@@ -452,12 +459,7 @@ def test_a_failed_write_fails_every_await_of_its_turn_and_later_ones_succeed(
     errors = asyncio.run(turn())
     rename_table(db_url, "signature_nonces_away", "signature_nonces")
 
-    assert "signature_nonces" in str(errors[0])
-    assert errors == [errors[0]] * 3  # one statement, one error for all
-    assert any(
-        record.name == "ramsts.store" and record.levelno == logging.ERROR
-        for record in caplog.records
-    )
+    assert_one_logged_error_for_all(errors, caplog)
     # Nothing of the failed turn was kept, and the next turn is written.
     assert spend_together(store, ["LTAIexample:0", "LTAIexample:before"]) == [True, False]
 

@@ -10,12 +10,13 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from ramsts.store.checkpoints import WalCheckpointer
-from ramsts.store.engine import READ_ONLY, create_engine
+from ramsts.store.engine import READ_ONLY, create_engine, is_sqlite_file
 from ramsts.store.errors import check_database_allowed
 from ramsts.store.migrate import check_current, upgrade
 from ramsts.store.nonce_ledger import NonceLedger
 from ramsts.store.records import AccessKeyOwner
 from ramsts.store.transaction import Transaction
+from ramsts.store.write_gate import WriteGate
 from ramsts.types import Clock, system_clock
 
 DEFAULT_URL = "sqlite:///./var/ramsts.db"
@@ -27,12 +28,9 @@ class Store:
     def __init__(self, engine: Engine, *, clock: Clock = system_clock) -> None:
         self._engine = engine
         self._clock = clock
-        self._nonces = NonceLedger(engine, clock=clock)
-        on_file = engine.dialect.name == "sqlite" and engine.url.database not in (
-            None,
-            "",
-            ":memory:",
-        )
+        on_file = is_sqlite_file(engine.url)
+        self._write_gate = WriteGate(str(engine.url.database)) if on_file else None
+        self._nonces = NonceLedger(engine, clock=clock, write_gate=self._write_gate)
         self._checkpoints = WalCheckpointer(engine) if on_file else None
 
     @property
@@ -43,9 +41,14 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """One read-write transaction: commits when the block ends, rolls back everything if
-        it raises."""
+        it raises. On a SQLite file it waits its turn at the store's write gate (see
+        :mod:`ramsts.store.write_gate`) before it begins."""
         check_database_allowed()
-        with self._engine.begin() as connection:
+        if self._write_gate is None:
+            with self._engine.begin() as connection:
+                yield Transaction(connection)
+            return
+        with self._write_gate.held(), self._engine.begin() as connection:
             yield Transaction(connection)
 
     @contextmanager
@@ -106,6 +109,8 @@ class Store:
         if self._checkpoints is not None:
             self._checkpoints.close()
         self._engine.dispose()
+        if self._write_gate is not None:
+            self._write_gate.close()
 
 
 def open_store(

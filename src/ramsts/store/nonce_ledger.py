@@ -25,6 +25,10 @@ database, since the primary key decides. There are two ways in:
   trip, the turn goes to the writer thread instead, which answers it with one
   ``call_soon_threadsafe``.
 
+On a SQLite file every write here first takes the store's write gate
+(:mod:`ramsts.store.write_gate`), as the store's transactions do: the threads wait for it, the
+loop only takes it when it is free and otherwise tries again as it would on ``SQLITE_BUSY``.
+
 Expired nonces are deleted now and then (one nonce in :data:`PURGE_ONE_IN` in each process, on
 either path), in a statement of their own after the insert, so the table stays as small as the
 replay window and each purge only has a few rows to delete.
@@ -41,7 +45,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,6 +58,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 from ramsts.store.engine import BUSY_TIMEOUT_MS, WAL_AUTOCHECKPOINT_PAGES
 from ramsts.store.prepared import PreparedStatement
 from ramsts.store.schema import signature_nonces
+from ramsts.store.write_gate import WriteGate
 from ramsts.types import Clock
 
 PURGE_ONE_IN = 64
@@ -122,9 +127,12 @@ class NonceLedger:
     """Thread-safe; one per :class:`~ramsts.store.Store`. :meth:`close` it before disposing of
     the engine."""
 
-    def __init__(self, engine: Engine, *, clock: Clock) -> None:
+    def __init__(
+        self, engine: Engine, *, clock: Clock, write_gate: WriteGate | None = None
+    ) -> None:
         self._engine = engine
         self._clock = clock
+        self._write_gate = write_gate
         self._uses = itertools.count(1)  # next() is atomic under the GIL
         dialect = engine.dialect
         self._postgresql = dialect.name == "postgresql"
@@ -168,7 +176,7 @@ class NonceLedger:
         purge = next(self._uses) % PURGE_ONE_IN == 0
         connection = self._engine.raw_connection()
         try:
-            with self._autocommit(connection):
+            with self._gated(), self._autocommit(connection):
                 cursor = connection.cursor()
                 try:
                     values = {"nonce_key": key, "expires_at": expires_at}
@@ -266,9 +274,14 @@ class NonceLedger:
         that connection is in use by another loop or another process holds the write lock."""
         if not self._loop_connection_lock.acquire(blocking=False):
             return False
+        if self._closed is not None:
+            self._loop_connection_lock.release()
+            return False
+        gate = self._write_gate
+        if gate is not None and not gate.try_enter():
+            self._loop_connection_lock.release()
+            return False
         try:
-            if self._closed is not None:
-                return False
             connection = self._loop_connection
             if connection is None:
                 connection = self._loop_connection = self._engine.raw_connection()
@@ -293,6 +306,8 @@ class NonceLedger:
                     self._purge_expired(connection)
             return True
         finally:
+            if gate is not None:
+                gate.leave()
             self._loop_connection_lock.release()
 
     def close(self) -> None:
@@ -391,7 +406,8 @@ class NonceLedger:
         try:
             if connection is None:
                 connection = self._checkout()
-            fresh = self._insert_batch(connection, rows)
+            with self._gated():
+                fresh = self._insert_batch(connection, rows)
         except Exception as error:
             _logger.exception("spending a batch of %d nonces failed", len(rows))
             self._release(connection)
@@ -411,7 +427,8 @@ class NonceLedger:
                 fresh.discard(queued[0])
         if self._purge_due(len(rows)):
             try:
-                self._purge_expired(connection)
+                with self._gated():
+                    self._purge_expired(connection)
             except Exception:
                 _logger.exception("purging expired nonces failed")
                 self._release(connection)
@@ -498,6 +515,10 @@ class NonceLedger:
             connection.close()
         except Exception as error:
             connection.invalidate(error)
+
+    def _gated(self) -> AbstractContextManager[None]:
+        """The write gate held, on a SQLite file (see :mod:`ramsts.store.write_gate`)."""
+        return nullcontext() if self._write_gate is None else self._write_gate.held()
 
     @contextmanager
     def _autocommit(self, connection: PoolProxiedConnection) -> Iterator[None]:

@@ -21,7 +21,7 @@ the HTTP layer at run time (it names :class:`ActionTable` for type checking only
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from ramsts.caller import Caller
 from ramsts.errors import GatewayError
 
 ActionHandler = Callable[[Caller | None, Mapping[str, str]], dict[str, Any]]
+AsyncActionHandler = Callable[[Caller | None, Mapping[str, str]], Awaitable[dict[str, Any]]]
 
 _ACTION_NAME = re.compile(r"^[A-Z][A-Za-z0-9]{1,127}$")
 
@@ -56,6 +57,10 @@ class RegisteredAction:
     """Whether its handler reaches the store only through caches (AssumeRole,
     GetCallerIdentity): the endpoint then runs it on the event loop, and in a worker thread only
     when a cache needs filling (see :mod:`ramsts.api.rpc`)."""
+    handler_async: AsyncActionHandler | None = None
+    """The handler as a coroutine for the event loop, for an action that spends a nonce of its
+    own (``VerifyRequest`` spends its client's): the endpoint awaits it instead of
+    :attr:`handler`, which stays the plain callable other callers use."""
 
 
 class ActionTable:
@@ -86,9 +91,10 @@ class ActionTable:
         *,
         anonymous: bool = False,
         cached: bool = False,
+        handler_async: AsyncActionHandler | None = None,
     ) -> None:
         """Register ``handler`` as action ``name`` of the product serving ``version``;
-        ``cached``: see :attr:`RegisteredAction.cached`."""
+        ``cached`` and ``handler_async``: see :class:`RegisteredAction`."""
         if not _ACTION_NAME.match(name):
             raise ValueError(f"not an action name: {name!r}")
         product = self._products.get(version)
@@ -97,7 +103,7 @@ class ActionTable:
         actions = self._actions[version]
         if name in actions:
             raise ValueError(f"{product.code} action {name} is registered twice")
-        actions[name] = RegisteredAction(product, name, handler, anonymous, cached)
+        actions[name] = RegisteredAction(product, name, handler, anonymous, cached, handler_async)
 
     def product(self, version: str) -> Product | None:
         return self._products.get(version)

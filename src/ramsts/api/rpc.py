@@ -119,6 +119,8 @@ class RpcEndpoint:
         caller = await self._authenticator.authenticate_async(
             signed, connection, anonymous_allowed=action.anonymous, executor=_sync_work
         )
+        if action.handler_async is not None:
+            return await action.handler_async(caller, signed.params)
         handle = partial(action.handler, caller, signed.params)
         if action.cached:
             return await cache_first(handle, _sync_work)

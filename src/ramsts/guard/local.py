@@ -84,20 +84,34 @@ class LocalVerifier:
         signed: SignedRequest | None = None,
     ) -> GuardResult:
         signed = signed or request.parse()
-        caller = _known(
-            await self._authenticator.authenticate_async(
-                signed, _connection(request, signed), anonymous_allowed=False, executor=_filling
-            )
-        )
-        return await cache_first(
-            partial(self.authorize, caller, action, resource, context), _filling
-        )
+        caller = await self.authenticate_async(request, signed)
+        return await self.authorize_async(caller, action, resource, context)
 
     def authenticate(self, request: GuardRequest, signed: SignedRequest) -> Caller:
         caller = self._authenticator.authenticate(
             signed, _connection(request, signed), anonymous_allowed=False
         )
         return _known(caller)
+
+    async def authenticate_async(self, request: GuardRequest, signed: SignedRequest) -> Caller:
+        """:meth:`authenticate` on the event loop: from the caches, the nonce awaited."""
+        caller = await self._authenticator.authenticate_async(
+            signed, _connection(request, signed), anonymous_allowed=False, executor=_filling
+        )
+        return _known(caller)
+
+    async def authorize_async(
+        self, caller: Caller, action: str, resource: str, context: Mapping[str, str]
+    ) -> GuardResult:
+        """:meth:`authorize` on the event loop, in a worker thread when a cache needs filling."""
+        return await cache_first(
+            partial(self.authorize, caller, action, resource, context), _filling
+        )
+
+    async def require_async(self, caller: Caller, action: str, resource: str) -> None:
+        """The authorizer's ``require`` (``NoPermission`` unless allowed), as
+        :meth:`authorize_async` runs."""
+        await cache_first(partial(self._authorizer.require, caller, action, resource), _filling)
 
     def authorize(
         self, caller: Caller, action: str, resource: str, context: Mapping[str, str]

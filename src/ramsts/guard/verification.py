@@ -25,13 +25,14 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ramsts.caller import Caller
 from ramsts.errors import AuthenticationError, InvalidParameter, NoPermission, RamstsError
 from ramsts.guard.local import Authorizes, LocalVerifier
 from ramsts.guard.request import GuardRequest
-from ramsts.guard.result import VerifiedPrincipal, decision_body, principal_body
+from ramsts.guard.result import GuardResult, VerifiedPrincipal, decision_body, principal_body
 from ramsts.parameters import Parameters
 
 PERMISSION = "ramsts:VerifyRequest"
@@ -42,51 +43,111 @@ def permission_resource(account_id: str) -> str:
     return f"acs:ramsts::{account_id}:*"
 
 
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """What a service asks: the request its client sent, and what to authorize."""
+
+    request: GuardRequest
+    action: str | None
+    resource: str
+    context: dict[str, str]
+
+
 class VerifyRequest:
-    """The action handler; thread-safe."""
+    """The action handler; thread-safe. Called as a plain function, or awaited through
+    :meth:`call_async` on the server's event loop, where the client's nonce is spent with the
+    loop's batch rather than in a worker thread of its own."""
 
     def __init__(self, verifier: LocalVerifier, authorizer: Authorizes) -> None:
         self._verifier = verifier
         self._authorizer = authorizer
 
     def __call__(self, caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        if caller is None:
-            raise NoPermission(None, "You are not authorized to do this action.")
-        self._authorizer.require(caller, PERMISSION, permission_resource(caller.account_id))
-        read = Parameters(params)
-        request = _received_request(read)
-        action = read.optional("AuthAction")
-        resource = read.optional("AuthResource") or "*"
-        context = _context(read)
+        service = _service(caller)
+        self._authorizer.require(service, PERMISSION, permission_resource(service.account_id))
+        asked = _asked(params)
         try:
-            client = self._verifier.authenticate(request, request.parse())
-            if client.account_id != caller.account_id:
-                raise AuthenticationError(
-                    "InvalidAccessKeyId.NotFound",
-                    "Specified access key is not found.",
-                    http_status=404,
-                )
+            client = self._verifier.authenticate(asked.request, asked.request.parse())
+            _check_same_account(client, service)
         except RamstsError as refused:
-            return {
-                "Verified": False,
-                "Error": {
-                    "Code": refused.code,
-                    "Message": refused.message,
-                    "HttpStatus": refused.http_status,
-                },
-            }
-        if action is None:
-            return {"Verified": True, "Principal": principal_body(VerifiedPrincipal.of(client))}
-        result = self._verifier.authorize(client, action, resource, context)
-        body: dict[str, Any] = {
-            "Verified": True,
-            "Principal": principal_body(result.principal),
-            "AuthResource": result.resource,
-            "Decision": decision_body(result.decision),
-        }
-        if result.access_denied_detail:
-            body["AccessDeniedDetail"] = dict(result.access_denied_detail)
-        return body
+            return _refusal(refused)
+        if asked.action is None:
+            return _verified(client)
+        return _answer(
+            self._verifier.authorize(client, asked.action, asked.resource, asked.context)
+        )
+
+    async def call_async(self, caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+        service = _service(caller)
+        await self._verifier.require_async(
+            service, PERMISSION, permission_resource(service.account_id)
+        )
+        asked = _asked(params)
+        try:
+            client = await self._verifier.authenticate_async(asked.request, asked.request.parse())
+            _check_same_account(client, service)
+        except RamstsError as refused:
+            return _refusal(refused)
+        if asked.action is None:
+            return _verified(client)
+        return _answer(
+            await self._verifier.authorize_async(
+                client, asked.action, asked.resource, asked.context
+            )
+        )
+
+
+def _service(caller: Caller | None) -> Caller:
+    if caller is None:
+        raise NoPermission(None, "You are not authorized to do this action.")
+    return caller
+
+
+def _asked(params: Mapping[str, str]) -> _Asked:
+    read = Parameters(params)
+    request = _received_request(read)
+    return _Asked(
+        request,
+        read.optional("AuthAction"),
+        read.optional("AuthResource") or "*",
+        _context(read),
+    )
+
+
+def _check_same_account(client: Caller, service: Caller) -> None:
+    if client.account_id != service.account_id:
+        raise AuthenticationError(
+            "InvalidAccessKeyId.NotFound",
+            "Specified access key is not found.",
+            http_status=404,
+        )
+
+
+def _refusal(refused: RamstsError) -> dict[str, Any]:
+    return {
+        "Verified": False,
+        "Error": {
+            "Code": refused.code,
+            "Message": refused.message,
+            "HttpStatus": refused.http_status,
+        },
+    }
+
+
+def _verified(client: Caller) -> dict[str, Any]:
+    return {"Verified": True, "Principal": principal_body(VerifiedPrincipal.of(client))}
+
+
+def _answer(result: GuardResult) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "Verified": True,
+        "Principal": principal_body(result.principal),
+        "AuthResource": result.resource,
+        "Decision": decision_body(result.decision),
+    }
+    if result.access_denied_detail:
+        body["AccessDeniedDetail"] = dict(result.access_denied_detail)
+    return body
 
 
 def _received_request(read: Parameters) -> GuardRequest:

@@ -213,3 +213,26 @@ def test_a_body_larger_than_the_limit_is_refused(client):
 
     assert response.status_code == 413
     assert json.loads(response.content)["Code"] == "InvalidParameter.ContentLength"
+
+
+@pytest.mark.parametrize(
+    ("query", "headers"),
+    [
+        ("Action=WhoAmI&Version=2015-04-01&Format=XML", {}),
+        ("", {"x-acs-action": "WhoAmI", "x-acs-version": "2015-04-01"}),
+    ],
+    ids=["v1", "v3"],
+)
+def test_a_refused_body_still_answers_as_the_product_the_request_names(client, query, headers):
+    response = client.post(
+        f"/?{query}",
+        content=b"A=" + b"x" * (1024 * 1024 + 1),
+        headers={"content-type": "application/x-www-form-urlencoded", **headers},
+    )
+
+    assert response.status_code == 413
+    if "Format=XML" in query:
+        host_id = ET.fromstring(response.content).findtext("HostId")
+    else:
+        host_id = json.loads(response.content)["HostId"]
+    assert host_id == "sts.aliyuncs.com"

@@ -38,13 +38,12 @@ class IncomingRequest:
         return None
 
 
-async def read_request(
-    scope: Scope, receive: Receive, *, max_body: int = MAX_BODY_BYTES
-) -> IncomingRequest:
-    """The request of an ASGI HTTP ``scope``, its body read from ``receive``."""
+def request_head(scope: Scope) -> IncomingRequest:
+    """The request of an ASGI HTTP ``scope`` before its body is read (``body`` empty): enough
+    to shape the error of a request refused while its body is read."""
     headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
     client = scope.get("client")
-    request = IncomingRequest(
+    return IncomingRequest(
         method=scope["method"],
         raw_query=scope.get("query_string", b"").decode("latin-1"),
         headers=headers,
@@ -52,11 +51,17 @@ async def read_request(
         peer_ip=client[0] if client else "",
         secure=scope.get("scheme") in ("https", "wss"),
     )
-    declared = request.header("content-length")
+
+
+async def read_body(
+    head: IncomingRequest, receive: Receive, *, max_body: int = MAX_BODY_BYTES
+) -> IncomingRequest:
+    """``head`` with its body read from ``receive``."""
+    declared = head.header("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_body:
         raise _too_large(max_body)
     body = await _read_body(receive, max_body)
-    return request if not body else replace(request, body=body)
+    return head if not body else replace(head, body=body)
 
 
 async def _read_body(receive: Receive, max_body: int) -> bytes:
@@ -82,6 +87,16 @@ def _too_large(max_body: int) -> GatewayError:
         f"The request body must not be larger than {max_body} bytes.",
         http_status=413,
     )
+
+
+def requested_version(request: IncomingRequest) -> str | None:
+    """The API version a request names (``Version`` in the query, or V3's ``x-acs-version``),
+    found without the full parse, so that its error carries its product's ``HostId``."""
+    if "Version=" in request.raw_query:
+        for name, value in parse_qsl(request.raw_query, keep_blank_values=True):
+            if name == "Version":
+                return value
+    return request.header("x-acs-version")
 
 
 def requested_format(raw_query: str, body: bytes, content_type: str | None) -> str | None:

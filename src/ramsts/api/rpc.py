@@ -37,7 +37,13 @@ from starlette.types import Receive, Scope, Send
 from ramsts.api.actions import ActionTable, RegisteredAction
 from ramsts.api.errors import DEFAULT_HOST_ID, render_error, render_unexpected
 from ramsts.api.formats import RenderedResponse, error_format, render_body, success_format
-from ramsts.api.incoming import IncomingRequest, read_request, requested_format
+from ramsts.api.incoming import (
+    IncomingRequest,
+    read_body,
+    request_head,
+    requested_format,
+    requested_version,
+)
 from ramsts.api.redaction import redact_params
 from ramsts.errors import GatewayError, RamstsError
 from ramsts.ram.authentication import Connection, RequestAuthenticator
@@ -87,7 +93,8 @@ class RpcEndpoint:
                 raise GatewayError(
                     "UnsupportedHTTPMethod", "This HTTP method is not supported.", http_status=403
                 )
-            incoming = await read_request(scope, receive)
+            incoming = request_head(scope)
+            incoming = await read_body(incoming, receive)
             signed = parse_request(
                 incoming.method, incoming.raw_query, incoming.headers, incoming.body
             )
@@ -144,6 +151,9 @@ class RpcEndpoint:
         product = action.product if action is not None else None
         if product is None and signed is not None:
             product = self._actions.product(signed.version)
+        if product is None and incoming is not None:
+            version = requested_version(incoming)
+            product = self._actions.product(version) if version else None
         return {
             "fmt": error_format(requested),
             "host_id": product.host_id if product else DEFAULT_HOST_ID,

@@ -8,33 +8,11 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from verification_answers import ALLOWED, guarded_request
 
 from ramsts.errors import ServiceError
-from ramsts.guard import GuardRequest, RemoteVerifier
-from ramsts.signing import sign_rpc_v1
+from ramsts.guard import RemoteVerifier
 from ramsts.types import Secret
-
-ALLOWED = {
-    "Verified": True,
-    "Principal": {
-        "AccountId": "1234567890123456",
-        "Arn": "acs:ram::1234567890123456:user/alice",
-        "IdentityType": "RAMUser",
-        "PrincipalId": "200000000000000001",
-        "AccessKeyId": "LTAI5tCLIENTKEY",
-    },
-    "Decision": {"Effect": "Allow", "Statements": {"Statement": []}, "MissingPolicySets": []},
-}
-
-
-def guarded_request() -> GuardRequest:
-    signed = sign_rpc_v1(
-        "GET",
-        {"Action": "QueryProduct", "Version": "2018-01-20", "ProductKey": "a1B"},
-        "LTAI5tCLIENTKEY",
-        Secret("client-secret"),
-    )
-    return GuardRequest.of("GET", "/", signed.query, signed.headers)
 
 
 def verifier_failing_first_with(

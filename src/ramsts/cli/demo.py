@@ -188,7 +188,7 @@ def serving(app: Any) -> Iterator[int]:
         log_config=None,
         access_log=False,
         proxy_headers=False,
-        lifespan="off",
+        lifespan="auto",  # a guarded app closes its connections at the lifespan's shutdown
         http=CoalescingHttpProtocol,
     )
     server = uvicorn.Server(config)

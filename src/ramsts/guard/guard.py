@@ -47,6 +47,9 @@ class Verifier(Protocol):
         signed: SignedRequest | None = None,
     ) -> GuardResult: ...
 
+    async def aclose(self) -> None:
+        """Let go of what the verifier holds on the running loop (connections)."""
+
 
 class Guard:
     """Thread-safe. :meth:`decide` and :meth:`check` block (the database or the verification
@@ -55,6 +58,10 @@ class Guard:
 
     def __init__(self, verifier: Verifier) -> None:
         self.verifier = verifier
+
+    async def aclose(self) -> None:
+        """At the application's shutdown, on its loop: the verifier's connections closed."""
+        await self.verifier.aclose()
 
     def decide(
         self,

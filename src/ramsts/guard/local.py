@@ -87,6 +87,9 @@ class LocalVerifier:
         caller = await self.authenticate_async(request, signed)
         return await self.authorize_async(caller, action, resource, context)
 
+    async def aclose(self) -> None:
+        """Nothing to let go of: the store is the caller's."""
+
     def authenticate(self, request: GuardRequest, signed: SignedRequest) -> Caller:
         caller = self._authenticator.authenticate(
             signed, _connection(request, signed), anonymous_allowed=False

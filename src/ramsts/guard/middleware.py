@@ -6,7 +6,9 @@ resolver only reads the parsed request), and awaits :meth:`Guard.check_async`. A
 answered in the real services' error envelope; an allowed request goes on to the app with the body
 replayed and, in
 ``scope["state"]``, ``guard_result`` (:class:`GuardResult`) and ``signed_request``
-(:class:`~ramsts.signing.SignedRequest`) — with Starlette, ``request.state.guard_result``::
+(:class:`~ramsts.signing.SignedRequest`) — with Starlette, ``request.state.guard_result``.
+At the ASGI lifespan's shutdown it closes the guard's connections (:meth:`Guard.aclose`) before
+passing the shutdown on, for apps that take part in the lifespan protocol, as Starlette's do::
 
     app = GuardMiddleware(api, guard, resolve=lambda signed: Target("iot:" + signed.action,
                           "acs:iot:cn-shanghai:${AccountId}:product/*"),
@@ -66,6 +68,9 @@ class GuardMiddleware:
         self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, self._closing_at_shutdown(receive), send)
+            return
         if scope["type"] != "http" or scope.get("path") in self.exempt_paths:
             await self.app(scope, receive, send)
             return
@@ -92,6 +97,15 @@ class GuardMiddleware:
             return
         response.headers[REQUEST_ID_HEADER] = request_id
         await response(scope, receive, send)
+
+    def _closing_at_shutdown(self, receive: Receive) -> Receive:
+        async def lifespan_message() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                await self.guard.aclose()
+            return message
+
+        return lifespan_message
 
     async def _read_body(self, receive: Receive) -> bytes:
         chunks: list[bytes] = []

@@ -22,6 +22,10 @@ Idle connections are dropped by the client before the server would close them
 server shut it as the request went out, or the socket was already closed when written to) is
 sent once more on a new one, freshly signed: the server never read the first, so the second is
 no replay.
+
+:meth:`RemoteVerifier.verify` calls through httpx; :meth:`RemoteVerifier.verify_async` stays on
+the event loop and calls through :mod:`ramsts.guard.remote_client`, one pool of connections per
+loop, since it is paid on every guarded request.
 """
 
 from __future__ import annotations
@@ -32,10 +36,10 @@ import json
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import httpx
@@ -43,6 +47,7 @@ import httpx
 from ramsts.errors import ServiceError
 from ramsts.guard.context import checked_service_context
 from ramsts.guard.product import API_VERSION
+from ramsts.guard.remote_client import CallFailed, KeepAliveClient
 from ramsts.guard.request import GuardRequest
 from ramsts.guard.result import (
     GuardResult,
@@ -64,15 +69,9 @@ DEFAULT_TIMEOUT = 5.0
 KEEPALIVE_EXPIRY = 2.0
 """Seconds an idle connection to the server is kept: below uvicorn's 5 s keep-alive timeout, so
 that the client gives up a connection before the server closes it."""
-CALL_THREADS = 16
-"""Worker threads per process making the verification calls of :meth:`RemoteVerifier.verify_async`
-(each waits on the network, not the CPU)."""
-
 _NEVER_READ = (httpx.RemoteProtocolError, httpx.ConnectError, httpx.WriteError)
 """Failures after which the server cannot have read the call, so it may be sent again. A read
 failure may follow a call the server did read (and whose client nonce it spent): never resent."""
-
-_calls = ThreadPoolExecutor(max_workers=CALL_THREADS, thread_name_prefix="ramsts-guard-remote")
 
 _CacheKey = tuple[str, str, str, str, str, bool, str, tuple[tuple[str, str], ...]]
 
@@ -112,8 +111,14 @@ class RemoteVerifier:
         self._secret = access_key_secret
         self._ttl = cache_ttl
         self._monotonic = monotonic
+        self._url = endpoint if "://" in endpoint else f"http://{endpoint}"
+        self._timeout = timeout
+        self._loop_clients: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, KeepAliveClient
+        ] = weakref.WeakKeyDictionary()
+        self._new_loop_client()  # refuses an endpoint it could not call now, not at a request
         self._client = httpx.Client(
-            base_url=endpoint if "://" in endpoint else f"http://{endpoint}",
+            base_url=self._url,
             timeout=timeout,
             transport=transport,
             trust_env=False,
@@ -122,8 +127,22 @@ class RemoteVerifier:
         self._cache: dict[_CacheKey, _Cached] = {}
         self._lock = threading.Lock()
 
+    async def aclose(self) -> None:
+        """Close the running loop's idle connections: at the application's shutdown, before
+        the loop closes (:class:`~ramsts.guard.middleware.GuardMiddleware` calls it on the
+        ASGI lifespan's shutdown)."""
+        client = self._loop_clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            client.close()
+
     def close(self) -> None:
         self._client.close()
+        for loop, client in list(self._loop_clients.items()):
+            if loop.is_closed() or _running_loop() is loop:
+                client.close()
+            else:
+                with suppress(RuntimeError):  # closed meanwhile
+                    loop.call_soon_threadsafe(client.close)
 
     def verify(
         self,
@@ -133,6 +152,30 @@ class RemoteVerifier:
         context: Mapping[str, str],
         signed: SignedRequest | None = None,
     ) -> GuardResult:
+        key, cached, params = self._asking(request, action, resource, context, signed)
+        return self._result(self._call(params), key, cached, action, resource)
+
+    async def verify_async(
+        self,
+        request: GuardRequest,
+        action: str,
+        resource: str,
+        context: Mapping[str, str],
+        signed: SignedRequest | None = None,
+    ) -> GuardResult:
+        """:meth:`verify` on the event loop, which never waits on the network."""
+        key, cached, params = self._asking(request, action, resource, context, signed)
+        return self._result(await self._call_async(params), key, cached, action, resource)
+
+    def _asking(
+        self,
+        request: GuardRequest,
+        action: str,
+        resource: str,
+        context: Mapping[str, str],
+        signed: SignedRequest | None,
+    ) -> tuple[_CacheKey, _Cached | None, dict[str, str]]:
+        """The cache key, the cached decision if fresh, and the parameters of the call."""
         signed = signed or request.parse()
         extra = checked_service_context(context)
         key = _cache_key(request, signed, action, resource, extra)
@@ -140,7 +183,16 @@ class RemoteVerifier:
         params = _request_params(request)
         if cached is None:
             params.update(AuthAction=action, AuthResource=resource, Context=json.dumps(extra))
-        body = self._call(params)
+        return key, cached, params
+
+    def _result(
+        self,
+        body: dict[str, Any],
+        key: _CacheKey,
+        cached: _Cached | None,
+        action: str,
+        resource: str,
+    ) -> GuardResult:
         if not body.get("Verified"):
             error = body.get("Error") or {}
             raise ServiceError(
@@ -156,18 +208,6 @@ class RemoteVerifier:
         if decision.allowed and self._ttl > 0:
             self._remember(key, _Cached(self._monotonic() + self._ttl, decision, target))
         return GuardResult(principal, decision, action, target, body.get("AccessDeniedDetail"))
-
-    async def verify_async(
-        self,
-        request: GuardRequest,
-        action: str,
-        resource: str,
-        context: Mapping[str, str],
-        signed: SignedRequest | None = None,
-    ) -> GuardResult:
-        """:meth:`verify` from a worker thread, so that the loop never waits on the network."""
-        call = partial(self.verify, request, action, resource, context, signed)
-        return await asyncio.get_running_loop().run_in_executor(_calls, call)
 
     def _fresh(self, key: _CacheKey) -> _Cached | None:
         cached = self._cache.get(key)
@@ -193,17 +233,42 @@ class RemoteVerifier:
         except (httpx.HTTPError, ValueError) as failure:
             logger.error("the ramsts verification API could not be reached: %s", failure)
             raise unavailable() from None
-        if response.status_code != 200 or not isinstance(body, dict):
-            code = body.get("Code") if isinstance(body, dict) else None
-            logger.error(
-                "the ramsts verification API refused this service's call: HTTP %s %s",
-                response.status_code,
-                code,
-            )
-            raise unavailable()
-        return body
+        return _accepted(response.status_code, body)
+
+    async def _call_async(self, params: dict[str, str]) -> dict[str, Any]:
+        client = self._loop_client()
+        try:
+            try:
+                status, content = await client.post(*self._signed_call(params))
+            except CallFailed as failure:
+                if not failure.never_answered:
+                    raise
+                # Not a byte of an answer came back: sent again, freshly signed, on a new
+                # connection (a read failure after the answer began is never resent).
+                status, content = await client.post(*self._signed_call(params), fresh=True)
+            body = json.loads(content)
+        except (CallFailed, TimeoutError, ValueError) as failure:
+            logger.error("the ramsts verification API could not be reached: %s", failure)
+            raise unavailable() from None
+        return _accepted(status, body)
+
+    def _loop_client(self) -> KeepAliveClient:
+        loop = asyncio.get_running_loop()
+        client = self._loop_clients.get(loop)
+        if client is None:
+            client = self._loop_clients[loop] = self._new_loop_client()
+        return client
+
+    def _new_loop_client(self) -> KeepAliveClient:
+        return KeepAliveClient(self._url, timeout=self._timeout, keepalive_expiry=KEEPALIVE_EXPIRY)
 
     def _post(self, params: dict[str, str]) -> httpx.Response:
+        target, headers, body = self._signed_call(params)
+        return self._client.post(target, headers=headers, content=body)
+
+    def _signed_call(self, params: dict[str, str]) -> tuple[str, list[tuple[str, str]], bytes]:
+        """A VerifyRequest call asking ``params``, signed with a nonce of its own: target,
+        headers and body."""
         signed = sign_rpc_v1(
             "POST",
             {"Action": "VerifyRequest", "Version": API_VERSION},
@@ -211,9 +276,26 @@ class RemoteVerifier:
             self._secret,
             form=params,
         )
-        return self._client.post(
-            f"/?{signed.query}", headers=list(signed.headers), content=signed.body
+        return f"/?{signed.query}", list(signed.headers), signed.body
+
+
+def _accepted(status: int, body: Any) -> dict[str, Any]:
+    """The answer's body, if the server accepted the service's call; else ServiceUnavailable
+    (the reason logged)."""
+    if status != 200 or not isinstance(body, dict):
+        code = body.get("Code") if isinstance(body, dict) else None
+        logger.error(
+            "the ramsts verification API refused this service's call: HTTP %s %s", status, code
         )
+        raise unavailable()
+    return body
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _request_params(request: GuardRequest) -> dict[str, str]:

@@ -5,7 +5,8 @@ A remote guard makes one ``VerifyRequest`` call per request it guards, so the cl
 paid on every request. httpx, in worker threads, cost about 1.8 ms of CPU per call, more than
 the rest of the guard and the HTTP server together; httpx's AsyncClient cost more still
 (measured with ``bench/guard_bench.py``). This client does only what the call needs: a POST with
-a body, a response with ``Content-Length`` or chunked, keep-alive, TLS for ``https`` endpoints.
+a body; an answer with ``Content-Length``, chunked, or ending where the server closes the
+connection; keep-alive; TLS for ``https`` endpoints.
 
 A call that failed before any byte of the answer arrived (a pooled connection the server had
 dropped, a refused connect) says so (:attr:`CallFailed.never_answered`): the caller may send it
@@ -145,15 +146,27 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool
     try:
         if fields.get("transfer-encoding", "").lower() == "chunked":
             body = await _read_chunked(reader)
-        else:
-            length = int(fields.get("content-length", ""))
+        elif "content-length" in fields:
+            length = int(fields["content-length"])
             if not 0 <= length <= MAX_RESPONSE_BYTES:
                 raise ValueError(length)
             body = await reader.readexactly(length)
+        else:  # the answer ends where the server closes the connection (as HTTP/1.0 allows)
+            body = await _read_to_close(reader)
+            return int(parts[1]), body, False
     except (ValueError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as error:
         raise CallFailed(f"reading the answer failed: {error!r}", never_answered=False) from None
     keep = parts[0] == "HTTP/1.1" and fields.get("connection", "").lower() != "close"
     return int(parts[1]), body, keep
+
+
+async def _read_to_close(reader: asyncio.StreamReader) -> bytes:
+    body = await reader.read(MAX_RESPONSE_BYTES + 1)
+    while not reader.at_eof() and len(body) <= MAX_RESPONSE_BYTES:
+        body += await reader.read(MAX_RESPONSE_BYTES + 1 - len(body))
+    if len(body) > MAX_RESPONSE_BYTES:
+        raise ValueError(len(body))
+    return body
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:

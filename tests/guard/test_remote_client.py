@@ -112,23 +112,19 @@ def test_a_chunked_answer_is_read_whole() -> None:
     assert run(chunked, scenario).connections == 1
 
 
-def test_an_answer_without_a_length_ends_where_the_server_closes() -> None:
-    async def http_1_0(writer: asyncio.StreamWriter, call: int) -> bool:
-        writer.write(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + OK)
-        return False
-
-    async def scenario(url: str, server: Server) -> None:
-        pool = client(url)
-        for _ in range(2):
-            assert await pool.post("/", [], b"") == (200, OK)
-        pool.close()
-
-    assert run(http_1_0, scenario).connections == 2
-
-
-def test_a_connection_the_server_closes_is_not_reused() -> None:
+@pytest.mark.parametrize(
+    "answer",
+    [
+        content_length(extra=b"Connection: close\r\n"),
+        b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + OK,  # no length
+    ],
+    ids=["connection-close", "ends-at-close"],
+)
+def test_an_answer_the_server_ends_by_closing_is_read_and_its_connection_not_reused(
+    answer: bytes,
+) -> None:
     async def closing(writer: asyncio.StreamWriter, call: int) -> bool:
-        writer.write(content_length(extra=b"Connection: close\r\n"))
+        writer.write(answer)
         return False
 
     async def scenario(url: str, server: Server) -> None:

@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from api_bench import fresh_database
 from loadgen import HttpRequest, run_load
 from ramsts.config import Settings, settings_from_env
 from ramsts.crypto import MASTER_KEY_ENV, MasterKey
@@ -215,7 +216,11 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=64)
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="guard-bench-")
-    db_url = args.db or f"sqlite:///{folder}/ramsts.db"
+    with fresh_database(args.db, Path(folder)) as db_url:  # PostgreSQL: a schema of its own
+        return measure(args, folder, db_url)
+
+
+def measure(args: argparse.Namespace, folder: str, db_url: str) -> int:
     env = {
         **os.environ,
         **Settings(db_url=db_url, data_dir=Path(folder)).to_env(),

@@ -16,7 +16,7 @@ from ramsts.store.migrate import check_current, upgrade
 from ramsts.store.nonce_ledger import NonceLedger
 from ramsts.store.records import AccessKeyOwner
 from ramsts.store.transaction import Transaction
-from ramsts.store.write_gate import WriteGate
+from ramsts.store.write_gate import WriteGate, gated
 from ramsts.types import Clock, system_clock
 
 DEFAULT_URL = "sqlite:///./var/ramsts.db"
@@ -44,11 +44,7 @@ class Store:
         it raises. On a SQLite file it waits its turn at the store's write gate (see
         :mod:`ramsts.store.write_gate`) before it begins."""
         check_database_allowed()
-        if self._write_gate is None:
-            with self._engine.begin() as connection:
-                yield Transaction(connection)
-            return
-        with self._write_gate.held(), self._engine.begin() as connection:
+        with gated(self._write_gate), self._engine.begin() as connection:
             yield Transaction(connection)
 
     @contextmanager

@@ -45,7 +45,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -58,7 +58,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 from ramsts.store.engine import BUSY_TIMEOUT_MS, WAL_AUTOCHECKPOINT_PAGES
 from ramsts.store.prepared import PreparedStatement
 from ramsts.store.schema import signature_nonces
-from ramsts.store.write_gate import WriteGate
+from ramsts.store.write_gate import WriteGate, gated
 from ramsts.types import Clock
 
 PURGE_ONE_IN = 64
@@ -176,7 +176,7 @@ class NonceLedger:
         purge = next(self._uses) % PURGE_ONE_IN == 0
         connection = self._engine.raw_connection()
         try:
-            with self._gated(), self._autocommit(connection):
+            with gated(self._write_gate), self._autocommit(connection):
                 cursor = connection.cursor()
                 try:
                     values = {"nonce_key": key, "expires_at": expires_at}
@@ -406,7 +406,7 @@ class NonceLedger:
         try:
             if connection is None:
                 connection = self._checkout()
-            with self._gated():
+            with gated(self._write_gate):
                 fresh = self._insert_batch(connection, rows)
         except Exception as error:
             _logger.exception("spending a batch of %d nonces failed", len(rows))
@@ -427,7 +427,7 @@ class NonceLedger:
                 fresh.discard(queued[0])
         if self._purge_due(len(rows)):
             try:
-                with self._gated():
+                with gated(self._write_gate):
                     self._purge_expired(connection)
             except Exception:
                 _logger.exception("purging expired nonces failed")
@@ -515,10 +515,6 @@ class NonceLedger:
             connection.close()
         except Exception as error:
             connection.invalidate(error)
-
-    def _gated(self) -> AbstractContextManager[None]:
-        """The write gate held, on a SQLite file (see :mod:`ramsts.store.write_gate`)."""
-        return nullcontext() if self._write_gate is None else self._write_gate.held()
 
     @contextmanager
     def _autocommit(self, connection: PoolProxiedConnection) -> Iterator[None]:

@@ -22,7 +22,7 @@ import fcntl
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 GATE_SUFFIX = "-writer.lock"
 
@@ -97,3 +97,9 @@ class WriteGate:
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError("the store is closed")
+
+
+def gated(gate: WriteGate | None) -> AbstractContextManager[None]:
+    """``gate`` held for the block; nothing to wait for where a store has none (PostgreSQL,
+    SQLite in memory)."""
+    return nullcontext() if gate is None else gate.held()

@@ -111,10 +111,14 @@ class LocalVerifier:
             partial(self.authorize, caller, action, resource, context), _filling
         )
 
+    def require(self, caller: Caller, action: str, resource: str) -> None:
+        """``NoPermission`` unless ``caller`` may do ``action`` on ``resource`` (the
+        authorizer's own check, for a permission of the service calling ramsts)."""
+        self._authorizer.require(caller, action, resource)
+
     async def require_async(self, caller: Caller, action: str, resource: str) -> None:
-        """The authorizer's ``require`` (``NoPermission`` unless allowed), as
-        :meth:`authorize_async` runs."""
-        await cache_first(partial(self._authorizer.require, caller, action, resource), _filling)
+        """:meth:`require`, as :meth:`authorize_async` runs."""
+        await cache_first(partial(self.require, caller, action, resource), _filling)
 
     def authorize(
         self, caller: Caller, action: str, resource: str, context: Mapping[str, str]

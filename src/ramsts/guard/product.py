@@ -33,5 +33,5 @@ class GuardServices(Protocol):
 def register(table: ActionTable, services: GuardServices) -> None:
     table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
     verifier = LocalVerifier(services.authenticator, services.authorizer)
-    handler = VerifyRequest(verifier, services.authorizer)
+    handler = VerifyRequest(verifier)
     table.add(API_VERSION, "VerifyRequest", handler, handler_async=handler.call_async)

@@ -30,7 +30,7 @@ from typing import Any
 
 from ramsts.caller import Caller
 from ramsts.errors import AuthenticationError, InvalidParameter, NoPermission, RamstsError
-from ramsts.guard.local import Authorizes, LocalVerifier
+from ramsts.guard.local import LocalVerifier
 from ramsts.guard.request import GuardRequest
 from ramsts.guard.result import GuardResult, VerifiedPrincipal, decision_body, principal_body
 from ramsts.parameters import Parameters
@@ -58,13 +58,12 @@ class VerifyRequest:
     :meth:`call_async` on the server's event loop, where the client's nonce is spent with the
     loop's batch rather than in a worker thread of its own."""
 
-    def __init__(self, verifier: LocalVerifier, authorizer: Authorizes) -> None:
+    def __init__(self, verifier: LocalVerifier) -> None:
         self._verifier = verifier
-        self._authorizer = authorizer
 
     def __call__(self, caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         service = _service(caller)
-        self._authorizer.require(service, PERMISSION, permission_resource(service.account_id))
+        self._verifier.require(service, PERMISSION, permission_resource(service.account_id))
         asked = _asked(params)
         try:
             client = self._verifier.authenticate(asked.request, asked.request.parse())

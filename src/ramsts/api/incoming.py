@@ -92,23 +92,25 @@ def _too_large(max_body: int) -> GatewayError:
 def requested_version(request: IncomingRequest) -> str | None:
     """The API version a request names (``Version`` in the query, or V3's ``x-acs-version``),
     found without the full parse, so that its error carries its product's ``HostId``."""
-    if "Version=" in request.raw_query:
-        for name, value in parse_qsl(request.raw_query, keep_blank_values=True):
-            if name == "Version":
-                return value
-    return request.header("x-acs-version")
+    version = _form_parameter(request.raw_query, "Version")
+    return version if version is not None else request.header("x-acs-version")
 
 
 def requested_format(raw_query: str, body: bytes, content_type: str | None) -> str | None:
     """The ``Format`` parameter, found without the full parse, for requests that failed before
     their parameters could be read: their error still honours ``Format=XML``."""
-    sources = [raw_query]
-    if body and content_type and content_type.split(";")[0].strip().lower() == _FORM:
-        sources.append(body.decode("utf-8", errors="replace"))
-    for source in sources:
-        if "Format=" not in source:
-            continue
-        for name, value in parse_qsl(source, keep_blank_values=True):
-            if name == "Format":
-                return value
+    requested = _form_parameter(raw_query, "Format")
+    is_form = content_type is not None and content_type.split(";")[0].strip().lower() == _FORM
+    if requested is None and body and is_form:
+        requested = _form_parameter(body.decode("utf-8", errors="replace"), "Format")
+    return requested
+
+
+def _form_parameter(text: str, wanted: str) -> str | None:
+    """The first value of parameter ``wanted`` in a query string or form body."""
+    if f"{wanted}=" not in text:
+        return None
+    for name, value in parse_qsl(text, keep_blank_values=True):
+        if name == wanted:
+            return value
     return None

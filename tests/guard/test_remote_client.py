@@ -22,7 +22,7 @@ from verification_answers import ALLOWED, guarded_request
 
 from ramsts.errors import ServiceError
 from ramsts.guard import Guard, GuardMiddleware, RemoteVerifier, Target
-from ramsts.guard.remote_client import CallFailed, KeepAliveClient
+from ramsts.guard.remote_client import CallFailed, Endpoint, KeepAliveClient
 from ramsts.types import Secret
 
 OK = json.dumps(ALLOWED).encode()
@@ -78,7 +78,7 @@ def run(answer: Answer, scenario: Callable[[str, Server], Awaitable[None]]) -> S
 
 
 def client(url: str, timeout: float = 5.0) -> KeepAliveClient:
-    return KeepAliveClient(url, timeout=timeout, keepalive_expiry=2.0)
+    return KeepAliveClient(Endpoint.parse(url), timeout=timeout, keepalive_expiry=2.0)
 
 
 async def answer_ok(writer: asyncio.StreamWriter, call: int) -> bool:

@@ -47,7 +47,7 @@ import httpx
 from ramsts.errors import ServiceError
 from ramsts.guard.context import checked_service_context
 from ramsts.guard.product import API_VERSION
-from ramsts.guard.remote_client import CallFailed, KeepAliveClient
+from ramsts.guard.remote_client import CallFailed, Endpoint, KeepAliveClient
 from ramsts.guard.request import GuardRequest
 from ramsts.guard.result import (
     GuardResult,
@@ -116,7 +116,7 @@ class RemoteVerifier:
         self._loop_clients: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, KeepAliveClient
         ] = weakref.WeakKeyDictionary()
-        self._new_loop_client()  # refuses an endpoint it could not call now, not at a request
+        self._endpoint = Endpoint.parse(self._url)  # refused now, not at the first request
         self._client = httpx.Client(
             base_url=self._url,
             timeout=timeout,
@@ -256,11 +256,10 @@ class RemoteVerifier:
         loop = asyncio.get_running_loop()
         client = self._loop_clients.get(loop)
         if client is None:
-            client = self._loop_clients[loop] = self._new_loop_client()
+            client = self._loop_clients[loop] = KeepAliveClient(
+                self._endpoint, timeout=self._timeout, keepalive_expiry=KEEPALIVE_EXPIRY
+            )
         return client
-
-    def _new_loop_client(self) -> KeepAliveClient:
-        return KeepAliveClient(self._url, timeout=self._timeout, keepalive_expiry=KEEPALIVE_EXPIRY)
 
     def _post(self, params: dict[str, str]) -> httpx.Response:
         target, headers, body = self._signed_call(params)

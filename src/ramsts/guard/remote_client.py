@@ -46,17 +46,35 @@ class _Connection:
         self.writer.close()
 
 
-class KeepAliveClient:
-    """Connections to ``url`` for one event loop; use it only from that loop."""
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where a server is, read once from its URL and shared by the clients of every loop."""
 
-    def __init__(self, url: str, *, timeout: float, keepalive_expiry: float) -> None:
+    host: str
+    port: int
+    tls: ssl.SSLContext | None
+    authority: bytes
+    """The ``Host`` header's value."""
+
+    @classmethod
+    def parse(cls, url: str) -> Endpoint:
+        """``http://host[:port]`` or ``https://…``; :class:`ValueError` for anything else."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) endpoint: {url!r}")
-        self._host = parts.hostname
-        self._port = parts.port or (443 if parts.scheme == "https" else 80)
-        self._tls = ssl.create_default_context() if parts.scheme == "https" else None
-        self._authority = parts.netloc.encode("idna")
+        return cls(
+            parts.hostname,
+            parts.port or (443 if parts.scheme == "https" else 80),
+            ssl.create_default_context() if parts.scheme == "https" else None,
+            parts.netloc.encode("idna"),
+        )
+
+
+class KeepAliveClient:
+    """Connections to ``endpoint`` for one event loop; use it only from that loop."""
+
+    def __init__(self, endpoint: Endpoint, *, timeout: float, keepalive_expiry: float) -> None:
+        self._endpoint = endpoint
         self._timeout = timeout
         self._keepalive_expiry = keepalive_expiry
         self._idle: deque[_Connection] = deque()
@@ -79,7 +97,7 @@ class KeepAliveClient:
                 self._idle.pop().close()
 
     def _request_head(self, target: str, headers: list[tuple[str, str]], length: int) -> bytes:
-        lines = [f"POST {target} HTTP/1.1".encode("latin-1"), b"Host: " + self._authority]
+        lines = [f"POST {target} HTTP/1.1".encode("latin-1"), b"Host: " + self._endpoint.authority]
         lines += [f"{name}: {value}".encode("latin-1") for name, value in headers]
         lines.append(b"Content-Length: %d" % length)
         return b"\r\n".join(lines) + b"\r\n\r\n"
@@ -94,12 +112,13 @@ class KeepAliveClient:
             ):
                 return connection
             connection.close()
+        endpoint = self._endpoint
         try:
             reader, writer = await asyncio.open_connection(
-                self._host,
-                self._port,
-                ssl=self._tls,
-                server_hostname=self._host if self._tls else None,
+                endpoint.host,
+                endpoint.port,
+                ssl=endpoint.tls,
+                server_hostname=endpoint.host if endpoint.tls else None,
             )
         except OSError as error:
             raise CallFailed(f"cannot connect: {error}", never_answered=True) from None

@@ -111,14 +111,14 @@ class RemoteVerifier:
         self._secret = access_key_secret
         self._ttl = cache_ttl
         self._monotonic = monotonic
-        self._url = endpoint if "://" in endpoint else f"http://{endpoint}"
+        url = endpoint if "://" in endpoint else f"http://{endpoint}"
         self._timeout = timeout
         self._loop_clients: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, KeepAliveClient
         ] = weakref.WeakKeyDictionary()
-        self._endpoint = Endpoint.parse(self._url)  # refused now, not at the first request
+        self._endpoint = Endpoint.parse(url)  # refused now, not at the first request
         self._client = httpx.Client(
-            base_url=self._url,
+            base_url=url,
             timeout=timeout,
             transport=transport,
             trust_env=False,

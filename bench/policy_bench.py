@@ -1,6 +1,6 @@
 """Policy decision benchmark: ramsts against moto, cedarpy and casbin, in one run.
 
-The workload comes from the shared generator (`../shared/bench/workload.py`, or `--workload`):
+The workload comes from the deterministic generator (`bench/policy_workload.py`, or `--workload`):
 10 identity policies of 20 statements (wildcards, 10% Deny, 10% with a Condition) and up to
 20,000 mostly distinct requests, each with its reference decision. Every engine compiles the
 policies once, turns each request into its native form (untimed), and then decides the requests
@@ -34,8 +34,7 @@ from typing import Any
 
 from peers import Engine, Reference
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_WORKLOAD = REPO.parent / "shared" / "bench" / "workload.py"
+DEFAULT_WORKLOAD = Path(__file__).resolve().parent / "policy_workload.py"
 ENGINES = ("ramsts", "moto", "cedarpy", "casbin")
 
 MEDIAN_TARGET_US = 5.0
@@ -65,7 +64,7 @@ class Workload:
 
 
 def load_workload(path: Path, seed: int, requests: int | None) -> Workload:
-    """Run the shared generator in-process (it writes nothing when used this way)."""
+    """Run the workload generator in-process (it writes nothing when used this way)."""
     spec = importlib.util.spec_from_file_location("bench_workload", path)
     if spec is None or spec.loader is None:
         raise SystemExit(f"cannot load the workload generator at {path}")

@@ -19,6 +19,11 @@ from hypothesis import HealthCheck, settings
 for _name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
     os.environ.pop(_name, None)
 
+# Hundreds of login profiles are made here: argon2id's real parameters would cost minutes, and
+# what they protect against (guessing a stolen hash) is tested in tests/crypto with them on.
+# Servers the tests start inherit it.
+os.environ["RAMSTS_TEST_ONLY_FAST_PASSWORD_HASHING"] = "1"
+
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -28,7 +33,6 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 POSTGRES_URL = os.environ.get(
     "RAMSTS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 def _postgres_unavailable(reason: str) -> None:
@@ -66,11 +70,3 @@ def db_url(request: pytest.FixtureRequest) -> str:
     """Each storage-backed test runs on both stores."""
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return str(request.getfixturevalue(name))
-
-
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """The project's ../shared folder (spec, vectors, workload generator)."""
-    if not SHARED.is_dir():
-        pytest.fail(f"missing {SHARED}")
-    return SHARED

@@ -19,9 +19,9 @@ def policy_bench(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
 
 
 def test_quick_ramsts_run_agrees_with_the_workload_reference(
-    policy_bench: ModuleType, shared_dir: Path, capsys: pytest.CaptureFixture[str]
+    policy_bench: ModuleType, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    workload = shared_dir / "bench" / "workload.py"
+    workload = BENCH / "policy_workload.py"
     status = policy_bench.main(
         ["--quick", "--only", "ramsts", "--json", "--workload", str(workload)]
     )

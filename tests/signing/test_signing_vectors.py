@@ -1,5 +1,5 @@
-"""Every request captured from Alibaba's own SDKs (spec/vectors, api.md §7) verifies with the
-vector's secret, and fails once the secret, a parameter, a header or the body changes."""
+"""Every request captured from Alibaba's own SDKs (``sdk_vectors/``, alibaba-api.md §7) verifies
+with the vector's secret, and fails once the secret, a parameter, a header or the body changes."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from ramsts.signing.encoding import encode_query
 from ramsts.signing.verification import MISMATCH_MESSAGE
 from ramsts.types import Secret
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "spec" / "vectors"
+VECTORS = Path(__file__).resolve().parent / "sdk_vectors"
 SCHEMES = {
     "RPC v1 HMAC-SHA1": "v1",
     "ACS3-HMAC-SHA256": "v3",

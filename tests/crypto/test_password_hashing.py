@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from argon2 import PasswordHasher
 
 from ramsts.crypto import hash_password, password_needs_rehash, verify_password
+from ramsts.crypto.passwords import FAST_HASHING_FOR_TESTS_ENV, _hasher
 from ramsts.types import Secret
+
+
+@pytest.fixture
+def production_hashing(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The hasher as a real deployment has it: the suite's fast test-only setting turned off."""
+    monkeypatch.delenv(FAST_HASHING_FOR_TESTS_ENV, raising=False)
+    _hasher.cache_clear()
+    yield
+    _hasher.cache_clear()
 
 
 def test_hash_is_argon2id_and_does_not_contain_the_password() -> None:
@@ -31,6 +44,13 @@ def test_malformed_stored_hash_never_verifies_and_needs_rehash() -> None:
     assert password_needs_rehash("not-a-hash")
 
 
+@pytest.mark.usefixtures("production_hashing")
+def test_a_deployment_hashes_with_the_rfc_9106_low_memory_profile() -> None:
+    hashed = hash_password(Secret("pw"))
+    assert "$m=65536,t=3,p=4$" in hashed
+
+
+@pytest.mark.usefixtures("production_hashing")
 def test_current_hash_needs_no_rehash_but_a_weaker_one_does() -> None:
     assert not password_needs_rehash(hash_password(Secret("pw")))
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("pw")

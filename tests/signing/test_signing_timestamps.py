@@ -1,4 +1,5 @@
-"""Request times: exactly YYYY-MM-DDThh:mm:ssZ, within 15 minutes of the server (api.md §4)."""
+"""Request times: YYYY-MM-DDThh:mm:ssZ (a fraction of a second allowed, as JavaScript clients send
+it), within 15 minutes of the server (api.md §4)."""
 
 from __future__ import annotations
 
@@ -50,8 +51,12 @@ def test_a_time_beyond_the_window_either_way_is_expired(skew: timedelta) -> None
     [
         "2026-11-27 17:31:38",
         "2026-11-27T17:31:38",
-        "2026-11-27T17:31:38.000Z",
+        "2026-11-27T17:31:38.Z",
+        "2026-11-27T17:31:38.1234567Z",
+        "2026-11-27T17:31:38.12a4Z",
+        "2026-11-27T17:31:38.000+00:00",
         "2026-11-27T17:31:38%2B00:00",
+        "2026-11-27T17:31:3８Z",
         "2026-11-27",
         "2026-13-27T17:31:38Z",
         "yesterday",
@@ -61,6 +66,17 @@ def test_a_time_beyond_the_window_either_way_is_expired(skew: timedelta) -> None
 def test_any_other_format_is_a_format_error(text: str) -> None:
     error = _error(_anonymous(text))
     assert error.code == "InvalidTimeStamp.Format"
+
+
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_a_javascript_timestamp_with_milliseconds_names_its_instant(instant: datetime) -> None:
+    milliseconds = instant.replace(microsecond=instant.microsecond // 1000 * 1000)
+    text = format_timestamp(milliseconds)[:-1] + f".{milliseconds.microsecond // 1000:03d}Z"
+    assert parse_timestamp(text) == milliseconds
+
+
+def test_a_timestamp_like_date_to_iso_string_passes_the_window_check() -> None:
+    check_timestamp(_anonymous("2026-11-27T17:31:38.209Z"), NOW)  # type: ignore[arg-type]
 
 
 def test_an_anonymous_request_without_a_time_has_nothing_to_check() -> None:

@@ -1,7 +1,9 @@
 """Request timestamps: the one wire format and the replay window (api.md §4).
 
-RPC ``Timestamp`` and V3 ``x-acs-date`` are UTC, second precision, ``Z`` suffix:
-``YYYY-MM-DDThh:mm:ssZ``. The gateway refuses requests more than 15 minutes away from its own
+RPC ``Timestamp`` and V3 ``x-acs-date`` are UTC with a ``Z`` suffix: ``YYYY-MM-DDThh:mm:ssZ`` as
+every SDK in Python sends it, or with a fraction of a second (``2026-12-02T07:33:13.209Z``) as
+JavaScript's ``Date.toISOString()`` makes it for ali-oss and the Node SDKs, which the real gateway
+accepts too. The gateway refuses requests more than 15 minutes away from its own
 clock, in either direction, with ``InvalidTimeStamp.Expired``.
 """
 
@@ -19,15 +21,28 @@ TIMESTAMP_WINDOW = timedelta(minutes=15)
 """How far a request's time may be from the server's, either way (api.md §4)."""
 
 _LAYOUT = "YYYY-MM-DDThh:mm:ssZ"
-_SEPARATORS = ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "Z"))
+_SEPARATORS = ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"))
+_WHOLE_SECONDS = len(_LAYOUT) - 1
+_MAX_FRACTION_DIGITS = 6
+"""Microseconds: the finest a datetime holds, and finer than any client sends."""
 
 
 def parse_timestamp(text: str) -> datetime | None:
-    """The instant ``text`` names, or None when it is not exactly ``YYYY-MM-DDThh:mm:ssZ``."""
-    # fromisoformat alone would also take dates without a time, offsets and fractions.
-    if len(text) != len(_LAYOUT) or not text.isascii():
+    """The instant ``text`` names, or None unless it is ``YYYY-MM-DDThh:mm:ssZ``, optionally
+    with one to six digits of a fraction of a second before the ``Z``."""
+    # fromisoformat alone would also take dates without a time, offsets and week dates.
+    if not text.isascii() or not text.endswith("Z") or len(text) < len(_LAYOUT):
         return None
     if any(text[index] != separator for index, separator in _SEPARATORS):
+        return None
+    fraction = text[_WHOLE_SECONDS:-1]
+    if fraction and not (
+        fraction[0] == "."
+        and 2 <= len(fraction) <= _MAX_FRACTION_DIGITS + 1
+        and fraction[1:].isdigit()
+    ):
+        return None
+    if not text[:_WHOLE_SECONDS].replace("-", "").replace(":", "").replace("T", "").isdigit():
         return None
     try:
         return datetime.fromisoformat(text)
@@ -76,5 +91,6 @@ def _format_error(request: SignedRequest, text: str) -> AuthenticationError:
     name = "x-acs-date" if request.scheme == "v3" else "Timestamp"
     return AuthenticationError(
         "InvalidTimeStamp.Format",
-        f"Specified {name} {text!r} is not in the format {_LAYOUT} (UTC).",
+        f"Specified {name} {text!r} is not in the format {_LAYOUT} (UTC; a fraction of a second"
+        " may come before the Z).",
     )

@@ -61,11 +61,25 @@ def demo_action_modules() -> tuple[str, ...]:
     return (*dict.fromkeys(modules), *(m for m in DEMO_PRODUCT_MODULES if m not in modules))
 
 
+DEMO_DESCRIPTION = """\
+Run the six steps of the "Advanced guide to STS" and narrate them: create a role, write a policy,
+authorize the role, let a RAM user assume it, call AssumeRole with a session policy and a
+duration, then call the IoT sample product with the temporary credentials.
+
+Without --endpoint, a server is started in this process over a fresh database in a temporary
+directory, with a new account, and stopped at the end. With --endpoint URL --id ID --secret
+SECRET, the steps run against that server as the given account (its root AccessKey, or a RAM
+user allowed to manage RAM); the server must serve IoT (ramsts serve --demo-products), or
+--iot-endpoint must name a ramsts demo-iot.
+
+Exit status 0 when every IoT call was allowed or denied as the policies say, 1 otherwise."""
+
+
 def register(subparsers: Any) -> None:
     demo = subparsers.add_parser(
         "demo",
         help="run the STS guide's six steps against a server, narrated",
-        description=__doc__,
+        description=DEMO_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo.add_argument("--endpoint", help="ramsts server (default: start one in this process)")

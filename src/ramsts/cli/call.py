@@ -15,7 +15,9 @@ file in the alibabacloud-credentials layout (``access_key_id``, ``access_key_sec
 (default ``http://127.0.0.1:8080``).
 
 Exit codes: 0 success; 2 ``NoPermission`` (any 403); 3 any other 4xx (bad input, unknown key,
-bad signature); 1 anything else (5xx, no connection).
+bad signature) and a product's business error (HTTP 200 with ``"Success": false``, as IoT
+answers a product that does not exist; the answer is still printed); 1 anything else (5xx, no
+connection).
 """
 
 from __future__ import annotations
@@ -102,6 +104,14 @@ def call(args: argparse.Namespace) -> int:
         return _report_error(response.status_code, body)
     pretty = not args.json and sys.stdout.isatty()
     print(json.dumps(body, indent=2 if pretty else None, ensure_ascii=False))
+    if isinstance(body, dict) and body.get("Success") is False:
+        # Products such as IoT answer a refused request with HTTP 200: a script must still see it.
+        code = body.get("Code", "Success=false")
+        print(
+            f"{code}: {body.get('ErrorMessage', '')} (RequestId {body.get('RequestId', '')})",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
     return EXIT_OK
 
 

@@ -23,9 +23,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Many tests wait on servers and browsers rather than compute, so more processes than cores pay.
+TEST_PROCESSES ?= 4
+
 unit: $(STAMP)
 	bash .ci/ensure-services
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_PROCESSES) --cov --cov-report=term $(PYTEST_ARGS)
 
 test: lint typecheck unit
 
@@ -34,4 +37,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/policy_bench.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache var
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.* var

@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# With the IoT sample product, so that the STS guide's sixth step has a service to call.
 serve: $(STAMP)
-	$(BIN)/ramsts serve
+	$(BIN)/ramsts serve --demo-products
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -36,6 +36,7 @@ from ramsts.api.actions import ActionTable
 from ramsts.cache_refresh import RefreshAhead
 from ramsts.config import Settings, settings_from_env
 from ramsts.crypto import MasterKey, load_master_key
+from ramsts.iot import API_VERSION as IOT_API_VERSION
 from ramsts.ram.accounts import AccountService
 from ramsts.ram.authentication import Authenticator
 from ramsts.ram.authorization import Authorizer
@@ -169,6 +170,12 @@ def build_services(
         modules = server_action_modules(settings) if action_modules is None else action_modules
         for name in modules:
             importlib.import_module(name).register(services.actions, services)
+        if not set(DEMO_PRODUCT_MODULES) & set(modules):
+            services.actions.mention_unserved(
+                IOT_API_VERSION,
+                f"This server does not serve the IoT sample product ({IOT_API_VERSION}): start it"
+                " with `ramsts serve --demo-products` (or RAMSTS_DEMO_PRODUCTS=1).",
+            )
     except BaseException:
         store.dispose()
         raise

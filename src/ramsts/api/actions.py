@@ -72,6 +72,12 @@ class ActionTable:
     def __init__(self) -> None:
         self._products: dict[str, Product] = {}
         self._actions: dict[str, dict[str, RegisteredAction]] = {}
+        self._unserved: dict[str, str] = {}
+
+    def mention_unserved(self, version: str, how_to_serve: str) -> None:
+        """Make ``InvalidVersion`` for ``version`` say how to serve it: a product this server
+        could serve but was not started with."""
+        self._unserved[version] = how_to_serve
 
     def add_product(self, *, code: str, version: str, host_id: str) -> Product:
         """Declare a product; declaring the same one twice is harmless, a clash is a bug."""
@@ -118,8 +124,11 @@ class ActionTable:
             )
         actions = self._actions.get(version)
         if actions is None:
+            hint = self._unserved.get(version)
             raise GatewayError(
-                "InvalidVersion", "Specified parameter Version is not valid.", http_status=400
+                "InvalidVersion",
+                "Specified parameter Version is not valid." + (f" {hint}" if hint else ""),
+                http_status=400,
             )
         if not action:
             raise GatewayError(

@@ -90,7 +90,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     key = call("CreateAccessKey", UserName="nobody")["AccessKey"]
     call("CreateAccessKey", UserName="nobody")  # the second of two: the next one is over
     client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_server_app(services)), base_url="http://t"
+        transport=httpx.ASGITransport(app=create_server_app(services)),
+        base_url="http://ramsts.example:8080",
     )
     try:
         with start_blocking_portal() as portal:
@@ -148,7 +149,7 @@ CASES = [
     Case("Gateway: unknown action", RAM, "FlyToTheMoon", {},
          "InvalidAction.NotFound", 404, "ram.aliyuncs.com", "Ram"),
     Case("Gateway: unknown version", "2099-01-01", "GetUser", {},
-         "InvalidVersion", 400, "ramsts", None),
+         "InvalidVersion", 400, "ramsts.example", None),
 ]  # fmt: skip
 
 
@@ -208,6 +209,28 @@ def test_the_xml_error_envelope(server: Server, case: Case) -> None:
     _check_common(case, response, body)
     if case.code == "NoPermission":
         assert set(body["AccessDeniedDetail"]) == DENIED_DETAIL
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.family for c in CASES])
+def test_an_rpc_error_without_format_is_xml_as_a_success_would_be(
+    server: Server, case: Case
+) -> None:
+    response = _send(server, case, "")
+
+    assert response.headers["content-type"] == XML_TYPE
+    assert ET.fromstring(response.content).findtext("Code") == case.code
+
+
+@pytest.mark.parametrize("requested", ["YAML", "json5", "X"])
+def test_a_format_other_than_json_or_xml_is_refused(server: Server, requested: str) -> None:
+    response = server.send(RAM, "GetUser", {"UserName": "nobody"}, fmt=requested)
+
+    assert response.status_code == 400
+    assert response.headers["content-type"] == XML_TYPE
+    root = ET.fromstring(response.content)
+    assert root.findtext("Code") == "InvalidParameter.Format"
+    assert root.findtext("HostId") == "ram.aliyuncs.com"
+    assert requested in (root.findtext("Message") or "")
 
 
 def test_format_is_read_without_regard_to_case_for_errors(server: Server) -> None:

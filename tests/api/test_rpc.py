@@ -118,14 +118,14 @@ def test_an_unknown_version_is_invalid_version(client):
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
 def test_other_http_methods_are_unsupported(client, method):
-    response = client.request(method, "/?Action=WhoAmI&Version=2015-04-01")
+    response = client.request(method, "/?Action=WhoAmI&Version=2015-04-01&Format=JSON")
 
     assert response.status_code == 403
     assert response.json()["Code"] == "UnsupportedHTTPMethod"
 
 
 def test_a_missing_action_is_missing_parameter(client):
-    response = client.get("/?Version=2015-04-01")
+    response = client.get("/?Version=2015-04-01&Format=JSON")
 
     assert response.status_code == 400
     assert response.json()["Code"] == "MissingParameter"
@@ -141,10 +141,16 @@ def test_a_parse_error_still_honours_format_xml(client):
     assert root.findtext("Code") == "MissingParameter"
 
 
-def test_a_signed_action_called_without_format_errs_in_json(client):
+def test_an_rpc_call_without_format_errs_in_xml_as_its_success_would_be(client):
     response = client.get("/?Action=GetRole&Version=2015-05-01")
 
     assert response.status_code == 404
+    assert response.headers["content-type"] == "text/xml;charset=utf-8"
+
+
+def test_a_v3_call_without_format_errs_in_json(client):
+    response = client.get("/", headers={"x-acs-action": "GetRole", "x-acs-version": "2015-05-01"})
+
     assert response.headers["content-type"] == "application/json;charset=utf-8"
 
 
@@ -206,7 +212,7 @@ def test_credentials_never_reach_the_log(client, caplog):
 
 def test_a_body_larger_than_the_limit_is_refused(client):
     response = client.post(
-        "/?Action=WhoAmI&Version=2015-04-01",
+        "/?Action=WhoAmI&Version=2015-04-01&Format=JSON",
         content=b"A=" + b"x" * (1024 * 1024 + 1),
         headers={"content-type": "application/x-www-form-urlencoded"},
     )

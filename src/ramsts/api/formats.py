@@ -1,8 +1,10 @@
 """Response formats: JSON, or XML for hand-written RPC clients (api.md §5.1).
 
-The rule: a ``Format`` parameter is honoured case-insensitively; a V3 request without one gets
-JSON; an RPC v1 request without one gets XML, the documented default. Errors are JSON unless XML
-was asked for explicitly, because Tea parses an XML error only under one exact content type.
+The rule, for successes and errors alike: a ``Format`` parameter is honoured case-insensitively
+(``JSON`` or ``XML``; any other value is refused, in the default format); a V3 request without one
+gets JSON; an RPC v1 request without one gets XML, the documented default. Every SDK names its
+format (the classic SDKs send ``Format=JSON``, Tea's V3 requests get JSON by default), so the
+XML default only ever reaches hand-written clients, which the documentation tells to expect it.
 
 XML follows the real service: the root element is ``<ActionNameResponse>`` (``<Error>`` for
 errors), nested objects become nested elements and a list becomes its key repeated once per item
@@ -40,18 +42,19 @@ class RenderedResponse(NamedTuple):
     body: bytes
 
 
-def success_format(requested: str | None, *, is_v3: bool) -> ResponseFormat:
-    """The format of a successful response (see the module docstring for the rule)."""
-    if requested:
-        return ResponseFormat.XML if requested.lower() == "xml" else ResponseFormat.JSON
+def default_format(*, is_v3: bool) -> ResponseFormat:
     return ResponseFormat.JSON if is_v3 else ResponseFormat.XML
 
 
-def error_format(requested: str | None) -> ResponseFormat:
-    """The format of an error response: JSON unless the client asked for XML by name."""
-    if requested and requested.lower() == "xml":
-        return ResponseFormat.XML
-    return ResponseFormat.JSON
+def response_format(requested: str | None, *, is_v3: bool) -> ResponseFormat | None:
+    """The format a response is written in (see the module docstring for the rule); ``None`` for
+    a ``Format`` that names neither JSON nor XML, which the request is refused for."""
+    if not requested:
+        return default_format(is_v3=is_v3)
+    try:
+        return ResponseFormat(requested.upper())
+    except ValueError:
+        return None
 
 
 def render_body(body: Mapping[str, Any], fmt: ResponseFormat, root: str) -> bytes:

@@ -31,12 +31,19 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from starlette.types import Receive, Scope, Send
 
 from ramsts.api.actions import ActionTable, RegisteredAction
 from ramsts.api.errors import DEFAULT_HOST_ID, render_error, render_unexpected
-from ramsts.api.formats import RenderedResponse, error_format, render_body, success_format
+from ramsts.api.formats import (
+    RenderedResponse,
+    ResponseFormat,
+    default_format,
+    render_body,
+    response_format,
+)
 from ramsts.api.incoming import (
     IncomingRequest,
     read_body,
@@ -45,7 +52,7 @@ from ramsts.api.incoming import (
     requested_version,
 )
 from ramsts.api.redaction import redact_params
-from ramsts.errors import GatewayError, RamstsError
+from ramsts.errors import GatewayError, InvalidParameter, RamstsError
 from ramsts.ram.authentication import Connection, RequestAuthenticator
 from ramsts.request_ids import new_request_id
 from ramsts.signing import SignedRequest, parse_request
@@ -89,23 +96,23 @@ class RpcEndpoint:
         signed: SignedRequest | None = None
         action: RegisteredAction | None = None
         try:
+            incoming = request_head(scope)
             if scope["method"] not in ("GET", "POST"):
                 raise GatewayError(
                     "UnsupportedHTTPMethod", "This HTTP method is not supported.", http_status=403
                 )
-            incoming = request_head(scope)
             incoming = await read_body(incoming, receive)
             signed = parse_request(
                 incoming.method, incoming.raw_query, incoming.headers, incoming.body
             )
             action = self._actions.resolve(signed.version, signed.action)
+            fmt = _requested_format(signed, incoming)
             connection = Connection(
                 peer_ip=incoming.peer_ip,
                 secure=incoming.secure,
                 user_agent=signed.headers.get("user-agent", ""),
             )
             body = await self._run(action, signed, connection)
-            fmt = success_format(signed.params.get("Format"), is_v3=signed.scheme == "v3")
             response = RenderedResponse(
                 200,
                 fmt.content_type,
@@ -140,6 +147,7 @@ class RpcEndpoint:
         action: RegisteredAction | None,
     ) -> dict[str, Any]:
         """Format, HostId and product of an error response, from however far the request got."""
+        is_v3 = _is_v3(signed, incoming)
         if signed is not None:
             requested = signed.params.get("Format")
         elif incoming is not None:
@@ -154,11 +162,38 @@ class RpcEndpoint:
         if product is None and incoming is not None:
             version = requested_version(incoming)
             product = self._actions.product(version) if version else None
+        host = incoming.header("host") if incoming is not None else None
         return {
-            "fmt": error_format(requested),
-            "host_id": product.host_id if product else DEFAULT_HOST_ID,
+            "fmt": response_format(requested, is_v3=is_v3) or default_format(is_v3=is_v3),
+            # Without a product, the host the client called, as the gateway names itself.
+            "host_id": product.host_id if product else _host_name(host) or DEFAULT_HOST_ID,
             "product_code": product.code if product else None,
         }
+
+
+def _is_v3(signed: SignedRequest | None, incoming: IncomingRequest | None) -> bool:
+    """A V3 request, signed or not: it names its action in a header."""
+    if signed is not None and signed.scheme == "v3":
+        return True
+    return incoming is not None and incoming.header("x-acs-action") is not None
+
+
+def _requested_format(signed: SignedRequest, incoming: IncomingRequest) -> ResponseFormat:
+    requested = signed.params.get("Format")
+    fmt = response_format(requested, is_v3=_is_v3(signed, incoming))
+    if fmt is None:
+        raise InvalidParameter("Format", f"The parameter Format {requested!r} must be JSON or XML.")
+    return fmt
+
+
+def _host_name(host: str | None) -> str | None:
+    """``127.0.0.1`` of a Host header ``127.0.0.1:8080`` (``[::1]:8080`` → ``::1``)."""
+    if not host:
+        return None
+    try:
+        return urlsplit(f"//{host}").hostname
+    except ValueError:  # a Host header no URL could hold names nothing
+        return None
 
 
 async def send_response(send: Send, response: RenderedResponse, request_id: str) -> None:

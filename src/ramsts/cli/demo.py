@@ -70,7 +70,8 @@ Without --endpoint, a server is started in this process over a fresh database in
 directory, with a new account, and stopped at the end. With --endpoint URL --id ID --secret
 SECRET, the steps run against that server as the given account (its root AccessKey, or a RAM
 user allowed to manage RAM); the server must serve IoT (ramsts serve --demo-products), or
---iot-endpoint must name a ramsts demo-iot.
+--iot-endpoint must name a ramsts demo-iot. At the end, what the steps created (a role, a user and
+its AccessKey, three policies, an IoT product) is deleted, unless --keep.
 
 Exit status 0 when every IoT call was allowed or denied as the policies say, 1 otherwise."""
 
@@ -88,6 +89,9 @@ def register(subparsers: Any) -> None:
     demo.add_argument("--secret", dest="access_key_secret", help="its AccessKeySecret")
     demo.add_argument("--account-id", help="the account's id (default: asked of STS)")
     demo.add_argument("--signature", choices=("v3", "v1"), default="v3")
+    demo.add_argument(
+        "--keep", action="store_true", help="keep the role, user, policies and product it creates"
+    )
     demo.set_defaults(func=run_demo)
 
     iot = subparsers.add_parser(
@@ -161,7 +165,7 @@ def _walk(
         if account_id is None:
             identity = ramsts.call("2015-04-01", "GetCallerIdentity", root)
             account_id = str(identity.body.get("AccountId", ""))
-        calls = run_walkthrough(ramsts, iot, root, account_id, say=print)
+        calls = run_walkthrough(ramsts, iot, root, account_id, say=print, keep=args.keep)
     except WalkthroughError as failure:
         print(f"demo: {failure}", file=sys.stderr)
         return EXIT_FAILURE

@@ -12,7 +12,9 @@
    read-write policy, and under a session policy that allows only ``iot:QueryProduct``.
 
 Every call goes over HTTP, signed as the SDKs sign. :func:`run_walkthrough` returns what each IoT
-call got, so tests can check the story, not just that it ran.
+call got, so tests can check the story, not just that it ran. At the end, whether the steps
+succeeded or not, it deletes what it created (the IoT product, the user with its key, the role, the
+three policies), so a run against a real server leaves the account as it found it.
 """
 
 from __future__ import annotations
@@ -120,6 +122,9 @@ class Walkthrough:
         self.read_write = f"IoTReadWrite-{tag}"
         self.assume = f"AssumeIotRole-{tag}"
         self.calls: list[IotCall] = []
+        self.created: set[str] = set()
+        """What :meth:`clean_up` deletes: ``"role"``, ``"user"``, policy names, ``"product"``."""
+        self.product: str | None = None
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -161,6 +166,7 @@ class Walkthrough:
         body = self._ram(
             "CreateRole", RoleName=self.role, AssumeRolePolicyDocument=json.dumps(trust)
         )
+        self.created.add("role")
         arn = str(body["Role"]["Arn"])
         self.say(f"    role ARN: {arn}")
         return arn
@@ -170,9 +176,11 @@ class Walkthrough:
         self._ram(
             "CreatePolicy", PolicyName=self.read_only, PolicyDocument=json.dumps(READ_ONLY_POLICY)
         )
+        self.created.add(self.read_only)
         self._ram(
             "CreatePolicy", PolicyName=self.read_write, PolicyDocument=json.dumps(READ_WRITE_POLICY)
         )
+        self.created.add(self.read_write)
 
     def step3_authorize_role(self) -> None:
         self.say(f"Step 3: attach {self.read_only} to the role.")
@@ -187,12 +195,14 @@ class Walkthrough:
             " needs sts:AssumeRole on it, which is what is granted here."
         )
         self._ram("CreateUser", UserName=self.user)
+        self.created.add("user")
         key = self._ram("CreateAccessKey", UserName=self.user)["AccessKey"]
         document = {
             "Version": "1",
             "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role_arn}],
         }
         self._ram("CreatePolicy", PolicyName=self.assume, PolicyDocument=json.dumps(document))
+        self.created.add(self.assume)
         self._ram(
             "AttachPolicyToUser", PolicyType="Custom", PolicyName=self.assume, UserName=self.user
         )
@@ -221,6 +231,8 @@ class Walkthrough:
             IOT, "CreateProduct", self.root, ProductName=f"demo_{self.role[-4:]}", NodeType="0"
         )
         product = str(self._must(reply, "IoT CreateProduct as the account")["ProductKey"])
+        self.product = product
+        self.created.add("product")
         self.say(f"    (the account creates the IoT product {product} to have something to read)")
         return product
 
@@ -302,6 +314,62 @@ class Walkthrough:
             DeviceName="sensor-02",
         )
 
+    def clean_up(self) -> None:
+        """Delete what the steps created, detaching and deleting what hangs on it first. A
+        failure is reported and the rest still deleted: this also runs after a failed step."""
+        if not self.created:
+            return
+        self.say("Cleaning up what the walkthrough created.")
+        if "product" in self.created and self.product is not None:
+            self._quietly(self.iot.call(IOT, "DeleteProduct", self.root, ProductKey=self.product))
+        for kind, name in (("Role", self.role), ("User", self.user)):
+            if kind.lower() not in self.created:
+                continue
+            attached = self.ramsts.call(
+                RAM, f"ListPoliciesFor{kind}", self.root, **{f"{kind}Name": name}
+            )
+            for policy in (
+                attached.body.get("Policies", {}).get("Policy", []) if attached.ok else []
+            ):
+                self._quietly(
+                    self.ramsts.call(
+                        RAM,
+                        f"DetachPolicyFrom{kind}",
+                        self.root,
+                        PolicyType=policy["PolicyType"],
+                        PolicyName=policy["PolicyName"],
+                        **{f"{kind}Name": name},
+                    )
+                )
+            if kind == "User":
+                keys = self.ramsts.call(RAM, "ListAccessKeys", self.root, UserName=name)
+                for key in keys.body.get("AccessKeys", {}).get("AccessKey", []) if keys.ok else []:
+                    self._quietly(
+                        self.ramsts.call(
+                            RAM,
+                            "DeleteAccessKey",
+                            self.root,
+                            UserName=name,
+                            UserAccessKeyId=key["AccessKeyId"],
+                        )
+                    )
+            self._quietly(
+                self.ramsts.call(RAM, f"Delete{kind}", self.root, **{f"{kind}Name": name})
+            )
+        for policy_name in (self.read_only, self.read_write, self.assume):
+            if policy_name in self.created:
+                self._quietly(
+                    self.ramsts.call(RAM, "DeletePolicy", self.root, PolicyName=policy_name)
+                )
+        self.created.clear()
+
+    def _quietly(self, reply: Reply) -> None:
+        if not reply.ok:
+            self.say(
+                f"    could not clean up: HTTP {reply.status} {reply.body.get('Code')}:"
+                f" {reply.body.get('Message') or reply.body.get('ErrorMessage')}"
+            )
+
 
 def run_walkthrough(
     ramsts: RpcClient,
@@ -311,16 +379,22 @@ def run_walkthrough(
     *,
     say: Callable[[str], None] = print,
     suffix: str | None = None,
+    keep: bool = False,
 ) -> list[IotCall]:
-    """Run the six steps; returns every IoT call with what it was expected to get."""
+    """Run the six steps; returns every IoT call with what it was expected to get. What the
+    steps created is deleted at the end unless ``keep``."""
     walk = Walkthrough(ramsts, iot, root, say=say, suffix=suffix)
-    role_arn = walk.step1_create_role(account_id)
-    walk.step2_create_policies()
-    walk.step3_authorize_role()
-    user = walk.step4_user_may_assume(role_arn)
-    product = walk.create_sample_product()
-    session = walk.step5_assume_role(user, role_arn, "iotreadonlyrole")
-    walk.step6_access(role_arn, user, session, product)
+    try:
+        role_arn = walk.step1_create_role(account_id)
+        walk.step2_create_policies()
+        walk.step3_authorize_role()
+        user = walk.step4_user_may_assume(role_arn)
+        product = walk.create_sample_product()
+        session = walk.step5_assume_role(user, role_arn, "iotreadonlyrole")
+        walk.step6_access(role_arn, user, session, product)
+    finally:
+        if not keep:
+            walk.clean_up()
     unexpected = [call for call in walk.calls if call.allowed != call.expected_allowed]
     say(
         f"Done: {len(walk.calls)} IoT calls,"

@@ -1,4 +1,5 @@
-"""Reloading cached entries in the background before they expire.
+"""The caches services keep of what they read from the store: bounded in size, reloaded in the
+background before they expire.
 
 Services keep what they read from the store — a key and its secret, a role, a principal's
 policies — for at most a second, so that a change made by any process applies everywhere within
@@ -8,16 +9,21 @@ first after its second is up: on an event loop each of them goes to a worker thr
 GIL. With a :class:`RefreshAhead`, an entry used after half its age limit (:data:`REFRESH_AT`) is
 reloaded by one background thread while requests go on using it; under steady traffic no request
 waits for the database, and no entry is ever used older than its limit.
+
+Those caches are keyed by what requests name — a role in a RoleArn, an AccessKeyId — which a
+caller chooses freely, so each is a :class:`BoundedCache`: past its limit, storing an entry
+forgets the one stored longest ago, and no stream of made-up names can grow memory.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from functools import partial
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 REFRESH_AT = 0.5
 """Fraction of an entry's age limit after which a use of it triggers a reload."""
@@ -27,8 +33,49 @@ REFRESH_THREADS = 2
 _logger = logging.getLogger("ramsts.cache")
 
 _T = TypeVar("_T")
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
 
 _refreshing = ThreadPoolExecutor(max_workers=REFRESH_THREADS, thread_name_prefix="ramsts-refresh")
+
+
+class BoundedCache(Generic[_K, _V]):
+    """At most ``limit`` entries; storing one more forgets the one stored longest ago.
+
+    Entries are ordered by when they were last stored, not last read: an entry in use is stored
+    again at each reload (at least once per age limit), so it stays among the newest, while a key
+    asked for once drifts to the oldest end and goes first. Reads take no lock (an OrderedDict
+    read is atomic under the GIL, and reads are the hot path); writes, which follow a load from
+    the store, take one, so that evicting never races another write. Thread-safe.
+    """
+
+    __slots__ = ("_entries", "_lock", "limit")
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError(f"a cache holds at least one entry, not {limit}")
+        self.limit = limit
+        self._entries: OrderedDict[_K, _V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: _K) -> _V | None:
+        return self._entries.get(key)
+
+    def put(self, key: _K, value: _V) -> None:
+        """Store ``value`` as the newest entry, forgetting the oldest ones past the limit."""
+        with self._lock:
+            entries = self._entries
+            entries[key] = value
+            entries.move_to_end(key)
+            while len(entries) > self.limit:
+                entries.popitem(last=False)
+
+    def discard(self, key: _K) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 class RefreshAhead:

@@ -13,6 +13,11 @@ or MaxSessionDuration made by any process is therefore in force for AssumeRole w
 The trust policy is parsed once per text: a role read again with the same document keeps it.
 A session policy is parsed once per text too (the last :data:`SESSION_POLICY_CACHE_SIZE`):
 applications tend to send the same one with every call.
+
+The RoleArn is the caller's to choose, so the role cache is bounded twice over: at most
+:data:`ROLES_KEPT` roles that exist, and apart from them at most :data:`MISSING_ROLES_KEPT` names
+that named no role. Asking for made-up roles therefore neither grows memory nor pushes the
+roles in use out of the cache (which would send their callers to the database).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 
-from ramsts.cache_refresh import RefreshAhead, cached_or_loaded
+from ramsts.cache_refresh import BoundedCache, RefreshAhead, cached_or_loaded
 from ramsts.caller import Caller
 from ramsts.crypto import new_sts_access_key_id, new_sts_access_key_secret
 from ramsts.errors import EntityNotExist, InvalidParameter, NoPermission
@@ -45,6 +50,18 @@ ROLE_CACHE_TTL = 1.0
 
 SESSION_POLICY_CACHE_SIZE = 256
 """Distinct session policy texts whose checked, compact form is kept."""
+
+SESSION_POLICY_CACHED_CHARS = 8 * 1024
+"""Longest session policy text kept as a key of that cache. The size limit counts no
+whitespace, so a valid text may be padded to the whole request body (1 MiB); such a text is
+checked afresh each time rather than kept."""
+
+ROLES_KEPT = 10_000
+"""Roles (each with its parsed trust policy) one process keeps at most."""
+
+MISSING_ROLES_KEPT = 1_000
+"""Names of roles that did not exist that one process remembers at most, apart from
+:data:`ROLES_KEPT`."""
 
 KEY_RING_REFRESH_INTERVAL = 10.0
 """Seconds between two looks at the stored key ring before minting: a key rotated by another
@@ -164,6 +181,10 @@ class _CachedRole:
     loaded_at: float
 
 
+_RoleKey = tuple[str, str]
+"""(account id, role name in lower case): role names match whatever their letter case."""
+
+
 class AssumeRole:
     """The AssumeRole action. Thread-safe; one per process."""
 
@@ -189,7 +210,8 @@ class AssumeRole:
         self._ttl = role_cache_ttl
         self._chained_limit = chained_session_limit
         self._monotonic = monotonic
-        self._roles: dict[tuple[str, str], _CachedRole] = {}
+        self._roles: BoundedCache[_RoleKey, _CachedRole] = BoundedCache(ROLES_KEPT)
+        self._missing_roles: BoundedCache[_RoleKey, _CachedRole] = BoundedCache(MISSING_ROLES_KEPT)
         self._ring_checked_at = monotonic()
         self._ring_lock = threading.Lock()
 
@@ -228,7 +250,14 @@ class AssumeRole:
 
     def forget_role(self, account_id: str, role_name: str) -> None:
         """Drop a cached role after this process changed it (its sessions were revoked)."""
-        self._roles.pop((account_id, role_name.lower()), None)
+        key = (account_id, role_name.lower())
+        self._roles.discard(key)
+        self._missing_roles.discard(key)
+
+    def cache_sizes(self) -> dict[str, int]:
+        """How many entries each cache holds now: ``roles`` (at most :data:`ROLES_KEPT`) and
+        ``missing_roles`` (at most :data:`MISSING_ROLES_KEPT`)."""
+        return {"roles": len(self._roles), "missing_roles": len(self._missing_roles)}
 
     # -- the two halves of the decision ------------------------------------------------------
 
@@ -301,7 +330,7 @@ class AssumeRole:
 
     def _role(self, account_id: str, role_name: str) -> _CachedRole:
         key = (account_id, role_name.lower())
-        cached = self._roles.get(key)
+        cached = self._roles.get(key) or self._missing_roles.get(key)
         age = 0.0 if cached is None else self._monotonic() - cached.loaded_at
         return cached_or_loaded(
             cached,
@@ -316,11 +345,16 @@ class AssumeRole:
 
     def _load_role(self, account_id: str, role_name: str) -> _CachedRole:
         key = (account_id, role_name.lower())
-        cached = self._roles.get(key)
+        previous = self._roles.get(key)
         with self._store.read() as tx:
             role = tx.roles.get(account_id, role_name)
-        cached = _CachedRole(role, _trust_policy(role, cached), self._monotonic())
-        self._roles[key] = cached
+        cached = _CachedRole(role, _trust_policy(role, previous), self._monotonic())
+        if role is None:
+            self._roles.discard(key)
+            self._missing_roles.put(key, cached)
+        else:
+            self._missing_roles.discard(key)
+            self._roles.put(key, cached)
         return cached
 
     def _minting_ring(self) -> KeyRing:
@@ -354,14 +388,23 @@ def _trust_policy(role: Role | None, previous: _CachedRole | None) -> Policy | N
     return parse_policy(document, "trust", limits=_STORED_TRUST_LIMITS)
 
 
-@lru_cache(maxsize=SESSION_POLICY_CACHE_SIZE)
 def _session_policy(text: str) -> str:
     """The session policy checked, as the compact JSON of its parsed form that the token carries.
 
-    A text that does not parse raises (its ``PolicyError``), and nothing is cached for it.
+    A text that does not parse raises (its ``PolicyError``), and nothing is cached for it; one
+    longer than :data:`SESSION_POLICY_CACHED_CHARS` is checked without being kept.
     """
+    if len(text) > SESSION_POLICY_CACHED_CHARS:
+        return _checked_session_policy(text)
+    return _kept_session_policy(text)
+
+
+def _checked_session_policy(text: str) -> str:
     policy = parse_policy(text, "session")
     return json.dumps(policy.dump(), separators=(",", ":"), ensure_ascii=False)
+
+
+_kept_session_policy = lru_cache(maxsize=SESSION_POLICY_CACHE_SIZE)(_checked_session_policy)
 
 
 def _utc_timestamp(instant: datetime) -> str:

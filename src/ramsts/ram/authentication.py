@@ -24,6 +24,10 @@ result is cached per process for at most :data:`MAX_CACHE_TTL` (1 s). A key disa
 (or a role deleted or its sessions revoked) therefore stops working within one second in every
 worker. Last use of long-term keys is recorded at most once per key per
 :data:`LAST_USE_INTERVAL`, not on every request.
+
+Every cache here is keyed by what a request names, so each is bounded (:data:`KEYS_KEPT`,
+:data:`ROLE_STATES_KEPT`, :data:`LAST_USES_KEPT`): an AccessKeyId that names no key is never
+kept, and a stream of made-up ones costs lookups, not memory.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache, partial
 from typing import Protocol
 
-from ramsts.cache_refresh import RefreshAhead, cached_or_loaded
+from ramsts.cache_refresh import BoundedCache, RefreshAhead, cached_or_loaded
 from ramsts.caller import Caller
 from ramsts.crypto import STS_ACCESS_KEY_ID_PREFIX, MasterKey
 from ramsts.errors import AuthenticationError
@@ -53,6 +57,17 @@ MAX_CACHE_TTL = 1.0
 
 LAST_USE_INTERVAL = 60.0
 """Seconds between two writes of a key's last-use time (GetAccessKeyLastUsed shows minutes)."""
+
+KEYS_KEPT = 10_000
+"""Resolved long-term AccessKeys (owner and unsealed secret) one process keeps at most."""
+
+ROLE_STATES_KEPT = 10_000
+"""Roles of temporary credentials (whether they exist, when their sessions were revoked) one
+process keeps at most."""
+
+LAST_USES_KEPT = 10_000
+"""Keys whose last recorded use one process remembers at most; a key forgotten is recorded
+again at its next use, once."""
 
 SERVICE_BY_VERSION = {"2015-04-01": "sts", "2015-05-01": "ram"}
 
@@ -148,11 +163,10 @@ class Authenticator:
         self._clock = clock
         self._ttl = cache_ttl
         self._monotonic = monotonic
-        # Plain dicts: a get or set is atomic under the GIL, and a lost race only costs one
-        # extra lookup (or one extra last-use write).
-        self._keys: dict[str, _ResolvedKey] = {}
-        self._roles: dict[str, _RoleState] = {}
-        self._last_use: dict[str, float] = {}
+        # A lost race between two loads only costs one extra lookup (or last-use write).
+        self._keys: BoundedCache[str, _ResolvedKey] = BoundedCache(KEYS_KEPT)
+        self._roles: BoundedCache[str, _RoleState] = BoundedCache(ROLE_STATES_KEPT)
+        self._last_use: BoundedCache[str, float] = BoundedCache(LAST_USES_KEPT)
 
     def authenticate(
         self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
@@ -229,6 +243,15 @@ class Authenticator:
         ):
             raise _nonce_used()
 
+    def cache_sizes(self) -> dict[str, int]:
+        """How many entries each cache holds now: ``keys`` (at most :data:`KEYS_KEPT`),
+        ``role_states`` (:data:`ROLE_STATES_KEPT`) and ``last_uses`` (:data:`LAST_USES_KEPT`)."""
+        return {
+            "keys": len(self._keys),
+            "role_states": len(self._roles),
+            "last_uses": len(self._last_use),
+        }
+
     # -- long-term keys ---------------------------------------------------------------------
 
     def _resolve_key(self, access_key_id: str) -> _ResolvedKey:
@@ -252,14 +275,15 @@ class Authenticator:
     def _load_key(self, access_key_id: str) -> _ResolvedKey:
         owner = self._store.resolve_access_key(access_key_id)
         if owner is None:
-            self._keys.pop(access_key_id, None)
+            self._keys.discard(access_key_id)
             raise AuthenticationError(
                 "InvalidAccessKeyId.NotFound",
                 "Specified access key is not found.",
                 http_status=404,
             )
         secret = unseal_access_key_secret(self._master_key, owner.key)
-        loaded = self._keys[access_key_id] = _ResolvedKey(owner, secret, self._monotonic())
+        loaded = _ResolvedKey(owner, secret, self._monotonic())
+        self._keys.put(access_key_id, loaded)
         return loaded
 
     def _note_use(self, owner: AccessKeyOwner, request: SignedRequest) -> None:
@@ -276,7 +300,7 @@ class Authenticator:
             return
         service = SERVICE_BY_VERSION.get(request.version, request.version)
         self._store.record_access_key_use(key_id, service=service)
-        self._last_use[key_id] = tick
+        self._last_use.put(key_id, tick)
 
     # -- temporary credentials ----------------------------------------------------------------
 
@@ -322,11 +346,12 @@ class Authenticator:
     def _load_role_state(self, role_id: str) -> _RoleState:
         with self._store.read() as tx:
             role = tx.roles.get_by_id(role_id)
-        state = self._roles[role_id] = _RoleState(
+        state = _RoleState(
             exists=role is not None,
             sessions_not_before=None if role is None else role.sessions_not_before,
             loaded_at=self._monotonic(),
         )
+        self._roles.put(role_id, state)
         return state
 
 

@@ -18,6 +18,10 @@ The RoleArn is the caller's to choose, so the role cache is bounded twice over: 
 :data:`ROLES_KEPT` roles that exist, and apart from them at most :data:`MISSING_ROLES_KEPT` names
 that named no role. Asking for made-up roles therefore neither grows memory nor pushes the
 roles in use out of the cache (which would send their callers to the database).
+
+A role session's ``SourceIdentity`` persists through a role chain and cannot be changed: the
+session it assumes carries the same one, whether the request repeats it or leaves it out, and a
+request that names another is refused (:meth:`AssumeRoleRequest.in_session_of`).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
@@ -74,6 +78,11 @@ CHAINED_SESSION_LIMIT = 3600
 
 ROOT_REFUSED = "Roles may not be assumed by root accounts."
 NOT_AUTHORIZED = "You are not authorized to do this action. You should be authorized by RAM."
+SOURCE_IDENTITY_FIXED = (
+    "You are not authorized to do this action. The SourceIdentity of a role session cannot be"
+    " changed: this session's is {inherited}, the request asks for {requested}. Pass the same"
+    " SourceIdentity, or none."
+)
 
 ROLE_ARN = re.compile(r"acs:ram::([0-9]{1,32}):role/([A-Za-z0-9._-]{1,64})")
 ROLE_SESSION_NAME = re.compile(r"[A-Za-z0-9.@_-]{2,64}")
@@ -142,6 +151,23 @@ class AssumeRoleRequest:
             external_id=external_id,
             source_identity=_source_identity(read.raw("SourceIdentity")),
         )
+
+    def in_session_of(self, caller: Caller) -> AssumeRoleRequest:
+        """This request as ``caller`` may make it: a role session that carries a SourceIdentity
+        passes it on to the session it assumes (so its condition key and the new token carry
+        it), and may not change it: ``NoPermission`` (403) for another value. A session without
+        one may set it, as a RAM user may."""
+        inherited = caller.source_identity if caller.is_role_session else None
+        if inherited is None or self.source_identity == inherited:
+            return self
+        if self.source_identity is not None:
+            raise NoPermission(
+                None,
+                SOURCE_IDENTITY_FIXED.format(
+                    inherited=_quoted(inherited), requested=_quoted(self.source_identity)
+                ),
+            )
+        return replace(self, source_identity=inherited)
 
     def condition_keys(self) -> dict[str, str]:
         """The STS condition keys this request fills in (decision 9); absent ones stay absent."""
@@ -218,7 +244,7 @@ class AssumeRole:
     def __call__(self, caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         if caller is None:
             raise NoPermission(None, NOT_AUTHORIZED)
-        request = AssumeRoleRequest.read(params)
+        request = AssumeRoleRequest.read(params).in_session_of(caller)
         session_policy = (
             None if request.policy_text is None else _session_policy(request.policy_text)
         )

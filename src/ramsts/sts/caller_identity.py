@@ -11,6 +11,10 @@ RAMUser            ``acs:ram::<uid>:user/<userName>``                   UserId, 
 AssumedRoleUser    ``acs:ram::<uid>:assumed-role/<role>/<session>``     ``<RoleId>:<session>``,
                                                                         ``RoleId``
 =================  ==================================================  ====================
+
+A role session that carries a ``SourceIdentity`` (set at the start of its role chain, see
+:mod:`ramsts.sts.assume_role`) answers it too, as ``SourceIdentity``: a ramsts addition, which
+the SDKs' response models ignore, so that who started a chain can be read from any session in it.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ def get_caller_identity(caller: Caller | None, params: Mapping[str, str]) -> dic
         body["UserId"] = caller.user_id
     if caller.identity_type == "AssumedRoleUser" and caller.role_id:
         body["RoleId"] = caller.role_id
+    if caller.identity_type == "AssumedRoleUser" and caller.source_identity is not None:
+        body["SourceIdentity"] = caller.source_identity
     return body
 
 

@@ -219,3 +219,45 @@ def grant(ram: RamService) -> Callable[..., None]:
         ram.authorizer.invalidate(account_id)
 
     return attach
+
+
+@pytest.fixture
+def role_session(ram: RamService, account: Account) -> Callable[..., Caller]:
+    """Create a role of ``account`` trusting its root, in the store, and answer the caller a
+    session of it is (narrowed by ``session_policy`` when given)::
+
+        session = role_session("reader", session_policy=None)
+    """
+
+    def make(role_name: str, session_policy: str | None = None) -> Caller:
+        trust = {
+            "Version": "1",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Principal": {"RAM": [account.root_arn]},
+                }
+            ],
+        }
+        with ram.store.transaction() as tx:
+            role = tx.roles.create(
+                account.account_id,
+                role_name=role_name,
+                assume_role_policy_document=json.dumps(trust),
+                now=START,
+            )
+        return Caller(
+            account_id=account.account_id,
+            identity_type="AssumedRoleUser",
+            arn=f"acs:ram::{account.account_id}:assumed-role/{role_name}/s1",
+            principal_id=f"{role.role_id}:s1",
+            access_key_id="STS.TheTemporaryKeyOfTheSession",
+            display_name=f"{role_name}/s1",
+            role_id=role.role_id,
+            role_name=role_name,
+            session_name="s1",
+            session_policy=session_policy,
+        )
+
+    return make

@@ -25,37 +25,6 @@ def statement(effect: str, action: str | list[str]) -> dict[str, Any]:
     return {"Effect": effect, "Action": action, "Resource": "*"}
 
 
-def role_session(ram: RamService, account: Account, session_policy: str | None) -> Caller:
-    trust = json.dumps(
-        {
-            "Version": "1",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": "sts:AssumeRole",
-                    "Principal": {"RAM": [account.root_arn]},
-                }
-            ],
-        }
-    )
-    with ram.store.transaction() as tx:
-        role = tx.roles.create(
-            account.account_id, role_name="reader", assume_role_policy_document=trust, now=START
-        )
-    return Caller(
-        account_id=account.account_id,
-        identity_type="AssumedRoleUser",
-        arn=f"acs:ram::{account.account_id}:assumed-role/reader/s1",
-        principal_id=f"{role.role_id}:s1",
-        access_key_id="STS.TheTemporaryKeyOfTheSession",
-        display_name="reader/s1",
-        role_id=role.role_id,
-        role_name="reader",
-        session_name="s1",
-        session_policy=session_policy,
-    )
-
-
 def denial(excinfo: pytest.ExceptionInfo[NoPermission]) -> dict[str, Any]:
     detail: dict[str, Any] = excinfo.value.detail
     return detail
@@ -147,10 +116,13 @@ def test_the_diagnostic_message_names_the_deciding_policy_and_opens_only_in_its_
 
 
 def test_a_role_session_is_narrowed_by_its_session_policy(
-    ram: RamService, account: Account, grant: Callable[..., None]
+    ram: RamService,
+    account: Account,
+    grant: Callable[..., None],
+    role_session: Callable[..., Caller],
 ) -> None:
     session_policy = json.dumps({"Version": "1", "Statement": [statement("Allow", "ram:List*")]})
-    session = role_session(ram, account, session_policy)
+    session = role_session("reader", session_policy)
     assert session.role_id is not None
     grant("Role", session.role_id, account.account_id, statement("Allow", "ram:*"))
     assert ram.authorizer.decide(session, "ram:ListUsers", "*").allowed
@@ -162,10 +134,10 @@ def test_a_role_session_is_narrowed_by_its_session_policy(
 
 
 def test_a_session_policy_never_adds_to_the_roles_permissions(
-    ram: RamService, account: Account
+    ram: RamService, role_session: Callable[..., Caller]
 ) -> None:
     session_policy = json.dumps({"Version": "1", "Statement": [statement("Allow", "ram:*")]})
-    session = role_session(ram, account, session_policy)
+    session = role_session("reader", session_policy)
     decision = ram.authorizer.decide(session, "ram:ListUsers", "*")
     assert decision.effect == "ImplicitDeny"
 

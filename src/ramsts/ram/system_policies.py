@@ -1,9 +1,13 @@
 """The system policies every account shares (policy-language decision 13).
 
 Their documents are data (``data/system_policies.json``), not code, so that bringing one in line
-with the cloud is an edit to that file alone. They are seeded when the RAM product registers, in
-one transaction and idempotently: a restart changes nothing, and a document changed in the data
-file becomes the policy's new default version, as when the cloud updates a system policy.
+with the cloud is an edit to that file alone. Each entry's ``_provenance`` records whether its
+document is the one Alibaba publishes (with the page and version) or a reconstruction; the loader
+reads only ``PolicyName``, ``Description`` and ``PolicyDocument``.
+
+They are seeded when the RAM product registers, in one transaction and idempotently: a restart
+changes nothing, and a document changed in the data file becomes the policy's new default version,
+as when the cloud updates a system policy.
 
 System policies are read-only to users: the actions that change a policy (CreatePolicyVersion,
 DeletePolicy, UpdatePolicyDescription, …) only ever look up custom policies.
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from ramsts.policy import parse_policy
+from ramsts.policy import PolicyLimits, parse_policy
 from ramsts.store import Conflict, Store
 from ramsts.types import Clock
 
@@ -25,6 +29,10 @@ if TYPE_CHECKING:
     from ramsts.ram.service import RamService
 
 DATA_FILE = "system_policies.json"
+
+SYSTEM_POLICY_LIMITS = PolicyLimits(identity=1 << 20)
+"""The cloud does not hold its own documents to a custom policy's 6,144 characters (the published
+ReadOnlyAccess is far longer); the authorizer reads stored documents with the same allowance."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +46,17 @@ class SystemPolicy:
 def load_system_policies() -> tuple[SystemPolicy, ...]:
     """The system policies of the data file, each checked against the identity grammar."""
     text = resources.files("ramsts.ram").joinpath("data", DATA_FILE).read_text(encoding="utf-8")
+    return parse_catalog(text)
+
+
+def parse_catalog(text: str) -> tuple[SystemPolicy, ...]:
+    """The system policies of a catalog in the data file's form (``{"policies": [...]}``)."""
     entries: list[dict[str, Any]] = json.loads(text)["policies"]
     loaded = []
     for entry in entries:
         document = json.dumps(entry["PolicyDocument"], indent=2)
         # A broken data file must stop start-up rather than install a policy nobody can parse.
-        parse_policy(document, kind="identity")
+        parse_policy(document, kind="identity", limits=SYSTEM_POLICY_LIMITS)
         loaded.append(SystemPolicy(entry["PolicyName"], entry["Description"], document))
     return tuple(loaded)
 

@@ -150,6 +150,7 @@ def test_a_ram_user_changes_its_own_password_when_the_preference_allows(
     }
     changed = client.post("/password", form)
     assert "Your password was changed." in changed.text
+    client.sign_in(f"tess@{console.account_id}", "New-Passw0rd-1!")  # it signed the user out
 
     console.ram("SetSecurityPreference", AllowUserToChangePassword="false")
     client.get("/password")

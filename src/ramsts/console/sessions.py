@@ -3,7 +3,9 @@
 The session travels in the ``ramsts_console`` cookie, sealed with the master key (AES-GCM under
 its own context), so the browser can neither read nor alter it and every worker process can open
 it without shared state. It expires at ``expires_at`` — the account's LoginSessionDuration after
-sign-in — whatever the browser does with the cookie.
+sign-in — whatever the browser does with the cookie, and ends sooner when the store says so:
+every request of a signed-in session asks :class:`~ramsts.ram.sign_in_sessions.SignedInSessions`
+whether its password, LoginSessionDuration and LoginNetworkMasks still let it go on.
 
 A visitor who has not signed in yet still gets a session (stage ``anonymous``) so that the
 sign-in form has a CSRF token bound to the browser. Stages in between (``mfa``, ``mfa-bind``,
@@ -56,6 +58,13 @@ class Session:
     """Only at the ``mfa`` and ``mfa-bind`` stages: the sign-in service's sealed ticket, proof
     that the password was right, which its MFA step takes instead of the password. It is
     single-use, expires with the step and is dropped when the step ends."""
+    credential: str = field(default="", repr=False)
+    """Once signed in: the fingerprint of the password it signed in with, which every request
+    compares with the store's (:class:`~ramsts.ram.sign_in_sessions.SignedInSessions`). A
+    cookie without one (sealed before it existed) holds no session."""
+    issued_at: int = 0
+    """Unix time of the sign-in, against which LoginSessionDuration is measured afresh on every
+    request."""
 
     @property
     def signed_in(self) -> bool:

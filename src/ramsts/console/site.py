@@ -9,6 +9,7 @@ from ramsts.console.cookies import ConsoleCookies
 from ramsts.console.rendering import Renderer
 from ramsts.ram.service import RamService
 from ramsts.ram.sign_in import SignInService
+from ramsts.ram.sign_in_sessions import SignedInSessions
 from ramsts.types import Clock
 
 
@@ -21,6 +22,8 @@ class Site:
     renderer: Renderer
     sign_in: SignInService
     """One per process: it counts failed sign-ins for the lockout."""
+    sessions: SignedInSessions
+    """Whether a signed-in session may still act (asked on every request)."""
 
     @classmethod
     def build(cls, services: ConsoleServices) -> Site:
@@ -31,4 +34,5 @@ class Site:
             cookies=ConsoleCookies(services.master_key),
             renderer=Renderer(),
             sign_in=SignInService(services.store, services.master_key, clock=services.clock),
+            sessions=SignedInSessions(services.store),
         )

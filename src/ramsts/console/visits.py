@@ -25,6 +25,8 @@ from ramsts.console.problems import Problem, describe_error
 from ramsts.console.sessions import Session, Stage, anonymous_session
 from ramsts.console.site import Site
 from ramsts.errors import RamstsError
+from ramsts.ram.sign_in_sessions import MESSAGES as SESSION_ENDED
+from ramsts.ram.sign_in_sessions import SignedInSession
 
 Page = Callable[["Visit"], Response]
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -128,15 +130,21 @@ def signed_in_page(site: Site, page: Page) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         now = site.clock()
         session = site.cookies.session(request, now)
+        peer_ip = request.client.host if request.client else ""
         if session is None or not session.signed_in:
-            query = f"?{request.url.query}" if request.url.query else ""
-            target = quote(request.url.path + query)
             notice = "Your session has expired. Please sign in again." if session is None else ""
             visit = Visit(request, site, session or anonymous_session(now))
-            return visit.redirect(f"/signin?next={target}", notice=notice)
+            return _to_sign_in(visit, notice)
+        ended = await run_in_threadpool(
+            site.sessions.check, _signed_in(session), source_ip=peer_ip, now=now
+        )
+        if ended is not None:
+            visit = Visit(request, site, anonymous_session(now))
+            visit.new_session = visit.session  # the ended session's cookie is replaced
+            return _to_sign_in(visit, SESSION_ENDED[ended])
         caller = session_caller(
             session,
-            peer_ip=request.client.host if request.client else "",
+            peer_ip=peer_ip,
             secure=request.url.scheme == "https",
             user_agent=request.headers.get("user-agent", ""),
             now=now,
@@ -144,6 +152,22 @@ def signed_in_page(site: Site, page: Page) -> Endpoint:
         return await _serve(request, site, page, Visit(request, site, session, caller=caller))
 
     return endpoint
+
+
+def _to_sign_in(visit: Visit, notice: str) -> Response:
+    """To the sign-in page, and back to the page asked for afterwards."""
+    request = visit.request
+    query = f"?{request.url.query}" if request.url.query else ""
+    return visit.redirect(f"/signin?next={quote(request.url.path + query)}", notice=notice)
+
+
+def _signed_in(session: Session) -> SignedInSession:
+    return SignedInSession(
+        account_id=session.account_id,
+        user_id=session.user_id if session.identity_type == "RAMUser" else None,
+        credential=session.credential,
+        issued_at=session.issued_at,
+    )
 
 
 def step_page(site: Site, stages: tuple[Stage, ...], page: Page) -> Endpoint:

@@ -18,6 +18,10 @@ Rules, as the account's password policy and security preference say:
 * An unknown account or user, or one without a password, costs one argon2 verification against
   a dummy hash, so the answer takes as long as for a real user with a wrong password.
 
+A completed sign-in carries the fingerprint of the password hash it was checked against and
+the session's length (the preference's LoginSessionDuration for a RAM user, a fixed six hours for
+the root); :mod:`ramsts.ram.sign_in_sessions` holds the session to both on every request.
+
 The password is checked once; what the MFA steps need to know about it travels in a sealed,
 single-use ticket (:mod:`ramsts.ram.sign_in_tickets`), so the console never keeps the password
 between steps.
@@ -42,6 +46,7 @@ from ramsts.ram.passwords import PasswordPolicy, password_policy
 from ramsts.ram.security_preference import SecurityPreference, security_preference
 from ramsts.ram.sign_in_failures import LOCKOUT_WINDOW, Attempt, AttemptKey, FailedSignIns
 from ramsts.ram.sign_in_results import MfaEnrolment, SignInOutcome, SignInResult
+from ramsts.ram.sign_in_sessions import ROOT_SESSION_DURATION, credential_fingerprint
 from ramsts.ram.sign_in_tickets import SignInTickets, Ticket
 from ramsts.ram.totp import (
     decode_base32_seed,
@@ -231,14 +236,19 @@ class SignInService:
         if user is not None:
             with self._store.transaction() as tx:
                 tx.users.record_login(user.user_id, moment)
-        hours = timedelta(hours=candidate.preference.login_session_duration)
+        lifetime = (
+            ROOT_SESSION_DURATION
+            if user is None
+            else timedelta(hours=candidate.preference.login_session_duration)
+        )
         return SignInResult(
             "SignedIn",
             found.account_id,
             user,
             root_arn(found.account_id) if user is None else user.arn,
-            hours,
+            lifetime,
             mfa_verified=mfa_verified,
+            credential=credential_fingerprint(candidate.password_hash or ""),
         )
 
     def _begin_step(

@@ -52,6 +52,10 @@ class SignInResult:
     begin_mfa_binding` takes, empty when the user may not bind a device itself."""
     mfa_verified: bool = False
     """Whether this sign-in passed an MFA check (``acs:MFAPresent``)."""
+    credential: str = field(default="", repr=False)
+    """When signed in: the :func:`~ramsts.ram.sign_in_sessions.credential_fingerprint` of the
+    password it was verified against, for the console to keep in the session and
+    :class:`~ramsts.ram.sign_in_sessions.SignedInSessions` to compare on every request."""
 
     @property
     def signed_in(self) -> bool:

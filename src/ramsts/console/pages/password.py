@@ -3,6 +3,7 @@
 Whether users may do so is the account's security preference's to say
 (``AllowUserToChangePassword``); a refusal shows the service's reason. The new password is
 typed twice, since nobody can read it back, and it meets the password policy like any other.
+Changing it ends every console session of the user, this one too: the user signs in again.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from ramsts.console.sessions import anonymous_session
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
@@ -29,7 +31,10 @@ def change_password(visit: Visit) -> Response:
         )
     except RamstsError as error:
         return visit.render("password.html", status=error.http_status, problem=visit.problem(error))
-    return visit.redirect("/", notice="Your password was changed.")
+    # As on the real console, a new password signs the user out of every session, this one
+    # included (the store no longer holds the password it signed in with).
+    visit.new_session = anonymous_session(visit.site.clock())
+    return visit.redirect("/signin", notice="Your password was changed. Sign in with it.")
 
 
 def routes(site: Site) -> list[BaseRoute]:

@@ -150,10 +150,15 @@ def _follow(visit: Visit, result: SignInResult, login_name: str) -> Response:
         user_id="" if user is None else user.user_id,
         user_name="" if user is None else user.user_name,
         ticket="",
+        credential="",
+        issued_at=0,
     )
     if result.signed_in:
         lifetime = result.session_duration or timedelta(hours=1)
-        visit.new_session = _moved(known, "signed-in", now, lifetime, mfa=result.mfa_verified)
+        signed_in = _moved(known, "signed-in", now, lifetime, mfa=result.mfa_verified)
+        visit.new_session = replace(
+            signed_in, credential=result.credential, issued_at=int(now.timestamp())
+        )
         return visit.redirect(_next_path(visit), notice=f"Welcome, {_who(known)}.")
     if result.outcome == "MFARequired":
         step = _moved(known, "mfa", now, STEP_LIFETIME)

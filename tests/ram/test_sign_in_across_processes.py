@@ -220,7 +220,7 @@ def test_binding_a_device_at_sign_in_spends_its_tickets_on_every_process(
 def test_failures_older_than_the_window_are_deleted_now_and_then(store: Store, clock: Any) -> None:
     failures = FailedSignIns(store)
     old, recent = ("acme", "old"), ("acme", "recent")
-    window = {"limit": 0, "since": clock.now - timedelta(days=1)}
+    window = {"limit": 0, "since": clock.now - timedelta(days=1), "source_ip": INSIDE}
     failures.begin(old, now=clock.now - LOCKOUT_WINDOW - timedelta(seconds=1), **window)
     for _ in range(PURGE_ONE_IN - 2):
         failures.begin(recent, now=clock.now, **window)

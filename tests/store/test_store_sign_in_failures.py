@@ -1,6 +1,6 @@
 """The sign-in repository (``tx.sign_ins``): failed sign-ins counted per name within a window,
 taken back, cleared and purged by age; and, beside them, the lookup of spent sign-in tickets and
-the forward-only MFA time step.
+the forward-only MFA time step; and the sources each name signed in from.
 
 Every process of a deployment opens its own store on one database, so what one records the
 others must count: several tests use two stores on the same URL.
@@ -135,3 +135,41 @@ def test_an_mfa_step_is_used_once_and_only_forward_by_any_store(
     with store.transaction() as tx:
         assert not tx.sign_ins.use_mfa_step("acs:ram::1:mfa/none", 1)
         assert tx.mfa_devices.get(serial) == device  # the record is unchanged otherwise
+
+
+# Successes: the sources a name signed in from, one row per source.
+
+
+def succeed(store: Store, source: str, at: datetime) -> None:
+    with store.transaction() as tx:
+        tx.sign_ins.record_success(source, now=at)
+
+
+def signed_in_since(store: Store, source: str, since: datetime) -> bool:
+    with store.read() as tx:
+        return tx.sign_ins.signed_in_since(source, since=since)
+
+
+def test_a_source_signed_in_from_an_instant_on_and_another_store_sees_it(
+    store: Store, second_store: Store
+) -> None:
+    succeed(store, KEY, NOW)
+    assert signed_in_since(second_store, KEY, NOW)
+    assert not signed_in_since(second_store, KEY, NOW + timedelta(seconds=1))
+    assert not signed_in_since(second_store, OTHER, NOW - timedelta(days=1))
+
+
+def test_a_source_keeps_one_row_however_often_it_signs_in(store: Store) -> None:
+    for minutes in range(5):
+        succeed(store, KEY, NOW + timedelta(minutes=minutes))
+    with store.transaction() as tx:
+        assert tx.sign_ins.purge_successes(before=NOW + timedelta(days=1)) == 1
+
+
+def test_purging_deletes_the_successes_older_than_the_instant_given(store: Store) -> None:
+    succeed(store, KEY, NOW - timedelta(days=31))
+    succeed(store, OTHER, NOW)
+    with store.transaction() as tx:
+        assert tx.sign_ins.purge_successes(before=NOW - timedelta(days=30)) == 1
+    assert not signed_in_since(store, KEY, NOW - timedelta(days=60))
+    assert signed_in_since(store, OTHER, NOW)

@@ -5,9 +5,12 @@ for a new password, …).
 
 Rules, as the account's password policy and security preference say:
 
-* ``MaxLoginAttemps`` wrong passwords or MFA codes within an hour lock sign-in for that name
-  (``Locked``) until the hour has passed or an administrator sets a new password. Names that do
-  not exist are counted and locked alike, so locking reveals nothing about which users exist.
+* ``MaxLoginAttemps`` wrong passwords or MFA codes of a name from one source within an hour lock
+  that name from that source (``Locked``); ten times as many from anywhere lock it for every
+  source it has not signed in from lately (:mod:`ramsts.ram.sign_in_failures`). A lock ends
+  when the failures that caused it are an hour old, or an administrator sets a new password.
+  Names that do not exist are counted and locked alike, so locking reveals nothing about which
+  users exist.
 * A RAM user signs in only from ``LoginNetworkMasks`` (when set); the root is not restricted.
 * A user with a bound device must give its current code (``MFARequired`` until it does); a user
   with ``MFABindRequired`` and no device must bind one first (``MFABindRequired``), which it
@@ -127,7 +130,9 @@ class SignInService:
             None if user_name is None else user_name.lower(),
         )
         limit = candidate.policy.max_login_attempts
-        attempt = self._failures.begin(key, limit=limit, since=candidate.since(moment), now=moment)
+        attempt = self._failures.begin(
+            key, source_ip=source_ip, limit=limit, since=candidate.since(moment), now=moment
+        )
         if attempt is None:
             return SignInResult("Locked")
         stored_hash = candidate.password_hash
@@ -144,7 +149,7 @@ class SignInService:
             self._failures.forget(attempt)
             ticket = self._tickets.issue(user, "mfa", moment, candidate.device.serial_number)
             return replace(_short_of_session(candidate, "MFARequired"), ticket=ticket)
-        self._failures.clear(key)
+        self._failures.succeeded(attempt, moment)
         if user is not None and candidate.profile and candidate.profile.mfa_bind_required:
             may_bind = candidate.preference.allow_user_to_manage_mfa_devices
             ticket = self._tickets.issue(user, "bind", moment) if may_bind else ""
@@ -172,7 +177,7 @@ class SignInService:
         if not self._tickets.spend(opened):
             self._failures.forget(attempt)
             return SignInResult("SignInExpired")
-        self._failures.clear(attempt.key)
+        self._failures.succeeded(attempt, moment)
         return self._complete(candidate, moment, mfa_verified=True)
 
     def begin_mfa_binding(self, ticket: str, *, now: datetime | None = None) -> MfaEnrolment | None:
@@ -219,7 +224,7 @@ class SignInService:
             self._failures.forget(attempt)
             return SignInResult("SignInExpired")
         device = self._bind_new_device(opened, seed, step, moment)
-        self._failures.clear(attempt.key)
+        self._failures.succeeded(attempt, moment)
         bound = replace(candidate, device=device)
         return self._complete(bound, moment, mfa_verified=True)
 
@@ -260,6 +265,7 @@ class SignInService:
         right."""
         attempt = self._failures.begin(
             _key(ticket),
+            source_ip=source_ip,
             limit=candidate.policy.max_login_attempts,
             since=candidate.since(moment),
             now=moment,

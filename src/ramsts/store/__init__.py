@@ -90,7 +90,9 @@ mfa_devices      create(account_id, device_name=, sealed_seed=, now=), get(seria
 nonces           use(key, expires_at=, now=) -> bool, purge(now)
 sign_ins         record_failure(attempt_key, now=), count_failures(attempt_key, since=),
                  forget_failure(failure_id), clear_failures(attempt_key),
-                 purge_failures(before=), is_spent(nonce_key), use_mfa_step(serial, step)
+                 purge_failures(before=), record_success(source_key, now=),
+                 signed_in_since(source_key, since=), purge_successes(before=),
+                 is_spent(nonce_key), use_mfa_step(serial, step)
 token_keys       add(key_id, sealed_key, now=, current=), list(), current(),
                  make_current(key_id), delete(key_id)
 

@@ -297,6 +297,19 @@ sign_in_failures = sa.Table(
     sa.Index(None, "attempt_key", "failed_at"),
 )
 
+sign_in_sources = sa.Table(
+    "sign_in_sources",
+    metadata,
+    # One row per console sign-in that succeeded, by name and source network (``source_key``, a
+    # digest): the sources the lockout still lets in while a name is under attack from
+    # elsewhere. Inserted, never updated; a source's older rows go when it succeeds again, and
+    # rows older than the trust window now and then.
+    sa.Column("success_id", sa.String(32), primary_key=True),
+    sa.Column("source_key", sa.String(64), nullable=False),
+    sa.Column("signed_in_at", UtcDateTime, nullable=False, index=True),
+    sa.Index(None, "source_key", "signed_in_at"),
+)
+
 token_keys = sa.Table(
     "token_keys",
     metadata,

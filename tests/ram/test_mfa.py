@@ -247,8 +247,18 @@ def test_a_bound_device_cannot_be_deleted_nor_its_user(
 
 
 def test_mfa_actions_need_permission(
-    actions: Any, root: Caller, alice: User, alice_caller: Caller, grant: Any, clock: Any
+    actions: Any,
+    ram: RamService,
+    root: Caller,
+    alice: User,
+    alice_caller: Caller,
+    grant: Any,
+    clock: Any,
 ) -> None:
+    # Without the security preference's grant of a user's own device (on by default).
+    off = {"AllowUserToManageMFADevices": False}
+    with ram.store.transaction() as tx:
+        tx.account_settings.set_security_preference(alice.account_id, off)
     assert actions.error(alice_caller, "CreateVirtualMFADevice", VirtualMFADeviceName="d") == (
         "NoPermission"
     )

@@ -20,6 +20,7 @@ from ramsts.parameters import Parameters, TextRule
 from ramsts.ram.accounts import seal_access_key_secret
 from ramsts.ram.arns import root_arn, user_arn
 from ramsts.ram.rendering import Body, iso8601, optional_iso8601, wrapped
+from ramsts.ram.security_preference import require_self_service
 from ramsts.ram.users import USER_NAME, existing_user
 from ramsts.store import AccessKey, Transaction
 
@@ -79,7 +80,7 @@ class _Owner:
 def register(table: ActionTable, ram: RamService) -> None:
     def owner_of(principal: Caller, params: Parameters, action: str) -> _Owner:
         owner = _Owner(principal, params.optional("UserName", USER_NAME))
-        ram.authorizer.require(principal, f"ram:{action}", owner.resource)
+        require_self_service(ram, principal, f"ram:{action}", owner.resource)
         return owner
 
     def create_access_key(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:

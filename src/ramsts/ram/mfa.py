@@ -31,6 +31,7 @@ from ramsts.errors import (
 from ramsts.parameters import Parameters, TextRule
 from ramsts.ram.arns import user_arn
 from ramsts.ram.rendering import Body, iso8601, wrapped
+from ramsts.ram.security_preference import require_self_service
 from ramsts.ram.totp import (
     encode_base32_seed,
     is_code_format,
@@ -129,7 +130,7 @@ def register(table: ActionTable, ram: RamService) -> None:
         name = Parameters(params).required("VirtualMFADeviceName", DEVICE_NAME)
         account_id = principal.account_id
         serial_number = mfa_arn(account_id, name)
-        ram.authorizer.require(principal, "ram:CreateVirtualMFADevice", serial_number)
+        require_self_service(ram, principal, "ram:CreateVirtualMFADevice", serial_number)
         seed = new_seed()
         with ram.transaction(account_id) as tx:
             if tx.mfa_devices.count(account_id) >= MAX_VIRTUAL_MFA_DEVICES:
@@ -152,7 +153,7 @@ def register(table: ActionTable, ram: RamService) -> None:
         principal = ram.signed_in(caller)
         serial_number = Parameters(params).required("SerialNumber", SERIAL_NUMBER)
         account_id = principal.account_id
-        ram.authorizer.require(principal, "ram:DeleteVirtualMFADevice", serial_number)
+        require_self_service(ram, principal, "ram:DeleteVirtualMFADevice", serial_number)
         with ram.transaction(account_id) as tx:
             device = existing_device(tx, account_id, serial_number)
             if device.user_id is not None:
@@ -179,7 +180,7 @@ def register(table: ActionTable, ram: RamService) -> None:
         first = _authentication_code(read, "AuthenticationCode1")
         second = _authentication_code(read, "AuthenticationCode2")
         account_id = principal.account_id
-        ram.authorizer.require(principal, "ram:BindMFADevice", user_arn(account_id, name))
+        require_self_service(ram, principal, "ram:BindMFADevice", user_arn(account_id, name))
         with ram.transaction(account_id) as tx:
             user = existing_user(tx, account_id, name)
             device = existing_device(tx, account_id, serial_number)
@@ -206,7 +207,7 @@ def register(table: ActionTable, ram: RamService) -> None:
         principal = ram.signed_in(caller)
         name = Parameters(params).required("UserName", USER_NAME)
         account_id = principal.account_id
-        ram.authorizer.require(principal, "ram:UnbindMFADevice", user_arn(account_id, name))
+        require_self_service(ram, principal, "ram:UnbindMFADevice", user_arn(account_id, name))
         with ram.transaction(account_id) as tx:
             user = existing_user(tx, account_id, name)
             device = bound_device(tx, user)
@@ -217,7 +218,7 @@ def register(table: ActionTable, ram: RamService) -> None:
         principal = ram.signed_in(caller)
         name = Parameters(params).required("UserName", USER_NAME)
         account_id = principal.account_id
-        ram.authorizer.require(principal, "ram:GetUserMFAInfo", user_arn(account_id, name))
+        require_self_service(ram, principal, "ram:GetUserMFAInfo", user_arn(account_id, name))
         with ram.read() as tx:
             device = bound_device(tx, existing_user(tx, account_id, name))
         return {"MFADevice": {"SerialNumber": device.serial_number, "Type": DEVICE_TYPE}}

@@ -1,5 +1,18 @@
 """An account's security preference: SetSecurityPreference and GetSecurityPreference (spec
-api.md §9.2), and what console sign-in reads from it (session length, allowed networks).
+api.md §9.2), and where each setting is enforced:
+
+* ``AllowUserToManageAccessKeys``, ``AllowUserToManageMFADevices``: what RAM users may do on
+  their own credentials without a policy (:func:`require_self_service`); the console's sign-in
+  also binds a device itself only when the MFA setting allows.
+* ``AllowUserToChangePassword``: ``ChangePassword`` (:mod:`ramsts.ram.passwords`).
+* ``LoginSessionDuration``, ``LoginNetworkMasks``: console sign-in and every request of a RAM
+  user's console session (:mod:`ramsts.ram.sign_in`, :mod:`ramsts.ram.sign_in_sessions`).
+* ``EnableSaveMFATicket``: whether the console's sign-in may remember a passed MFA check on a
+  browser (:mod:`ramsts.ram.sign_in_remembered`).
+* ``AllowUserToManagePublicKeys`` is stored and returned only: ramsts has no public-key actions
+  (the real service offers them on its Japan site alone).
+
+None of them binds an account's root, which no setting or policy restricts.
 
 It is stored flat, keyed by the API's parameter names, and rendered in the service's nested
 shape (``LoginProfilePreference``, ``AccessKeyPreference``, ``MFAPreference``,
@@ -19,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from ramsts.caller import Caller
 from ramsts.errors import InvalidParameter
 from ramsts.parameters import Parameters
-from ramsts.ram.arns import account_resource
+from ramsts.ram.arns import account_resource, user_arn
 from ramsts.store import Transaction
 
 if TYPE_CHECKING:
@@ -102,6 +115,57 @@ WIRE_NAMES = {
 
 def security_preference(tx: Transaction, account_id: str) -> SecurityPreference:
     return SecurityPreference.from_stored(tx.account_settings.get(account_id).security_preference)
+
+
+SELF_SERVICE = {
+    "ram:CreateAccessKey": "allow_user_to_manage_access_keys",
+    "ram:UpdateAccessKey": "allow_user_to_manage_access_keys",
+    "ram:DeleteAccessKey": "allow_user_to_manage_access_keys",
+    "ram:ListAccessKeys": "allow_user_to_manage_access_keys",
+    "ram:GetAccessKeyLastUsed": "allow_user_to_manage_access_keys",
+    "ram:CreateVirtualMFADevice": "allow_user_to_manage_mfa_devices",
+    "ram:DeleteVirtualMFADevice": "allow_user_to_manage_mfa_devices",
+    "ram:BindMFADevice": "allow_user_to_manage_mfa_devices",
+    "ram:UnbindMFADevice": "allow_user_to_manage_mfa_devices",
+    "ram:GetUserMFAInfo": "allow_user_to_manage_mfa_devices",
+}
+"""The actions a RAM user may do on its own credentials when the setting named allows it."""
+NEEDS_MFA = frozenset({"ram:UnbindMFADevice"})
+"""Self-service actions granted only to a caller that passed MFA (a console session signed in
+with the device): otherwise a stolen AccessKey could remove the device that guards the
+password."""
+
+
+def require_self_service(ram: RamService, principal: Caller, action: str, resource: str) -> None:
+    """``ram.authorizer.require``, plus what the security preference grants every RAM user on
+    its own credentials (:data:`SELF_SERVICE`): ``AllowUserToManageAccessKeys`` its own
+    AccessKeys, ``AllowUserToManageMFADevices`` its own MFA device (the virtual device named
+    after it, as the console names it; unbinding it only after an MFA check, :data:`NEEDS_MFA`).
+    As on the real service the preference grants, it does
+    not take away: a policy that allows the action still does when the setting is off, and an
+    explicit Deny still refuses when it is on. Otherwise ``NoPermission`` (403), as for any
+    refused action."""
+    decision = ram.authorizer.decide(principal, action, resource)
+    if decision.allowed:
+        return
+    setting = SELF_SERVICE.get(action)
+    if action in NEEDS_MFA and principal.context.get("acs:MFAPresent") != "true":
+        setting = None
+    if setting and decision.effect != "ExplicitDeny" and _is_own(principal, resource):
+        with ram.read() as tx:
+            preference = security_preference(tx, principal.account_id)
+        if getattr(preference, setting):
+            return
+    ram.authorizer.require(principal, action, resource)
+
+
+def _is_own(principal: Caller, resource: str) -> bool:
+    """Whether ``resource`` is the calling RAM user, or its virtual MFA device."""
+    if principal.identity_type != "RAMUser" or not principal.user_name:
+        return False
+    account_id, name = principal.account_id, principal.user_name
+    own = (user_arn(account_id, name), f"acs:ram::{account_id}:mfa/{name}")
+    return resource.lower() in (arn.lower() for arn in own)
 
 
 def parse_network_masks(text: str) -> list[Network]:

@@ -1,8 +1,11 @@
-"""The console's two cookies: the sealed session, and a one-time notice shown after a redirect.
+"""The console's cookies: the sealed session, a one-time notice shown after a redirect, and a
+remembered MFA check (``EnableSaveMFATicket``).
 
-Both are HttpOnly (no script reads them), SameSite=Lax (not sent on cross-site POSTs), scoped to
+All are HttpOnly (no script reads them), SameSite=Lax (not sent on cross-site POSTs), scoped to
 the console's path, and Secure when the console is reached over TLS. The notice is sealed too,
-so a cookie planted by someone else cannot put words in the console's mouth.
+so a cookie planted by someone else cannot put words in the console's mouth. The remembered MFA
+check is the sign-in service's sealed token, kept for its seven days; the sign-in service alone
+decides whether it still counts.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from starlette.responses import Response
 
 from ramsts.console.sessions import COOKIE_NAME, Session, SessionCodec
 from ramsts.crypto import MasterKey, UnsealError
+from ramsts.ram.sign_in_remembered import REMEMBER_FOR
 
 NOTICE_COOKIE = "ramsts_notice"
 NOTICE_CONTEXT = "console-notice:v1"
 NOTICE_MAX_LENGTH = 300
 NOTICE_MAX_AGE = 60
+REMEMBERED_MFA_COOKIE = "ramsts_mfa_device"
 
 
 class ConsoleCookies:
@@ -51,6 +56,13 @@ class ConsoleCookies:
 
     def clear_notice(self, response: Response, request: Request) -> None:
         _set(response, request, NOTICE_COOKIE, "", max_age=0)
+
+    def remembered_mfa(self, request: Request) -> str:
+        return request.cookies.get(REMEMBERED_MFA_COOKIE, "")
+
+    def set_remembered_mfa(self, response: Response, request: Request, token: str) -> None:
+        max_age = int(REMEMBER_FOR.total_seconds())
+        _set(response, request, REMEMBERED_MFA_COOKIE, token, max_age=max_age)
 
 
 def _set(

@@ -58,6 +58,9 @@ class Session:
     """Only at the ``mfa`` and ``mfa-bind`` stages: the sign-in service's sealed ticket, proof
     that the password was right, which its MFA step takes instead of the password. It is
     single-use, expires with the step and is dropped when the step ends."""
+    remember_offered: bool = False
+    """At the ``mfa`` stage: whether the step may remember this browser
+    (``EnableSaveMFATicket``)."""
     credential: str = field(default="", repr=False)
     """Once signed in: the fingerprint of the password it signed in with, which every request
     compares with the store's (:class:`~ramsts.ram.sign_in_sessions.SignedInSessions`). A

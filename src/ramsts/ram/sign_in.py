@@ -12,7 +12,10 @@ Rules, as the account's password policy and security preference say:
   Names that do not exist are counted and locked alike, so locking reveals nothing about which
   users exist.
 * A RAM user signs in only from ``LoginNetworkMasks`` (when set); the root is not restricted.
-* A user with a bound device must give its current code (``MFARequired`` until it does); a user
+* A user with a bound device must give its current code (``MFARequired`` until it does), unless
+  the browser passed that device's check within seven days and ``EnableSaveMFATicket`` lets it
+  remember that (:mod:`ramsts.ram.sign_in_remembered`; the session is then not MFA-verified,
+  ``acs:MFAPresent`` false, since no code was given in it); a user
   with ``MFABindRequired`` and no device must bind one first (``MFABindRequired``), which it
   may do itself during sign-in when ``AllowUserToManageMFADevices`` says so.
 * ``PasswordResetRequired``, or a password older than ``MaxPasswordAge`` days, ends in
@@ -48,6 +51,7 @@ from ramsts.ram.mfa import ISSUER, mfa_arn, qr_code_png, seal_seed, unseal_seed
 from ramsts.ram.passwords import PasswordPolicy, password_policy
 from ramsts.ram.security_preference import SecurityPreference, security_preference
 from ramsts.ram.sign_in_failures import LOCKOUT_WINDOW, Attempt, AttemptKey, FailedSignIns
+from ramsts.ram.sign_in_remembered import RememberedDevices
 from ramsts.ram.sign_in_results import MfaEnrolment, SignInOutcome, SignInResult
 from ramsts.ram.sign_in_sessions import ROOT_SESSION_DURATION, credential_fingerprint
 from ramsts.ram.sign_in_tickets import SignInTickets, Ticket
@@ -109,6 +113,7 @@ class SignInService:
         self._clock = clock
         self._failures = FailedSignIns(store)
         self._tickets = SignInTickets(store, master_key)
+        self._remembered = RememberedDevices(master_key)
 
     def sign_in(
         self,
@@ -117,10 +122,13 @@ class SignInService:
         password: Secret,
         *,
         source_ip: str,
+        remembered_mfa: str = "",
         now: datetime | None = None,
     ) -> SignInResult:
         """Sign in to ``account`` (its AccountId or alias) as ``user_name``, or as the root when
-        ``user_name`` is ``None``."""
+        ``user_name`` is ``None``. ``remembered_mfa``: what the browser kept of an earlier MFA
+        check (:meth:`confirm_mfa` with ``remember``), which spares the code while the security
+        preference's ``EnableSaveMFATicket`` allows."""
         moment = self._clock() if now is None else now
         with self._store.read() as tx:
             candidate = self._candidate(tx, account.strip(), user_name)
@@ -144,11 +152,18 @@ class SignInService:
             self._failures.forget(attempt)
             return SignInResult("NetworkDenied", account_id=found.account_id)
         if user is not None and candidate.device is not None:
+            if self._remembers(remembered_mfa, candidate, moment):
+                self._failures.succeeded(attempt, moment)
+                return self._complete(candidate, moment, mfa_verified=False)
             # Earlier failures stay counted: the right password alone must not buy more
             # guesses at the code.
             self._failures.forget(attempt)
             ticket = self._tickets.issue(user, "mfa", moment, candidate.device.serial_number)
-            return replace(_short_of_session(candidate, "MFARequired"), ticket=ticket)
+            return replace(
+                _short_of_session(candidate, "MFARequired"),
+                ticket=ticket,
+                may_remember_mfa=candidate.preference.enable_save_mfa_ticket,
+            )
         self._failures.succeeded(attempt, moment)
         if user is not None and candidate.profile and candidate.profile.mfa_bind_required:
             may_bind = candidate.preference.allow_user_to_manage_mfa_devices
@@ -157,11 +172,19 @@ class SignInService:
         return self._complete(candidate, moment, mfa_verified=False)
 
     def confirm_mfa(
-        self, ticket: str, code: str, *, source_ip: str, now: datetime | None = None
+        self,
+        ticket: str,
+        code: str,
+        *,
+        source_ip: str,
+        remember: bool = False,
+        now: datetime | None = None,
     ) -> SignInResult:
         """The second step of a sign-in that ended in ``MFARequired``: the current code of the
         user's device. A wrong code counts towards the lockout and leaves the ticket usable
-        until it expires; a right one spends it."""
+        until it expires; a right one spends it. With ``remember``, and the security
+        preference's ``EnableSaveMFATicket`` on, a signed-in result carries the token that
+        lets this browser skip the code for seven days."""
         moment = self._clock() if now is None else now
         opened = self._tickets.open(ticket, "mfa", moment)
         candidate = None if opened is None else self._ticket_candidate(opened)
@@ -178,7 +201,13 @@ class SignInService:
             self._failures.forget(attempt)
             return SignInResult("SignInExpired")
         self._failures.succeeded(attempt, moment)
-        return self._complete(candidate, moment, mfa_verified=True)
+        result = self._complete(candidate, moment, mfa_verified=True)
+        user, profile, device = candidate.user, candidate.profile, candidate.device
+        may_remember = remember and candidate.preference.enable_save_mfa_ticket
+        if may_remember and result.signed_in and user is not None and profile is not None:
+            token = self._remembered.remember(user, profile, device, moment)
+            result = replace(result, remembered_mfa=token)
+        return result
 
     def begin_mfa_binding(self, ticket: str, *, now: datetime | None = None) -> MfaEnrolment | None:
         """A new seed for the user of an ``MFABindRequired`` ticket, and the ticket that binds
@@ -329,6 +358,15 @@ class SignInService:
         profile = tx.login_profiles.get(user.user_id)
         device = tx.mfa_devices.get_for_user(user.user_id)
         return _Candidate(found, for_root, user, profile, device, policy, preference)
+
+    def _remembers(self, sealed: str, candidate: _Candidate, moment: datetime) -> bool:
+        """Whether the browser's ``sealed`` token spares this sign-in the MFA code."""
+        user, profile, device = candidate.user, candidate.profile, candidate.device
+        if user is None or profile is None or device is None:
+            return False
+        if not candidate.preference.enable_save_mfa_ticket:
+            return False
+        return self._remembered.recognises(sealed, user, profile, device, moment)
 
     def _accept_code(self, device: VirtualMfaDevice, code: str, moment: datetime) -> bool:
         """A valid code of a time step later than the last one accepted for this device, so

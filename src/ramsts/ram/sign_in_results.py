@@ -52,6 +52,12 @@ class SignInResult:
     begin_mfa_binding` takes, empty when the user may not bind a device itself."""
     mfa_verified: bool = False
     """Whether this sign-in passed an MFA check (``acs:MFAPresent``)."""
+    may_remember_mfa: bool = False
+    """With ``MFARequired``: whether the MFA step may remember the browser
+    (``EnableSaveMFATicket``)."""
+    remembered_mfa: str = field(default="", repr=False)
+    """When signed in with ``remember``: the sealed token the browser keeps to skip the code
+    for seven days (:mod:`ramsts.ram.sign_in_remembered`)."""
     credential: str = field(default="", repr=False)
     """When signed in: the :func:`~ramsts.ram.sign_in_sessions.credential_fingerprint` of the
     password it was verified against, for the console to keep in the session and

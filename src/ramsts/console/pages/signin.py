@@ -61,7 +61,11 @@ def sign_in_form(visit: Visit) -> Response:
     login_name = visit.field("login_name")
     account, user_name = split_login_name(login_name)
     result = visit.site.sign_in.sign_in(
-        account, user_name, Secret(visit.field("password")), source_ip=_peer(visit)
+        account,
+        user_name,
+        Secret(visit.field("password")),
+        source_ip=_peer(visit),
+        remembered_mfa=visit.site.cookies.remembered_mfa(visit.request),
     )
     return _follow(visit, result, login_name)
 
@@ -70,11 +74,17 @@ def mfa_step(visit: Visit) -> Response:
     if visit.request.method == "GET":
         return visit.render("signin_mfa.html")
     result = visit.site.sign_in.confirm_mfa(
-        visit.session.ticket, visit.field("code"), source_ip=_peer(visit)
+        visit.session.ticket,
+        visit.field("code"),
+        source_ip=_peer(visit),
+        remember=visit.session.remember_offered and visit.field("remember_device") == "1",
     )
     if result.outcome == "InvalidMFACode":
         return visit.render("signin_mfa.html", status=401, error=result.message)
-    return _follow(visit, result, "")
+    response = _follow(visit, result, "")
+    if result.remembered_mfa:
+        visit.site.cookies.set_remembered_mfa(response, visit.request, result.remembered_mfa)
+    return response
 
 
 def bind_step(visit: Visit) -> Response:
@@ -150,6 +160,7 @@ def _follow(visit: Visit, result: SignInResult, login_name: str) -> Response:
         user_id="" if user is None else user.user_id,
         user_name="" if user is None else user.user_name,
         ticket="",
+        remember_offered=False,
         credential="",
         issued_at=0,
     )
@@ -162,7 +173,9 @@ def _follow(visit: Visit, result: SignInResult, login_name: str) -> Response:
         return visit.redirect(_next_path(visit), notice=f"Welcome, {_who(known)}.")
     if result.outcome == "MFARequired":
         step = _moved(known, "mfa", now, STEP_LIFETIME)
-        visit.new_session = replace(step, ticket=result.ticket)
+        visit.new_session = replace(
+            step, ticket=result.ticket, remember_offered=result.may_remember_mfa
+        )
         return visit.redirect("/signin/mfa")
     if result.outcome == "MFABindRequired" and result.ticket:
         step = _moved(known, "mfa-bind", now, STEP_LIFETIME)

@@ -16,6 +16,8 @@ from alibabacloud_ram20150501 import models as ram
 from clocked_console import ClockedConsole, clocked_console
 from console_site import ConsoleClient
 
+from ramsts.testing import ramsts_server
+
 PASSWORD = "Session-User-Passw0rd!"
 NEW_PASSWORD = "Session-User-Passw0rd-2!"
 
@@ -146,3 +148,19 @@ def test_a_session_from_outside_the_login_network_masks_ends(console: ClockedCon
     assert "not allowed" in refused.text
     assert inside.get("/").url.path == "/console/"
     assert root.get("/").url.path == "/console/"  # the root is not held to the masks
+
+
+def test_a_password_set_through_another_server_ends_the_session_at_once(
+    console: ClockedConsole, db_url: str
+) -> None:
+    """Two servers on one database, as ``--workers`` or a restart make them: what one writes
+    ends the sessions the other serves, with nothing cached in between."""
+    login_name = user_with_console_access(console)
+    browser = signed_in(console, login_name)
+    master_key = console.site.server.services.master_key
+    with ramsts_server(db_url=db_url, master_key=master_key) as other:
+        other_root = other.ram_client(console.root)
+        other_root.update_login_profile(
+            ram.UpdateLoginProfileRequest(user_name="una", password=NEW_PASSWORD)
+        )
+    assert sent_to_sign_in(browser.get("/"))

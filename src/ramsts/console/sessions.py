@@ -3,7 +3,7 @@
 The session travels in the ``ramsts_console`` cookie, sealed with the master key (AES-GCM under
 its own context), so the browser can neither read nor alter it and every worker process can open
 it without shared state. It expires at ``expires_at`` — the account's LoginSessionDuration after
-sign-in — whatever the browser does with the cookie, and ends sooner when the store says so:
+sign-in for a RAM user, six hours for the root — whatever the browser does with the cookie, and ends sooner when the store says so:
 every request of a signed-in session asks :class:`~ramsts.ram.sign_in_sessions.SignedInSessions`
 whether its password, LoginSessionDuration and LoginNetworkMasks still let it go on.
 

@@ -16,7 +16,7 @@ from alibabacloud_ram20150501 import models as ram
 from clocked_console import ClockedConsole, clocked_console
 from console_site import ConsoleClient
 
-from ramsts.testing import ramsts_server
+from ramsts.testing import AccessKey, ramsts_server
 
 PASSWORD = "Session-User-Passw0rd!"
 NEW_PASSWORD = "Session-User-Passw0rd-2!"
@@ -163,4 +163,16 @@ def test_a_password_set_through_another_server_ends_the_session_at_once(
         other_root.update_login_profile(
             ram.UpdateLoginProfileRequest(user_name="una", password=NEW_PASSWORD)
         )
+    assert sent_to_sign_in(browser.get("/"))
+
+
+def test_changing_one_s_own_password_through_the_sdk_ends_the_console_sessions(
+    console: ClockedConsole,
+) -> None:
+    login_name = user_with_console_access(console)
+    browser = signed_in(console, login_name)
+    key = console.ram_client().create_access_key(ram.CreateAccessKeyRequest(user_name="una"))
+    made = key.body.access_key
+    own = console.ram_client(AccessKey(made.access_key_id, made.access_key_secret))
+    own.change_password(ram.ChangePasswordRequest(old_password=PASSWORD, new_password=NEW_PASSWORD))
     assert sent_to_sign_in(browser.get("/"))

@@ -1,16 +1,20 @@
 """SetSecurityPreference and GetSecurityPreference: the real nested shape and defaults, ranges,
-LoginNetworkMasks, and which source addresses the masks let sign in."""
+LoginNetworkMasks, which source addresses the masks let sign in, and what the self-service
+settings grant whom."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from ramsts.caller import Caller
-from ramsts.ram import security_preference
+from ramsts.ram import access_keys, mfa, security_preference
 from ramsts.ram.security_preference import SecurityPreference
 from ramsts.ram.service import RamService
+from ramsts.ram.totp import decode_base32_seed, totp
 from ramsts.store import User
 
 DEFAULTS = {
@@ -148,3 +152,39 @@ def test_network_masks_decide_which_source_addresses_may_sign_in(
 ) -> None:
     preference = SecurityPreference(login_network_masks=masks)
     assert preference.allows_source_ip(source_ip) is allowed
+
+
+def test_the_self_service_grant_is_a_ram_user_s_own_and_unbinding_needs_mfa(
+    ram_actions: Any, ram: RamService, root: Caller, alice: User, alice_caller: Caller
+) -> None:
+    """A role session is no RAM user, whatever its name: the preference grants it nothing on the
+    user of that name. A user unbinds its own device only after an MFA check."""
+    for module in (security_preference, access_keys, mfa):
+        module.register(ram_actions, ram)
+    ram_actions.call(root, "SetSecurityPreference", AllowUserToManageAccessKeys="true")
+    role_session = replace(
+        alice_caller,
+        identity_type="AssumedRoleUser",
+        arn=f"acs:ram::{alice.account_id}:assumed-role/alice/alice",
+        user_id=None,
+        role_id="300000000000000001",
+        role_name="alice",
+    )
+    params = {"UserName": "alice"}
+    assert ram_actions.error(role_session, "ListAccessKeys", **params) == "NoPermission"
+    assert ram_actions.call(alice_caller, "ListAccessKeys", **params)["AccessKeys"]
+
+    device = ram_actions.call(root, "CreateVirtualMFADevice", VirtualMFADeviceName="alice")
+    seed = decode_base32_seed(device["VirtualMFADevice"]["Base32StringSeed"])
+    now = ram.now()
+    ram_actions.call(
+        alice_caller,
+        "BindMFADevice",
+        SerialNumber=device["VirtualMFADevice"]["SerialNumber"],
+        UserName="alice",
+        AuthenticationCode1=totp(seed, now - timedelta(seconds=30)),
+        AuthenticationCode2=totp(seed, now),
+    )
+    assert ram_actions.error(alice_caller, "UnbindMFADevice", **params) == "NoPermission"
+    with_mfa = replace(alice_caller, context={**alice_caller.context, "acs:MFAPresent": "true"})
+    assert ram_actions.call(with_mfa, "UnbindMFADevice", **params)["MFADevice"]

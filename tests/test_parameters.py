@@ -103,3 +103,13 @@ def test_max_items_defaults_and_bounds() -> None:
     assert Parameters({"MaxItems": "5"}).max_items() == 5
     with pytest.raises(InvalidParameter):
         Parameters({"MaxItems": "1001"}).max_items()
+
+
+@given(st.integers(min_value=33, max_value=20_000), st.sampled_from(["[", '{"a":', '[{"k":']))
+def test_a_json_list_nested_past_the_bound_is_that_parameter_s_error(
+    levels: int, opening: str
+) -> None:
+    with pytest.raises(InvalidParameter) as refused:
+        Parameters({"ResourceNames": opening * levels}).json_list("ResourceNames")
+    assert refused.value.code == "InvalidParameter.ResourceNames"
+    assert "levels deep" in refused.value.message

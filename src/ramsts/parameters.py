@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ramsts.errors import InvalidParameter, MissingParameter
+from ramsts.wire_json import NestedTooDeep, decode_json
 
 SECRET_PARAMETERS = frozenset(
     {"AccessKeySecret", "Password", "NewPassword", "OldPassword", "SecurityToken", "Signature"}
@@ -162,7 +163,11 @@ class Parameters:
         if value is None:
             return []
         try:
-            decoded = json.loads(value)
+            decoded = decode_json(value)
+        except NestedTooDeep as exc:
+            raise InvalidParameter(
+                name, f"The parameter {name} is not a JSON list: {exc.msg}."
+            ) from None
         except json.JSONDecodeError:
             raise InvalidParameter(
                 name, f"The parameter {name} {_quoted(name, value)} is not a JSON list."

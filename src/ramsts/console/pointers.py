@@ -3,12 +3,15 @@
 The policy engine reports errors as pointers into the parsed document (``/Statement/2/Effect``);
 a person edits text. :func:`locate` walks the text once, as JSON, and returns the span of the
 value the pointer names (or of the key, for a member that should not be there). Syntax errors
-have no pointer; :func:`syntax_error_span` gives their offset instead.
+have no pointer; :func:`syntax_error_span` gives their offset instead (for a document nested too
+deep, that of the bracket one level too deep).
 """
 
 from __future__ import annotations
 
 import json
+
+from ramsts.wire_json import decode_json
 
 Span = tuple[int, int]
 
@@ -19,7 +22,7 @@ _decoder = json.JSONDecoder()
 def syntax_error_span(text: str) -> Span | None:
     """The offset of the first JSON syntax error in ``text``, or ``None`` if it parses."""
     try:
-        json.loads(text)
+        decode_json(text)
     except json.JSONDecodeError as error:
         return error.pos, min(error.pos + 1, len(text))
     return None

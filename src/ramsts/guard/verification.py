@@ -34,6 +34,7 @@ from ramsts.guard.local import LocalVerifier
 from ramsts.guard.request import GuardRequest
 from ramsts.guard.result import GuardResult, VerifiedPrincipal, decision_body, principal_body
 from ramsts.parameters import Parameters
+from ramsts.wire_json import decode_json
 
 PERMISSION = "ramsts:VerifyRequest"
 MAX_HEADERS = 200
@@ -169,7 +170,7 @@ def _received_request(read: Parameters) -> GuardRequest:
 
 def _headers(text: str) -> list[tuple[str, str]]:
     try:
-        decoded = json.loads(text)
+        decoded = decode_json(text)
     except json.JSONDecodeError:
         decoded = None
     if (
@@ -204,7 +205,7 @@ def _context(read: Parameters) -> dict[str, str]:
     if text is None:
         return {}
     try:
-        decoded = json.loads(text)
+        decoded = decode_json(text)
     except json.JSONDecodeError:
         decoded = None
     if not isinstance(decoded, dict):

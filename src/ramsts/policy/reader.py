@@ -1,8 +1,10 @@
 """From the submitted text (or an already decoded mapping) to JSON values and a size.
 
-Two rules of the grammar are about the text rather than the tree, so they live here: a key must
-not appear twice in one object (``json`` would silently keep the last one), and the size limit
-counts characters with insignificant JSON whitespace removed (decision 1, AWS's reading).
+Three rules of the grammar are about the text rather than the tree, so they live here: a key must
+not appear twice in one object (``json`` would silently keep the last one), arrays and objects
+nest at most :data:`~ramsts.wire_json.MAX_DEPTH` levels (a policy needs seven; any deeper is
+refused before decoding, see :mod:`ramsts.wire_json`), and the size limit counts characters with
+insignificant JSON whitespace removed (decision 1, AWS's reading).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ramsts.policy.errors import PolicyError, quote
+from ramsts.wire_json import MAX_DEPTH, NestedTooDeep, decode_json, nests_deeper
 
 # A JSON string token, or a run of the four whitespace characters JSON allows between tokens.
 _STRING_OR_SPACE = re.compile(r'"(?:[^"\\]|\\.)*"|[ \t\n\r]+', re.DOTALL)
@@ -50,6 +53,8 @@ def significant_length(text: str) -> int:
 def read_document(source: str | bytes | Mapping[str, Any], code: str) -> tuple[Any, int]:
     """Decode a policy document; return its value and its whitespace-insignificant size."""
     if isinstance(source, Mapping):
+        if nests_deeper(source):
+            raise _too_deep(code)
         try:
             text = json.dumps(source, separators=(",", ":"), ensure_ascii=False)
         except (TypeError, ValueError):
@@ -64,9 +69,11 @@ def read_document(source: str | bytes | Mapping[str, Any], code: str) -> tuple[A
                 code, f"The policy document is not UTF-8 text (byte {exc.start}).", ""
             ) from None
     try:
-        value = json.loads(
+        value = decode_json(
             source, object_pairs_hook=_object_from_pairs, parse_constant=_reject_constant
         )
+    except NestedTooDeep as exc:
+        raise _too_deep(code, f" (line {exc.lineno}, column {exc.colno})") from None
     except json.JSONDecodeError as exc:
         raise PolicyError(
             code,
@@ -81,3 +88,11 @@ def read_document(source: str | bytes | Mapping[str, Any], code: str) -> tuple[A
             code, f"The policy document must be a JSON object, not {quote(value)}.", ""
         )
     return value, significant_length(source)
+
+
+def _too_deep(code: str, where: str = "") -> PolicyError:
+    return PolicyError(
+        code,
+        f"The policy document nests arrays and objects more than {MAX_DEPTH} levels deep{where}.",
+        "",
+    )

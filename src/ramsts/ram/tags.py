@@ -22,6 +22,7 @@ from ramsts.ram.arns import every, policy_arn, role_arn
 from ramsts.ram.rendering import Body
 from ramsts.ram.service import RamService
 from ramsts.store import DEFAULT_MAX_ITEMS, Tag, TagResourceType, Transaction
+from ramsts.wire_json import decode_json
 
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
@@ -213,7 +214,8 @@ def _decode_token(token: str | None) -> tuple[str, str, str] | None:
     if token is None:
         return None
     try:
-        value = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        value = decode_json(raw.decode("utf-8"))
     except (binascii.Error, ValueError):
         value = None
     if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):

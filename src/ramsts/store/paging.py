@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from ramsts.store.errors import InvalidMarker
 from ramsts.store.records import Page
+from ramsts.wire_json import decode_json
 
 T = TypeVar("T")
 
@@ -33,7 +34,7 @@ def encode_marker(name_key: str, row_id: str) -> str:
 def decode_marker(marker: str) -> tuple[str, str]:
     try:
         raw = base64.urlsafe_b64decode(marker + "=" * (-len(marker) % 4))
-        value = json.loads(raw)
+        value = decode_json(raw.decode("utf-8"))
     except (binascii.Error, ValueError) as exc:
         raise InvalidMarker(f"not a marker this service issued: {marker!r}") from exc
     if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):

@@ -9,7 +9,6 @@ nothing, so it needs a signed-in session but no permission.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -20,6 +19,7 @@ from ramsts.console.pointers import Span, locate, syntax_error_span
 from ramsts.console.site import Site
 from ramsts.console.visits import CSRF_HEADER
 from ramsts.policy import PolicyError, parse_policy
+from ramsts.wire_json import decode_json
 
 KINDS = ("identity", "trust")
 MAX_BODY = 64 * 1024
@@ -61,7 +61,7 @@ def routes(site: Site) -> list[BaseRoute]:
         if len(body) > MAX_BODY:
             return JSONResponse({"error": "The document is too large to check."}, 413)
         try:
-            payload = json.loads(body)
+            payload = decode_json(body.decode("utf-8"))
             text, kind = str(payload["document"]), str(payload.get("kind", "identity"))
         except (ValueError, KeyError, TypeError):
             return JSONResponse({"error": 'Send {"document": "...", "kind": "identity"}.'}, 400)

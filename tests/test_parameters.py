@@ -113,3 +113,40 @@ def test_a_json_list_nested_past_the_bound_is_that_parameter_s_error(
         Parameters({"ResourceNames": opening * levels}).json_list("ResourceNames")
     assert refused.value.code == "InvalidParameter.ResourceNames"
     assert "levels deep" in refused.value.message
+
+
+ASCII_INTEGER = re.compile(r"-?[0-9]+")
+
+
+@given(
+    st.one_of(
+        st.text(max_size=12),
+        st.from_regex(r"\A[-+ _]?[0-9_]{1,12}[ ]?\Z"),
+        st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    )
+)
+def test_an_integer_is_ascii_digits_perhaps_after_a_minus_and_nothing_else(text: str) -> None:
+    """What int() also reads — other scripts' digits, ``_``, ``+``, spaces — is refused."""
+    read = Parameters({"MaxItems": text})
+    is_integer = ASCII_INTEGER.fullmatch(text) is not None
+    if is_integer and -(2**31) <= int(text) <= 2**31:
+        assert read.integer("MaxItems", minimum=-(2**31), maximum=2**31) == int(text)
+    elif text:
+        with pytest.raises(InvalidParameter) as refused:
+            read.integer("MaxItems", minimum=-(2**31), maximum=2**31)
+        assert refused.value.code == "InvalidParameter.MaxItems"
+        assert len(refused.value.message) < 200
+
+
+@pytest.mark.parametrize("text", ["١٢٣", "1_000", "+5", " 5", "5\n", "５"])
+def test_integers_python_reads_but_the_service_does_not_are_refused(text: str) -> None:
+    with pytest.raises(InvalidParameter) as refused:
+        Parameters({"MaxItems": text}).max_items()
+    assert refused.value.code == "InvalidParameter.MaxItems"
+
+
+def test_an_integer_of_thousands_of_digits_is_out_of_range_not_a_crash() -> None:
+    with pytest.raises(InvalidParameter) as refused:
+        Parameters({"MaxItems": "9" * 100_000}).max_items()
+    assert "between 1 and 1000" in refused.value.message
+    assert len(refused.value.message) < 200

@@ -28,6 +28,10 @@ SECRET_PARAMETERS = frozenset(
     {"AccessKeySecret", "Password", "NewPassword", "OldPassword", "SecurityToken", "Signature"}
 )
 
+_INTEGER = re.compile(r"-?[0-9]+")
+"""How the real services read an integer: ASCII digits, perhaps a minus sign. Not Python's
+``int()``, which also takes other scripts' digits, ``_`` separators, ``+`` and spaces around."""
+
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """C0 controls other than tab, line feed and carriage return: no name or text of the real
 services holds them, PostgreSQL text cannot store NUL, and XML 1.0 cannot carry them at all."""
@@ -115,16 +119,21 @@ class Parameters:
         value = self.raw(name)
         if value is None:
             return default
-        try:
-            number = int(value.strip())
-        except ValueError:
-            raise InvalidParameter(
-                name, f"The parameter {name} {_quoted(name, value)} is not an integer."
-            ) from None
-        if not minimum <= number <= maximum:
+        if _INTEGER.fullmatch(value) is None:
             raise InvalidParameter(
                 name,
-                f"The parameter {name} must be between {minimum} and {maximum}; got {number}.",
+                f"The parameter {name} {_quoted(name, value)} is not an integer"
+                " (decimal digits 0-9, perhaps after a minus sign).",
+            )
+        # More digits than either bound has is out of range; int() is spared such numbers (it
+        # refuses those of over 4,300 digits).
+        widest = max(len(str(abs(minimum))), len(str(abs(maximum))))
+        too_long = len(value.lstrip("-").lstrip("0")) > widest
+        if too_long or not minimum <= (number := int(value)) <= maximum:
+            raise InvalidParameter(
+                name,
+                f"The parameter {name} must be between {minimum} and {maximum};"
+                f" got {_quoted(name, value)}.",
             )
         return number
 

@@ -1,6 +1,7 @@
 """JSON nested a thousand levels deep, in any parameter that carries JSON, is refused with that
-parameter's own code and HTTP 400 — never a 500. Through Alibaba's classic SDK
-(``CommonRequest``) against a live server, on both stores.
+parameter's own code and HTTP 400 — never a 500 — and so are integers that are not written in
+ASCII digits. Through Alibaba's classic SDK (``CommonRequest``) against a live server, on both
+stores.
 
 Python's JSON decoder gives up around a thousand levels down with ``RecursionError``, which is
 no ``ValueError`` and used to reach the client as ``InternalError``.
@@ -105,3 +106,34 @@ def test_every_json_parameter_nested_a_thousand_deep_gets_its_own_400(
         answers[f"{action} {name}"] = refusal(server, key, version, action, **params)
         expected[f"{action} {name}"] = (400, code)
     assert answers == expected
+
+
+NOT_ASCII_DIGITS = ["١٠", "１０", "1_0", "+10", " 10", "10 "]
+"""Ten, as Python's int() would read it (Arabic-Indic and full-width digits, an underscore,
+a plus sign, spaces) but the real service does not."""
+
+
+def test_an_integer_is_read_only_from_ascii_digits(server: RamstsServer) -> None:
+    answers = {written: refusal(server, None, RAM, "ListUsers", MaxItems=written)
+               for written in NOT_ASCII_DIGITS}  # fmt: skip
+    assert answers == dict.fromkeys(NOT_ASCII_DIGITS, (400, "InvalidParameter.MaxItems"))
+    assert call(server, None, RAM, "ListUsers", MaxItems="10")["IsTruncated"] is False
+
+
+def test_a_duration_in_other_digits_is_refused_before_anything_is_issued(
+    server: RamstsServer,
+) -> None:
+    user = server.create_user("assumer", policies=["AliyunSTSAssumeRoleAccess"])
+    role_arn = server.create_role("reader")
+    assert refusal(
+        server,
+        user,
+        STS,
+        "AssumeRole",
+        RoleArn=role_arn,
+        RoleSessionName="session",
+        DurationSeconds="٣٦٠٠",
+    ) == (400, "InvalidParameter.DurationSeconds")
+    issued = call(server, user, STS, "AssumeRole", RoleArn=role_arn, RoleSessionName="session",
+                  DurationSeconds="3600")  # fmt: skip
+    assert issued["Credentials"]["AccessKeyId"].startswith("STS.")

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ramsts.errors import InvalidParameter, MissingParameter
-from ramsts.parameters import Parameters, TextRule
+from ramsts.parameters import SECRET_PARAMETERS, Parameters, TextRule, is_secret_parameter
 
 USER_NAME = TextRule(max_length=64, pattern=re.compile(r"[A-Za-z0-9._-]+"))
 
@@ -150,3 +150,15 @@ def test_an_integer_of_thousands_of_digits_is_out_of_range_not_a_crash() -> None
         Parameters({"MaxItems": "9" * 100_000}).max_items()
     assert "between 1 and 1000" in refused.value.message
     assert len(refused.value.message) < 200
+
+
+def test_every_secret_parameter_is_hidden_in_any_letter_case() -> None:
+    for name in SECRET_PARAMETERS:
+        for spelling in (name, name.lower(), name.upper()):
+            assert is_secret_parameter(spelling)
+            with pytest.raises(InvalidParameter) as caught:
+                Parameters({spelling: "s3cr3t-value-that-is-long"}).required(
+                    spelling, TextRule(max_length=4)
+                )
+            assert "s3cr3t" not in caught.value.message
+    assert not is_secret_parameter("UserName")

@@ -4,7 +4,7 @@ Every RPC parameter arrives as a string (integers as decimal strings, booleans a
 Python's ``True``, lists as one JSON string). :class:`Parameters` turns them into typed values and
 raises the real service's error code when one is missing or wrongly formed, naming the parameter
 and quoting the input (never a secret: parameters listed in :data:`SECRET_PARAMETERS` are not
-quoted).
+quoted, and the API's log leaves their values out too).
 
 Error codes follow the real services: a missing required parameter is ``MissingParameter`` (the
 gateway's check; STS actions document ``MissingParameter.<Name>``, chosen with
@@ -25,8 +25,31 @@ from ramsts.errors import InvalidParameter, MissingParameter
 from ramsts.wire_json import NestedTooDeep, decode_json
 
 SECRET_PARAMETERS = frozenset(
-    {"AccessKeySecret", "Password", "NewPassword", "OldPassword", "SecurityToken", "Signature"}
+    {
+        "AccessKeySecret",
+        "Password",
+        "NewPassword",
+        "OldPassword",
+        "Signature",
+        "SecurityToken",
+        "OIDCToken",
+        "SAMLAssertion",
+        "AuthenticationCode1",
+        "AuthenticationCode2",
+    }
 )
+"""The parameters whose value authenticates: secrets proper, a request's signature, bearer
+credentials (each lets its holder act as the caller for a while) and MFA codes. The one list:
+error messages never quote these, and the API's log shows them as ``***``."""
+
+_SECRET_NAMES = frozenset(name.lower() for name in SECRET_PARAMETERS)
+
+
+def is_secret_parameter(name: str) -> bool:
+    """Whether ``name`` is one of :data:`SECRET_PARAMETERS`, in any letter case (a client that
+    sends ``signature`` still sent its signature)."""
+    return name.lower() in _SECRET_NAMES
+
 
 _INTEGER = re.compile(r"-?[0-9]+")
 """How the real services read an integer: ASCII digits, perhaps a minus sign. Not Python's
@@ -54,7 +77,7 @@ class TextRule:
 
 
 def _quoted(name: str, value: str) -> str:
-    if name in SECRET_PARAMETERS:
+    if is_secret_parameter(name):
         return "(hidden)"
     shown = value if len(value) <= _QUOTE_LIMIT else value[:_QUOTE_LIMIT] + "…"
     return json.dumps(shown, ensure_ascii=False)

@@ -15,6 +15,7 @@ escapes every handler becomes a bare ``InternalError`` 500 with a RequestId.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from starlette.applications import Starlette
@@ -26,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ramsts.api.errors import render_error, render_unexpected
 from ramsts.api.formats import RenderedResponse
+from ramsts.api.redaction import ACCESS_LOG_REDACTION, ACCESS_LOGGER
 from ramsts.api.rpc import REQUEST_ID_HEADER, ApiServices, RpcEndpoint
 from ramsts.errors import GatewayError
 from ramsts.request_ids import new_request_id
@@ -49,6 +51,8 @@ class ApiApplication:
 
 def create_app(services: ApiServices, *, extra_routes: Sequence[BaseRoute] = ()) -> ApiApplication:
     """The API application over ``services`` (see :class:`ramsts.api.rpc.ApiServices`)."""
+    # The access log's request lines carry RPC v1 credentials (added once: filters are a set).
+    logging.getLogger(ACCESS_LOGGER).addFilter(ACCESS_LOG_REDACTION)
     routes: list[BaseRoute] = [Route(HEALTH_PATH, _health, methods=["GET"]), *extra_routes]
     others = Starlette(
         routes=routes,

@@ -13,6 +13,9 @@ the start rather than deadlock when a reader upgrades to a writer.
 PostgreSQL (production): psycopg 3, a bounded pool with pre-ping so connections survive a
 server restart.
 
+Both keep statement parameters out of SQLAlchemy's log and error messages (``hide_parameters``):
+they hold sealed secrets, password hashes and nonces, and a failed statement's error is logged.
+
 Both pools keep :data:`POOL_SIZE` connections open: the API's worker threads (8 per process) each
 hold one or two at a time, and a connection opened past the pool's size is closed again when it
 is handed back — on SQLite that means reopening the file and re-running the pragmas below on
@@ -21,8 +24,10 @@ every request of a busy server.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +90,7 @@ def create_engine(url: str) -> Engine:
         max_overflow=MAX_OVERFLOW,
         pool_pre_ping=True,
         pool_recycle=1800,
+        hide_parameters=True,
     )
 
 
@@ -93,15 +99,19 @@ def _sqlite_engine(url: URL) -> Engine:
     if in_memory:
         # One connection shared by every thread: an in-memory database lives in its connection.
         engine = sa.create_engine(
-            url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+            url,
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False},
+            hide_parameters=True,
         )
     else:
-        Path(str(url.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _create_private_file(Path(str(url.database)).expanduser())
         engine = sa.create_engine(
             url,
             pool_size=POOL_SIZE,
             max_overflow=MAX_OVERFLOW,
             connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+            hide_parameters=True,
         )
 
     @sa.event.listens_for(engine, "connect")
@@ -126,6 +136,16 @@ def _sqlite_engine(url: URL) -> Engine:
         driver.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file (and its directory) readable by its owner only, unless it
+    exists. SQLite would create it ``0644`` less the umask, and it gives the ``-wal`` and
+    ``-shm`` files beside it the database file's own mode: a file made ``0600`` first keeps all
+    three private, wherever the database lives. An existing file keeps the mode it was given."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def is_sqlite_file(url: URL) -> bool:

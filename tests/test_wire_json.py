@@ -31,6 +31,26 @@ def depth(value: Any) -> int:
     return 0
 
 
+def first_too_deep(text: str) -> int | None:
+    """The reference scanner, one character at a time: where the first bracket past the bound
+    opens, unless a stray closing bracket comes first (the decoder stops there)."""
+    depth, in_string, escaped = 0, False, False
+    for index, character in enumerate(text):
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (character == "\\", character != '"')
+        elif character == '"':
+            in_string = True
+        elif character in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return index
+        elif character in "]}":
+            depth -= 1
+            if depth < 0:
+                return None
+    return None
+
+
 def wrapped(value: Any, levels: int, opening: str, closing: str) -> str:
     return opening * levels + json.dumps(value) + closing * levels
 
@@ -57,6 +77,25 @@ def test_any_depth_past_the_bound_is_a_decode_error_at_the_first_bracket_too_dee
         decode_json(text)
     assert refused.value.pos == len(opening) * MAX_DEPTH
     assert text[refused.value.pos] in "[{"
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            ["[", "{", "]", "}", '"', "\\", "a", ",", "[[[[", "[" * 8, "]]", '"[{"', '"\\""']
+        ),
+        min_size=MAX_DEPTH,
+        max_size=400,
+    ).map("".join)
+)
+def test_any_text_is_refused_at_the_bracket_the_reference_scanner_finds(text: str) -> None:
+    expected = first_too_deep(text)
+    if expected is None:
+        check_nesting(text)
+    else:
+        with pytest.raises(NestedTooDeep) as refused:
+            check_nesting(text)
+        assert refused.value.pos == expected
 
 
 def test_brackets_inside_strings_do_not_count() -> None:

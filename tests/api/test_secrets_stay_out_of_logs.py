@@ -134,11 +134,12 @@ def guarded_v3(exchange: Exchange, client: AccessKey, secret: str | None = None)
 
 
 def spellings(credential: str) -> set[str]:
-    """The forms a value takes on the way: as is, percent-encoded (RFC 3986 and form style),
+    """The forms a value takes on the way: as is, percent-encoded (RFC 3986, twice, form style),
     escaped in JSON."""
     return {
         credential,
         percent_encode(credential),
+        percent_encode(percent_encode(credential)),  # inside an RPC v1 StringToSign
         quote(credential, safe=""),
         quote_plus(credential),
         json.dumps(credential)[1:-1],
@@ -181,27 +182,46 @@ def test_no_credential_reaches_any_log_record_or_error_body(
     forged = exchange.v1(
         service, RAMSTS, "VerifyRequest", **guarded_v3(exchange, session, "x" * 44)
     )
+    forged_v1 = exchange.v1(
+        service,
+        RAMSTS,
+        "VerifyRequest",
+        **guarded_v1_get(
+            exchange, AccessKey(session.access_key_id, "x" * 44, session.security_token)
+        ),
+    )
     bad_service_call = exchange.v1(
         AccessKey(service.access_key_id, "x" * 30), RAMSTS, "VerifyRequest"
+    )
+    # A v1 SignatureDoesNotMatch shows the server's StringToSign, which holds every parameter.
+    bad_password_call = exchange.v1(
+        AccessKey(server.root.access_key_id, "x" * 30),
+        RAM,
+        "CreateLoginProfile",
+        UserName="bob",
+        Password=PASSWORD,
     )
 
     assert [created.status_code, refused.status_code] == [200, 400]
     assert [assumed.status_code, who_v1.status_code, who_v3.status_code] == [200, 200, 200]
     assert [answer.json()["Verified"] for answer in verified] == [True, True, True]
     assert forged.json()["Error"]["Code"] == "SignatureDoesNotMatch"
+    assert forged_v1.json()["Error"]["Code"] == "SignatureDoesNotMatch"
     assert bad_service_call.json()["Code"] == "SignatureDoesNotMatch"
+    assert bad_password_call.json()["Code"] == "SignatureDoesNotMatch"
+    assert "SecurityToken%3D%252A%252A%252A" in forged_v1.json()["Error"]["Message"]
     logged = "\n".join(
         FORMAT.format(record)
         for record in caplog.records
         if not record.name.startswith(CLIENT_LOGGERS)  # the test's own HTTP client
     )
     assert " params " in logged and "VerifyRequest" in logged  # parameters were logged at DEBUG
-    errors = [refused.text, forged.text, bad_service_call.text]
+    errors = [refused, forged, forged_v1, bad_service_call, bad_password_call]
     for credential in exchange.credentials:
         for spelled in spellings(credential):
             assert spelled not in logged, f"a credential was logged: {credential[:6]}…"
             for error in errors:
-                assert spelled not in error, f"an error quoted a credential: {credential[:6]}…"
+                assert spelled not in error.text, f"an error showed a credential: {credential[:6]}…"
 
 
 class Lines(logging.Handler):

@@ -3,7 +3,9 @@
 Both schemes end the same way: recompute, compare in constant time, and on failure answer
 ``SignatureDoesNotMatch`` (HTTP 400) with the server's StringToSign after the message's one colon
 (api.md §0.8). The classic SDK splits that message on ``:`` and compares the second part with its
-own StringToSign, reporting ``InvalidAccessKeySecret`` when they agree.
+own StringToSign, reporting ``InvalidAccessKeySecret`` when they agree. An RPC v1 StringToSign
+holds every parameter; the one shown has each secret's value (a SecurityToken, a Password…)
+replaced by ``***``, so the error never echoes a credential.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import hmac
 
 from ramsts.errors import AuthenticationError
+from ramsts.parameters import is_secret_parameter
 from ramsts.signing import acs3, rpc_v1
 from ramsts.signing.request import SignedRequest
 from ramsts.types import Secret
@@ -45,7 +48,11 @@ def _verify_rpc_v1(request: SignedRequest, claimed: str, secret: Secret) -> None
         variant = rpc_v1.string_to_sign(request.method, request.params, plus_for_space=True)
         if _same(rpc_v1.compute_signature(variant, secret), claimed):
             return
-    raise signature_does_not_match(text)
+    shown = {
+        name: "***" if is_secret_parameter(name) else value
+        for name, value in request.params.items()
+    }
+    raise signature_does_not_match(rpc_v1.string_to_sign(request.method, shown))
 
 
 def _verify_acs3(request: SignedRequest, claimed: str, secret: Secret) -> None:

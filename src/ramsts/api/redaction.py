@@ -33,9 +33,11 @@ ACCESS_LOGGER = "uvicorn.access"
 # One name=value field of a query inside a line of text (a request line, a URL).
 _QUERY_FIELD = re.compile(r'(?<=[?&])([^=&\s"]*)=([^&\s"]*)')
 
-SECRET_HEADERS = frozenset(("authorization", "x-acs-security-token", "cookie"))
-"""Headers whose value authenticates: a V3 signature (with its AccessKeyId), a SecurityToken, a
-console session."""
+SECRET_HEADERS = frozenset(
+    ("authorization", "proxy-authorization", "x-acs-security-token", "x-acs-bearer-token", "cookie")
+)
+"""Headers whose value authenticates: a V3 signature (with its AccessKeyId), a proxy's
+credentials, a SecurityToken or bearer token, a console session."""
 
 
 def redact_params(params: Mapping[str, str]) -> dict[str, str]:

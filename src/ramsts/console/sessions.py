@@ -3,9 +3,10 @@
 The session travels in the ``ramsts_console`` cookie, sealed with the master key (AES-GCM under
 its own context), so the browser can neither read nor alter it and every worker process can open
 it without shared state. It expires at ``expires_at`` — the account's LoginSessionDuration after
-sign-in for a RAM user, six hours for the root — whatever the browser does with the cookie, and ends sooner when the store says so:
-every request of a signed-in session asks :class:`~ramsts.ram.sign_in_sessions.SignedInSessions`
-whether its password, LoginSessionDuration and LoginNetworkMasks still let it go on.
+sign-in for a RAM user, six hours for the root — whatever the browser does with the cookie, and
+ends sooner when the store says so: every request of a signed-in session asks
+:class:`~ramsts.ram.sign_in_sessions.SignedInSessions` whether its password,
+LoginSessionDuration and LoginNetworkMasks still let it go on.
 
 A visitor who has not signed in yet still gets a session (stage ``anonymous``) so that the
 sign-in form has a CSRF token bound to the browser. Stages in between (``mfa``, ``mfa-bind``,

@@ -123,6 +123,22 @@ class ServiceError(AuthenticationError):
     (``Throttling.User``, ``Inactive``, ``CheckAuthenticationCodeFail``…)."""
 
 
+class ServiceUnavailable(RamstsError):
+    """The service cannot answer now, through no fault of the request (its database cannot be
+    reached, a guard cannot reach its ramsts server); the same call may succeed when retried.
+    The message is generic, as the real service's; ``reason`` says what failed, for the log
+    only (it may name hosts and ports)."""
+
+    family = "ServiceUnavailable"
+    http_status = 503
+
+    GENERIC_MESSAGE = "The request has failed due to a temporary failure of the server."
+
+    def __init__(self, message: str = GENERIC_MESSAGE, *, reason: str = "") -> None:
+        super().__init__(None, message)
+        self.reason = reason
+
+
 class InternalError(RamstsError):
     """Something unexpected. Its message is generic; the detail goes to the log only."""
 

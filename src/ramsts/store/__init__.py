@@ -33,6 +33,12 @@ On an event loop, ``with without_database():`` makes every call that would reach
 raise :class:`DatabaseNeeded` instead (in that thread or task only): try cached work inline,
 redo it in a worker thread when raised.
 
+While the database cannot serve (unreachable, out of connections, a SQLite file that cannot be
+opened or stays locked past its timeout), every call that reaches it raises
+:class:`DatabaseUnavailable`, a ``ServiceUnavailable`` (503) that entry points render as any other
+client error; ``store.check_available()`` asks directly (``/health``). The store recovers by
+itself once the database is back.
+
 Every write takes ``now`` (an aware UTC datetime from the service's clock): one action stamps
 all its rows with one instant. Names are matched case-insensitively; records keep the spelling
 they were created with. ``get``-style methods return ``None`` when nothing matches; update and
@@ -111,6 +117,7 @@ from ramsts.store.database import DEFAULT_URL, Store, open_store
 from ramsts.store.errors import (
     Conflict,
     DatabaseNeeded,
+    DatabaseUnavailable,
     InvalidMarker,
     ReferenceMissing,
     SchemaError,
@@ -158,6 +165,7 @@ __all__ = [
     "AttachedPolicy",
     "Conflict",
     "DatabaseNeeded",
+    "DatabaseUnavailable",
     "EffectivePolicy",
     "Group",
     "GroupMember",

@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from ramsts.store.checkpoints import WalCheckpointer
-from ramsts.store.engine import READ_ONLY, create_engine, is_sqlite_file
-from ramsts.store.errors import check_database_allowed
+from ramsts.store.engine import READ_ONLY, create_engine, is_sqlite_file, lock_timeout
+from ramsts.store.errors import OutageHold, check_database_allowed, translated_outages
 from ramsts.store.migrate import check_current, upgrade
 from ramsts.store.nonce_ledger import NonceLedger
 from ramsts.store.records import AccessKeyOwner
@@ -29,8 +29,15 @@ class Store:
         self._engine = engine
         self._clock = clock
         on_file = is_sqlite_file(engine.url)
-        self._write_gate = WriteGate(str(engine.url.database)) if on_file else None
-        self._nonces = NonceLedger(engine, clock=clock, write_gate=self._write_gate)
+        self._write_gate = (
+            WriteGate(str(engine.url.database), timeout=lock_timeout(engine.url))
+            if on_file
+            else None
+        )
+        self._outages = OutageHold()
+        self._nonces = NonceLedger(
+            engine, clock=clock, write_gate=self._write_gate, outages=self._outages
+        )
         self._checkpoints = WalCheckpointer(engine) if on_file else None
 
     @property
@@ -44,7 +51,11 @@ class Store:
         it raises. On a SQLite file it waits its turn at the store's write gate (see
         :mod:`ramsts.store.write_gate`) before it begins."""
         check_database_allowed()
-        with gated(self._write_gate), self._engine.begin() as connection:
+        with (
+            translated_outages(self._outages),
+            gated(self._write_gate),
+            self._engine.begin() as connection,
+        ):
             yield Transaction(connection)
 
     @contextmanager
@@ -52,7 +63,7 @@ class Store:
         """A read-only transaction for lookups. It never commits (PostgreSQL also refuses
         writes in it), and on SQLite it takes no write lock."""
         check_database_allowed()
-        with self._engine.connect() as connection:
+        with translated_outages(self._outages), self._engine.connect() as connection:
             options: dict[str, object] = {READ_ONLY: True}
             if self.dialect == "postgresql":
                 options["postgresql_readonly"] = True
@@ -62,6 +73,13 @@ class Store:
                     yield Transaction(connection)
                 finally:
                     transaction.rollback()
+
+    def check_available(self) -> None:
+        """Raise :class:`~ramsts.store.errors.DatabaseUnavailable` unless the database answers
+        a trivial query now, within the store's bounds (for ``/health``)."""
+        check_database_allowed()
+        with translated_outages(self._outages), self._engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1").close()
 
     def resolve_access_key(self, access_key_id: str) -> AccessKeyOwner | None:
         """The gateway's lookup: the key with its account and user, one query."""
@@ -117,14 +135,16 @@ def open_store(
 
     URLs: ``sqlite:///path/to/file.db`` (the parent directory is created), ``sqlite://`` (in
     memory, one shared connection: for tests), ``postgresql://…`` or
-    ``postgresql+psycopg://…``. The clock only dates housekeeping (expired nonces).
+    ``postgresql+psycopg://…``. The clock only dates housekeeping (expired nonces). A database
+    that cannot be reached raises :class:`~ramsts.store.errors.DatabaseUnavailable`.
     """
     engine = create_engine(url)
     try:
-        if migrate:
-            upgrade(engine)
-        else:
-            check_current(engine)
+        with translated_outages():
+            if migrate:
+                upgrade(engine)
+            else:
+                check_current(engine)
     except BaseException:
         engine.dispose()
         raise

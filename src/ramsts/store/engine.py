@@ -13,6 +13,16 @@ the start rather than deadlock when a reader upgrades to a writer.
 PostgreSQL (production): psycopg 3, a bounded pool with pre-ping so connections survive a
 server restart.
 
+Every wait for the database is bounded, so that a worker never hangs while the database is
+unreachable and the client is answered ``ServiceUnavailable`` before its SDK gives up (10 s): on
+PostgreSQL a connection is opened within :data:`CONNECT_TIMEOUT_SECONDS` (libpq's
+``connect_timeout``), data it sent goes unacknowledged for at most :data:`TCP_USER_TIMEOUT_MS`
+(``tcp_user_timeout``: a server gone from the network is given up on rather than waited for
+until TCP does, after minutes), and a free pooled connection is waited for at most
+:data:`POOL_TIMEOUT_SECONDS`; on SQLite a writer waits for the file's write lock (and the store's
+write gate) at most :data:`BUSY_TIMEOUT_MS`. A URL may set its own: ``connect_timeout`` and
+``tcp_user_timeout`` for PostgreSQL, ``timeout`` (seconds) for SQLite.
+
 Both keep statement parameters out of SQLAlchemy's log and error messages (``hide_parameters``):
 they hold sealed secrets, password hashes and nonces, and a failed statement's error is logged.
 
@@ -35,7 +45,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 5_000
+"""SQLite's busy timeout, and the write gate's: how long a writer waits for the file."""
+
+CONNECT_TIMEOUT_SECONDS = 3
+TCP_USER_TIMEOUT_MS = 5_000
+POOL_TIMEOUT_SECONDS = 5.0
 
 WAL_AUTOCHECKPOINT_PAGES = 10_000
 """About 40 MB of WAL between checkpoints; the WAL file keeps that size once reached."""
@@ -80,22 +95,41 @@ def normalise_url(url: str) -> URL:
     raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}")
 
 
+def lock_timeout(url: URL) -> float:
+    """Seconds a writer of a SQLite file waits for it: the URL's ``timeout``, or
+    :data:`BUSY_TIMEOUT_MS`."""
+    given = url.query.get("timeout")
+    if given is None:
+        return BUSY_TIMEOUT_MS / 1000
+    try:
+        seconds = float(given if isinstance(given, str) else given[-1])
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"the SQLite URL's timeout must be a number of seconds above 0: {given!r}")
+    return seconds
+
+
 def create_engine(url: str) -> Engine:
     parsed = normalise_url(url)
     if parsed.drivername.startswith("sqlite"):
         return _sqlite_engine(parsed)
+    bounds = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, "tcp_user_timeout": TCP_USER_TIMEOUT_MS}
     return sa.create_engine(
         parsed,
         pool_size=POOL_SIZE,
         max_overflow=MAX_OVERFLOW,
         pool_pre_ping=True,
         pool_recycle=1800,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
+        connect_args={name: value for name, value in bounds.items() if name not in parsed.query},
         hide_parameters=True,
     )
 
 
 def _sqlite_engine(url: URL) -> Engine:
     in_memory = not is_sqlite_file(url)
+    busy_timeout_ms = int(lock_timeout(url) * 1000)
     if in_memory:
         # One connection shared by every thread: an in-memory database lives in its connection.
         engine = sa.create_engine(
@@ -110,7 +144,7 @@ def _sqlite_engine(url: URL) -> Engine:
             url,
             pool_size=POOL_SIZE,
             max_overflow=MAX_OVERFLOW,
-            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+            connect_args={"timeout": busy_timeout_ms / 1000},
             hide_parameters=True,
         )
 
@@ -124,7 +158,7 @@ def _sqlite_engine(url: URL) -> Engine:
                 cursor.execute("PRAGMA synchronous=NORMAL")
                 cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         finally:
             cursor.close()
 

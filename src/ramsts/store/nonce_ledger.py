@@ -55,7 +55,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
-from ramsts.store.engine import BUSY_TIMEOUT_MS, WAL_AUTOCHECKPOINT_PAGES
+from ramsts.store.engine import WAL_AUTOCHECKPOINT_PAGES, lock_timeout
+from ramsts.store.errors import (
+    DatabaseUnavailable,
+    OutageHold,
+    database_unavailable,
+    translated_outages,
+)
 from ramsts.store.prepared import PreparedStatement
 from ramsts.store.schema import signature_nonces
 from ramsts.store.write_gate import WriteGate, gated
@@ -128,9 +134,15 @@ class NonceLedger:
     the engine."""
 
     def __init__(
-        self, engine: Engine, *, clock: Clock, write_gate: WriteGate | None = None
+        self,
+        engine: Engine,
+        *,
+        clock: Clock,
+        write_gate: WriteGate | None = None,
+        outages: OutageHold | None = None,
     ) -> None:
         self._engine = engine
+        self._outages = outages
         self._clock = clock
         self._write_gate = write_gate
         self._uses = itertools.count(1)  # next() is atomic under the GIL
@@ -163,6 +175,8 @@ class NonceLedger:
             ":memory:",
         )
         self._loop_connection: PoolProxiedConnection | None = None
+        self._busy_timeout_ms = int(lock_timeout(engine.url) * 1000) if self._on_loop else 0
+        """What the loop connection's busy timeout goes back to when it is handed back."""
         self._loop_connection_lock = threading.Lock()
         self._lock = threading.Lock()  # orders submits against close
         self._writer: threading.Thread | None = None
@@ -174,19 +188,20 @@ class NonceLedger:
     def use(self, key: str, expires_at: datetime) -> bool:
         """Record ``key`` as spent until ``expires_at``; ``False`` if it was spent already."""
         purge = next(self._uses) % PURGE_ONE_IN == 0
-        connection = self._engine.raw_connection()
-        try:
-            with gated(self._write_gate), self._autocommit(connection):
-                cursor = connection.cursor()
-                try:
-                    values = {"nonce_key": key, "expires_at": expires_at}
-                    fresh = self._insert.execute(cursor, values) == 1
-                    if purge:
-                        self._purge.execute(cursor, {"now": self._clock()})
-                finally:
-                    cursor.close()
-        finally:
-            connection.close()
+        with translated_outages(self._outages):
+            connection = self._engine.raw_connection()
+            try:
+                with gated(self._write_gate), self._autocommit(connection):
+                    cursor = connection.cursor()
+                    try:
+                        values = {"nonce_key": key, "expires_at": expires_at}
+                        fresh = self._insert.execute(cursor, values) == 1
+                        if purge:
+                            self._purge.execute(cursor, {"now": self._clock()})
+                    finally:
+                        cursor.close()
+            finally:
+                connection.close()
         return fresh
 
     def submit(self, key: str, expires_at: datetime) -> Future[bool]:
@@ -282,23 +297,16 @@ class NonceLedger:
             self._loop_connection_lock.release()
             return False
         try:
-            connection = self._loop_connection
-            if connection is None:
-                connection = self._loop_connection = self._engine.raw_connection()
-                # Never wait on the loop: not for the write lock, not for a checkpoint (the
-                # store's checkpointer thread makes them, see ramsts.store.checkpoints).
-                _set_pragmas(connection, busy_timeout=0, wal_autocheckpoint=0)
             try:
+                connection = self._loop_connection_opened()
                 fresh = self._insert_batch(connection, turn.rows)
             except sqlite3.OperationalError as error:
                 if error.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                     return False
-                _logger.exception("spending %d nonces failed", len(turn.rows))
-                _settle(turn.futures, error)
+                self._fail_on_loop(turn, error)
                 return True
             except Exception as error:
-                _logger.exception("spending %d nonces failed", len(turn.rows))
-                _settle(turn.futures, error)
+                self._fail_on_loop(turn, error)
                 return True
             _settle(turn.futures, _answers(turn.rows, fresh))
             if self._purge_due(len(turn.rows)):
@@ -309,6 +317,31 @@ class NonceLedger:
             if gate is not None:
                 gate.leave()
             self._loop_connection_lock.release()
+
+    def _loop_connection_opened(self) -> PoolProxiedConnection:
+        """The loops' connection, opened on first use (the caller holds its lock)."""
+        connection = self._loop_connection
+        if connection is None:
+            connection = self._engine.raw_connection()
+            try:
+                # Never wait on the loop: not for the write lock, not for a checkpoint (the
+                # store's checkpointer thread makes them, see ramsts.store.checkpoints).
+                _set_pragmas(connection, busy_timeout=0, wal_autocheckpoint=0)
+            except BaseException:
+                connection.invalidate()
+                raise
+            self._loop_connection = connection
+        return connection
+
+    def _fail_on_loop(self, turn: _Turn, error: Exception) -> None:
+        """Answer ``turn`` with ``error`` (an outage as :class:`DatabaseUnavailable`) and drop
+        the loops' connection, which may be what broke: the next turn opens another (the caller
+        holds its lock)."""
+        failure = _failed(error, len(turn.rows))
+        _settle(turn.futures, failure)
+        connection, self._loop_connection = self._loop_connection, None
+        if connection is not None:
+            connection.invalidate(error)
 
     def close(self) -> None:
         """Stop the writer: nonces still queued fail, the batch being written is finished
@@ -365,7 +398,9 @@ class NonceLedger:
                     continue
                 batch, closing = self._take_batch(first)
                 if batch:
-                    connection = self._spend(connection, batch)
+                    connection, outage = self._spend(connection, batch)
+                    if outage is not None and not closing:
+                        closing = self._answer_queued(outage)
                 if closing:
                     return
         finally:
@@ -392,31 +427,49 @@ class NonceLedger:
                 return batch, False
         return batch, True
 
+    def _answer_queued(self, outage: DatabaseUnavailable) -> bool:
+        """Answer every nonce queued while a batch found the database unavailable with that
+        outage, rather than try again for each: they have waited as long as that attempt, and
+        another would make them wait as long again (up to a connect timeout each, one batch
+        after the other, until clients give up). Whether the sentinel was among them."""
+        while True:
+            try:
+                queued = self._queue.get_nowait()
+            except queue.Empty:
+                return False
+            if queued is None:
+                return True
+            if isinstance(queued, _Turn):
+                queued.answer(outage)
+            elif queued[2].set_running_or_notify_cancel():
+                queued[2].set_exception(outage)
+
     def _spend(
         self, connection: PoolProxiedConnection | None, batch: list[_Spend | _Turn]
-    ) -> PoolProxiedConnection | None:
+    ) -> tuple[PoolProxiedConnection | None, DatabaseUnavailable | None]:
         """Spend ``batch`` and answer its submitters (all with the error if the write fails);
-        the connection to keep for the next batch, ``None`` after a failure so that the next
-        batch checks out a pre-pinged one."""
+        the connection to keep for the next batch (``None`` after a failure, so that the next
+        batch checks out a pre-pinged one) and the outage, if that was the failure."""
         rows = [
             row
             for queued in batch
             for row in (queued.rows if isinstance(queued, _Turn) else [queued[:2]])
         ]
         try:
-            if connection is None:
-                connection = self._checkout()
-            with gated(self._write_gate):
-                fresh = self._insert_batch(connection, rows)
-        except Exception as error:
-            _logger.exception("spending a batch of %d nonces failed", len(rows))
+            with translated_outages(self._outages):
+                if connection is None:
+                    connection = self._checkout()
+                with gated(self._write_gate):
+                    fresh = self._insert_batch(connection, rows)
+        except Exception as caught:
+            error = _failed(caught, len(rows))
             self._release(connection)
             for queued in batch:
                 if isinstance(queued, _Turn):
                     queued.answer(error)
                 else:
                     queued[2].set_exception(error)
-            return None
+            return None, error if isinstance(error, DatabaseUnavailable) else None
         for queued in batch:
             # A key is fresh for its first submission only: the same key again later in the
             # batch is a replay.
@@ -432,8 +485,8 @@ class NonceLedger:
             except Exception:
                 _logger.exception("purging expired nonces failed")
                 self._release(connection)
-                return None
-        return connection
+                return None, None
+        return connection, None
 
     def _insert_batch(self, connection: PoolProxiedConnection, rows: list[_Row]) -> set[str]:
         """Insert the keys in as few statements as :data:`BATCH_LIMIT` allows; the keys that
@@ -509,7 +562,7 @@ class NonceLedger:
         try:
             _set_pragmas(
                 connection,
-                busy_timeout=BUSY_TIMEOUT_MS,
+                busy_timeout=self._busy_timeout_ms,
                 wal_autocheckpoint=WAL_AUTOCHECKPOINT_PAGES,
             )
             connection.close()
@@ -530,6 +583,18 @@ class NonceLedger:
             yield
         finally:
             driver.autocommit = False
+
+
+def _failed(error: Exception, count: int) -> Exception:
+    """What the nonces of a failed write are answered with: :class:`DatabaseUnavailable` if the
+    database could not serve it (logged as a warning: the store recovers by itself), else the
+    error itself (logged with its traceback: a bug)."""
+    outage = database_unavailable(error)
+    if outage is None:
+        _logger.error("spending %d nonces failed", count, exc_info=error)
+        return error
+    _logger.warning("spending %d nonces failed: %s", count, outage.reason)
+    return outage
 
 
 def _answers(rows: list[_Row], fresh: set[str]) -> list[bool]:

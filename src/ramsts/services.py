@@ -192,7 +192,11 @@ def server_action_modules(settings: Settings) -> tuple[str, ...]:
 
 def create_server_app(services: Services) -> ApiApplication:
     """The application a server runs: the API, with the console mounted when there is one."""
-    return create_app(services, extra_routes=_console_routes(services))
+    return create_app(
+        services,
+        extra_routes=_console_routes(services),
+        check_database=services.store.check_available,
+    )
 
 
 def app_from_env() -> ApiApplication:

@@ -3,7 +3,10 @@
 Routes:
 
 * ``GET /`` and ``POST /`` — every product's RPC actions (other methods: ``UnsupportedHTTPMethod``);
-* ``GET /health`` — liveness, for load balancers and orchestrators;
+* ``GET /health`` — whether this server can serve: ``{"Status": "OK"}`` while its database
+  answers, else ``ServiceUnavailable`` (503) in the API's envelope, for load balancers (a
+  liveness probe should not restart a server for that: it recovers by itself when the database
+  returns);
 * whatever ``extra_routes`` the composition root adds — the web console mounts itself at
   ``/console/`` that way, so the API never imports it.
 
@@ -16,9 +19,10 @@ escapes every handler becomes a bare ``InternalError`` 500 with a RequestId.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -29,7 +33,7 @@ from ramsts.api.errors import render_error, render_unexpected
 from ramsts.api.formats import RenderedResponse
 from ramsts.api.redaction import ACCESS_LOG_REDACTION, ACCESS_LOGGER
 from ramsts.api.rpc import REQUEST_ID_HEADER, ApiServices, RpcEndpoint
-from ramsts.errors import GatewayError
+from ramsts.errors import GatewayError, RamstsError
 from ramsts.request_ids import new_request_id
 
 HEALTH_PATH = "/health"
@@ -49,11 +53,21 @@ class ApiApplication:
             await self._routes(scope, receive, send)
 
 
-def create_app(services: ApiServices, *, extra_routes: Sequence[BaseRoute] = ()) -> ApiApplication:
-    """The API application over ``services`` (see :class:`ramsts.api.rpc.ApiServices`)."""
+def create_app(
+    services: ApiServices,
+    *,
+    extra_routes: Sequence[BaseRoute] = (),
+    check_database: Callable[[], None] | None = None,
+) -> ApiApplication:
+    """The API application over ``services`` (see :class:`ramsts.api.rpc.ApiServices`).
+    ``check_database`` raises ``ServiceUnavailable`` while the database cannot serve; ``/health``
+    calls it, in a worker thread since it may wait for the database."""
     # The access log's request lines carry RPC v1 credentials (added once: filters are a set).
     logging.getLogger(ACCESS_LOGGER).addFilter(ACCESS_LOG_REDACTION)
-    routes: list[BaseRoute] = [Route(HEALTH_PATH, _health, methods=["GET"]), *extra_routes]
+    routes: list[BaseRoute] = [
+        Route(HEALTH_PATH, _health_endpoint(check_database), methods=["GET"]),
+        *extra_routes,
+    ]
     others = Starlette(
         routes=routes,
         exception_handlers={HTTPException: _http_error, Exception: _unexpected},
@@ -61,8 +75,19 @@ def create_app(services: ApiServices, *, extra_routes: Sequence[BaseRoute] = ())
     return ApiApplication(RpcEndpoint(services), others)
 
 
-async def _health(request: Request) -> Response:
-    return JSONResponse({"Status": "OK"})
+def _health_endpoint(
+    check_database: Callable[[], None] | None,
+) -> Callable[[Request], Awaitable[Response]]:
+    async def health(request: Request) -> Response:
+        if check_database is not None:
+            try:
+                await run_in_threadpool(check_database)
+            except RamstsError as error:
+                request_id = new_request_id()
+                return _starlette_response(render_error(error, request_id=request_id), request_id)
+        return JSONResponse({"Status": "OK"})
+
+    return health
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

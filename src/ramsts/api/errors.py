@@ -3,7 +3,9 @@
 Two layers: :func:`render_error` turns a :class:`~ramsts.errors.RamstsError` into
 ``{"RequestId","HostId","Code","Message","Recommend"}`` (plus ``AccessDeniedDetail`` when the
 error carries one) with the error's own HTTP status; :func:`render_unexpected` turns anything else
-into a bare ``InternalError`` 500 whose detail goes to the log only, never to the client.
+into a bare ``InternalError`` 500 whose detail goes to the log only, never to the client. A
+database that cannot be reached is no exception: the store raises it as ``ServiceUnavailable``
+(503), rendered here as any other error, its reason logged.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ramsts.api.formats import RenderedResponse, ResponseFormat, render_body
-from ramsts.errors import InternalError, NoPermission, RamstsError
+from ramsts.errors import InternalError, NoPermission, RamstsError, ServiceUnavailable
 
 logger = logging.getLogger("ramsts.api")
 
@@ -53,6 +55,9 @@ def render_error(
     host_id: str = DEFAULT_HOST_ID,
     product_code: str | None = None,
 ) -> RenderedResponse:
+    if isinstance(error, ServiceUnavailable) and error.reason:
+        # The client gets the generic message; what failed (a database down) is for the log.
+        logger.warning("request %s: %s", request_id, error.reason)
     body = error_envelope(error, request_id=request_id, host_id=host_id, product_code=product_code)
     return RenderedResponse(error.http_status, fmt.content_type, render_body(body, fmt, "Error"))
 

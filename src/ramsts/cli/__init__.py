@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from ramsts import __version__
-from ramsts.errors import RamstsError
+from ramsts.errors import RamstsError, ServiceUnavailable
 
 EXIT_OK, EXIT_FAILURE, EXIT_DENIED, EXIT_INVALID = 0, 1, 2, 3
 
@@ -59,7 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(func(args))
     except RamstsError as exc:
-        print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        # The operator, unlike an API client, is told what was unavailable.
+        reason = exc.reason if isinstance(exc, ServiceUnavailable) else ""
+        print(f"{exc.code}: {reason or exc.message}", file=sys.stderr)
         return EXIT_INVALID if exc.http_status == 400 else EXIT_FAILURE
     except KeyboardInterrupt:
         return EXIT_FAILURE

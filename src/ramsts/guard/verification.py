@@ -29,7 +29,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ramsts.caller import Caller
-from ramsts.errors import AuthenticationError, InvalidParameter, NoPermission, RamstsError
+from ramsts.errors import (
+    AuthenticationError,
+    InvalidParameter,
+    NoPermission,
+    RamstsError,
+    ServiceUnavailable,
+)
 from ramsts.guard.local import LocalVerifier
 from ramsts.guard.request import GuardRequest
 from ramsts.guard.result import GuardResult, VerifiedPrincipal, decision_body, principal_body
@@ -69,6 +75,8 @@ class VerifyRequest:
         try:
             client = self._verifier.authenticate(asked.request, asked.request.parse())
             _check_same_account(client, service)
+        except ServiceUnavailable:
+            raise  # no refusal of the client's request: ramsts could not verify it now
         except RamstsError as refused:
             return _refusal(refused)
         if asked.action is None:
@@ -86,6 +94,8 @@ class VerifyRequest:
         try:
             client = await self._verifier.authenticate_async(asked.request, asked.request.parse())
             _check_same_account(client, service)
+        except ServiceUnavailable:
+            raise  # no refusal of the client's request: ramsts could not verify it now
         except RamstsError as refused:
             return _refusal(refused)
         if asked.action is None:

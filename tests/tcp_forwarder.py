@@ -26,6 +26,8 @@ class TcpForwarder:
         self._listener: socket.socket | None = None
         self._stalled = False
         self.port = 0
+        self.accepted = 0
+        """Connections accepted so far (each a connection attempt of the server's)."""
         self._listen()
 
     def cut(self) -> None:
@@ -76,6 +78,7 @@ class TcpForwarder:
                     _reset(client)
                     return
                 self._connections.add(client)
+                self.accepted += 1
             if self._stalled:
                 continue  # held open, never answered, until the next cut()
             try:

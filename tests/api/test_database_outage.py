@@ -46,6 +46,10 @@ RAM, RAMSTS, IOT = "2015-05-01", "2026-11-01", "2018-01-20"
 SDK_READ_TIMEOUT = 10.0
 """The SDKs' default: an answer later than this is a timeout to the caller, not a 503."""
 HOLD_SECONDS = 1.0
+PROBE_INTERVAL = 1.0
+"""How often /health asks the database at most."""
+CONNECT_TIMEOUT = 3.0
+"""How long ramsts waits for a PostgreSQL connection."""
 """How long a database found unreachable only after a timeout is not tried again."""
 UNAVAILABLE_MESSAGE = "The request has failed due to a temporary failure of the server."
 ROOT_PASSWORD = "Outage-Root-Passw0rd!"
@@ -298,18 +302,47 @@ def test_many_calls_at_once_while_the_database_never_answers_all_hear_503_in_tim
 # -- /health and the console --------------------------------------------------------------------
 
 
+def health(deployment: Deployment) -> httpx.Response:
+    return httpx.get(f"{deployment.server.url}/health", trust_env=False, timeout=SDK_READ_TIMEOUT)
+
+
+def health_once_it_says(deployment: Deployment, status: int) -> httpx.Response:
+    """``/health`` asks the database at most once a second: it may tell a change that late."""
+    deadline = time.monotonic() + PROBE_INTERVAL + 5
+    while (answer := health(deployment)).status_code != status:
+        assert time.monotonic() < deadline, answer.text
+        time.sleep(0.1)
+    return answer
+
+
 def test_health_says_whether_the_database_answers(deployment: Deployment) -> None:
-    url = f"{deployment.server.url}/health"
-    assert httpx.get(url, trust_env=False).json() == {"Status": "OK"}
+    assert health(deployment).json() == {"Status": "OK"}
 
     deployment.forwarder.cut()
-    down = httpx.get(url, trust_env=False, timeout=SDK_READ_TIMEOUT)
-    assert down.status_code == 503
+    down = health_once_it_says(deployment, 503)
     assert down.json()["Code"] == "ServiceUnavailable"
+    assert down.json()["Message"] == UNAVAILABLE_MESSAGE
     assert down.json()["RequestId"] == down.headers["x-acs-request-id"]
 
     deployment.forwarder.restore()
-    assert httpx.get(url, trust_env=False).json() == {"Status": "OK"}
+    assert health_once_it_says(deployment, 200).json() == {"Status": "OK"}
+
+
+def test_a_flood_of_health_checks_asks_the_database_once_at_a_time(
+    deployment: Deployment,
+) -> None:
+    """Anyone may ask /health: while the database hangs, a flood of checks costs the server
+    one connection attempt at a time (each waits out the connect timeout), not one each."""
+    deployment.forwarder.cut()
+    deployment.forwarder.stall()
+    health_once_it_says(deployment, 503)
+    attempts = deployment.forwarder.accepted
+    started = time.monotonic()
+    with ThreadPoolExecutor(8) as askers:
+        answers = list(askers.map(lambda _: health(deployment).status_code, range(32)))
+    took = time.monotonic() - started
+    assert set(answers) == {503}
+    assert deployment.forwarder.accepted - attempts <= took / CONNECT_TIMEOUT + 1
 
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

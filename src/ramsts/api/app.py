@@ -22,7 +22,6 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -31,9 +30,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ramsts.api.errors import render_error, render_unexpected
 from ramsts.api.formats import RenderedResponse
+from ramsts.api.health import DatabaseHealth
 from ramsts.api.redaction import ACCESS_LOG_REDACTION, ACCESS_LOGGER
 from ramsts.api.rpc import REQUEST_ID_HEADER, ApiServices, RpcEndpoint
-from ramsts.errors import GatewayError, RamstsError
+from ramsts.errors import GatewayError
 from ramsts.request_ids import new_request_id
 
 HEALTH_PATH = "/health"
@@ -61,7 +61,7 @@ def create_app(
 ) -> ApiApplication:
     """The API application over ``services`` (see :class:`ramsts.api.rpc.ApiServices`).
     ``check_database`` raises ``ServiceUnavailable`` while the database cannot serve; ``/health``
-    calls it, in a worker thread since it may wait for the database."""
+    asks it (see :mod:`ramsts.api.health`)."""
     # The access log's request lines carry RPC v1 credentials (added once: filters are a set).
     logging.getLogger(ACCESS_LOGGER).addFilter(ACCESS_LOG_REDACTION)
     routes: list[BaseRoute] = [
@@ -78,13 +78,13 @@ def create_app(
 def _health_endpoint(
     check_database: Callable[[], None] | None,
 ) -> Callable[[Request], Awaitable[Response]]:
+    database = DatabaseHealth(check_database) if check_database is not None else None
+
     async def health(request: Request) -> Response:
-        if check_database is not None:
-            try:
-                await run_in_threadpool(check_database)
-            except RamstsError as error:
-                request_id = new_request_id()
-                return _starlette_response(render_error(error, request_id=request_id), request_id)
+        failure = await database.failure() if database is not None else None
+        if failure is not None:
+            request_id = new_request_id()
+            return _starlette_response(render_error(failure, request_id=request_id), request_id)
         return JSONResponse({"Status": "OK"})
 
     return health

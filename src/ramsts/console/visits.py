@@ -135,9 +135,12 @@ def signed_in_page(site: Site, page: Page) -> Endpoint:
             notice = "Your session has expired. Please sign in again." if session is None else ""
             visit = Visit(request, site, session or anonymous_session(now))
             return _to_sign_in(visit, notice)
-        ended = await run_in_threadpool(
-            site.sessions.check, _signed_in(session), source_ip=peer_ip, now=now
-        )
+        try:
+            ended = await run_in_threadpool(
+                site.sessions.check, _signed_in(session), source_ip=peer_ip, now=now
+            )
+        except RamstsError as error:  # the store could not say (ServiceUnavailable)
+            return _problem_page(Visit(request, site, session), error)
         if ended is not None:
             visit = Visit(request, site, anonymous_session(now))
             visit.new_session = visit.session  # the ended session's cookie is replaced
@@ -206,14 +209,18 @@ def _run_page(page: Page, visit: Visit) -> Response:
         return page(visit)
     except RamstsError as error:
         # Decoding a denial is itself an action, so this stays in the worker thread.
-        problem = (
-            visit.problem(error)
-            if visit.caller is not None
-            else Problem(error.code, error.message, error.http_status)
-        )
-        return visit.render(
-            "problem.html", status=problem.http_status, problem=problem, back=_referer(visit)
-        )
+        return _problem_page(visit, error)
+
+
+def _problem_page(visit: Visit, error: RamstsError) -> Response:
+    problem = (
+        visit.problem(error)
+        if visit.caller is not None
+        else Problem(error.code, error.message, error.http_status)
+    )
+    return visit.render(
+        "problem.html", status=problem.http_status, problem=problem, back=_referer(visit)
+    )
 
 
 def _referer(visit: Visit) -> str:

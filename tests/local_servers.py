@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import http.client
+import os
 import socket
+from pathlib import Path
+
+from ramsts.crypto import MASTER_KEY_ENV, MasterKey
 
 
 def free_port() -> int:
@@ -23,3 +27,15 @@ def healthy(port: int) -> bool:
         return False
     finally:
         connection.close()
+
+
+def serve_env(directory: Path) -> dict[str, str]:
+    """The environment of a ``ramsts serve`` process of a test's own: this one's, with a new
+    master key, a SQLite database and the data directory in ``directory``, and a quiet log."""
+    return {
+        **os.environ,
+        MASTER_KEY_ENV: MasterKey.generate().encoded(),
+        "RAMSTS_DB": f"sqlite:///{directory / 'ramsts.db'}",
+        "RAMSTS_DATA_DIR": str(directory),
+        "RAMSTS_LOG_LEVEL": "warning",
+    }

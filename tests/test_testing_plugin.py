@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 import subprocess
 import sys
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from alibabacloud_ram20150501 import models as ram_models
 from alibabacloud_sts20150401 import models as sts_models
+from alibabacloud_tea_openapi.exceptions import ClientException
 from aliyunsdksts.request.v20150401.GetCallerIdentityRequest import GetCallerIdentityRequest
 
+from ramsts.crypto.dev_certificate import make_dev_certificate, write_dev_certificate
 from ramsts.testing import AccessKey, RamstsServer, ramsts_server
 
 pytestmark = pytest.mark.sdk
@@ -105,3 +109,54 @@ def test_the_fixture_is_there_without_any_set_up(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
+
+
+SECURE_ONLY = {
+    "Effect": "Allow",
+    "Action": "ram:ListUsers",
+    "Resource": "*",
+    "Condition": {"Bool": {"acs:SecureTransport": "true"}},
+}
+
+
+def test_a_tls_server_serves_https_to_clients_of_both_generations_trusting_its_ca() -> None:
+    with ramsts_server(tls=True) as server:
+        assert server.url.startswith("https://127.0.0.1:")
+        assert server.ca_file is not None and "BEGIN CERTIFICATE" in server.ca_file.read_text()
+        classic = json.loads(
+            server.acs_client().do_action_with_exception(GetCallerIdentityRequest())
+        )
+        tea = server.sts_client().get_caller_identity().body
+        assert classic["Arn"] == tea.arn == f"acs:ram::{server.account_id}:root"
+        assert (
+            httpx.get(
+                f"{server.url}/health", verify=ssl.create_default_context(cafile=server.ca_file)
+            ).status_code
+            == 200
+        )
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            httpx.get(f"{server.url}/health")
+
+
+@pytest.mark.parametrize(("tls", "outcome"), [(True, "allowed"), (False, "NoPermission")])
+def test_secure_transport_is_true_over_https_and_false_over_http(tls: bool, outcome: str) -> None:
+    with ramsts_server(tls=tls) as server:
+        key = server.create_user("alice", statements=[SECURE_ONLY])
+        try:
+            server.ram_client(key).list_users(ram_models.ListUsersRequest())
+            answered = "allowed"
+        except ClientException as exc:
+            answered = str(exc.code)
+    assert answered == outcome
+
+
+def test_a_server_serves_https_with_a_certificate_of_ones_own(tmp_path: Path) -> None:
+    files = write_dev_certificate(make_dev_certificate(datetime.now(UTC)), tmp_path)
+    with ramsts_server(tls_cert=files.cert_file, tls_key=files.key_file) as server:
+        assert server.ca_file is None
+        answer = httpx.get(
+            f"{server.url}/health", verify=ssl.create_default_context(cafile=files.ca_file)
+        )
+        assert answer.json() == {"Status": "OK"}
+    with pytest.raises(ValueError, match="go together"), ramsts_server(tls_cert=files.cert_file):
+        pass

@@ -14,6 +14,8 @@ variable               default                     meaning
 ``RAMSTS_MASTER_KEY``  (unset: key file)           base64 of the 32-byte master key
 ``RAMSTS_LOG_LEVEL``   ``info``                    ``debug``, ``info``, ``warning``, ``error``
 ``RAMSTS_DEMO_PRODUCTS``  ``0``                    ``1``: also serve the IoT sample product
+``RAMSTS_TLS_CERT``    (unset: plain HTTP)         PEM certificate (chain) to serve https with
+``RAMSTS_TLS_KEY``     (unset: plain HTTP)         its PEM private key; both or neither
 =====================  ==========================  ==============================================
 
 The master key itself is not held here: :func:`ramsts.crypto.load_master_key` reads it from the
@@ -44,6 +46,10 @@ class Settings:
     data_dir: Path = Path("./var")
     log_level: str = "info"
     demo_products: bool = False
+    # Read by `ramsts serve` alone, which hands them to every worker's uvicorn: the workers'
+    # applications never need them, so to_env() leaves them out.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
     @property
     def master_key_file(self) -> Path:
@@ -54,6 +60,9 @@ class Settings:
         given = {name: value for name, value in flags.items() if value is not None}
         if "data_dir" in given:
             given["data_dir"] = Path(given["data_dir"])
+        for name in ("tls_cert", "tls_key"):
+            if name in given:
+                given[name] = Path(given[name])
         return _checked(replace(self, **given))
 
     @property
@@ -92,6 +101,8 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
             data_dir=Path(source.get("RAMSTS_DATA_DIR", str(defaults.data_dir))),
             log_level=source.get("RAMSTS_LOG_LEVEL", defaults.log_level).lower(),
             demo_products=_flag(source, "RAMSTS_DEMO_PRODUCTS"),
+            tls_cert=_path(source, "RAMSTS_TLS_CERT"),
+            tls_key=_path(source, "RAMSTS_TLS_KEY"),
         )
     )
 
@@ -111,6 +122,11 @@ def _flag(source: Mapping[str, str], name: str) -> bool:
     if text in ("", "0", "false", "no", "off"):
         return False
     raise InvalidParameter(name, f"{name} must be 1 or 0, not {text!r}.")
+
+
+def _path(source: Mapping[str, str], name: str) -> Path | None:
+    text = source.get(name, "")
+    return Path(text) if text else None
 
 
 def _integer(source: Mapping[str, str], name: str, default: int) -> int:
@@ -134,5 +150,11 @@ def _checked(settings: Settings) -> Settings:
         raise InvalidParameter(
             "LogLevel",
             f"The log level must be one of {', '.join(LOG_LEVELS)}: {settings.log_level!r}.",
+        )
+    if (settings.tls_cert is None) != (settings.tls_key is None):
+        raise InvalidParameter(
+            "Tls",
+            "Serving https needs both a certificate and its key "
+            "(--tls-cert and --tls-key, or RAMSTS_TLS_CERT and RAMSTS_TLS_KEY).",
         )
     return settings

@@ -9,6 +9,10 @@
         sts = server.sts_client(alice)                    # alibabacloud-sts20150401, V3
         ...
 
+``ramsts_server(tls=True)`` serves https instead, with a development certificate whose CA is
+``server.ca_file``, for clients that only speak https to STS (the Node.js
+``@alicloud/credentials``); the clients it hands out trust that CA.
+
 As a pytest plugin (entry point ``pytest11``: ``ramsts = "ramsts.testing"``) it offers the
 fixture ``ramsts``, one fresh server per test.
 
@@ -43,6 +47,7 @@ from ramsts.caller import Caller
 from ramsts.cli.http_protocol import CoalescingHttpProtocol
 from ramsts.config import Settings
 from ramsts.crypto import MASTER_KEY_ENV, MasterKey
+from ramsts.crypto.dev_certificate import make_dev_certificate, write_dev_certificate
 from ramsts.services import Services, build_services, create_server_app
 from ramsts.types import Clock, system_clock
 
@@ -83,11 +88,24 @@ class AccessKey:
 class RamstsServer:
     """A running server: where it is, its root credentials, clients and set-up helpers."""
 
-    def __init__(self, services: Services, port: int, account_id: str, root: AccessKey) -> None:
+    def __init__(
+        self,
+        services: Services,
+        port: int,
+        account_id: str,
+        root: AccessKey,
+        *,
+        scheme: str = "http",
+        ca_file: Path | None = None,
+    ) -> None:
         self.services = services
         self.port = port
         self.account_id = account_id
         self.root = root
+        self.scheme = scheme
+        self.ca_file = ca_file
+        """For a server started with ``tls=True``, the CA to trust (``NODE_EXTRA_CA_CERTS``,
+        ``SSL_CERT_FILE``, ``ALIBABA_CLOUD_CA_BUNDLE``); the clients below trust it already."""
         self._names = count(1)
         self._classic_clients: list[Any] = []
 
@@ -98,7 +116,8 @@ class RamstsServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.endpoint}"
+        """``http://127.0.0.1:PORT``, or ``https://…`` for a server started with ``tls``."""
+        return f"{self.scheme}://{self.endpoint}"
 
     # -- clients ------------------------------------------------------------------------------
 
@@ -112,9 +131,11 @@ class RamstsServer:
             access_key_secret=key.access_key_secret,
             security_token=key.security_token,
             endpoint=self.endpoint,
-            protocol="http",
+            protocol=self.scheme,
             region_id=REGION,
         )
+        if self.ca_file is not None:
+            config.ca = str(self.ca_file)
         if signature == "v1":
             config.signature_algorithm = "v2"
         return config
@@ -144,6 +165,8 @@ class RamstsServer:
             client = core.AcsClient(region_id=REGION, credential=credential)
         for product in ("Sts", "Ram"):
             client.add_endpoint(REGION, product, self.url)
+        if self.ca_file is not None:
+            client.set_verify(str(self.ca_file))
         self._classic_clients.append(client)
         return client
 
@@ -263,7 +286,9 @@ def _without_proxies() -> Iterator[None]:
         os.environ.update(saved)
 
 
-def _serve(services: Services) -> tuple[uvicorn.Server, threading.Thread, int]:
+def _serve(
+    services: Services, tls_files: tuple[Path, Path] | None = None
+) -> tuple[uvicorn.Server, threading.Thread, int]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -274,6 +299,8 @@ def _serve(services: Services) -> tuple[uvicorn.Server, threading.Thread, int]:
         access_log=False,
         lifespan="off",
         http=CoalescingHttpProtocol,
+        ssl_certfile=None if tls_files is None else tls_files[0],
+        ssl_keyfile=None if tls_files is None else tls_files[1],
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -294,11 +321,27 @@ def ramsts_server(
     db_url: str | None = None,
     master_key: MasterKey | None = None,
     clock: Clock = system_clock,
+    tls: bool = False,
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
 ) -> Iterator[RamstsServer]:
     """A ramsts server for the duration of the block: a fresh SQLite database unless ``db_url``
-    names another (empty, or shared with a CLI under test together with its ``master_key``)."""
+    names another (empty, or shared with a CLI under test together with its ``master_key``).
+
+    ``tls=True`` serves https with a new development certificate for 127.0.0.1, whose CA is
+    ``server.ca_file``; ``tls_cert`` and ``tls_key`` serve https with a certificate of your own.
+    """
+    if (tls_cert is None) != (tls_key is None):
+        raise ValueError("tls_cert and tls_key go together")
     key = master_key or MasterKey.generate()
     with tempfile.TemporaryDirectory(prefix="ramsts-") as data_dir, _without_proxies():
+        ca_file: Path | None = None
+        tls_files = None if tls_cert is None or tls_key is None else (tls_cert, tls_key)
+        if tls and tls_files is None:
+            # Clients check a certificate against the real time, whatever ``clock`` says.
+            certificate = make_dev_certificate(system_clock())
+            written = write_dev_certificate(certificate, Path(data_dir) / "tls")
+            ca_file, tls_files = written.ca_file, (written.cert_file, written.key_file)
         settings = Settings(
             db_url=db_url or f"sqlite:///{Path(data_dir) / 'ramsts.db'}", data_dir=Path(data_dir)
         )
@@ -310,8 +353,15 @@ def ramsts_server(
         try:
             created = services.accounts.create_account("ramsts-testing")
             root = AccessKey(created.access_key_id, created.access_key_secret.reveal())
-            server, thread, port = _serve(services)
-            running = RamstsServer(services, port, created.account_id, root)
+            server, thread, port = _serve(services, tls_files)
+            running = RamstsServer(
+                services,
+                port,
+                created.account_id,
+                root,
+                scheme="http" if tls_files is None else "https",
+                ca_file=ca_file,
+            )
             try:
                 yield running
             finally:

@@ -10,8 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from local_servers import free_port, healthy
-from ramsts.crypto import MASTER_KEY_ENV, MasterKey
+from local_servers import free_port, healthy, serve_env
 
 STARTUP_TIMEOUT = 60.0
 
@@ -26,13 +25,7 @@ def listening_sockets(port: int) -> int:
 
 def test_each_worker_listens_on_its_own_socket_and_all_stop_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
-    env = {
-        **os.environ,
-        MASTER_KEY_ENV: MasterKey.generate().encoded(),
-        "RAMSTS_DB": f"sqlite:///{tmp_path / 'ramsts.db'}",
-        "RAMSTS_DATA_DIR": str(tmp_path),
-        "RAMSTS_LOG_LEVEL": "warning",
-    }
+    env = serve_env(tmp_path)
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
         server = subprocess.Popen(

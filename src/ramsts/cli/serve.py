@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import ssl
 import sys
 from typing import Any
 
@@ -56,6 +57,14 @@ def register(subparsers: Any) -> None:
         default=None,
         help="also serve the IoT sample product (RAMSTS_DEMO_PRODUCTS=1)",
     )
+    parser.add_argument(
+        "--tls-cert",
+        metavar="FILE",
+        help="serve https with this PEM certificate chain (RAMSTS_TLS_CERT; needs --tls-key)",
+    )
+    parser.add_argument(
+        "--tls-key", metavar="FILE", help="the certificate's PEM private key (RAMSTS_TLS_KEY)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -68,7 +77,13 @@ def run(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         log_level=args.log_level,
         demo_products=args.demo_products,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
     )
+    tls_problem = check_tls_files(settings)
+    if tls_problem is not None:
+        print(f"ramsts serve: {tls_problem}", file=sys.stderr)
+        return EXIT_FAILURE
     try:
         services = build_services(settings)
     except (MasterKeyError, StoreError) as exc:
@@ -78,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     if created is not None:
         print_bootstrap(created)
     options = _uvicorn_options(settings)
+    options.update(tls_options(settings))
     if settings.workers == 1:
         try:
             app = create_server_app(services)
@@ -119,6 +135,37 @@ def _uvicorn_options(settings: Settings) -> dict[str, Any]:
         "server_header": False,
         "http": CoalescingHttpProtocol,
     }
+
+
+def tls_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's TLS options: every worker loads the certificate and key into a context of its
+    own. Requests over them see the ASGI scheme ``https``, so ``acs:SecureTransport`` is true."""
+    if settings.tls_cert is None or settings.tls_key is None:
+        return {}
+    return {"ssl_certfile": str(settings.tls_cert), "ssl_keyfile": str(settings.tls_key)}
+
+
+def check_tls_files(settings: Settings) -> str | None:
+    """Why the certificate and key cannot serve https (missing, not PEM, not a pair, a key
+    under a pass phrase), or ``None``: said here in one line, rather than in a traceback from
+    inside uvicorn in every worker."""
+    cert, key = settings.tls_cert, settings.tls_key
+    if cert is None or key is None:
+        return None
+    for what, path in (("certificate", cert), ("key", key)):
+        if not path.is_file():
+            return f"the TLS {what} {path} is not a file"
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        # A key under a pass phrase would make OpenSSL ask for it on the terminal.
+        context.load_cert_chain(cert, key, password=lambda: b"")
+    except ssl.SSLError as exc:
+        if exc.reason == "KEY_VALUES_MISMATCH":
+            return f"the key {key} is not the key of the certificate {cert}"
+        return f"{cert} and {key} are not a PEM certificate and its PEM key without a pass phrase"
+    except OSError as exc:
+        return f"cannot read {cert} or {key}: {exc.strerror}"
+    return None
 
 
 def logging_config(level: str) -> dict[str, Any]:

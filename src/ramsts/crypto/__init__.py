@@ -1,6 +1,8 @@
-"""Secrets at rest: the master key, sealing under it, password hashes, new credentials.
+"""Secrets at rest: the master key, sealing under it, password hashes, new credentials; and the
+development TLS certificate (:mod:`ramsts.crypto.dev_certificate`).
 
-No SQL and no web framework here; the only I/O is reading (or creating) the master key file.
+No SQL and no web framework here; the only I/O is reading (or creating) the master key file and
+writing a development certificate's files when asked.
 """
 
 from ramsts.crypto.credentials import (

@@ -1,0 +1,33 @@
+"""Settings from the environment and flags: the TLS certificate and key come together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ramsts.config import Settings, settings_from_env
+from ramsts.errors import InvalidParameter
+
+
+def test_serving_https_is_off_by_default() -> None:
+    settings = settings_from_env({})
+    assert settings.tls_cert is None and settings.tls_key is None
+
+
+def test_the_certificate_and_key_come_from_the_environment_and_flags_win() -> None:
+    settings = settings_from_env({"RAMSTS_TLS_CERT": "env.pem", "RAMSTS_TLS_KEY": "env-key.pem"})
+    assert (settings.tls_cert, settings.tls_key) == (Path("env.pem"), Path("env-key.pem"))
+    flagged = settings.overridden(tls_cert="flag.pem", tls_key=None)
+    assert (flagged.tls_cert, flagged.tls_key) == (Path("flag.pem"), Path("env-key.pem"))
+
+
+@pytest.mark.parametrize(
+    "env", [{"RAMSTS_TLS_CERT": "cert.pem"}, {"RAMSTS_TLS_KEY": "key.pem", "RAMSTS_TLS_CERT": ""}]
+)
+def test_one_without_the_other_is_refused(env: dict[str, str]) -> None:
+    with pytest.raises(InvalidParameter, match="both a certificate and its key") as raised:
+        settings_from_env(env)
+    assert raised.value.code == "InvalidParameter.Tls"
+    with pytest.raises(InvalidParameter):
+        Settings().overridden(tls_key="key.pem")

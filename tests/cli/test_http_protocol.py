@@ -3,14 +3,28 @@ What clients receive must be exactly what plain uvicorn sends."""
 
 from __future__ import annotations
 
+import asyncio
+import http.client
 import socket
+import ssl
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 from ramsts.cli.demo import serving
+from ramsts.cli.http_protocol import TLS_CLOSE_GRACE, CoalescingHttpProtocol
+from ramsts.crypto.dev_certificate import (
+    DevCertificateFiles,
+    make_dev_certificate,
+    write_dev_certificate,
+)
 
 CHUNK = b"0123456789abcdef" * 4096  # 64 KiB
 
@@ -87,3 +101,80 @@ def test_expect_100_continue_gets_its_interim_answer(port):
 
     assert interim.startswith(b"HTTP/1.1 100 Continue")
     assert final.startswith(b"HTTP/1.1 200") and final.endswith(b"\r\n\r\nok")
+
+
+# -- stopping over TLS ---------------------------------------------------------------------------
+
+
+async def slow_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Answers ``done`` after 2 seconds on /slow, at once otherwise."""
+    if scope["type"] != "http":
+        return
+    if scope["path"] == "/slow":
+        await asyncio.sleep(2 * TLS_CLOSE_GRACE)
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"4")]}
+    )
+    await send({"type": "http.response.body", "body": b"done"})
+
+
+@contextmanager
+def tls_server(
+    certs: DevCertificateFiles,
+) -> Iterator[tuple[uvicorn.Server, threading.Thread, int]]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(
+        slow_app,
+        log_config=None,
+        lifespan="off",
+        http=CoalescingHttpProtocol,
+        ssl_certfile=certs.cert_file,
+        ssl_keyfile=certs.key_file,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive()
+        time.sleep(0.01)
+    try:
+        yield server, thread, int(sock.getsockname()[1])
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> DevCertificateFiles:
+    made = make_dev_certificate(datetime.now(UTC))
+    return write_dev_certificate(made, tmp_path_factory.mktemp("tls"))
+
+
+def tls_connection(certs: DevCertificateFiles, port: int) -> http.client.HTTPSConnection:
+    context = ssl.create_default_context(cafile=certs.ca_file)
+    return http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=30)
+
+
+def test_an_idle_tls_connection_does_not_hold_up_a_stop(certs: DevCertificateFiles) -> None:
+    # asyncio waits 30 seconds for the close_notify that a pooled, idle client never sends.
+    with tls_server(certs) as (server, thread, port), closing(tls_connection(certs, port)) as idle:
+        idle.request("GET", "/")
+        assert idle.getresponse().read() == b"done"  # and the connection stays open, idle
+        started = time.monotonic()
+        server.should_exit = True
+        thread.join(timeout=60)
+        assert time.monotonic() - started < 10 * TLS_CLOSE_GRACE
+
+
+def test_a_tls_response_being_made_at_a_stop_is_still_delivered(
+    certs: DevCertificateFiles,
+) -> None:
+    with tls_server(certs) as (server, thread, port), closing(tls_connection(certs, port)) as busy:
+        busy.request("GET", "/slow")
+        time.sleep(TLS_CLOSE_GRACE / 2)
+        server.should_exit = True
+        assert busy.getresponse().read() == b"done"
+        thread.join(timeout=60)
+        assert not thread.is_alive()

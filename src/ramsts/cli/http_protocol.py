@@ -10,6 +10,9 @@ application from about 11,000 to about 22,000 responses a second.
 
 Nothing is held longer than the current turn of the loop, and closing the connection sends what
 is held first, so what the client receives, and in what order, is unchanged.
+
+At shutdown, a TLS connection whose client does not answer the close within a second is aborted
+(:meth:`CoalescingHttpProtocol.shutdown`), so that idle pooled connections cannot hold up a stop.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ import asyncio
 from typing import Any, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+TLS_CLOSE_GRACE = 1.0
+"""Seconds a TLS connection closed at shutdown may wait for the client's ``close_notify``."""
 
 
 class CoalescingTransport:
@@ -62,3 +68,22 @@ class CoalescingHttpProtocol(HttpToolsProtocol):
         socket_transport = cast(asyncio.Transport, transport)
         coalescing: Any = CoalescingTransport(socket_transport, asyncio.get_running_loop())
         super().connection_made(coalescing)
+
+    def shutdown(self) -> None:
+        """uvicorn's graceful shutdown, bounded over TLS. Closing a TLS connection waits for the
+        client's ``close_notify``, which a client holding an idle connection in its pool never
+        sends, so each such connection would hold up the stop for asyncio's 30-second TLS
+        shutdown timeout (longer than ``ramsts serve`` waits for a worker). A TLS connection
+        still closing :data:`TLS_CLOSE_GRACE` seconds after it was closed is aborted; one whose
+        response is still being made is left to finish it first."""
+        super().shutdown()
+        if self.scheme == "https":
+            self.loop.call_later(TLS_CLOSE_GRACE, self._abort_if_still_closing)
+
+    def _abort_if_still_closing(self) -> None:
+        if self not in self.connections:
+            return
+        if self.transport.is_closing():
+            self.transport.abort()
+        else:
+            self.loop.call_later(TLS_CLOSE_GRACE, self._abort_if_still_closing)

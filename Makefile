@@ -1,9 +1,12 @@
 # The one entry point for people and CI. `make serve` and `make test` work on a fresh machine
-# with only Python 3.11+ (and, for the browser tests, Debian's chromium: see .ci/ensure-services).
+# with only Python 3.11+ (and, for the browser tests, Debian's chromium; for the Node.js SDK
+# tests, node and npm: see .ci/ensure-services).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NODE_DIR   := tests/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 
 .PHONY: serve test lint typecheck unit bench clean
 
@@ -12,6 +15,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# The Node.js SDKs tests/node drives, exactly as package-lock.json pins them. Without npm this
+# does nothing, and those tests skip (under CI, RAMSTS_REQUIRE_NODE=1 makes them fail instead).
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(NODE_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && \
+		touch node_modules/.installed; \
+	else \
+		echo "npm not found: the Node.js SDK tests (tests/node) will be skipped"; \
+	fi
 
 # With the IoT sample product, so that the STS guide's sixth step has a service to call.
 serve: $(STAMP)
@@ -27,7 +40,7 @@ typecheck: $(STAMP)
 # Many tests wait on servers and browsers rather than compute, so more processes than cores pay.
 TEST_PROCESSES ?= 4
 
-unit: $(STAMP)
+unit: $(STAMP) $(NODE_STAMP)
 	bash .ci/ensure-services
 	$(BIN)/pytest -n $(TEST_PROCESSES) --cov --cov-report=term $(PYTEST_ARGS)
 
@@ -39,3 +52,4 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.* var
+	rm -rf $(NODE_DIR)/node_modules

@@ -6,6 +6,10 @@
 * A role session is allowed by the role's policies, narrowed by the session policy frozen into its
   token (``caller.session_policy``) when there is one.
 * An explicit Deny anywhere wins.
+* Identity policies grant access to the resources of the principal's own account only
+  (:mod:`ramsts.ram.ownership`): another account's resource is an ImplicitDeny whatever they say,
+  for roots too. Only AssumeRole, which also evaluates the role's trust policy (its account's
+  consent), asks for the identity half alone (``with_resource_policy=True``).
 
 It knows no RAM action: STS and the resource-service guard ask it the same question with their
 own action names (``sts:AssumeRole``, ``oss:GetObject``).
@@ -40,8 +44,8 @@ from ramsts.policy import (
 )
 from ramsts.policy.document import Policy
 from ramsts.policy.request import ContextValue
-from ramsts.ram.arns import SYSTEM_ACCOUNT, arn_account
 from ramsts.ram.diagnostics import Denial, PolicySource, seal_denial
+from ramsts.ram.ownership import foreign_refused, is_foreign
 from ramsts.store import EffectivePolicy, Store
 
 logger = logging.getLogger(__name__)
@@ -55,6 +59,8 @@ _PARSED_LIMIT = 4096
 # Stored documents were validated when written; reading them back must not fail on a size limit
 # that was lower when they were written, or on a system policy larger than a custom one may be.
 _STORED_LIMITS = PolicyLimits(identity=1 << 20, session=1 << 20, trust=1 << 20)
+
+_ROOT_ALLOWED = Decision("Allow")
 
 MESSAGE = "You are not authorized to do this action. Resource: {resource} Action: {action}"
 
@@ -111,10 +117,12 @@ class Authorizer:
         action: str,
         resource: str,
         context: Mapping[str, ContextValue] | None = None,
+        *,
+        with_resource_policy: bool = False,
     ) -> None:
         """Return if ``caller`` may do ``action`` on ``resource``; raise ``NoPermission`` (403)
-        with its ``AccessDeniedDetail`` otherwise."""
-        decision, sources = self._decide(caller, action, resource, context)
+        with its ``AccessDeniedDetail`` otherwise. ``with_resource_policy``: see :meth:`decide`."""
+        decision, sources = self._decide(caller, action, resource, context, with_resource_policy)
         if decision.allowed:
             return
         denial = Denial(caller, action, resource, decision, sources, dict(context or {}))
@@ -131,9 +139,16 @@ class Authorizer:
         action: str,
         resource: str,
         context: Mapping[str, ContextValue] | None = None,
+        *,
+        with_resource_policy: bool = False,
     ) -> Decision:
-        """The decision as a value, with its deciding statements (for simulators and tests)."""
-        return self._decide(caller, action, resource, context)[0]
+        """The decision as a value, with its deciding statements (for simulators and tests).
+
+        ``with_resource_policy=True`` asks for the identity half only, for a caller that
+        evaluates the resource's own policy as the other half (AssumeRole and the role's trust
+        policy): then the identity policies may allow a resource of another account, which that
+        policy must allow too."""
+        return self._decide(caller, action, resource, context, with_resource_policy)[0]
 
     def invalidate(self, account_id: str) -> None:
         """Forget what is cached for an account; call it after a change to its principals'
@@ -149,15 +164,22 @@ class Authorizer:
         action: str,
         resource: str,
         context: Mapping[str, ContextValue] | None,
+        with_resource_policy: bool,
     ) -> tuple[Decision, Mapping[str, PolicySource]]:
+        foreign = is_foreign(resource, caller.account_id)
         if caller.is_root:
-            return _root_decision(caller, resource), {}
+            # No policy applies to a root: its own account's resources, and no other's (a root
+            # assumes no role, so no resource policy can let it in either).
+            return (foreign_refused(_ROOT_ALLOWED) if foreign else _ROOT_ALLOWED), {}
         request = Request(
             action=action, resource=resource, context={**caller.context, **(context or {})}
         )
         policies = self._policies_of(caller)
         session = self._session_policy(caller.session_policy) if caller.is_role_session else None
-        return evaluate(request, policies.policy_set, session), policies.sources
+        decision = evaluate(request, policies.policy_set, session)
+        if foreign and not with_resource_policy:
+            decision = foreign_refused(decision)
+        return decision, policies.sources
 
     def _policies_of(self, caller: Caller) -> PrincipalPolicies:
         principal = caller.role_id if caller.is_role_session else caller.user_id
@@ -232,12 +254,3 @@ class Authorizer:
                 self._sessions.clear()
             self._sessions[text] = compiled
         return compiled
-
-
-def _root_decision(caller: Caller, resource: str) -> Decision:
-    """A root may act on its own account's resources, on account-less ones (``*``, system
-    policies), and on nothing that names another account."""
-    owner = arn_account(resource)
-    if resource == "*" or owner in (caller.account_id, "", "*", SYSTEM_ACCOUNT):
-        return Decision("Allow")
-    return Decision("ImplicitDeny", (), ("identity",))

@@ -26,6 +26,7 @@ from ramsts.parameters import Parameters
 from ramsts.policy import SESSION_POLICY_NAME, Decision
 from ramsts.policy.request import ContextValue
 from ramsts.ram.arns import account_resource
+from ramsts.ram.ownership import RESOURCE_POLICY_SET, resource_account
 from ramsts.store import PolicyType, PrincipalType
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 IDENTITY_POLICY_TYPE = "AccountLevelIdentityBasedPolicy"
 SESSION_POLICY_TYPE = "SessionPolicy"
+RESOURCE_POLICY_TYPE = "ResourceBasedPolicy"
 _PRINCIPAL_TYPES = {
     "RAMUser": "SubUser",
     "AssumedRoleUser": "AssumedRoleUser",
@@ -73,8 +75,22 @@ class Denial:
         if self.decision.effect == "ExplicitDeny":
             by_session = any(s.policy == SESSION_POLICY_NAME for s in self.decision.statements)
             return SESSION_POLICY_TYPE if by_session else IDENTITY_POLICY_TYPE
+        if RESOURCE_POLICY_SET in self.decision.missing:
+            # Another account's resource: no identity policy can grant it, whatever it says.
+            return RESOURCE_POLICY_TYPE
         return (
             SESSION_POLICY_TYPE if self.decision.missing == ("session",) else IDENTITY_POLICY_TYPE
+        )
+
+    def explanation(self) -> str:
+        """Why, in words: the deciding statements, or what no policy allowed."""
+        owner = resource_account(self.resource)
+        if RESOURCE_POLICY_SET not in self.decision.missing or owner is None:
+            return self.decision.explain()
+        return (
+            f"ImplicitDeny: the resource belongs to account {owner}, and the policies of"
+            f" account {self.caller.account_id} grant access to its own resources only; to act"
+            f" on account {owner}'s resources, assume a role of that account that trusts you"
         )
 
     def detail(self, encoded: str) -> dict[str, str]:
@@ -113,7 +129,7 @@ class Denial:
                 self._matched(s.policy, s.statement, s.effect, s.sid)
                 for s in self.decision.statements
             ],
-            "Explanation": self.decision.explain(),
+            "Explanation": self.explanation(),
         }
 
     def _matched(

@@ -296,16 +296,24 @@ class AssumeRole:
         """
         conditions = request.condition_keys()
         resource = cached.role.arn if cached.role is not None else request.role_arn
-        identity = self._authorizer.decide(caller, "sts:AssumeRole", resource, conditions)
+        # The trust policy is the role account's half, so the identity half may name a role of
+        # another account.
+        identity = self._authorizer.decide(
+            caller, "sts:AssumeRole", resource, conditions, with_resource_policy=True
+        )
         if cached.role is None or cached.trust is None:
             if not identity.allowed:
-                self._authorizer.require(caller, "sts:AssumeRole", resource, conditions)
+                self._authorizer.require(
+                    caller, "sts:AssumeRole", resource, conditions, with_resource_policy=True
+                )
             raise EntityNotExist("Role", f"The role does not exist: {request.role_arn}.")
         trust = evaluate_trust(cached.trust, _principal(caller), {**caller.context, **conditions})
         if identity.effect == "ExplicitDeny" or (
             not identity.allowed and trust.effect != "ExplicitDeny"
         ):
-            self._authorizer.require(caller, "sts:AssumeRole", resource, conditions)
+            self._authorizer.require(
+                caller, "sts:AssumeRole", resource, conditions, with_resource_policy=True
+            )
         if not trust.allowed:
             raise _trust_denial(caller, trust)
 

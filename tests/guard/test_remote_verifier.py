@@ -61,3 +61,16 @@ def test_a_call_the_server_may_have_read_is_not_sent_again() -> None:
         verifier.verify(guarded_request(), "iot:QueryProduct", "*", {})
     assert (refused.value.code, refused.value.http_status) == ("ServiceUnavailable", 503)
     assert len(nonces) == 1
+
+
+def test_several_resources_are_trusted_only_when_the_server_decided_each() -> None:
+    """A server that does not read AuthResources would decide "*": its Allow means nothing."""
+    verifier = RemoteVerifier(
+        "http://ramsts.test",
+        "LTAI5tSERVICEKEY",
+        Secret("service-secret"),
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, json=ALLOWED)),
+    )
+    with pytest.raises(ServiceError) as refused:
+        verifier.verify(guarded_request(), "iot:QueryProduct", ("acs:a", "acs:b"), {})
+    assert refused.value.code == "ServiceUnavailable"

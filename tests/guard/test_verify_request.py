@@ -203,3 +203,84 @@ def _caller_of(server: RamstsServer, key: AccessKey) -> Caller:
         user_id=user["UserId"],
         user_name="iot-service",
     )
+
+
+# -- resources of other accounts, several resources ---------------------------------------------
+
+OTHER_ACCOUNT = "1999999999999999"
+
+
+def product(account_id: str, product_key: str) -> str:
+    return f"acs:iot:cn-shanghai:{account_id}:product/{product_key}"
+
+
+def asking(client: AccessKey, *, resource: str | None = None, **more: str) -> dict[str, str]:
+    params = {**received(client), "AuthAction": "iot:QueryProduct", **more}
+    if resource is not None:
+        params["AuthResource"] = resource
+    return params
+
+
+def test_resource_star_allows_the_clients_own_account_and_no_other(
+    server: RamstsServer, service: AccessKey, client: AccessKey
+) -> None:
+    own = verify(server, service, asking(client, resource=product("${AccountId}", "a1B"))).json()
+    assert own["Decision"]["Effect"] == "Allow"
+    foreign = product(OTHER_ACCOUNT, "a1B")
+    body = verify(server, service, asking(client, resource=foreign)).json()
+    assert body["Verified"] is True
+    assert body["AuthResource"] == foreign
+    assert body["Decision"]["Effect"] == "ImplicitDeny"
+    assert body["Decision"]["MissingPolicySets"] == ["resource"]
+    detail = body["AccessDeniedDetail"]
+    assert (detail["NoPermissionType"], detail["PolicyType"]) == (
+        "ImplicitDeny",
+        "ResourceBasedPolicy",
+    )
+
+
+def test_several_resources_are_allowed_only_when_each_one_is(
+    server: RamstsServer, service: AccessKey, client: AccessKey
+) -> None:
+    both = [product("${AccountId}", "a1B"), product("${AccountId}", "a1C")]
+    body = verify(server, service, asking(client, AuthResources=json.dumps(both))).json()
+    assert body["Decision"]["Effect"] == "Allow"
+    assert body["AuthResources"] == [r.replace("${AccountId}", server.account_id) for r in both]
+    mixed = [both[0], product(OTHER_ACCOUNT, "a1C")]
+    body = verify(server, service, asking(client, AuthResources=json.dumps(mixed))).json()
+    assert body["Decision"]["Effect"] == "ImplicitDeny"
+    assert body["AuthResource"] == mixed[1]
+    assert body["AccessDeniedDetail"]["AuthAction"] == "iot:QueryProduct"
+
+
+def test_a_resource_the_client_may_not_touch_refuses_the_whole_request(
+    server: RamstsServer, service: AccessKey
+) -> None:
+    narrow = [{"Effect": "Allow", "Action": "iot:QueryProduct", "Resource": product("*", "a1B")}]
+    bob = server.create_user("bob", statements=narrow)
+    listed = json.dumps([product("${AccountId}", "a1B"), product("${AccountId}", "a1C")])
+    body = verify(server, service, asking(bob, AuthResources=listed)).json()
+    assert body["Decision"]["Effect"] == "ImplicitDeny"
+    assert body["AuthResource"] == product(server.account_id, "a1C")
+
+
+@pytest.mark.parametrize(
+    "more",
+    [
+        {"AuthResources": "[]"},
+        {"AuthResources": "[1]"},
+        {"AuthResources": '[""]'},
+        {"AuthResources": "acs:iot:*:*:product/a1B"},
+        {"AuthResources": json.dumps(["*"] * 101)},
+        {"AuthResources": '["*"]', "AuthResource": "*"},
+        {"AuthResources": '["acs:iot:*:*:product/a\\u0000"]'},
+    ],
+    ids=["empty", "not-strings", "empty-string", "not-json", "too-many", "both", "control"],
+)
+def test_malformed_auth_resources_are_the_services_own_error(
+    server: RamstsServer, service: AccessKey, client: AccessKey, more: dict[str, str]
+) -> None:
+    response = verify(server, service, asking(client, **more))
+    assert response.status_code == 400
+    # A control character is the .InvalidChars of any parameter.
+    assert response.json()["Code"].startswith("InvalidParameter.AuthResources")

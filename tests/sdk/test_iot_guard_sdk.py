@@ -26,14 +26,9 @@ from typing import Any
 
 import httpx
 import pytest
-from alibabacloud_tea_openapi.client import Client as OpenApiClient
 from alibabacloud_tea_openapi.exceptions import ClientException
-from alibabacloud_tea_openapi.models import Config, OpenApiRequest, Params
-from alibabacloud_tea_util.models import RuntimeOptions
 from aliyunsdkcore.acs_exception.exceptions import ServerException
-from aliyunsdkcore.auth.credentials import AccessKeyCredential, StsTokenCredential
-from aliyunsdkcore.client import AcsClient
-from aliyunsdkcore.request import CommonRequest
+from rpc_sdks import Signer, classic_rpc, tea_rpc
 
 from local_servers import free_port
 from ramsts.api import create_app
@@ -97,43 +92,17 @@ def classic_call(
     world: World, credentials: Credentials, action: str, **params: str
 ) -> dict[str, Any]:
     """aliyun-python-sdk-core, CommonRequest, RPC v1."""
-    secret = credentials.access_key_secret.reveal()
-    credential = (
-        StsTokenCredential(credentials.access_key_id, secret, credentials.security_token)
-        if credentials.security_token
-        else AccessKeyCredential(credentials.access_key_id, secret)
-    )
-    client = AcsClient(credential=credential, region_id="cn-shanghai")
-    request = CommonRequest(domain=world.iot_endpoint, version=IOT, action_name=action)
-    request.set_method("POST")
-    request.set_protocol_type("http")
-    for name, value in params.items():
-        request.add_query_param(name, value)
-    return dict(json.loads(client.do_action_with_exception(request)))
+    return classic_rpc(world.iot_endpoint, _signer(credentials), IOT, action, **params)
 
 
 def tea_call(world: World, credentials: Credentials, action: str, **params: str) -> dict[str, Any]:
     """alibabacloud-tea-openapi, call_api, V3."""
-    config = Config(
-        access_key_id=credentials.access_key_id,
-        access_key_secret=credentials.access_key_secret.reveal(),
-        security_token=credentials.security_token,
-        endpoint=world.iot_endpoint,
-        protocol="http",
-    )
-    api = Params(
-        action=action,
-        version=IOT,
-        protocol="HTTP",
-        pathname="/",
-        method="POST",
-        auth_type="AK",
-        style="RPC",
-        req_body_type="formData",
-        body_type="json",
-    )
-    result = OpenApiClient(config).call_api(api, OpenApiRequest(query=params), RuntimeOptions())
-    return dict(result["body"])
+    return tea_rpc(world.iot_endpoint, _signer(credentials), IOT, action, **params)
+
+
+def _signer(credentials: Credentials) -> Signer:
+    secret = credentials.access_key_secret.reveal()
+    return Signer(credentials.access_key_id, secret, credentials.security_token)
 
 
 def classic_refusal(

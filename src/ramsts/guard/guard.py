@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from ramsts.guard.request import GuardRequest
-from ramsts.guard.result import GuardResult
+from ramsts.guard.result import GuardResult, Resources
 from ramsts.signing import SignedRequest
 
 
@@ -33,7 +33,7 @@ class Verifier(Protocol):
         self,
         request: GuardRequest,
         action: str,
-        resource: str,
+        resources: Resources,
         context: Mapping[str, str],
         signed: SignedRequest | None = None,
     ) -> GuardResult: ...
@@ -42,7 +42,7 @@ class Verifier(Protocol):
         self,
         request: GuardRequest,
         action: str,
-        resource: str,
+        resources: Resources,
         context: Mapping[str, str],
         signed: SignedRequest | None = None,
     ) -> GuardResult: ...
@@ -67,14 +67,16 @@ class Guard:
         self,
         request: GuardRequest,
         action: str,
-        resource: str = "*",
+        resource: Resources = "*",
         context: Mapping[str, str] | None = None,
         *,
         signed: SignedRequest | None = None,
     ) -> GuardResult:
         """Verify ``request`` and decide ``action`` on ``resource``; a denial is a value.
 
-        ``resource`` may name ``${AccountId}``, filled with the verified caller's account.
+        ``resource`` may name ``${AccountId}``, filled with the verified caller's account. A
+        tuple of resources is allowed only if each one is (a request that reads several, as a
+        batch of devices); a refusal names the first one refused.
         ``context`` adds the service's own condition keys. ``signed`` is the request already
         parsed, when the caller needed to read its action first.
         """
@@ -84,7 +86,7 @@ class Guard:
         self,
         request: GuardRequest,
         action: str,
-        resource: str = "*",
+        resource: Resources = "*",
         context: Mapping[str, str] | None = None,
         *,
         signed: SignedRequest | None = None,
@@ -99,7 +101,7 @@ class Guard:
         self,
         request: GuardRequest,
         action: str,
-        resource: str = "*",
+        resource: Resources = "*",
         context: Mapping[str, str] | None = None,
         *,
         signed: SignedRequest | None = None,
@@ -113,7 +115,7 @@ class Guard:
         self,
         request: GuardRequest,
         action: str,
-        resource: str = "*",
+        resource: Resources = "*",
         context: Mapping[str, str] | None = None,
         *,
         signed: SignedRequest | None = None,

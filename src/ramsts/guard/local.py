@@ -18,13 +18,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 from ramsts.caller import Caller
 from ramsts.errors import NoPermission
 from ramsts.guard.context import request_context
 from ramsts.guard.request import GuardRequest
-from ramsts.guard.result import GuardResult, VerifiedPrincipal, resolve_resource
+from ramsts.guard.result import (
+    GuardResult,
+    Resources,
+    VerifiedPrincipal,
+    all_allowed,
+    as_resources,
+    resolve_resource,
+)
 from ramsts.policy import Decision
 from ramsts.policy.request import ContextValue
 from ramsts.ram.authentication import Connection, RequestAuthenticator
@@ -68,24 +75,24 @@ class LocalVerifier:
         self,
         request: GuardRequest,
         action: str,
-        resource: str,
+        resources: Resources,
         context: Mapping[str, str],
         signed: SignedRequest | None = None,
     ) -> GuardResult:
         caller = self.authenticate(request, signed or request.parse())
-        return self.authorize(caller, action, resource, context)
+        return self.authorize(caller, action, resources, context)
 
     async def verify_async(
         self,
         request: GuardRequest,
         action: str,
-        resource: str,
+        resources: Resources,
         context: Mapping[str, str],
         signed: SignedRequest | None = None,
     ) -> GuardResult:
         signed = signed or request.parse()
         caller = await self.authenticate_async(request, signed)
-        return await self.authorize_async(caller, action, resource, context)
+        return await self.authorize_async(caller, action, resources, context)
 
     async def aclose(self) -> None:
         """Nothing to let go of: the store is the caller's."""
@@ -104,11 +111,11 @@ class LocalVerifier:
         return _known(caller)
 
     async def authorize_async(
-        self, caller: Caller, action: str, resource: str, context: Mapping[str, str]
+        self, caller: Caller, action: str, resources: Resources, context: Mapping[str, str]
     ) -> GuardResult:
         """:meth:`authorize` on the event loop, in a worker thread when a cache needs filling."""
         return await cache_first(
-            partial(self.authorize, caller, action, resource, context), _filling
+            partial(self.authorize, caller, action, resources, context), _filling
         )
 
     def require(self, caller: Caller, action: str, resource: str) -> None:
@@ -121,21 +128,35 @@ class LocalVerifier:
         await cache_first(partial(self.require, caller, action, resource), _filling)
 
     def authorize(
-        self, caller: Caller, action: str, resource: str, context: Mapping[str, str]
+        self, caller: Caller, action: str, resources: Resources, context: Mapping[str, str]
     ) -> GuardResult:
-        """Authorize an already authenticated caller (the in-server path)."""
-        target = resolve_resource(resource, caller.account_id)
+        """Authorize an already authenticated caller (the in-server path) on each resource: the
+        first one refused decides; otherwise the request is allowed."""
         full_context = request_context(caller, context)
-        decision = self._authorizer.decide(caller, action, target, full_context)
-        detail = None
-        if not decision.allowed:
-            # The denial's AccessDeniedDetail (with its sealed diagnostic message) is built by
-            # the authorizer alone; a second evaluation on the deny path only.
-            try:
-                self._authorizer.require(caller, action, target, full_context)
-            except NoPermission as denied:
-                detail = denied.detail
-        return GuardResult(VerifiedPrincipal.of(caller), decision, action, target, detail)
+        principal = VerifiedPrincipal.of(caller)
+        targets = [
+            resolve_resource(resource, caller.account_id) for resource in as_resources(resources)
+        ]
+        allowed: list[Decision] = []
+        for target in targets:
+            decision = self._authorizer.decide(caller, action, target, full_context)
+            if not decision.allowed:
+                detail = self._denial_detail(caller, action, target, full_context)
+                return GuardResult(principal, decision, action, target, detail)
+            allowed.append(decision)
+        decision = allowed[0] if len(allowed) == 1 else all_allowed(allowed)
+        return GuardResult(principal, decision, action, targets[0])
+
+    def _denial_detail(
+        self, caller: Caller, action: str, target: str, context: Mapping[str, ContextValue]
+    ) -> dict[str, Any] | None:
+        """The denial's AccessDeniedDetail (with its sealed diagnostic message), as only the
+        authorizer builds it: a second evaluation, on the deny path only."""
+        try:
+            self._authorizer.require(caller, action, target, context)
+        except NoPermission as denied:
+            return denied.detail
+        return None  # allowed meanwhile (a policy change): still refused, as first decided
 
 
 def _connection(request: GuardRequest, signed: SignedRequest) -> Connection:

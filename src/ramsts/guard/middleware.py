@@ -26,6 +26,7 @@ from ramsts.errors import GatewayError, RamstsError
 from ramsts.guard.envelope import error_response, unexpected_response
 from ramsts.guard.guard import Guard
 from ramsts.guard.request import GuardRequest
+from ramsts.guard.result import Resources
 from ramsts.request_ids import new_request_id
 from ramsts.signing import SignedRequest
 
@@ -34,10 +35,11 @@ REQUEST_ID_HEADER = "x-acs-request-id"
 
 
 class Target(NamedTuple):
-    """What a request asks to do: the action, the resource, the service's own condition keys."""
+    """What a request asks to do: the action, the resource (or a tuple of resources, each of
+    which must be allowed), the service's own condition keys."""
 
     action: str
-    resource: str = "*"
+    resource: Resources = "*"
     context: Mapping[str, str] = {}
 
 

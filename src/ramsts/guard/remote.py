@@ -7,7 +7,7 @@ sealed — only ramsts holds the key ring), so the service cannot check a signat
 server's nonce store refuses replays across every service and worker at once.
 
 What is cached is the *authorization*: a positive decision, per (AccessKeyId, SecurityToken,
-action, resource, request context), for :data:`DEFAULT_CACHE_TTL` seconds. While it is fresh the
+action, resources, request context), for :data:`DEFAULT_CACHE_TTL` seconds. While it is fresh the
 guard sends ``VerifyRequest`` without ``AuthAction``, so the server verifies the signature and
 resolves the principal but evaluates no policy. Denials are never cached. A policy change or a
 revocation therefore applies within the server's own caching (≤ 1 s) plus this TTL; revocations
@@ -51,6 +51,8 @@ from ramsts.guard.remote_client import CallFailed, Endpoint, KeepAliveClient
 from ramsts.guard.request import GuardRequest
 from ramsts.guard.result import (
     GuardResult,
+    Resources,
+    as_resources,
     decision_from_body,
     principal_from_body,
 )
@@ -73,7 +75,7 @@ _NEVER_READ = (httpx.RemoteProtocolError, httpx.ConnectError, httpx.WriteError)
 """Failures after which the server cannot have read the call, so it may be sent again. A read
 failure may follow a call the server did read (and whose client nonce it spent): never resent."""
 
-_CacheKey = tuple[str, str, str, str, str, bool, str, tuple[tuple[str, str], ...]]
+_CacheKey = tuple[str, str, str, tuple[str, ...], str, bool, str, tuple[tuple[str, str], ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,41 +150,47 @@ class RemoteVerifier:
         self,
         request: GuardRequest,
         action: str,
-        resource: str,
+        resources: Resources,
         context: Mapping[str, str],
         signed: SignedRequest | None = None,
     ) -> GuardResult:
-        key, cached, params = self._asking(request, action, resource, context, signed)
-        return self._result(self._call(params), key, cached, action, resource)
+        listed = as_resources(resources)
+        key, cached, params = self._asking(request, action, listed, context, signed)
+        return self._result(self._call(params), key, cached, action, listed)
 
     async def verify_async(
         self,
         request: GuardRequest,
         action: str,
-        resource: str,
+        resources: Resources,
         context: Mapping[str, str],
         signed: SignedRequest | None = None,
     ) -> GuardResult:
         """:meth:`verify` on the event loop, which never waits on the network."""
-        key, cached, params = self._asking(request, action, resource, context, signed)
-        return self._result(await self._call_async(params), key, cached, action, resource)
+        listed = as_resources(resources)
+        key, cached, params = self._asking(request, action, listed, context, signed)
+        return self._result(await self._call_async(params), key, cached, action, listed)
 
     def _asking(
         self,
         request: GuardRequest,
         action: str,
-        resource: str,
+        resources: tuple[str, ...],
         context: Mapping[str, str],
         signed: SignedRequest | None,
     ) -> tuple[_CacheKey, _Cached | None, dict[str, str]]:
         """The cache key, the cached decision if fresh, and the parameters of the call."""
         signed = signed or request.parse()
         extra = checked_service_context(context)
-        key = _cache_key(request, signed, action, resource, extra)
+        key = _cache_key(request, signed, action, resources, extra)
         cached = self._fresh(key)
         params = _request_params(request)
         if cached is None:
-            params.update(AuthAction=action, AuthResource=resource, Context=json.dumps(extra))
+            params.update(AuthAction=action, Context=json.dumps(extra))
+            if len(resources) == 1:
+                params["AuthResource"] = resources[0]
+            else:
+                params["AuthResources"] = json.dumps(list(resources))
         return key, cached, params
 
     def _result(
@@ -191,7 +199,7 @@ class RemoteVerifier:
         key: _CacheKey,
         cached: _Cached | None,
         action: str,
-        resource: str,
+        resources: tuple[str, ...],
     ) -> GuardResult:
         if not body.get("Verified"):
             error = body.get("Error") or {}
@@ -204,7 +212,11 @@ class RemoteVerifier:
         if cached is not None:
             return GuardResult(principal, cached.decision, action, cached.resource)
         decision = decision_from_body(body["Decision"])
-        target = str(body.get("AuthResource", resource))
+        if len(resources) > 1 and len(body.get("AuthResources") or ()) != len(resources):
+            # A server that does not read AuthResources decided "*" instead: nothing to trust.
+            logger.error("the ramsts verification API did not decide each of several resources")
+            raise unavailable()
+        target = str(body.get("AuthResource", resources[0]))
         if decision.allowed and self._ttl > 0:
             self._remember(key, _Cached(self._monotonic() + self._ttl, decision, target))
         return GuardResult(principal, decision, action, target, body.get("AccessDeniedDetail"))
@@ -315,7 +327,7 @@ def _cache_key(
     request: GuardRequest,
     signed: SignedRequest,
     action: str,
-    resource: str,
+    resources: tuple[str, ...],
     extra: Mapping[str, str],
 ) -> _CacheKey:
     # Everything a condition may look at, apart from acs:CurrentTime (bounded by the TTL).
@@ -323,7 +335,7 @@ def _cache_key(
         signed.access_key_id or "",
         signed.security_token or "",
         action,
-        resource,
+        resources,
         request.peer_ip,
         request.secure,
         signed.headers.get("user-agent", ""),

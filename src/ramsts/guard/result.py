@@ -7,7 +7,7 @@ define and :func:`principal_from_body` / :func:`decision_from_body` read back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -19,6 +19,10 @@ ACCOUNT_PLACEHOLDER = "${AccountId}"
 """Written in a resource ARN, stands for the verified caller's account: a service usually learns
 whose resource is meant only once it knows who calls
 (``acs:iot:cn-shanghai:${AccountId}:product/…``)."""
+
+Resources = str | tuple[str, ...]
+"""What a request is authorized on: one resource, or several that must each be allowed (a
+request that reads several resources at once, such as every device of a batch)."""
 
 DENIED_MESSAGE = "You are not authorized to do this action. Resource: {resource} Action: {action}"
 
@@ -54,7 +58,8 @@ class GuardResult:
     decision: Decision
     action: str
     resource: str
-    """The resource authorized, with :data:`ACCOUNT_PLACEHOLDER` filled in."""
+    """The resource decided, with :data:`ACCOUNT_PLACEHOLDER` filled in: of several, the first
+    refused, or the first when all were allowed."""
     access_denied_detail: Mapping[str, Any] | None = field(default=None, repr=False)
     """``AccessDeniedDetail`` of a denial (what NoPermission carries to the client)."""
 
@@ -72,8 +77,23 @@ class GuardResult:
         )
 
 
+def as_resources(resources: Resources) -> tuple[str, ...]:
+    """One resource or several, as a tuple; refuses none at all, which would authorize nothing."""
+    listed = (resources,) if isinstance(resources, str) else tuple(resources)
+    if not listed:
+        raise ValueError("a request must be authorized on at least one resource")
+    return listed
+
+
 def resolve_resource(resource: str, account_id: str) -> str:
     return resource.replace(ACCOUNT_PLACEHOLDER, account_id)
+
+
+def all_allowed(decisions: Iterable[Decision]) -> Decision:
+    """The Allow of several resources that were each allowed, naming every allowing statement
+    once."""
+    statements = dict.fromkeys(s for decision in decisions for s in decision.statements)
+    return Decision("Allow", tuple(statements))
 
 
 def principal_body(principal: VerifiedPrincipal) -> dict[str, str]:

@@ -38,12 +38,21 @@ from ramsts.errors import (
 )
 from ramsts.guard.local import LocalVerifier
 from ramsts.guard.request import GuardRequest
-from ramsts.guard.result import GuardResult, VerifiedPrincipal, decision_body, principal_body
+from ramsts.guard.result import (
+    GuardResult,
+    VerifiedPrincipal,
+    decision_body,
+    principal_body,
+    resolve_resource,
+)
 from ramsts.parameters import Parameters
 from ramsts.wire_json import decode_json
 
 PERMISSION = "ramsts:VerifyRequest"
 MAX_HEADERS = 200
+MAX_RESOURCES = 100
+"""Resources one call may ask to authorize (``AuthResources``): more than any batch action
+reads at once (IoT's reach 50 or 100 devices)."""
 
 
 def permission_resource(account_id: str) -> str:
@@ -56,7 +65,9 @@ class _Asked:
 
     request: GuardRequest
     action: str | None
-    resource: str
+    resources: tuple[str, ...]
+    several: bool
+    """Asked as ``AuthResources``, and answered with them."""
     context: dict[str, str]
 
 
@@ -82,7 +93,9 @@ class VerifyRequest:
         if asked.action is None:
             return _verified(client)
         return _answer(
-            self._verifier.authorize(client, asked.action, asked.resource, asked.context)
+            self._verifier.authorize(client, asked.action, asked.resources, asked.context),
+            asked,
+            client,
         )
 
     async def call_async(self, caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
@@ -102,8 +115,10 @@ class VerifyRequest:
             return _verified(client)
         return _answer(
             await self._verifier.authorize_async(
-                client, asked.action, asked.resource, asked.context
-            )
+                client, asked.action, asked.resources, asked.context
+            ),
+            asked,
+            client,
         )
 
 
@@ -116,12 +131,9 @@ def _service(caller: Caller | None) -> Caller:
 def _asked(params: Mapping[str, str]) -> _Asked:
     read = Parameters(params)
     request = _received_request(read)
-    return _Asked(
-        request,
-        read.optional("AuthAction"),
-        read.optional("AuthResource") or "*",
-        _context(read),
-    )
+    several = _auth_resources(read)
+    resources = several or (read.optional("AuthResource") or "*",)
+    return _Asked(request, read.optional("AuthAction"), resources, bool(several), _context(read))
 
 
 def _check_same_account(client: Caller, service: Caller) -> None:
@@ -148,13 +160,17 @@ def _verified(client: Caller) -> dict[str, Any]:
     return {"Verified": True, "Principal": principal_body(VerifiedPrincipal.of(client))}
 
 
-def _answer(result: GuardResult) -> dict[str, Any]:
+def _answer(result: GuardResult, asked: _Asked, client: Caller) -> dict[str, Any]:
     body: dict[str, Any] = {
         "Verified": True,
         "Principal": principal_body(result.principal),
         "AuthResource": result.resource,
         "Decision": decision_body(result.decision),
     }
+    if asked.several:
+        # Echoed so that the service knows each was decided (a server that did not read
+        # AuthResources would have decided "*").
+        body["AuthResources"] = [resolve_resource(r, client.account_id) for r in asked.resources]
     if result.access_denied_detail:
         body["AccessDeniedDetail"] = dict(result.access_denied_detail)
     return body
@@ -208,6 +224,28 @@ def _body(text: str | None) -> bytes:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise InvalidParameter("Body", "The parameter Body must be base64.") from None
+
+
+def _auth_resources(read: Parameters) -> tuple[str, ...]:
+    """``AuthResources``, a JSON list of resources each of which must be allowed; ``()`` when
+    absent."""
+    if "AuthResources" not in read:
+        return ()
+    if "AuthResource" in read:
+        raise InvalidParameter(
+            "AuthResources", "Give either AuthResource or AuthResources, not both."
+        )
+    listed = read.json_list("AuthResources")
+    if not 1 <= len(listed) <= MAX_RESOURCES or not all(
+        isinstance(item, str) and item for item in listed
+    ):
+        raise InvalidParameter(
+            "AuthResources",
+            f"The parameter AuthResources must be a JSON list of 1 to {MAX_RESOURCES} resources"
+            ' (non-empty strings): ["acs:iot:cn-shanghai:${AccountId}:product/a1B2/device/d1", …].',
+        )
+    # Each resource is held to the rule of every parameter (no control characters).
+    return tuple(Parameters({"AuthResources": item}).required("AuthResources") for item in listed)
 
 
 def _context(read: Parameters) -> dict[str, str]:

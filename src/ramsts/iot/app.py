@@ -17,9 +17,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from ramsts.errors import GatewayError
+from ramsts.errors import GatewayError, RamstsError
 from ramsts.guard import Guard, GuardMiddleware, GuardResult, Target
-from ramsts.guard.envelope import JSON_MEDIA_TYPE
+from ramsts.guard.envelope import JSON_MEDIA_TYPE, error_response, unexpected_response
+from ramsts.guard.middleware import REQUEST_ID_HEADER
 from ramsts.iot import API_VERSION, PRODUCT_CODE, host_id
 from ramsts.iot.actions import IotService
 from ramsts.signing import SignedRequest
@@ -34,17 +35,31 @@ def create_iot_app(iot: IotService, guard: Guard) -> ASGIApp:
         action, resource = iot.target(signed.action, signed.params)
         return Target(action, resource)
 
+    host = host_id(iot.region)
+
     async def rpc(request: Request) -> Response:
         result: GuardResult = request.state.guard_result
         signed: SignedRequest = request.state.signed_request
-        body = await run_in_threadpool(
-            iot.run, signed.action, result.principal.account_id, signed.params
-        )
-        return Response(
-            json.dumps({"RequestId": request.state.request_id, **body}, ensure_ascii=False),
-            media_type=JSON_MEDIA_TYPE,
-            headers={"x-acs-request-id": request.state.request_id},
-        )
+        request_id: str = request.state.request_id
+        try:
+            body = await run_in_threadpool(
+                iot.run, signed.action, result.principal.account_id, signed.params
+            )
+        except RamstsError as error:  # a bad parameter: its own code and status, never a 500
+            response = error_response(
+                error, request_id=request_id, host_id=host, product_code=PRODUCT_CODE
+            )
+        except Exception as exc:
+            response = unexpected_response(
+                exc, request_id=request_id, host_id=host, product_code=PRODUCT_CODE
+            )
+        else:
+            response = Response(
+                json.dumps({"RequestId": request_id, **body}, ensure_ascii=False),
+                media_type=JSON_MEDIA_TYPE,
+            )
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response
 
     async def health(request: Request) -> Response:
         return JSONResponse({"Status": "OK"})
@@ -55,6 +70,4 @@ def create_iot_app(iot: IotService, guard: Guard) -> ASGIApp:
             Route("/health", health, methods=["GET"]),
         ]
     )
-    return GuardMiddleware(
-        app, guard, resolve, host_id=host_id(iot.region), product_code=PRODUCT_CODE
-    )
+    return GuardMiddleware(app, guard, resolve, host_id=host, product_code=PRODUCT_CODE)

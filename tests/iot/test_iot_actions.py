@@ -85,3 +85,50 @@ def test_an_unknown_action_is_the_gateways_not_found(iot: IotService) -> None:
     with pytest.raises(GatewayError) as refused:
         iot.target("DeleteEverything", {})
     assert (refused.value.code, refused.value.http_status) == ("InvalidAction.NotFound", 404)
+
+
+def register(iot: IotService, account: str, key: str, name: str) -> str:
+    body = iot.run("RegisterDevice", account, {"ProductKey": key, "DeviceName": name})
+    return str(body["Data"]["IotId"])
+
+
+def test_a_batch_names_each_device_it_can_return(iot: IotService) -> None:
+    key = create(iot, ACME)
+    prefix = f"acs:iot:cn-shanghai:${{AccountId}}:product/{key}/device"
+    named = {"ProductKey": key, "DeviceName.1": "t-01", "DeviceName.2": "t-02"}
+    assert iot.target("BatchGetDeviceState", named) == (
+        "iot:BatchGetDeviceState",
+        (f"{prefix}/t-01", f"{prefix}/t-02"),
+    )
+    iot_id = register(iot, ACME, key, "t-03")
+    by_id = {**named, "IotId.1": iot_id, "IotId.2": "nothing"}
+    assert iot.target("BatchGetDeviceState", by_id)[1] == (f"{prefix}/t-03",)
+
+
+def test_a_batch_naming_no_device_or_too_many_is_authorized_on_every_device(
+    iot: IotService,
+) -> None:
+    every = "acs:iot:cn-shanghai:${AccountId}:product/*/device/*"
+    assert iot.target("BatchGetDeviceState", {})[1] == every
+    assert iot.target("BatchGetDeviceState", {"IotId.1": "nothing"})[1] == every
+    too_many = {f"IotId.{i}": f"id-{i}" for i in range(1, 52)}
+    assert iot.target("BatchGetDeviceState", too_many)[1] == every
+    assert iot.run("BatchGetDeviceState", ACME, too_many)["Code"] == "iot.system.IllegalRequest"
+
+
+def test_another_accounts_iot_id_names_nothing_when_the_caller_is_known(iot: IotService) -> None:
+    foreign = register(iot, GLOBEX, create(iot, GLOBEX), "s-01")
+    every = "acs:iot:cn-shanghai:${AccountId}:product/*/device/*"
+    assert iot.target("BatchGetDeviceState", {"IotId.1": foreign}, ACME)[1] == every
+    assert iot.target("QueryDeviceDetail", {"IotId": foreign}, ACME)[1] == every
+    states = iot.run("BatchGetDeviceState", ACME, {"IotId.1": foreign})
+    assert states["DeviceStatusList"]["DeviceStatus"] == []
+
+
+def test_iot_ids_take_precedence_over_device_names(iot: IotService) -> None:
+    key = create(iot, ACME)
+    register(iot, ACME, key, "t-01")
+    iot_id = register(iot, ACME, key, "t-02")
+    params = {"ProductKey": key, "DeviceName.1": "t-01", "IotId.1": iot_id}
+    states = iot.run("BatchGetDeviceState", ACME, params)["DeviceStatusList"]["DeviceStatus"]
+    assert [state["DeviceName"] for state in states] == ["t-02"]

@@ -3,8 +3,10 @@
 :meth:`IotService.target` names what a request asks to do — ``iot:<Action>`` on the product's ARN
 ``acs:iot:<region>:<account>:product/<ProductKey>`` or a device's
 ``…:product/<ProductKey>/device/<DeviceName>`` (``product/*`` to list or create) — with
-``${AccountId}`` for the account, which only the verified caller decides. :meth:`IotService.run`
-performs an authorized action for the caller's account.
+``${AccountId}`` for the account, which only the verified caller decides. A request that reads
+several devices (``BatchGetDeviceState``) names each device it can return, and is allowed only if
+every one of them is. :meth:`IotService.run` performs an authorized action for the caller's
+account.
 
 Note: the real IoT Platform authorizes only ``Resource: "*"`` and no Condition (policy-language
 §6); this sample names ARNs so that resource-level policies can be shown. A policy written for the
@@ -21,6 +23,7 @@ from typing import Any
 
 from ramsts.errors import GatewayError
 from ramsts.guard import ACCOUNT_PLACEHOLDER
+from ramsts.guard.result import Resources
 from ramsts.iot import DEFAULT_REGION
 from ramsts.iot.rendering import (
     IotError,
@@ -97,9 +100,14 @@ class IotService:
     def device_arn(self, product_key: str, device_name: str) -> str:
         return f"{self.product_arn(product_key)}/device/{device_name}"
 
-    def target(self, action: str, params: Mapping[str, str]) -> tuple[str, str]:
-        """(``iot:<Action>``, resource ARN) of a request; unknown actions are the gateway's
-        ``InvalidAction.NotFound``."""
+    def target(
+        self, action: str, params: Mapping[str, str], account_id: str | None = None
+    ) -> tuple[str, Resources]:
+        """(``iot:<Action>``, the resource ARN or ARNs) of a request; unknown actions are the
+        gateway's ``InvalidAction.NotFound``. ``account_id``, the caller's when it is known
+        already (inside the server), keeps a device looked up by IotId to that account's, so
+        that another account's IotId names nothing; without it (a service that learns the
+        caller from the verification) the action itself keeps to the caller's account."""
         if action not in self._handlers:
             raise GatewayError(
                 "InvalidAction.NotFound",
@@ -108,26 +116,47 @@ class IotService:
             )
         product_key = params.get("ProductKey") or "*"
         if action in ("QueryProductList", "CreateProduct"):
-            resource = self.product_arn("*")
-        elif action == "RegisterDevice":
-            resource = self.device_arn(product_key, params.get("DeviceName") or "*")
-        elif action == "QueryDeviceDetail":
-            resource = self._device_detail_arn(params)
-        elif action == "BatchGetDeviceState" and "ProductKey" not in params:
-            resource = self.device_arn("*", "*")
-        else:
-            resource = self.product_arn(product_key)
-        return f"iot:{action}", resource
+            return f"iot:{action}", self.product_arn("*")
+        if action == "RegisterDevice":
+            return f"iot:{action}", self.device_arn(product_key, params.get("DeviceName") or "*")
+        if action == "QueryDeviceDetail":
+            return f"iot:{action}", self._device_detail_arn(params, account_id)
+        if action == "BatchGetDeviceState":
+            return f"iot:{action}", self._batch_arns(params, account_id)
+        return f"iot:{action}", self.product_arn(product_key)
 
-    def _device_detail_arn(self, params: Mapping[str, str]) -> str:
+    def _device_detail_arn(self, params: Mapping[str, str], account_id: str | None) -> str:
         iot_id = params.get("IotId")
         if iot_id:
             # IotIds are unique across accounts; ownership is checked when the action runs.
-            found = self.tables.device_by_id(iot_id)
+            found = self.tables.devices_by_ids([iot_id], account_id).get(iot_id)
             if found is not None:
                 return self.device_arn(found.product_key, found.device_name)
             return self.device_arn("*", "*")
         return self.device_arn(params.get("ProductKey") or "*", params.get("DeviceName") or "*")
+
+    def _batch_arns(self, params: Mapping[str, str], account_id: str | None) -> Resources:
+        """Each device a BatchGetDeviceState may return: every ``DeviceName.N`` of the product,
+        or every device found by ``IotId.N`` (which, as on the real platform, take precedence).
+        A batch that names no device, or more than the action serves, is authorized on every
+        device (``product/<ProductKey or *>/device/*``) and then answered by the action."""
+        every = self.device_arn(params.get("ProductKey") or "*", "*")
+        ids = _indexed(params, "IotId")
+        if ids:
+            if len(ids) > BATCH_LIMIT:
+                return every
+            found = self.tables.devices_by_ids(ids, account_id)
+            arns = [
+                self.device_arn(row.product_key, row.device_name)
+                for iot_id in ids
+                if (row := found.get(iot_id)) is not None
+            ]
+        else:
+            names = _indexed(params, "DeviceName")
+            if len(names) > BATCH_LIMIT or not params.get("ProductKey"):
+                return every
+            arns = [self.device_arn(params["ProductKey"], name) for name in names]
+        return tuple(dict.fromkeys(arns)) or every
 
     # -- running an authorized action ---------------------------------------------------------
 
@@ -282,25 +311,27 @@ class IotService:
         return success(device_detail(device, product, self.region))
 
     def _batch_get_device_state(self, account_id: str, raw: Mapping[str, str]) -> dict[str, Any]:
+        """The state of each device named that exists in the caller's account, in the order
+        named. Only devices :meth:`_batch_arns` named can be returned: the same parameters pick
+        them (IotIds first), and an IotId always names the same device."""
         params = Parameters(raw)
-        names = _indexed(raw, "DeviceName")
         ids = _indexed(raw, "IotId")
-        if len(names) + len(ids) > BATCH_LIMIT:
+        names = [] if ids else _indexed(raw, "DeviceName")
+        if len(ids) + len(names) > BATCH_LIMIT:
             raise IotError(
                 "iot.system.IllegalRequest", f"At most {BATCH_LIMIT} devices may be queried."
             )
         found: list[DeviceRow] = []
-        if names:
+        if ids:
+            by_id = self.tables.devices_by_ids(ids, account_id)
+            found = [row for iot_id in dict.fromkeys(ids) if (row := by_id.get(iot_id))]
+        elif names:
             product = self._product(account_id, params)
-            found += [
+            found = [
                 row
-                for name in names
+                for name in dict.fromkeys(names)
                 if (row := self.tables.device(product.product_key, name)) is not None
             ]
-        for iot_id in ids:
-            row = self.tables.device_by_id(iot_id)
-            if row is not None and self.tables.product(account_id, row.product_key) is not None:
-                found.append(row)
         return success(DeviceStatusList={"DeviceStatus": [device_state(row) for row in found]})
 
     def _product(self, account_id: str, params: Parameters) -> ProductRow:

@@ -54,8 +54,8 @@ class GuardedAction:
     def __call__(self, caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         if caller is None:
             raise NoPermission(None, "You are not authorized to do this action.")
-        action, resource = self._iot.target(self._action, params)
-        result = self._verifier.authorize(caller, action, resource, {})
+        action, resources = self._iot.target(self._action, params, caller.account_id)
+        result = self._verifier.authorize(caller, action, resources, {})
         if not result.allowed:
             raise result.denial()
         return self._iot.run(self._action, caller.account_id, params)

@@ -7,7 +7,7 @@ and another account's ProductKey reads as one that does not exist, as on the rea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -172,6 +172,21 @@ class IotTables:
         with self._begin() as conn:
             found = conn.execute(devices.select().where(devices.c.iot_id == iot_id)).first()
         return None if found is None else DeviceRow(**found._mapping)
+
+    def devices_by_ids(
+        self, iot_ids: Sequence[str], account_id: str | None = None
+    ) -> dict[str, DeviceRow]:
+        """The devices of these IotIds that exist, by IotId, in one query; of ``account_id``'s
+        products only when it is given."""
+        if not iot_ids:
+            return {}
+        query = devices.select().where(devices.c.iot_id.in_(set(iot_ids)))
+        if account_id is not None:
+            owned = sa.select(products.c.product_key).where(products.c.account_id == account_id)
+            query = query.where(devices.c.product_key.in_(owned))
+        with self._begin() as conn:
+            rows = conn.execute(query).all()
+        return {row.iot_id: DeviceRow(**row._mapping) for row in rows}
 
     def devices_page(self, product_key: str, page: int, size: int) -> tuple[int, list[DeviceRow]]:
         where = devices.c.product_key == product_key

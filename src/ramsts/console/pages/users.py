@@ -4,6 +4,7 @@ access and the MFA device (their forms are :mod:`ramsts.console.pages.user_acces
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from starlette.responses import Response
@@ -18,7 +19,10 @@ from ramsts.console.authorize import (
 from ramsts.console.problems import Problem
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, form_fields, signed_in_page
-from ramsts.errors import RamstsError
+from ramsts.errors import NoPermission, RamstsError
+from ramsts.parameters import Parameters
+from ramsts.ram.passwords import PASSWORD, PasswordPolicy, check_password_strength
+from ramsts.types import Secret
 
 NEW_USER_FIELDS = ("UserName", "DisplayName", "Comments", "Password")
 
@@ -33,25 +37,82 @@ def new_user(visit: Visit) -> Response:
         return visit.render("user_new.html", values={})
     name = visit.field("UserName")
     try:
-        visit.run(
-            "CreateUser",
-            UserName=name,
-            DisplayName=visit.field("DisplayName"),
-            Comments=visit.field("Comments"),
-        )
-        if visit.field("console_access"):
-            visit.run(
-                "CreateLoginProfile",
-                UserName=name,
-                Password=visit.field("Password"),
-                PasswordResetRequired=str(bool(visit.field("PasswordResetRequired"))).lower(),
-            )
+        create_user(visit, name)
+    except UserLeftBehind as failure:
+        return _not_created(visit, failure.error, failure.note)
     except RamstsError as error:
-        values = dict(form_fields(visit, *NEW_USER_FIELDS), Password="")
-        return visit.render(
-            "user_new.html", status=error.http_status, values=values, problem=visit.problem(error)
-        )
+        return _not_created(visit, error)
     return visit.redirect(f"/users/{name}", notice=f"User {name} was created.")
+
+
+def _not_created(visit: Visit, error: RamstsError, note: str = "") -> Response:
+    """The form again, as typed but for the password, with the one error."""
+    problem = visit.problem(error)
+    if note:
+        problem = replace(problem, message=f"{problem.message} {note}")
+    values = dict(form_fields(visit, *NEW_USER_FIELDS), Password="")
+    return visit.render("user_new.html", status=error.http_status, values=values, problem=problem)
+
+
+def create_user(visit: Visit, name: str) -> None:
+    """CreateUser and, if asked, CreateLoginProfile, as one step to the person: either the user
+    exists with the access asked for, or nothing was written.
+
+    The password is checked against the account's password policy before anything is written;
+    should the login profile still fail (a refusal, a policy changed meanwhile), the user is
+    deleted again and that one error raised. A stand-in for a single action that writes both in
+    one transaction, which can replace this function whole.
+    """
+    console_access = bool(visit.field("console_access"))
+    password = visit.field("Password")
+    if console_access:
+        check_new_user_password(visit, password)
+    visit.run(
+        "CreateUser",
+        UserName=name,
+        DisplayName=visit.field("DisplayName"),
+        Comments=visit.field("Comments"),
+    )
+    if not console_access:
+        return
+    try:
+        visit.run(
+            "CreateLoginProfile",
+            UserName=name,
+            Password=password,
+            PasswordResetRequired=str(bool(visit.field("PasswordResetRequired"))).lower(),
+        )
+    except RamstsError as error:
+        try:
+            visit.run("DeleteUser", UserName=name)
+        except RamstsError as leftover:
+            raise UserLeftBehind(error, name) from leftover
+        raise
+
+
+def check_new_user_password(visit: Visit, password: str) -> None:
+    """Refuse ``password`` as CreateLoginProfile would: the parameter's own rules, then the
+    account's password policy — when the signed-in principal may read it (GetPasswordPolicy);
+    otherwise CreateLoginProfile is the judge."""
+    Parameters({"Password": password} if password else {}).required("Password", PASSWORD)
+    try:
+        stored = visit.run("GetPasswordPolicy")["PasswordPolicy"]
+    except NoPermission:
+        return
+    check_password_strength(PasswordPolicy.from_stored(stored), Secret(password))
+
+
+class UserLeftBehind(Exception):
+    """The login profile failed and the user could not be deleted again (the principal may
+    not): ``error`` is the login profile's, ``note`` says what was left."""
+
+    def __init__(self, error: RamstsError, name: str) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.note = (
+            f"The user {name} was created without console access and could not be deleted"
+            " again: delete it, or enable its console access on its page."
+        )
 
 
 def user_details(visit: Visit, **extra: Any) -> Response:

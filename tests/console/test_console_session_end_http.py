@@ -134,6 +134,28 @@ def test_sessions_last_at_most_the_login_session_duration_the_preference_says_no
     assert sent_to_sign_in(root.get("/"))
 
 
+def test_only_a_session_that_expired_is_told_so(console: ClockedConsole) -> None:
+    first_visit = console.browser().get("/")
+    assert sent_to_sign_in(first_visit)
+    assert "expired" not in first_visit.text
+    # A sign-in form left open past its own lifetime held no session either.
+    left_open = console.browser()
+    left_open.get("/signin")
+    console.clock.advance(timedelta(hours=2))
+    assert "Your session has expired" not in left_open.get("/users").text
+    # Signed out: the cookie is replaced, and nothing has expired.
+    root = signed_in(console, console.site.account_id, console.site.root_password)
+    signed_out = root.post("/signout", {})
+    assert sent_to_sign_in(signed_out)
+    assert "Your session has expired" not in root.get("/").text
+    # The root's session lasts 6 hours; after that its cookie says it expired.
+    root = signed_in(console, console.site.account_id, console.site.root_password)
+    console.clock.advance(timedelta(hours=6))
+    expired = root.get("/")
+    assert sent_to_sign_in(expired)
+    assert "Your session has expired. Please sign in again." in expired.text
+
+
 def test_a_session_from_outside_the_login_network_masks_ends(console: ClockedConsole) -> None:
     login_name = user_with_console_access(console)
     inside = console.browser("127.0.0.2")

@@ -42,6 +42,19 @@ def test_a_session_sealed_under_another_key_or_altered_does_not_open() -> None:
     assert codec.open("not a cookie", NOW) is None
 
 
+def test_only_a_signed_in_session_past_its_time_has_expired() -> None:
+    codec = SessionCodec(MasterKey.generate())
+    _, cookie = signed_in(codec)
+    later = NOW + timedelta(hours=6)
+    assert codec.open(cookie, later) is None
+    assert codec.expired(cookie, later)
+    assert not codec.expired(cookie, NOW)
+    anonymous = codec.seal(anonymous_session(NOW))
+    assert not codec.expired(anonymous, later)
+    assert not codec.expired(None, later)
+    assert not codec.expired(SessionCodec(MasterKey.generate()).seal(signed_in(codec)[0]), later)
+
+
 def test_each_stage_gets_a_new_csrf_token_and_tokens_compare_exactly() -> None:
     first = anonymous_session(NOW)
     moved = advanced(first, "signed-in", NOW, timedelta(hours=1))

@@ -34,6 +34,10 @@ class ConsoleCookies:
     def session(self, request: Request, now: datetime) -> Session | None:
         return self._codec.open(request.cookies.get(COOKIE_NAME), now)
 
+    def session_expired(self, request: Request, now: datetime) -> bool:
+        """Whether the request carries a signed-in session that has expired (not just none)."""
+        return self._codec.expired(request.cookies.get(COOKIE_NAME), now)
+
     def set_session(self, response: Response, request: Request, session: Session) -> None:
         # No Max-Age: the browser drops it when it closes, the server when it expires.
         _set(response, request, COOKIE_NAME, self._codec.seal(session))

@@ -109,13 +109,23 @@ class SessionCodec:
 
     def open(self, cookie: str | None, now: datetime) -> Session | None:
         """The session in ``cookie``, or ``None`` if it is absent, forged, garbled or expired."""
+        session = self._unseal(cookie)
+        if session is None or session.expires_at <= now.timestamp():
+            return None
+        return session
+
+    def expired(self, cookie: str | None, now: datetime) -> bool:
+        """Whether ``cookie`` holds a signed-in session that has expired. No cookie (a first
+        visit), one that does not open (forged, or sealed under another key) or one from before
+        sign-in held no session to expire."""
+        session = self._unseal(cookie)
+        return session is not None and session.signed_in and session.expires_at <= now.timestamp()
+
+    def _unseal(self, cookie: str | None) -> Session | None:
         if not cookie:
             return None
         try:
             fields = json.loads(self._master_key.unseal(cookie, SEALING_CONTEXT))
-            session = Session(**fields)
+            return Session(**fields)
         except (UnsealError, ValueError, TypeError):
             return None
-        if session.expires_at <= now.timestamp():
-            return None
-        return session

@@ -132,7 +132,8 @@ def signed_in_page(site: Site, page: Page) -> Endpoint:
         session = site.cookies.session(request, now)
         peer_ip = request.client.host if request.client else ""
         if session is None or not session.signed_in:
-            notice = "Your session has expired. Please sign in again." if session is None else ""
+            expired = session is None and site.cookies.session_expired(request, now)
+            notice = SESSION_ENDED["Expired"] if expired else ""
             visit = Visit(request, site, session or anonymous_session(now))
             return _to_sign_in(visit, notice)
         try:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from console_site import ConsoleClient, ConsoleSite
+from console_site import ConsoleClient, ConsoleSite, sign_in_browser
 
 from ramsts.testing import ramsts_server
 from ramsts.types import Secret
@@ -85,3 +85,15 @@ def page(browser: Any) -> Any:
     made = browser.new_page()
     made.set_default_timeout(10_000)
     return made
+
+
+@pytest.fixture
+def root_page(page: Any, console: ConsoleSite) -> Any:
+    """A page signed in as the account's root, on the overview; every ``confirm()`` is
+    answered OK."""
+    from playwright.sync_api import expect
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in_browser(page, console, console.account_id, console.root_password)
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    return page

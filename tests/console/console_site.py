@@ -3,6 +3,7 @@ browser's forms (cookies kept, each form's CSRF token sent back)."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,21 @@ class ConsoleSite:
         )
         return self.server.services.actions.resolve("2015-05-01", action).handler(caller, params)
 
+    def create_role(self, name: str) -> dict[str, Any]:
+        """A role another account's root may assume; its trust policy, as a document."""
+        trust = {
+            "Version": "1",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Principal": {"RAM": ["acs:ram::1234567890123456:root"]},
+                }
+            ],
+        }
+        self.ram("CreateRole", RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+        return trust
+
 
 class ConsoleClient:
     """A cookie-keeping HTTP client that fills in each form's CSRF token as a browser would."""
@@ -65,3 +81,11 @@ class ConsoleClient:
         if found:
             self.csrf = found.group(1)
         return response
+
+
+def sign_in_browser(page: Any, site: ConsoleSite, login_name: str, password: str) -> None:
+    """Sign in on the console's sign-in page as a person would, in a Playwright ``page``."""
+    page.goto(f"{site.url}/")
+    page.get_by_label("Account or user").fill(login_name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()

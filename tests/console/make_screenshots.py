@@ -4,7 +4,8 @@
 
 Starts a server with a fresh database, arranges an account like the one the STS guide builds,
 and photographs each page in Debian's chromium at 1280 px (and the role page at 768 px), with
-the MFA card of a user's page right after a device was created.
+the MFA card of a user's page right after a device was created and the policy editor with an
+error and with the user guide's step-4 mistake.
 """
 
 from __future__ import annotations
@@ -123,6 +124,15 @@ def main() -> int:
             page.get_by_label("Authorization policy name").focus()
             page.locator("[data-editor-goto]").scroll_into_view_if_needed()
             shoot(page, "policy-editor-error")
+            page.get_by_label("Policy content").fill(
+                '{\n  "Version": "1",\n  "Statement": [\n    {\n      "Effect": "Allow",\n'
+                '      "Action": "iot:QueryProduct",\n      "Resource": "acs:ram::'
+                f'{site.account_id}:role/iotstsrole"\n    }}\n  ]\n}}'
+            )
+            status.filter(has_text="nobody could assume the role").wait_for()
+            page.get_by_label("Authorization policy name").focus()
+            page.get_by_role("button", name="Use sts:AssumeRole").scroll_into_view_if_needed()
+            shoot(page, "policy-editor-warning")
             page.goto(
                 f"{site.url}/simulator?principal_type=Role&principal_name=iotstsrole"
                 "&action=iot:QueryProduct&resource=*"

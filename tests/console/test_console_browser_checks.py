@@ -69,10 +69,13 @@ def test_an_invalid_policy_is_pointed_at_while_typing_and_on_submit(
 
     page.get_by_label("Authorization policy name").fill("Broken")
     page.get_by_role("button", name="Create Authorization Policy").click()
+    # The error is shown once, beside the text, where it is.
     expect(page.get_by_role("alert")).to_contain_text("MalformedPolicyDocument")
-    expect(page.locator("[data-located-pointer]")).to_have_attribute(
-        "data-located-pointer", "/Statement/0/Effect"
+    expect(page.get_by_text('"Alow" is not an effect')).to_have_count(1)
+    expect(status.locator("[data-pointer]")).to_have_attribute(
+        "data-pointer", "/Statement/0/Effect"
     )
+    expect(page.locator("[data-editor-excerpt] mark")).to_have_text('"Alow"')
     expect(page.get_by_label("Policy content")).to_have_value(document)
 
 

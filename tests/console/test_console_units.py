@@ -1,4 +1,5 @@
-"""The console's pure parts: sealed sessions, login names, JSON pointers into policy text."""
+"""The console's pure parts: sealed sessions, login names, JSON pointers into policy text, the
+policy editor's advice."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from ramsts.console.pages.signin import split_login_name
 from ramsts.console.pages.simulator import parse_context
 from ramsts.console.pointers import locate, syntax_error_span
+from ramsts.console.policy_advice import fix_policy, is_role_arn
 from ramsts.console.sessions import Session, SessionCodec, advanced, anonymous_session
 from ramsts.crypto import MasterKey
 
@@ -109,3 +111,35 @@ def test_a_syntax_error_has_an_offset_instead_of_a_pointer() -> None:
 def test_context_lines_become_condition_keys_and_repeats_become_lists() -> None:
     context = parse_context("acs:SourceIp = 10.0.0.1\nno equals sign\noss:Prefix=a\noss:Prefix=b\n")
     assert context == {"acs:SourceIp": "10.0.0.1", "oss:Prefix": ["a", "b"]}
+
+
+def test_role_arns_are_ram_roles_of_an_account_or_any() -> None:
+    assert is_role_arn("acs:ram::1234567890123456:role/iotstsrole")
+    assert is_role_arn("acs:ram:*:*:role/*")
+    assert not is_role_arn("acs:ram::1234567890123456:user/alice")
+    assert not is_role_arn("acs:ram::1234567890123456:role/")
+    assert not is_role_arn("acs:ram:cn-hangzhou:1234567890123456:role/x")
+    assert not is_role_arn("acs:ram::acme:role/x")
+    assert not is_role_arn("acs:iot:*:*:*")
+    assert not is_role_arn("acs:ram::123")
+
+
+def test_the_fix_rewrites_each_mistaken_action_and_nothing_else() -> None:
+    role = "acs:ram::1234567890123456:role/r"
+    text = (
+        '{"Version": "1", "Statement": ['
+        f'{{"Effect": "Allow", "Action": ["iot:A", "iot:B"], "Resource": "{role}"}}, '
+        '{"Effect": "Allow", "Action": "iot:A", "Resource": "*"}, '
+        f'{{"Effect": "Deny", "Action": "iot:A", "Resource": "{role}"}}, '
+        f'{{"Effect": "Allow", "NotAction": "iot:A", "Resource": "{role}"}}, '
+        f'{{"Effect": "Allow", "Action": "ecs:*", "Resource": ["{role}", "{role}2"]}}]}}'
+    )
+    assert fix_policy(text) == (
+        text.replace('["iot:A", "iot:B"]', '"sts:AssumeRole"').replace(
+            '"ecs:*"', '"sts:AssumeRole"'
+        )
+    )
+    statement = f'{{"Effect": "Allow", "Action": "x:y", "Resource": "{role}"}}'
+    lone = f'{{"Version": "1", "Statement": {statement}}}'
+    assert fix_policy(lone) == lone.replace('"x:y"', '"sts:AssumeRole"')
+    assert fix_policy('{"Version": "1"}') == '{"Version": "1"}'

@@ -9,7 +9,8 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ramsts.console.pages.validation import check_policy
+from ramsts.console.pages.validation import check_policy, editor_verdict, refusal
+from ramsts.console.policy_advice import fix_policy
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
@@ -59,40 +60,47 @@ def new_policy(visit: Visit) -> Response:
         "Description": visit.field("Description"),
         "PolicyDocument": visit.field("PolicyDocument"),
     }
+    held = _held_back(visit, values["PolicyDocument"])
+    if held is not None:
+        values["PolicyDocument"], verdict = held
+        return visit.render("policy_new.html", values=values, verdict=verdict)
     try:
         visit.run("CreatePolicy", **values)
     except RamstsError as error:
         return visit.render(
-            "policy_new.html",
-            status=error.http_status,
-            values=values,
-            problem=visit.problem(error),
-            located=_located(error, values["PolicyDocument"]),
+            "policy_new.html", status=error.http_status, values=values, **_refused(visit, error)
         )
     name = values["PolicyName"]
     return visit.redirect(f"/policies/Custom/{name}", notice=f"Policy {name} was created.")
 
 
-def _located(error: RamstsError, text: str) -> dict[str, Any] | None:
-    """Where a grammar error is in the submitted text, for the page to point at."""
-    if not isinstance(error, PolicyError):
+def _held_back(visit: Visit, text: str) -> tuple[str, dict[str, Any]] | None:
+    """The text to show again and its verdict, instead of saving it: after *Use
+    sts:AssumeRole* (the fix written in, for review), or when the console has advice on it
+    and the person has not chosen to save it anyway."""
+    if visit.field("operation") == "fix":
+        fixed = fix_policy(text)
+        return fixed, editor_verdict(check_policy(fixed, "identity"), fixed)
+    if visit.field("accept_warnings"):
         return None
     verdict = check_policy(text, "identity")
-    if verdict.get("valid") or "line" not in verdict:
-        return {"pointer": error.pointer}
-    start, end = verdict["start"], verdict["end"]
-    return {
-        "pointer": error.pointer,
-        "line": verdict["line"],
-        "column": verdict["column"],
-        "excerpt": text[max(0, start - 40) : start],
-        "marked": text[start:end][:200],
-        "after": text[end : end + 40],
-    }
+    return (text, verdict) if verdict.get("warnings") else None
 
 
-def policy_details(visit: Visit, *, status: int = 200, **extra: Any) -> Response:
-    policy_type, name = visit.path("policy_type"), visit.path("name")
+def _refused(visit: Visit, error: RamstsError) -> dict[str, Any]:
+    """How a page shows a refused document: a grammar error in the editor, at its place;
+    anything else as the page's problem."""
+    if isinstance(error, PolicyError):
+        text = visit.field("PolicyDocument")
+        return {"verdict": editor_verdict(refusal(text, error), text)}
+    return {"problem": visit.problem(error)}
+
+
+def policy_details(
+    visit: Visit, policy_type: str = "Custom", *, status: int = 200, **extra: Any
+) -> Response:
+    """A policy's page; the forms that answer with it (new versions) are a custom policy's."""
+    name = visit.path("name")
     found = visit.run("GetPolicy", PolicyType=policy_type, PolicyName=name)
     policy = found["Policy"]
     versions, versions_problem = visit.attempt(
@@ -119,31 +127,37 @@ def policy_details(visit: Visit, *, status: int = 200, **extra: Any) -> Response
         groups=entities.get("Groups", {}).get("Group", []),
         roles=entities.get("Roles", {}).get("Role", []),
         entities_problem=entities_problem,
-        new_version_text=extra.pop("new_version_text", document),
+        new_version_text=extra.pop("new_version_text", None),
         **extra,
     )
 
 
 def show_policy(visit: Visit) -> Response:
-    return policy_details(visit)
+    return policy_details(visit, visit.path("policy_type"))
 
 
 def create_version(visit: Visit) -> Response:
     name, document = visit.path("name"), visit.field("PolicyDocument")
+    set_as_default = bool(visit.field("SetAsDefault"))
+    held = _held_back(visit, document)
+    if held is not None:
+        return policy_details(
+            visit, new_version_text=held[0], verdict=held[1], set_as_default=set_as_default
+        )
     try:
         created = visit.run(
             "CreatePolicyVersion",
             PolicyName=name,
             PolicyDocument=document,
-            SetAsDefault=str(bool(visit.field("SetAsDefault"))).lower(),
+            SetAsDefault=str(set_as_default).lower(),
         )["PolicyVersion"]
     except RamstsError as error:
         return policy_details(
             visit,
             status=error.http_status,
-            problem=visit.problem(error),
-            located=_located(error, document),
             new_version_text=document,
+            set_as_default=set_as_default,
+            **_refused(visit, error),
         )
     version = created["VersionId"]
     return visit.redirect(

@@ -23,9 +23,11 @@ from ramsts.console.authorize import (
     available_policies,
     detach_one,
 )
+from ramsts.console.pages.validation import editor_verdict, refusal
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
+from ramsts.policy import PolicyError
 from ramsts.ram.arns import root_arn
 
 WIZARD_FIELDS = (
@@ -141,6 +143,11 @@ def update_trust_policy(visit: Visit) -> Response:
     name, document = visit.path("name"), visit.field("AssumeRolePolicyDocument")
     try:
         visit.run("UpdateRole", RoleName=name, NewAssumeRolePolicyDocument=document)
+    except PolicyError as error:
+        verdict = editor_verdict(refusal(document, error), document)
+        return role_details(
+            visit, status=error.http_status, trust_verdict=verdict, trust_text=document
+        )
     except RamstsError as error:
         return role_details(
             visit, status=error.http_status, trust_problem=visit.problem(error), trust_text=document

@@ -1,5 +1,5 @@
 // The console's only script. Every page works without it; it adds copy buttons, the Authorize
-// dialog's transfer lists, and the policy editor's check as you type.
+// dialog's transfer lists, and the policy editor's check as you type (and its one-click fixes).
 "use strict";
 
 function copyText(button) {
@@ -88,20 +88,55 @@ function setUpEditor(root) {
   const status = root.querySelector("[data-editor-status]");
   const excerpt = root.querySelector("[data-editor-excerpt]");
   const goto = root.querySelector("[data-editor-goto]");
+  const fixes = root.querySelector("[data-editor-fixes]");
+  let fix = root.querySelector("[data-editor-fix]");
+  if (!fix) {
+    // Live advice gets its own button; a submit button here would be the form's default one.
+    fix = document.createElement("button");
+    fix.type = "button";
+    fix.className = "button small";
+    fix.dataset.editorFix = "";
+    fix.textContent = "Use sts:AssumeRole";
+    fixes.prepend(fix);
+  }
   let timer = null;
   let span = null;
+  let warnings = [];
   let sequence = 0;
+  // A page answering a submitted form shows the server's verdict on this very text; the first
+  // check agrees with it, so it is kept rather than shown a second time.
+  let keepServerVerdict = root.hasAttribute("data-server-verdict");
+  if (keepServerVerdict && root.dataset.span) {
+    span = root.dataset.span.split(",").map(Number);
+    goto.hidden = false;
+  }
+
+  const showWarnings = (found) => {
+    found.forEach((warning) => {
+      const line = document.createElement("p");
+      line.className = "warning";
+      line.dataset.warning = warning.code;
+      line.textContent = "\u26a0 " + warning.message;
+      status.append(line);
+    });
+  };
 
   const show = (verdict) => {
     status.replaceChildren();
     excerpt.replaceChildren();
     root.dataset.verdict = verdict.valid ? "valid" : "invalid";
     textarea.setAttribute("aria-invalid", verdict.valid ? "false" : "true");
+    warnings = verdict.warnings || [];
+    fixes.hidden = !warnings.some((w) => w.fix !== undefined);
     if (verdict.valid) {
-      const ok = document.createElement("span");
-      ok.className = "valid";
-      ok.textContent = "\u2713 The policy is valid.";
-      status.append(ok);
+      if (warnings.length) {
+        showWarnings(warnings);
+      } else {
+        const ok = document.createElement("span");
+        ok.className = "valid";
+        ok.textContent = "\u2713 The policy is valid.";
+        status.append(ok);
+      }
       excerpt.hidden = true; goto.hidden = true; span = null;
       return;
     }
@@ -144,11 +179,21 @@ function setUpEditor(root) {
       headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
       body: JSON.stringify({ document: textarea.value, kind: root.dataset.policyKind }),
     }).then((r) => r.json()).then((verdict) => {
-      if (mine === sequence && verdict.valid !== undefined) { show(verdict); }
+      if (mine !== sequence || verdict.valid === undefined) { return; }
+      if (keepServerVerdict) {
+        keepServerVerdict = false;
+        warnings = verdict.warnings || [];
+        return;
+      }
+      show(verdict);
     }).catch(() => { /* offline: the server checks again on submit */ });
   };
 
-  textarea.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(check, 250); });
+  textarea.addEventListener("input", () => {
+    keepServerVerdict = false;
+    clearTimeout(timer);
+    timer = setTimeout(check, 250);
+  });
   textarea.addEventListener("keydown", (e) => {
     // Tab indents inside the editor; Escape then Tab leaves it, so focus is never trapped.
     if (e.key === "Tab" && !e.shiftKey && !root.dataset.tabOut) {
@@ -164,6 +209,17 @@ function setUpEditor(root) {
     if (!span) { return; }
     textarea.focus();
     textarea.setSelectionRange(span[0], Math.max(span[1], span[0] + 1));
+  });
+  fix.addEventListener("click", (event) => {
+    // Without the check's answer the button submits, and the server writes the fix.
+    const fixable = warnings.filter((w) => w.fix !== undefined);
+    if (!fixable.length) { return; }
+    event.preventDefault();
+    fixable.sort((a, b) => b.start - a.start).forEach((w) => {
+      textarea.setRangeText(w.fix, w.start, w.end, "preserve");
+    });
+    textarea.focus();
+    textarea.dispatchEvent(new Event("input"));
   });
   check();
 }
@@ -182,6 +238,6 @@ document.addEventListener("DOMContentLoaded", () => {
     sync();
   });
   setUpDialogs();
-  const problem = document.querySelector(".problem[tabindex]");
+  const problem = document.querySelector(".problem[tabindex], .advice[tabindex]");
   if (problem) { problem.focus(); }
 });

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import string
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,6 +46,11 @@ def name_key(length: int) -> sa.types.TypeEngine[str]:
     return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
 
 
+_ASCII_FOLD = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
 def fold_name(name: str) -> str:
-    """The case-insensitive key of a RAM name (names are ASCII by the API's rules)."""
-    return name.lower()
+    """The case-insensitive key of a RAM name: ASCII letters folded, nothing else. Names are
+    ASCII by the API's rules; should another character get this far, it must not fold onto an
+    ASCII name as ``str.lower`` folds the Kelvin sign K onto ``k``."""
+    return name.translate(_ASCII_FOLD)

@@ -6,6 +6,9 @@ per kind. Attaching twice is ``EntityAlreadyExists.<Kind>.Policy``, detaching wh
 ``EntityNotExist.<Kind>.Policy``, and each principal holds at most the ``Quotas`` number of system
 and of custom policies (``LimitExceeded.<Kind>.Policy``). A change is in force from the next
 request on: the action's transaction tells the authorizer when it commits.
+
+Attach and Detach are authorized on both entities they join, the principal's ARN and the
+policy's, each with its stored name.
 """
 
 from __future__ import annotations
@@ -13,19 +16,26 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ramsts.caller import Caller
 from ramsts.errors import EntityNotExist, LimitExceeded
 from ramsts.parameters import Parameters, TextRule
-from ramsts.ram.arns import group_arn, policy_arn, role_arn, user_arn
-from ramsts.ram.groups import GROUP_NAME, existing_group
-from ramsts.ram.policies import POLICY_NAME, find_policy, read_policy_type
+from ramsts.ram.entities import (
+    GROUP,
+    GROUP_NAME,
+    POLICY_NAME,
+    ROLE,
+    ROLE_REFERENCE,
+    USER,
+    USER_NAME,
+    EntityKind,
+    policy_kind,
+)
+from ramsts.ram.policies import read_policy_type
 from ramsts.ram.rendering import Body, iso8601, wrapped
-from ramsts.ram.roles import ROLE_REFERENCE, find_role
 from ramsts.ram.service import RamService
-from ramsts.ram.users import USER_NAME, existing_user
-from ramsts.store import AttachedPolicy, PrincipalType, Transaction
+from ramsts.store import AttachedPolicy, Policy, PrincipalType, Transaction
 
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
@@ -33,65 +43,74 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class PrincipalKind:
-    """How the actions name and find one kind of principal."""
+    """How the actions name, find and authorize one kind of principal."""
 
     principal_type: PrincipalType
     parameter: str
     rule: TextRule
-    arn: Callable[[str, str], str]
-    find_id: Callable[[Transaction, str, str], str]
-    """(tx, account id, name) → the principal's id, or its ``EntityNotExist.<Kind>``."""
+    entity: EntityKind[Any]
+    principal_id: Callable[[Any], str]
 
 
 KINDS = (
-    PrincipalKind(
-        "User",
-        "UserName",
-        USER_NAME,
-        user_arn,
-        lambda tx, account_id, name: existing_user(tx, account_id, name).user_id,
-    ),
-    PrincipalKind(
-        "Group",
-        "GroupName",
-        GROUP_NAME,
-        group_arn,
-        lambda tx, account_id, name: existing_group(tx, account_id, name).group_id,
-    ),
-    PrincipalKind(
-        "Role",
-        "RoleName",
-        ROLE_REFERENCE,
-        role_arn,
-        lambda tx, account_id, name: find_role(tx, account_id, name).role_id,
-    ),
+    PrincipalKind("User", "UserName", USER_NAME, USER, lambda user: user.user_id),
+    PrincipalKind("Group", "GroupName", GROUP_NAME, GROUP, lambda group: group.group_id),
+    PrincipalKind("Role", "RoleName", ROLE_REFERENCE, ROLE, lambda role: role.role_id),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class _Attachment:
+    """What an Attach or Detach names, resolved and authorized: the principal and the policy."""
+
+    principal_id: str
+    principal_name: str
+    policy: Policy
+
+
+def _authorized_attachment(
+    kind: PrincipalKind,
+    ram: RamService,
+    tx: Transaction,
+    caller: Caller,
+    params: Mapping[str, str],
+    *,
+    action: str,
+) -> _Attachment:
+    """The action needs permission on both entities it joins, each on its stored ARN (the real
+    service's Attach/Detach actions name the principal's and the policy's resource): a caller
+    kept from ``AdministratorAccess`` cannot attach it to anyone, itself included."""
+    read = Parameters(params)
+    policy_type = read_policy_type(read)
+    policy_name = read.required("PolicyName", POLICY_NAME)
+    name = read.required(kind.parameter, kind.rule)
+    target = ram.authorized(tx, caller, action, kind.entity, name)
+    policy = ram.authorized(tx, caller, action, policy_kind(policy_type), policy_name)
+    return _Attachment(kind.principal_id(target), kind.entity.stored_name(target), policy)
 
 
 def attach_policy(
     kind: PrincipalKind, ram: RamService, caller: Caller | None, params: Mapping[str, str]
 ) -> Body:
     principal = ram.signed_in(caller)
-    read = Parameters(params)
-    policy_type = read_policy_type(read)
-    policy_name = read.required("PolicyName", POLICY_NAME)
-    name = read.required(kind.parameter, kind.rule)
     account_id = principal.account_id
-    ram.authorizer.require(
-        principal, f"ram:AttachPolicyTo{kind.principal_type}", kind.arn(account_id, name)
-    )
+    action = f"ram:AttachPolicyTo{kind.principal_type}"
     with ram.transaction(account_id) as tx:
-        principal_id = kind.find_id(tx, account_id, name)
-        policy = find_policy(tx, account_id, policy_type, policy_name)
+        found = _authorized_attachment(kind, ram, tx, principal, params, action=action)
+        policy_type = found.policy.policy_type
         limit = ram.quotas.attached_policies(kind.principal_type, policy_type)
-        if tx.attachments.count_for(kind.principal_type, principal_id, policy_type) >= limit:
+        if tx.attachments.count_for(kind.principal_type, found.principal_id, policy_type) >= limit:
             raise LimitExceeded(
                 f"{kind.principal_type}.Policy",
-                f"The {kind.principal_type.lower()} {name} already has {limit} {policy_type}"
-                " policies attached.",
+                f"The {kind.principal_type.lower()} {found.principal_name} already has {limit}"
+                f" {policy_type} policies attached.",
             )
         tx.attachments.attach(
-            kind.principal_type, principal_id, policy, account_id=account_id, now=ram.now()
+            kind.principal_type,
+            found.principal_id,
+            found.policy,
+            account_id=account_id,
+            now=ram.now(),
         )
     return {}
 
@@ -100,22 +119,16 @@ def detach_policy(
     kind: PrincipalKind, ram: RamService, caller: Caller | None, params: Mapping[str, str]
 ) -> Body:
     principal = ram.signed_in(caller)
-    read = Parameters(params)
-    policy_type = read_policy_type(read)
-    policy_name = read.required("PolicyName", POLICY_NAME)
-    name = read.required(kind.parameter, kind.rule)
-    account_id = principal.account_id
-    ram.authorizer.require(
-        principal, f"ram:DetachPolicyFrom{kind.principal_type}", kind.arn(account_id, name)
-    )
-    with ram.transaction(account_id) as tx:
-        principal_id = kind.find_id(tx, account_id, name)
-        policy = find_policy(tx, account_id, policy_type, policy_name)
-        if not tx.attachments.detach(kind.principal_type, principal_id, policy.policy_id):
+    action = f"ram:DetachPolicyFrom{kind.principal_type}"
+    with ram.transaction(principal.account_id) as tx:
+        found = _authorized_attachment(kind, ram, tx, principal, params, action=action)
+        if not tx.attachments.detach(
+            kind.principal_type, found.principal_id, found.policy.policy_id
+        ):
             raise EntityNotExist(
                 f"{kind.principal_type}.Policy",
-                f"The policy {policy_name} is not attached to the"
-                f" {kind.principal_type.lower()} {name}.",
+                f"The policy {found.policy.policy_name} is not attached to the"
+                f" {kind.principal_type.lower()} {found.principal_name}.",
             )
     return {}
 
@@ -136,13 +149,12 @@ def list_policies_for(
 ) -> Body:
     principal = ram.signed_in(caller)
     name = Parameters(params).required(kind.parameter, kind.rule)
-    account_id = principal.account_id
-    ram.authorizer.require(
-        principal, f"ram:ListPoliciesFor{kind.principal_type}", kind.arn(account_id, name)
-    )
+    action = f"ram:ListPoliciesFor{kind.principal_type}"
     with ram.read() as tx:
-        principal_id = kind.find_id(tx, account_id, name)
-        attached = tx.attachments.list_for(kind.principal_type, principal_id, account_id=account_id)
+        target = ram.authorized(tx, principal, action, kind.entity, name)
+        attached = tx.attachments.list_for(
+            kind.principal_type, kind.principal_id(target), account_id=principal.account_id
+        )
     return wrapped("Policies", "Policy", map(_render_attached, attached))
 
 
@@ -153,13 +165,11 @@ def list_entities_for_policy(
     read = Parameters(params)
     policy_type = read_policy_type(read)
     policy_name = read.required("PolicyName", POLICY_NAME)
-    account_id = principal.account_id
-    ram.authorizer.require(
-        principal, "ram:ListEntitiesForPolicy", policy_arn(account_id, policy_name, policy_type)
-    )
     with ram.read() as tx:
-        policy = find_policy(tx, account_id, policy_type, policy_name)
-        entities = tx.attachments.entities(policy.policy_id, account_id=account_id)
+        policy = ram.authorized(
+            tx, principal, "ram:ListEntitiesForPolicy", policy_kind(policy_type), policy_name
+        )
+        entities = tx.attachments.entities(policy.policy_id, account_id=principal.account_id)
     users = (
         {
             "UserId": user.user_id,

@@ -7,34 +7,25 @@ authorization as soon as it commits (``RamService.transaction`` invalidates the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ramsts.caller import Caller
 from ramsts.errors import DeleteConflict, EntityNotExist, LimitExceeded
-from ramsts.parameters import Parameters, TextRule
-from ramsts.ram.arns import every, group_arn, user_arn
+from ramsts.parameters import Parameters
+from ramsts.ram.arns import every, group_arn
+from ramsts.ram.entities import GROUP, GROUP_NAME, USER, USER_NAME
 from ramsts.ram.rendering import Body, iso8601, paged, wrapped
-from ramsts.ram.users import COMMENTS, USER_NAME, existing_user
-from ramsts.store import Group, GroupMember, GroupMembership, Transaction
+from ramsts.ram.users import COMMENTS
+from ramsts.store import Group, GroupMember, GroupMembership, Transaction, User
 
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
     from ramsts.ram.service import RamService
 
-GROUP_NAME = TextRule(64, pattern=re.compile(r"[A-Za-z0-9._-]+"))
 LIST_GROUPS_MAX_ITEMS = 100
 """ListGroups documents MaxItems 1–100, unlike the other listings' 1–1000."""
-
-
-def existing_group(tx: Transaction, account_id: str, group_name: str) -> Group:
-    """The account's group of that name, or ``EntityNotExist.Group`` (404)."""
-    group = tx.groups.get(account_id, group_name)
-    if group is None:
-        raise EntityNotExist("Group", f"The group does not exist: {group_name}.")
-    return group
 
 
 def render_group(group: Group, *, created: bool = False) -> Body:
@@ -79,16 +70,13 @@ def _check_deletable(tx: Transaction, group: Group) -> None:
 
 
 def register(table: ActionTable, ram: RamService) -> None:
-    def authorized(caller: Caller | None, action: str, name: str) -> Caller:
-        principal = ram.signed_in(caller)
-        ram.authorizer.require(principal, f"ram:{action}", group_arn(principal.account_id, name))
-        return principal
-
     def create_group(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+        principal = ram.signed_in(caller)
         read = Parameters(params)
         name = read.required("GroupName", GROUP_NAME)
         comments = read.optional("Comments", COMMENTS) or ""
-        account_id = authorized(caller, "CreateGroup", name).account_id
+        account_id = principal.account_id
+        ram.authorizer.require(principal, "ram:CreateGroup", group_arn(account_id, name))
         with ram.transaction(account_id) as tx:
             if tx.groups.count(account_id) >= ram.quotas.groups:
                 raise LimitExceeded(
@@ -99,20 +87,20 @@ def register(table: ActionTable, ram: RamService) -> None:
         return {"Group": render_group(group, created=True)}
 
     def get_group(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+        principal = ram.signed_in(caller)
         name = Parameters(params).required("GroupName", GROUP_NAME)
-        account_id = authorized(caller, "GetGroup", name).account_id
         with ram.read() as tx:
-            group = existing_group(tx, account_id, name)
+            group = ram.authorized(tx, principal, "ram:GetGroup", GROUP, name)
         return {"Group": render_group(group)}
 
     def update_group(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+        principal = ram.signed_in(caller)
         read = Parameters(params)
         name = read.required("GroupName", GROUP_NAME)
         new_name = read.optional("NewGroupName", GROUP_NAME)
         new_comments = read.optional("NewComments", COMMENTS)
-        account_id = authorized(caller, "UpdateGroup", name).account_id
-        with ram.transaction(account_id) as tx:
-            group = existing_group(tx, account_id, name)
+        with ram.transaction(principal.account_id) as tx:
+            group = ram.authorized(tx, principal, "ram:UpdateGroup", GROUP, name)
             changed = replace(
                 group,
                 group_name=new_name or group.group_name,
@@ -122,10 +110,10 @@ def register(table: ActionTable, ram: RamService) -> None:
         return {"Group": render_group(group)}
 
     def delete_group(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+        principal = ram.signed_in(caller)
         name = Parameters(params).required("GroupName", GROUP_NAME)
-        account_id = authorized(caller, "DeleteGroup", name).account_id
-        with ram.transaction(account_id) as tx:
-            group = existing_group(tx, account_id, name)
+        with ram.transaction(principal.account_id) as tx:
+            group = ram.authorized(tx, principal, "ram:DeleteGroup", GROUP, name)
             _check_deletable(tx, group)
             tx.groups.delete(group.group_id)
         return {}
@@ -140,15 +128,22 @@ def register(table: ActionTable, ram: RamService) -> None:
             page = tx.groups.list(principal.account_id, marker=marker, max_items=max_items)
         return paged("Groups", "Group", page, render_group)
 
-    def add_user_to_group(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+    def membership(
+        tx: Transaction, principal: Caller, action: str, params: Mapping[str, str]
+    ) -> tuple[Group, User]:
+        """The group and the user a change of membership touches; the action needs permission
+        on both (the real service's AddUserToGroup and RemoveUserFromGroup name both)."""
         read = Parameters(params)
         group_name = read.required("GroupName", GROUP_NAME)
         user_name = read.required("UserName", USER_NAME)
-        account_id = authorized(caller, "AddUserToGroup", group_name).account_id
+        group = ram.authorized(tx, principal, action, GROUP, group_name)
+        return group, ram.authorized(tx, principal, action, USER, user_name)
+
+    def add_user_to_group(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+        principal = ram.signed_in(caller)
         limit = ram.quotas.groups_per_user
-        with ram.transaction(account_id) as tx:
-            group = existing_group(tx, account_id, group_name)
-            user = existing_user(tx, account_id, user_name)
+        with ram.transaction(principal.account_id) as tx:
+            group, user = membership(tx, principal, "ram:AddUserToGroup", params)
             if tx.groups.count_for_user(user.user_id) >= limit:
                 raise LimitExceeded(
                     "User.Group", f"The user {user.user_name} is already in {limit} groups."
@@ -157,13 +152,9 @@ def register(table: ActionTable, ram: RamService) -> None:
         return {}
 
     def remove_user_from_group(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        read = Parameters(params)
-        group_name = read.required("GroupName", GROUP_NAME)
-        user_name = read.required("UserName", USER_NAME)
-        account_id = authorized(caller, "RemoveUserFromGroup", group_name).account_id
-        with ram.transaction(account_id) as tx:
-            group = existing_group(tx, account_id, group_name)
-            user = existing_user(tx, account_id, user_name)
+        principal = ram.signed_in(caller)
+        with ram.transaction(principal.account_id) as tx:
+            group, user = membership(tx, principal, "ram:RemoveUserFromGroup", params)
             if not tx.groups.remove_member(group.group_id, user.user_id):
                 raise EntityNotExist(
                     "User.Group",
@@ -174,19 +165,18 @@ def register(table: ActionTable, ram: RamService) -> None:
     def list_groups_for_user(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         principal = ram.signed_in(caller)
         name = Parameters(params).required("UserName", USER_NAME)
-        account_id = principal.account_id
-        ram.authorizer.require(principal, "ram:ListGroupsForUser", user_arn(account_id, name))
         with ram.read() as tx:
-            memberships = tx.groups.list_for_user(existing_user(tx, account_id, name).user_id)
+            user = ram.authorized(tx, principal, "ram:ListGroupsForUser", USER, name)
+            memberships = tx.groups.list_for_user(user.user_id)
         return wrapped("Groups", "Group", (_render_membership(m) for m in memberships))
 
     def list_users_for_group(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+        principal = ram.signed_in(caller)
         read = Parameters(params)
         name = read.required("GroupName", GROUP_NAME)
         marker, max_items = read.raw("Marker"), read.max_items()
-        account_id = authorized(caller, "ListUsersForGroup", name).account_id
         with ram.read() as tx:
-            group = existing_group(tx, account_id, name)
+            group = ram.authorized(tx, principal, "ram:ListUsersForGroup", GROUP, name)
             page = tx.groups.list_members(group.group_id, marker=marker, max_items=max_items)
         return paged("Users", "User", page, _render_member)
 

@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING, Any
 from ramsts.caller import Caller
 from ramsts.errors import EntityAlreadyExists, EntityNotExist
 from ramsts.parameters import Parameters
-from ramsts.ram.arns import user_arn
+from ramsts.ram.entities import USER, USER_NAME
 from ramsts.ram.passwords import PASSWORD, check_new_password
 from ramsts.ram.rendering import Body, iso8601
-from ramsts.ram.users import USER_NAME, existing_user
 from ramsts.store import LoginProfile, Transaction, User
 from ramsts.types import Secret
 
@@ -56,9 +55,8 @@ def register(table: ActionTable, ram: RamService) -> None:
         reset_required = read.boolean("PasswordResetRequired", default=False)
         mfa_bind_required = read.boolean("MFABindRequired", default=False)
         account_id = principal.account_id
-        ram.authorizer.require(principal, "ram:CreateLoginProfile", user_arn(account_id, name))
         with ram.transaction(account_id) as tx:
-            user = existing_user(tx, account_id, name)
+            user = ram.authorized(tx, principal, "ram:CreateLoginProfile", USER, name)
             if tx.login_profiles.get(user.user_id) is not None:
                 raise EntityAlreadyExists(
                     "User.LoginProfile", f"The user {user.user_name} has a login profile already."
@@ -77,10 +75,8 @@ def register(table: ActionTable, ram: RamService) -> None:
     def get_login_profile(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         principal = ram.signed_in(caller)
         name = Parameters(params).required("UserName", USER_NAME)
-        account_id = principal.account_id
-        ram.authorizer.require(principal, "ram:GetLoginProfile", user_arn(account_id, name))
         with ram.read() as tx:
-            user = existing_user(tx, account_id, name)
+            user = ram.authorized(tx, principal, "ram:GetLoginProfile", USER, name)
             profile = existing_login_profile(tx, user)
         return {"LoginProfile": render_login_profile(user, profile)}
 
@@ -100,9 +96,8 @@ def register(table: ActionTable, ram: RamService) -> None:
         if "MFABindRequired" in read:
             changes["mfa_bind_required"] = read.boolean("MFABindRequired", default=False)
         account_id = principal.account_id
-        ram.authorizer.require(principal, "ram:UpdateLoginProfile", user_arn(account_id, name))
         with ram.transaction(account_id) as tx:
-            user = existing_user(tx, account_id, name)
+            user = ram.authorized(tx, principal, "ram:UpdateLoginProfile", USER, name)
             profile = existing_login_profile(tx, user)
             if password is not None:
                 changes["password_hash"] = check_new_password(tx, account_id, password, profile)
@@ -112,10 +107,8 @@ def register(table: ActionTable, ram: RamService) -> None:
     def delete_login_profile(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         principal = ram.signed_in(caller)
         name = Parameters(params).required("UserName", USER_NAME)
-        account_id = principal.account_id
-        ram.authorizer.require(principal, "ram:DeleteLoginProfile", user_arn(account_id, name))
-        with ram.transaction(account_id) as tx:
-            user = existing_user(tx, account_id, name)
+        with ram.transaction(principal.account_id) as tx:
+            user = ram.authorized(tx, principal, "ram:DeleteLoginProfile", USER, name)
             existing_login_profile(tx, user)
             tx.login_profiles.delete(user.user_id)
         return {}

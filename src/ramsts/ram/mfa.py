@@ -14,6 +14,7 @@ import base64
 import io
 import re
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import segno
@@ -29,7 +30,7 @@ from ramsts.errors import (
     ServiceError,
 )
 from ramsts.parameters import Parameters, TextRule
-from ramsts.ram.arns import user_arn
+from ramsts.ram.entities import MFA_DEVICE, SERIAL_NUMBER, USER, USER_NAME
 from ramsts.ram.rendering import Body, iso8601, wrapped
 from ramsts.ram.security_preference import require_self_service
 from ramsts.ram.totp import (
@@ -39,7 +40,6 @@ from ramsts.ram.totp import (
     otpauth_uri,
     verify_consecutive_codes,
 )
-from ramsts.ram.users import USER_NAME, existing_user
 from ramsts.store import Transaction, User, VirtualMfaDevice
 
 if TYPE_CHECKING:
@@ -47,7 +47,6 @@ if TYPE_CHECKING:
     from ramsts.ram.service import RamService
 
 DEVICE_NAME = TextRule(64, pattern=re.compile(r"[A-Za-z0-9._-]+"))
-SERIAL_NUMBER = TextRule(256)
 MAX_VIRTUAL_MFA_DEVICES = 1000
 """Per account (spec api.md §9.8)."""
 DEVICE_TYPE = "VMFA"
@@ -78,17 +77,6 @@ def qr_code_png(uri: str) -> str:
     image = io.BytesIO()
     segno.make(uri, error="m").save(image, kind="png", scale=5)
     return base64.b64encode(image.getvalue()).decode("ascii")
-
-
-def existing_device(tx: Transaction, account_id: str, serial_number: str) -> VirtualMfaDevice:
-    """The account's device of that serial number, or ``EntityNotExist.VirtualMFADevice``; a
-    device of another account does not exist as far as this one can tell."""
-    device = tx.mfa_devices.get(serial_number)
-    if device is None or device.account_id != account_id:
-        raise EntityNotExist(
-            "VirtualMFADevice", f"The virtual MFA device does not exist: {serial_number}."
-        )
-    return device
 
 
 def bound_device(tx: Transaction, user: User) -> VirtualMfaDevice:
@@ -125,12 +113,14 @@ def _render_listed(tx: Transaction, device: VirtualMfaDevice) -> Body:
 
 
 def register(table: ActionTable, ram: RamService) -> None:
+    self_service = partial(require_self_service, ram)
+
     def create_device(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         principal = ram.signed_in(caller)
         name = Parameters(params).required("VirtualMFADeviceName", DEVICE_NAME)
         account_id = principal.account_id
         serial_number = mfa_arn(account_id, name)
-        require_self_service(ram, principal, "ram:CreateVirtualMFADevice", serial_number)
+        self_service(principal, "ram:CreateVirtualMFADevice", serial_number)
         seed = new_seed()
         with ram.transaction(account_id) as tx:
             if tx.mfa_devices.count(account_id) >= MAX_VIRTUAL_MFA_DEVICES:
@@ -152,14 +142,20 @@ def register(table: ActionTable, ram: RamService) -> None:
     def delete_device(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         principal = ram.signed_in(caller)
         serial_number = Parameters(params).required("SerialNumber", SERIAL_NUMBER)
-        account_id = principal.account_id
-        require_self_service(ram, principal, "ram:DeleteVirtualMFADevice", serial_number)
-        with ram.transaction(account_id) as tx:
-            device = existing_device(tx, account_id, serial_number)
+        with ram.transaction(principal.account_id) as tx:
+            device = ram.authorized(
+                tx,
+                principal,
+                "ram:DeleteVirtualMFADevice",
+                MFA_DEVICE,
+                serial_number,
+                require=self_service,
+            )
             if device.user_id is not None:
                 raise DeleteConflict(
                     "VirtualMFADevice.User",
-                    f"The virtual MFA device {serial_number} is bound to a user; unbind it first.",
+                    f"The virtual MFA device {device.serial_number} is bound to a user; unbind it"
+                    " first.",
                 )
             tx.mfa_devices.delete(device.serial_number)
         return {}
@@ -179,11 +175,12 @@ def register(table: ActionTable, ram: RamService) -> None:
         name = read.required("UserName", USER_NAME)
         first = _authentication_code(read, "AuthenticationCode1")
         second = _authentication_code(read, "AuthenticationCode2")
-        account_id = principal.account_id
-        require_self_service(ram, principal, "ram:BindMFADevice", user_arn(account_id, name))
-        with ram.transaction(account_id) as tx:
-            user = existing_user(tx, account_id, name)
-            device = existing_device(tx, account_id, serial_number)
+        with ram.transaction(principal.account_id) as tx:
+            user = ram.authorized(
+                tx, principal, "ram:BindMFADevice", USER, name, require=self_service
+            )
+            # Authorized on the user only, as the real service's BindMFADevice is.
+            device = MFA_DEVICE.existing(tx, principal.account_id, serial_number)
             if tx.mfa_devices.get_for_user(user.user_id) is not None:
                 raise EntityAlreadyExists(
                     "User.MFADevice", f"The user {user.user_name} has an MFA device bound already."
@@ -191,7 +188,7 @@ def register(table: ActionTable, ram: RamService) -> None:
             if device.user_id is not None:
                 raise EntityAlreadyExists(
                     "VirtualMFADevice.User",
-                    f"The virtual MFA device {serial_number} is bound to another user.",
+                    f"The virtual MFA device {device.serial_number} is bound to another user.",
                 )
             seed = unseal_seed(ram.master_key, device)
             if verify_consecutive_codes(seed, first, second, ram.now()) is None:
@@ -206,10 +203,10 @@ def register(table: ActionTable, ram: RamService) -> None:
     def unbind_device(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         principal = ram.signed_in(caller)
         name = Parameters(params).required("UserName", USER_NAME)
-        account_id = principal.account_id
-        require_self_service(ram, principal, "ram:UnbindMFADevice", user_arn(account_id, name))
-        with ram.transaction(account_id) as tx:
-            user = existing_user(tx, account_id, name)
+        with ram.transaction(principal.account_id) as tx:
+            user = ram.authorized(
+                tx, principal, "ram:UnbindMFADevice", USER, name, require=self_service
+            )
             device = bound_device(tx, user)
             tx.mfa_devices.unbind(user.user_id)
         return {"MFADevice": {"SerialNumber": device.serial_number}}
@@ -217,10 +214,11 @@ def register(table: ActionTable, ram: RamService) -> None:
     def get_user_mfa_info(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         principal = ram.signed_in(caller)
         name = Parameters(params).required("UserName", USER_NAME)
-        account_id = principal.account_id
-        require_self_service(ram, principal, "ram:GetUserMFAInfo", user_arn(account_id, name))
         with ram.read() as tx:
-            device = bound_device(tx, existing_user(tx, account_id, name))
+            user = ram.authorized(
+                tx, principal, "ram:GetUserMFAInfo", USER, name, require=self_service
+            )
+            device = bound_device(tx, user)
         return {"MFADevice": {"SerialNumber": device.serial_number, "Type": DEVICE_TYPE}}
 
     table.add(ram.version, "CreateVirtualMFADevice", create_device)

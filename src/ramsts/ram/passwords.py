@@ -22,7 +22,7 @@ from ramsts.crypto import hash_password, verify_password
 from ramsts.errors import EntityNotExist, InvalidParameter, NoPermission
 from ramsts.parameters import Parameters, TextRule
 from ramsts.ram.accounts import PASSWORD_MAX_LENGTH
-from ramsts.ram.arns import account_resource, user_arn
+from ramsts.ram.arns import account_resource
 from ramsts.ram.security_preference import security_preference
 from ramsts.store import LoginProfile, Transaction
 from ramsts.types import Secret
@@ -214,15 +214,15 @@ def register(table: ActionTable, ram: RamService) -> None:
         new_password = Secret(read.required("NewPassword", PASSWORD))
         if principal.identity_type != "RAMUser" or principal.user_id is None:
             raise NoPermission(None, "Only a RAM user can change its own password.")
-        # Whether users may change their passwords is the security preference's to say, not
-        # a policy's; an explicit Deny on ram:ChangePassword is still honoured.
-        resource = user_arn(principal.account_id, principal.user_name or "")
-        if (
-            ram.authorizer.decide(principal, "ram:ChangePassword", resource).effect
-            == "ExplicitDeny"
-        ):
-            ram.authorizer.require(principal, "ram:ChangePassword", resource)
         with ram.transaction(principal.account_id) as tx:
+            user = ram.caller_user(tx, principal)
+            # Whether users may change their passwords is the security preference's to say, not
+            # a policy's; an explicit Deny on ram:ChangePassword is still honoured.
+            if (
+                ram.authorizer.decide(principal, "ram:ChangePassword", user.arn).effect
+                == "ExplicitDeny"
+            ):
+                ram.authorizer.require(principal, "ram:ChangePassword", user.arn)
             if not security_preference(tx, principal.account_id).allow_user_to_change_password:
                 raise NoPermission(
                     None, "The account's security preference does not let users change passwords."

@@ -9,7 +9,6 @@ place in its message.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from functools import partial
 from typing import TYPE_CHECKING
@@ -17,7 +16,6 @@ from typing import TYPE_CHECKING
 from ramsts.caller import Caller
 from ramsts.errors import (
     DeleteConflict,
-    EntityNotExist,
     InternalError,
     InvalidParameter,
     LimitExceeded,
@@ -25,6 +23,7 @@ from ramsts.errors import (
 from ramsts.parameters import Parameters, TextRule
 from ramsts.policy import parse_policy
 from ramsts.ram.arns import every, policy_arn
+from ramsts.ram.entities import CUSTOM_POLICY, POLICY_NAME, policy_kind
 from ramsts.ram.rendering import Body, iso8601, paged
 from ramsts.ram.service import RamService
 from ramsts.ram.tags import read_tag_filter, render_tags
@@ -33,7 +32,6 @@ from ramsts.store import Policy, PolicyType, PolicyVersion, Transaction
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
 
-POLICY_NAME = TextRule(128, pattern=re.compile(r"[A-Za-z0-9-]+"))
 DESCRIPTION = TextRule(1024)
 POLICY_TYPES: tuple[PolicyType, ...] = ("System", "Custom")
 
@@ -52,17 +50,6 @@ def read_document(read: Parameters) -> str:
     document = read.required("PolicyDocument")
     parse_policy(document, kind="identity")
     return document
-
-
-def find_policy(
-    tx: Transaction, account_id: str, policy_type: PolicyType, policy_name: str
-) -> Policy:
-    """The account's custom policy or the system policy of that name, or
-    ``EntityNotExist.Policy``."""
-    policy = tx.policies.get(account_id, policy_type, policy_name)
-    if policy is None:
-        raise EntityNotExist("Policy", f"The {policy_type} policy does not exist: {policy_name}.")
-    return policy
 
 
 def render_policy(policy: Policy) -> Body:
@@ -115,12 +102,10 @@ def get_policy(ram: RamService, caller: Caller | None, params: Mapping[str, str]
     read = Parameters(params)
     policy_name = read.required("PolicyName", POLICY_NAME)
     policy_type = read_policy_type(read)
-    account_id = principal.account_id
-    ram.authorizer.require(
-        principal, "ram:GetPolicy", policy_arn(account_id, policy_name, policy_type)
-    )
     with ram.read() as tx:
-        policy = find_policy(tx, account_id, policy_type, policy_name)
+        policy = ram.authorized(
+            tx, principal, "ram:GetPolicy", policy_kind(policy_type), policy_name
+        )
         default = tx.policies.default_version(policy.policy_id)
     if default is None:  # the store keeps exactly one default version per policy
         raise InternalError()
@@ -141,9 +126,8 @@ def delete_policy(ram: RamService, caller: Caller | None, params: Mapping[str, s
     policy_name = read.required("PolicyName", POLICY_NAME)
     cascading = read.boolean("CascadingDelete", default=False)
     account_id = principal.account_id
-    ram.authorizer.require(principal, "ram:DeletePolicy", policy_arn(account_id, policy_name))
     with ram.transaction(account_id) as tx:
-        policy = find_policy(tx, account_id, "Custom", policy_name)
+        policy = ram.authorized(tx, principal, "ram:DeletePolicy", CUSTOM_POLICY, policy_name)
         _check_detached(tx, policy, account_id)
         if not cascading and tx.policies.count_versions(policy.policy_id) > 1:
             raise DeleteConflict(
@@ -205,13 +189,14 @@ def update_policy_description(
     policy_name = read.required("PolicyName", POLICY_NAME)
     description = read.required("NewDescription", DESCRIPTION)
     account_id = principal.account_id
-    ram.authorizer.require(
-        principal, "ram:UpdatePolicyDescription", policy_arn(account_id, policy_name)
-    )
     with ram.transaction(account_id) as tx:
-        policy = find_policy(tx, account_id, "Custom", policy_name)
+        policy = ram.authorized(
+            tx, principal, "ram:UpdatePolicyDescription", CUSTOM_POLICY, policy_name
+        )
         tx.policies.update_description(policy.policy_id, description, now=ram.now())
-        updated = find_policy(tx, account_id, "Custom", policy_name)
+        updated = tx.policies.get_by_id(policy.policy_id, account_id)
+    if updated is None:  # read back in the transaction that just wrote it
+        raise InternalError()
     return {"Policy": {**render_policy(updated), "UpdateDate": iso8601(updated.updated_at)}}
 
 

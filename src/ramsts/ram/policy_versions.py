@@ -18,10 +18,8 @@ from typing import TYPE_CHECKING
 from ramsts.caller import Caller
 from ramsts.errors import DeleteConflict, EntityNotExist, LimitExceeded
 from ramsts.parameters import Parameters, TextRule
-from ramsts.ram.arns import policy_arn
+from ramsts.ram.entities import CUSTOM_POLICY, POLICY_NAME, policy_kind
 from ramsts.ram.policies import (
-    POLICY_NAME,
-    find_policy,
     read_document,
     read_policy_type,
     render_version,
@@ -55,14 +53,12 @@ def create_policy_version(
     policy_name = read.required("PolicyName", POLICY_NAME)
     set_as_default = read.boolean("SetAsDefault", default=False)
     rotate = read.choice("RotateStrategy", ROTATE_STRATEGIES, default="None") != "None"
-    account_id = principal.account_id
-    ram.authorizer.require(
-        principal, "ram:CreatePolicyVersion", policy_arn(account_id, policy_name)
-    )
-    document = read_document(read)
     limit = ram.quotas.versions_per_policy
-    with ram.transaction(account_id) as tx:
-        policy = find_policy(tx, account_id, "Custom", policy_name)
+    with ram.transaction(principal.account_id) as tx:
+        policy = ram.authorized(
+            tx, principal, "ram:CreatePolicyVersion", CUSTOM_POLICY, policy_name
+        )
+        document = read_document(read)
         if tx.policies.count_versions(policy.policy_id) >= limit:
             oldest = tx.policies.oldest_non_default_version(policy.policy_id)
             if not rotate or oldest is None:
@@ -84,12 +80,10 @@ def get_policy_version(ram: RamService, caller: Caller | None, params: Mapping[s
     policy_name = read.required("PolicyName", POLICY_NAME)
     policy_type = read_policy_type(read)
     version_id = read.required("VersionId", VERSION_ID)
-    account_id = principal.account_id
-    ram.authorizer.require(
-        principal, "ram:GetPolicyVersion", policy_arn(account_id, policy_name, policy_type)
-    )
     with ram.read() as tx:
-        policy = find_policy(tx, account_id, policy_type, policy_name)
+        policy = ram.authorized(
+            tx, principal, "ram:GetPolicyVersion", policy_kind(policy_type), policy_name
+        )
         version = _find_version(tx, policy, version_id)
     return {"PolicyVersion": render_version(version)}
 
@@ -101,12 +95,10 @@ def delete_policy_version(
     read = Parameters(params)
     policy_name = read.required("PolicyName", POLICY_NAME)
     version_id = read.required("VersionId", VERSION_ID)
-    account_id = principal.account_id
-    ram.authorizer.require(
-        principal, "ram:DeletePolicyVersion", policy_arn(account_id, policy_name)
-    )
-    with ram.transaction(account_id) as tx:
-        policy = find_policy(tx, account_id, "Custom", policy_name)
+    with ram.transaction(principal.account_id) as tx:
+        policy = ram.authorized(
+            tx, principal, "ram:DeletePolicyVersion", CUSTOM_POLICY, policy_name
+        )
         version = _find_version(tx, policy, version_id)
         if version.is_default_version:
             raise DeleteConflict(
@@ -123,12 +115,10 @@ def list_policy_versions(ram: RamService, caller: Caller | None, params: Mapping
     read = Parameters(params)
     policy_name = read.required("PolicyName", POLICY_NAME)
     policy_type = read_policy_type(read)
-    account_id = principal.account_id
-    ram.authorizer.require(
-        principal, "ram:ListPolicyVersions", policy_arn(account_id, policy_name, policy_type)
-    )
     with ram.read() as tx:
-        policy = find_policy(tx, account_id, policy_type, policy_name)
+        policy = ram.authorized(
+            tx, principal, "ram:ListPolicyVersions", policy_kind(policy_type), policy_name
+        )
         versions = tx.policies.list_versions(policy.policy_id)
     return wrapped("PolicyVersions", "PolicyVersion", map(render_version, versions))
 
@@ -140,12 +130,10 @@ def set_default_policy_version(
     read = Parameters(params)
     policy_name = read.required("PolicyName", POLICY_NAME)
     version_id = read.required("VersionId", VERSION_ID)
-    account_id = principal.account_id
-    ram.authorizer.require(
-        principal, "ram:SetDefaultPolicyVersion", policy_arn(account_id, policy_name)
-    )
-    with ram.transaction(account_id) as tx:
-        policy = find_policy(tx, account_id, "Custom", policy_name)
+    with ram.transaction(principal.account_id) as tx:
+        policy = ram.authorized(
+            tx, principal, "ram:SetDefaultPolicyVersion", CUSTOM_POLICY, policy_name
+        )
         _find_version(tx, policy, version_id)
         tx.policies.set_default_version(policy.policy_id, version_id, now=ram.now())
     return {}

@@ -14,33 +14,23 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ramsts.caller import Caller
-from ramsts.errors import DeleteConflict, EntityNotExist, InvalidParameter, LimitExceeded
+from ramsts.errors import DeleteConflict, InvalidParameter, LimitExceeded
 from ramsts.parameters import Parameters, TextRule
 from ramsts.policy import parse_policy
 from ramsts.ram.arns import every, role_arn
+from ramsts.ram.entities import ROLE, ROLE_REFERENCE
 from ramsts.ram.rendering import Body, iso8601, paged
 from ramsts.ram.service import RamService
 from ramsts.ram.tags import read_tag_filter, render_tags
-from ramsts.store import Role, Transaction
+from ramsts.store import Role
 
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
 
 ROLE_NAME = TextRule(64, pattern=re.compile(r"[A-Za-z0-9.-]+"))
-ROLE_REFERENCE = TextRule(64, pattern=re.compile(r"[A-Za-z0-9._-]+"))
-"""A name that refers to an existing role: also admits the ``_`` of a service-linked role's
-``AliyunServiceRoleFor<Service>_<CustomSuffix>``."""
 DESCRIPTION = TextRule(1024)
 MIN_SESSION_DURATION = 3600
 MAX_SESSION_DURATION = 43200
-
-
-def find_role(tx: Transaction, account_id: str, role_name: str) -> Role:
-    """The role of that name in the account, or ``EntityNotExist.Role``."""
-    role = tx.roles.get(account_id, role_name)
-    if role is None:
-        raise EntityNotExist("Role", f"The role does not exist: {role_name}.")
-    return role
 
 
 def role_principal_name(role: Role) -> str:
@@ -107,9 +97,8 @@ def create_role(ram: RamService, caller: Caller | None, params: Mapping[str, str
 def get_role(ram: RamService, caller: Caller | None, params: Mapping[str, str]) -> Body:
     principal = ram.signed_in(caller)
     role_name = Parameters(params).required("RoleName", ROLE_REFERENCE)
-    ram.authorizer.require(principal, "ram:GetRole", role_arn(principal.account_id, role_name))
     with ram.read() as tx:
-        role = find_role(tx, principal.account_id, role_name)
+        role = ram.authorized(tx, principal, "ram:GetRole", ROLE, role_name)
     return {"Role": render_full_role(role)}
 
 
@@ -127,12 +116,10 @@ def update_role(ram: RamService, caller: Caller | None, params: Mapping[str, str
         if "NewAllowConsoleLogin" in read
         else None
     )
-    account_id = principal.account_id
-    ram.authorizer.require(principal, "ram:UpdateRole", role_arn(account_id, role_name))
-    if document is not None:
-        parse_policy(document, kind="trust")
-    with ram.transaction(account_id) as tx:
-        role = find_role(tx, account_id, role_name)
+    with ram.transaction(principal.account_id) as tx:
+        role = ram.authorized(tx, principal, "ram:UpdateRole", ROLE, role_name)
+        if document is not None:
+            parse_policy(document, kind="trust")
         if role.is_service_linked_role:
             _refuse_service_linked_change(role, document, max_session_duration)
         changed = replace(
@@ -167,10 +154,8 @@ def _refuse_service_linked_change(
 def delete_role(ram: RamService, caller: Caller | None, params: Mapping[str, str]) -> Body:
     principal = ram.signed_in(caller)
     role_name = Parameters(params).required("RoleName", ROLE_REFERENCE)
-    account_id = principal.account_id
-    ram.authorizer.require(principal, "ram:DeleteRole", role_arn(account_id, role_name))
-    with ram.transaction(account_id) as tx:
-        role = find_role(tx, account_id, role_name)
+    with ram.transaction(principal.account_id) as tx:
+        role = ram.authorized(tx, principal, "ram:DeleteRole", ROLE, role_name)
         if tx.roles.count_policies(role.role_id):
             raise DeleteConflict(
                 "Role.Policy",

@@ -8,30 +8,41 @@ their handlers with ``register(table, ram)`` (see :mod:`ramsts.ram.product`)::
         def get_user(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
             principal = ram.signed_in(caller)
             name = Parameters(params).required("UserName", USER_NAME)
-            ram.authorizer.require(principal, "ram:GetUser", user_arn(principal.account_id, name))
             with ram.read() as tx:
+                user = ram.authorized(tx, principal, "ram:GetUser", USER, name)
                 ...
         table.add(ram.version, "GetUser", get_user)
+
+An action on a named entity resolves it first and authorizes on the stored entity's ARN
+(:meth:`RamService.authorized`, :mod:`ramsts.ram.entities`), in the transaction that then reads
+or changes it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from ramsts.caller import Caller
 from ramsts.crypto import MasterKey
 from ramsts.errors import EntityAlreadyExists, EntityNotExist, InvalidParameter, NoPermission
 from ramsts.ram.authorization import Authorizer
+from ramsts.ram.entities import USER, EntityKind
 from ramsts.ram.quotas import DEFAULT_QUOTAS, Quotas
-from ramsts.store import Conflict, InvalidMarker, ReferenceMissing, Store, Transaction
+from ramsts.store import Conflict, InvalidMarker, ReferenceMissing, Store, Transaction, User
 from ramsts.types import Clock, system_clock
 
 PRODUCT_CODE = "Ram"
 API_VERSION = "2015-05-01"
 HOST_ID = "ram.aliyuncs.com"
+
+E = TypeVar("E")
+
+Requirement = Callable[[Caller, str, str], None]
+"""``(caller, action, resource)``: return if allowed, raise ``NoPermission`` otherwise."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +63,57 @@ class RamService:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def authorized_name(
+        self,
+        tx: Transaction,
+        caller: Caller,
+        action: str,
+        kind: EntityKind[E],
+        name: str,
+        *,
+        require: Requirement | None = None,
+    ) -> E | None:
+        """The entity ``name`` names in the caller's account (``None``: there is none), once
+        the caller may do ``action`` on it: on the stored entity's ARN, or on the requested
+        name's when there is none. Raises ``NoPermission`` (403) otherwise.
+
+        Call it inside the transaction that then reads or changes the entity, so that what was
+        authorized is what is changed (:mod:`ramsts.ram.entities`). ``require`` replaces
+        ``authorizer.require`` where more than the policies may allow (the security
+        preference's self-service grants).
+        """
+        account_id = caller.account_id
+        found = kind.find(tx, account_id, name)
+        resource = kind.arn(account_id, name if found is None else kind.stored_name(found))
+        (require or self.authorizer.require)(caller, action, resource)
+        return found
+
+    def authorized(
+        self,
+        tx: Transaction,
+        caller: Caller,
+        action: str,
+        kind: EntityKind[E],
+        name: str,
+        *,
+        require: Requirement | None = None,
+    ) -> E:
+        """:meth:`authorized_name` for an entity that must exist: ``EntityNotExist.<kind>``
+        (404) when there is none, answered only to a caller allowed to ask."""
+        found = self.authorized_name(tx, caller, action, kind, name, require=require)
+        if found is None:
+            raise kind.missing(name)
+        return found
+
+    def caller_user(self, tx: Transaction, caller: Caller) -> User:
+        """The calling RAM user as stored: found by its UserId, whatever it is called now (its
+        own keys and password are about it, not about whoever has its name);
+        ``EntityNotExist.User`` if it is gone."""
+        user = None if caller.user_id is None else tx.users.get_by_id(caller.user_id)
+        if user is None:
+            raise USER.missing(caller.user_name or caller.principal_id)
+        return user
 
     @contextmanager
     def transaction(self, account_id: str) -> Iterator[Transaction]:

@@ -26,8 +26,9 @@ from ramsts.caller import Caller
 from ramsts.errors import EntityNotExist, InvalidParameter, LimitExceeded
 from ramsts.parameters import Parameters, TextRule
 from ramsts.ram.arns import role_arn
+from ramsts.ram.entities import ROLE, ROLE_REFERENCE
 from ramsts.ram.rendering import Body, iso8601
-from ramsts.ram.roles import DESCRIPTION, MIN_SESSION_DURATION, ROLE_REFERENCE, find_role
+from ramsts.ram.roles import DESCRIPTION, MIN_SESSION_DURATION
 from ramsts.ram.service import RamService
 from ramsts.store import Role
 
@@ -120,12 +121,8 @@ def delete_service_linked_role(
 ) -> Body:
     principal = ram.signed_in(caller)
     role_name = Parameters(params).required("RoleName", ROLE_REFERENCE)
-    account_id = principal.account_id
-    ram.authorizer.require(
-        principal, "ram:DeleteServiceLinkedRole", role_arn(account_id, role_name)
-    )
-    with ram.transaction(account_id) as tx:
-        role = find_role(tx, account_id, role_name)
+    with ram.transaction(principal.account_id) as tx:
+        role = ram.authorized(tx, principal, "ram:DeleteServiceLinkedRole", ROLE, role_name)
         if not role.is_service_linked_role:
             raise EntityNotExist("Role", f"The role {role.role_name} is not a service-linked role.")
         # The service owns what is attached to its role: the attachments go with the role.

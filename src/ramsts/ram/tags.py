@@ -13,15 +13,16 @@ import binascii
 import json
 from collections.abc import Iterable, Mapping
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ramsts.caller import Caller
-from ramsts.errors import EntityNotExist, InvalidParameter, LimitExceeded
+from ramsts.errors import InvalidParameter, LimitExceeded
 from ramsts.parameters import Parameters
-from ramsts.ram.arns import every, policy_arn, role_arn
+from ramsts.ram.arns import every
+from ramsts.ram.entities import CUSTOM_POLICY, ROLE, EntityKind
 from ramsts.ram.rendering import Body
 from ramsts.ram.service import RamService
-from ramsts.store import DEFAULT_MAX_ITEMS, Tag, TagResourceType, Transaction
+from ramsts.store import DEFAULT_MAX_ITEMS, Policy, Role, Tag, TagResourceType, Transaction
 from ramsts.wire_json import decode_json
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ RESOURCES_PER_CALL = 50
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
 RESOURCE_TYPES: tuple[TagResourceType, ...] = ("role", "policy")
+_QUOTED_LENGTH = 66
 
 TagFilter = list[tuple[str, str | None]]
 
@@ -56,12 +58,30 @@ def _resource_type(read: Parameters) -> TagResourceType:
     return "role" if chosen.lower() == "role" else "policy"
 
 
-def _resource_names(read: Parameters, *, required: bool) -> list[str]:
+def _kind(resource_type: TagResourceType) -> EntityKind[Any]:
+    """Roles or custom policies (``Any``: :func:`_identified` takes either)."""
+    return ROLE if resource_type == "role" else CUSTOM_POLICY
+
+
+def _resource_names(
+    read: Parameters, resource_type: TagResourceType, *, required: bool
+) -> list[str]:
+    """The names, each a well-formed role or policy name: anything else (a look-alike letter
+    included) names no resource."""
     names = read.json_list("ResourceNames")
     if not names and required:
         read.required("ResourceNames")
-    if not all(isinstance(name, str) and name for name in names):
-        raise InvalidParameter("ResourceNames", "Each of ResourceNames must be a non-empty name.")
+    rule = _kind(resource_type).rule
+    for name in names:
+        if not (
+            isinstance(name, str)
+            and rule.min_length <= len(name) <= rule.max_length
+            and (rule.pattern is None or rule.pattern.fullmatch(name) is not None)
+        ):
+            shown = json.dumps(name, ensure_ascii=False)[:_QUOTED_LENGTH]
+            raise InvalidParameter(
+                "ResourceNames", f"The ResourceNames item {shown} is not a {resource_type} name."
+            )
     if len(names) > RESOURCES_PER_CALL:
         raise InvalidParameter(
             "ResourceNames", f"At most {RESOURCES_PER_CALL} resources may be named at once."
@@ -69,23 +89,11 @@ def _resource_names(read: Parameters, *, required: bool) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _arn(account_id: str, resource_type: TagResourceType, name: str) -> str:
-    return role_arn(account_id, name) if resource_type == "role" else policy_arn(account_id, name)
-
-
-def _resolve(
-    tx: Transaction, account_id: str, resource_type: TagResourceType, name: str
-) -> tuple[str, str]:
-    """(id, name as created) of a role or custom policy, or ``EntityNotExist.Role/.Policy``."""
-    if resource_type == "role":
-        role = tx.roles.get(account_id, name)
-        if role is not None:
-            return role.role_id, role.role_name
-        raise EntityNotExist("Role", f"The role does not exist: {name}.")
-    policy = tx.policies.get(account_id, "Custom", name)
-    if policy is not None:
-        return policy.policy_id, policy.policy_name
-    raise EntityNotExist("Policy", f"The policy does not exist: {name}.")
+def _identified(resource: Role | Policy) -> tuple[str, str]:
+    """(id, name as stored) of a role or custom policy."""
+    if isinstance(resource, Role):
+        return resource.role_id, resource.role_name
+    return resource.policy_id, resource.policy_name
 
 
 def _names_by_id(
@@ -113,20 +121,22 @@ def tag_resources(ram: RamService, caller: Caller | None, params: Mapping[str, s
     principal = ram.signed_in(caller)
     read = Parameters(params)
     resource_type = _resource_type(read)
-    names = _resource_names(read, required=True)
+    names = _resource_names(read, resource_type, required=True)
     tags = dict(read.tags("Tag", limit=TAGS_PER_RESOURCE))
     if not tags:
         read.required("Tag")
     account_id = principal.account_id
-    for name in names:
-        ram.authorizer.require(principal, "ram:TagResources", _arn(account_id, resource_type, name))
+    kind = _kind(resource_type)
     with ram.transaction(account_id) as tx:
         for name in names:
-            resource_id, _ = _resolve(tx, account_id, resource_type, name)
+            found = ram.authorized(tx, principal, "ram:TagResources", kind, name)
+            resource_id, stored_name = _identified(found)
             keys = {tag.key for tag in tx.tags.list(resource_type, resource_id)} | tags.keys()
             if len(keys) > TAGS_PER_RESOURCE:
                 raise LimitExceeded(
-                    "Tag", f"The {resource_type} {name} would have more than 20 tags."
+                    "Tag",
+                    f"The {resource_type} {stored_name} would have more than"
+                    f" {TAGS_PER_RESOURCE} tags.",
                 )
             tx.tags.set(account_id, resource_type, resource_id, tags)
     return {}
@@ -136,21 +146,18 @@ def untag_resources(ram: RamService, caller: Caller | None, params: Mapping[str,
     principal = ram.signed_in(caller)
     read = Parameters(params)
     resource_type = _resource_type(read)
-    names = _resource_names(read, required=True)
+    names = _resource_names(read, resource_type, required=True)
     remove_all = read.boolean("All", default=False)
     keys = read.json_list("TagKeys")
     if not remove_all and not keys:
         read.required("TagKeys")
     if not all(isinstance(key, str) and key for key in keys):
         raise InvalidParameter("TagKeys", "Each of TagKeys must be a non-empty string.")
-    account_id = principal.account_id
-    for name in names:
-        ram.authorizer.require(
-            principal, "ram:UntagResources", _arn(account_id, resource_type, name)
-        )
-    with ram.transaction(account_id) as tx:
+    kind = _kind(resource_type)
+    with ram.transaction(principal.account_id) as tx:
         for name in names:
-            resource_id, _ = _resolve(tx, account_id, resource_type, name)
+            found = ram.authorized(tx, principal, "ram:UntagResources", kind, name)
+            resource_id, _ = _identified(found)
             tx.tags.remove(resource_type, resource_id, None if remove_all else keys)
     return {}
 
@@ -159,7 +166,7 @@ def list_tag_resources(ram: RamService, caller: Caller | None, params: Mapping[s
     principal = ram.signed_in(caller)
     read = Parameters(params)
     resource_type = _resource_type(read)
-    names = _resource_names(read, required=False)
+    names = _resource_names(read, resource_type, required=False)
     wanted = read_tag_filter(read)
     after = _decode_token(read.optional("NextToken"))
     page_size = read.integer(
@@ -169,7 +176,8 @@ def list_tag_resources(ram: RamService, caller: Caller | None, params: Mapping[s
     ram.authorizer.require(principal, "ram:ListTagResources", every(account_id, resource_type))
     with ram.read() as tx:
         if names:
-            named = dict(_resolve(tx, account_id, resource_type, name) for name in names)
+            kind = _kind(resource_type)
+            named = dict(_identified(kind.existing(tx, account_id, name)) for name in names)
             found = tx.tags.for_resources(resource_type, named)
         else:
             named = _names_by_id(tx, account_id, resource_type)

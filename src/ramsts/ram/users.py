@@ -13,9 +13,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ramsts.caller import Caller
-from ramsts.errors import DeleteConflict, EntityNotExist, LimitExceeded
+from ramsts.errors import DeleteConflict, LimitExceeded
 from ramsts.parameters import Parameters, TextRule
 from ramsts.ram.arns import every, user_arn
+from ramsts.ram.entities import USER, USER_NAME
 from ramsts.ram.rendering import Body, iso8601, optional_iso8601, paged
 from ramsts.store import Transaction, User
 
@@ -23,20 +24,11 @@ if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
     from ramsts.ram.service import RamService
 
-USER_NAME = TextRule(64, pattern=re.compile(r"[A-Za-z0-9._-]+"))
 DISPLAY_NAME = TextRule(128)
 COMMENTS = TextRule(128)
 MOBILE_PHONE = TextRule(32, pattern=re.compile(r"[0-9]{1,4}-[0-9*]{4,20}"), invalid="Format")
 """``<country code>-<number>``, e.g. ``86-18600008888``."""
 EMAIL = TextRule(128, pattern=re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+"), invalid="Format")
-
-
-def existing_user(tx: Transaction, account_id: str, user_name: str) -> User:
-    """The account's user of that name, or ``EntityNotExist.User`` (404)."""
-    user = tx.users.get(account_id, user_name)
-    if user is None:
-        raise EntityNotExist("User", f"The user does not exist: {user_name}.")
-    return user
 
 
 def render_user(user: User, *, created: bool = False, last_login: bool = False) -> Body:
@@ -96,9 +88,8 @@ def register(table: ActionTable, ram: RamService) -> None:
     def get_user(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         principal = ram.signed_in(caller)
         name = Parameters(params).required("UserName", USER_NAME)
-        ram.authorizer.require(principal, "ram:GetUser", user_arn(principal.account_id, name))
         with ram.read() as tx:
-            user = existing_user(tx, principal.account_id, name)
+            user = ram.authorized(tx, principal, "ram:GetUser", USER, name)
         return {"User": render_user(user, last_login=True)}
 
     def update_user(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
@@ -111,9 +102,8 @@ def register(table: ActionTable, ram: RamService) -> None:
         new_email = read.optional("NewEmail", EMAIL)
         new_comments = read.optional("NewComments", COMMENTS)
         account_id = principal.account_id
-        ram.authorizer.require(principal, "ram:UpdateUser", user_arn(account_id, name))
         with ram.transaction(account_id) as tx:
-            user = existing_user(tx, account_id, name)
+            user = ram.authorized(tx, principal, "ram:UpdateUser", USER, name)
             changed = replace(
                 user,
                 user_name=new_name or user.user_name,
@@ -129,9 +119,8 @@ def register(table: ActionTable, ram: RamService) -> None:
         principal = ram.signed_in(caller)
         name = Parameters(params).required("UserName", USER_NAME)
         account_id = principal.account_id
-        ram.authorizer.require(principal, "ram:DeleteUser", user_arn(account_id, name))
         with ram.transaction(account_id) as tx:
-            user = existing_user(tx, account_id, name)
+            user = ram.authorized(tx, principal, "ram:DeleteUser", USER, name)
             _check_deletable(tx, user)
             tx.users.delete(user.user_id)
         return {}

@@ -25,7 +25,7 @@ from ramsts.errors import EntityNotExist, NoPermission
 from ramsts.parameters import Parameters
 from ramsts.ram.arns import role_arn
 from ramsts.ram.authorization import Authorizer
-from ramsts.ram.roles import ROLE_REFERENCE, find_role
+from ramsts.ram.entities import ROLE, ROLE_REFERENCE
 from ramsts.store import Role, Store
 from ramsts.types import Clock, system_clock
 
@@ -38,11 +38,25 @@ def sessions_cutoff(now: datetime) -> datetime:
     return whole + timedelta(seconds=1)
 
 
-def revoke_role_sessions(store: Store, account_id: str, role_name: str, *, now: datetime) -> Role:
+def revoke_role_sessions(
+    store: Store,
+    account_id: str,
+    role_name: str,
+    *,
+    now: datetime,
+    authorize: Callable[[str], None] | None = None,
+) -> Role:
     """Refuse every session of the role issued up to ``now``; ``EntityNotExist.Role`` if there
-    is no such role. Returns the role as it now is."""
+    is no such role. Returns the role as it now is.
+
+    ``authorize`` is given the ARN to authorize on, in the same transaction: the stored role's,
+    or the requested name's when there is none (see :mod:`ramsts.ram.entities`)."""
     with store.transaction() as tx:
-        role = find_role(tx, account_id, role_name)
+        role = ROLE.find(tx, account_id, role_name)
+        if authorize is not None:
+            authorize(role_arn(account_id, role_name) if role is None else role.arn)
+        if role is None:
+            raise ROLE.missing(role_name)
         cutoff = sessions_cutoff(now)
         if not tx.roles.revoke_sessions(role.role_id, not_before=cutoff):
             raise EntityNotExist("Role", f"The role does not exist: {role_name}.")
@@ -82,8 +96,13 @@ class RevokeRoleSessions:
             raise NoPermission(None, "You are not authorized to do this action.")
         role_name = Parameters(params).required("RoleName", ROLE_REFERENCE)
         account_id = caller.account_id
-        self._authorizer.require(caller, ACTION, role_arn(account_id, role_name))
-        role = revoke_role_sessions(self._store, account_id, role_name, now=self._clock())
+        role = revoke_role_sessions(
+            self._store,
+            account_id,
+            role_name,
+            now=self._clock(),
+            authorize=lambda resource: self._authorizer.require(caller, ACTION, resource),
+        )
         if self._on_revoked is not None:
-            self._on_revoked(account_id, role_name)
+            self._on_revoked(account_id, role.role_name)
         return render_revocation(role)

@@ -6,7 +6,8 @@ the name as the request spells it would therefore let ``UserName=ADMIN`` past a 
 ``…:user/admin``. So every action on a named entity goes through ``RamService.authorized``
 with one of the kinds below: it looks the entity up first, inside the transaction that then
 reads or changes it, and authorizes on the *stored* entity's ARN, with its stored spelling. The
-entity authorized is the entity changed, and every answer and message names it as stored.
+entity authorized is the entity changed, and every answer and message names it as stored. A
+rename is authorized at both ends (``RamService.renamed``): on the old name and the new.
 
 When there is no such entity, the action is authorized on the ARN of the name as requested
 before it answers ``EntityNotExist``: a caller who may not act on that name learns nothing of

@@ -94,6 +94,7 @@ def register(table: ActionTable, ram: RamService) -> None:
         return {"Group": render_group(group)}
 
     def update_group(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+        """A rename needs ``ram:UpdateGroup`` on the old name and on the new one."""
         principal = ram.signed_in(caller)
         read = Parameters(params)
         name = read.required("GroupName", GROUP_NAME)
@@ -103,7 +104,7 @@ def register(table: ActionTable, ram: RamService) -> None:
             group = ram.authorized(tx, principal, "ram:UpdateGroup", GROUP, name)
             changed = replace(
                 group,
-                group_name=new_name or group.group_name,
+                group_name=ram.renamed(principal, "ram:UpdateGroup", GROUP, group, new_name),
                 comments=new_comments if new_comments is not None else group.comments,
             )
             group = tx.groups.update(changed, now=ram.now())

@@ -115,6 +115,19 @@ class RamService:
             raise USER.missing(caller.user_name or caller.principal_id)
         return user
 
+    def renamed(
+        self, caller: Caller, action: str, kind: EntityKind[E], entity: E, new_name: str | None
+    ) -> str:
+        """The name ``entity`` (authorized with :meth:`authorized`) is to carry: ``new_name``
+        once the caller may also do ``action`` on the new name's ARN, or its stored name when
+        the request renames nothing. Both ends of a rename are authorized: taking a name takes
+        what policies and trust policies grant that name."""
+        stored = kind.stored_name(entity)
+        if new_name is None or new_name == stored:
+            return stored
+        self.authorizer.require(caller, action, kind.arn(caller.account_id, new_name))
+        return new_name
+
     @contextmanager
     def transaction(self, account_id: str) -> Iterator[Transaction]:
         """The one read-write transaction of an action on ``account_id``'s entities.

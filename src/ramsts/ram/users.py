@@ -93,6 +93,8 @@ def register(table: ActionTable, ram: RamService) -> None:
         return {"User": render_user(user, last_login=True)}
 
     def update_user(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+        """A rename needs ``ram:UpdateUser`` on the old name and on the new one: a user that
+        may edit itself must not take the name (and what policies grant that name) of another."""
         principal = ram.signed_in(caller)
         read = Parameters(params)
         name = read.required("UserName", USER_NAME)
@@ -106,7 +108,7 @@ def register(table: ActionTable, ram: RamService) -> None:
             user = ram.authorized(tx, principal, "ram:UpdateUser", USER, name)
             changed = replace(
                 user,
-                user_name=new_name or user.user_name,
+                user_name=ram.renamed(principal, "ram:UpdateUser", USER, user, new_name),
                 display_name=new_display_name or user.display_name,
                 mobile_phone=new_mobile_phone or user.mobile_phone,
                 email=new_email or user.email,

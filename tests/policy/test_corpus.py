@@ -51,7 +51,11 @@ def run(case: dict[str, Any]) -> dict[str, Any]:
         trust = parse_policy(source(case["trust_policy"]), "trust")
         principal = Principal(**case["principal"])
         action = case.get("action", "sts:AssumeRole")
-        return outcome(evaluate_trust(trust, principal, case.get("context"), action=action))
+        ids = case.get("principal_ids")  # the ids its named principals were bound to (R36)
+        decision = evaluate_trust(
+            trust, principal, case.get("context"), action=action, principal_ids=ids
+        )
+        return outcome(decision)
     identity = compile_policy_set(
         [(name, parse_policy(source(doc))) for name, doc in case["policies"].items()]
     )

@@ -5,8 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from ramsts.policy import DecidingStatement, Principal, evaluate_trust, parse_policy
+from ramsts.policy import (
+    DecidingStatement,
+    Principal,
+    evaluate_trust,
+    named_principals,
+    parse_policy,
+)
 
 UID = "1234567890123456"
 OTHER = "9876543210987654"
@@ -121,3 +129,74 @@ def test_R31_the_assume_role_actions_are_synonyms_and_nothing_else_is_trusted() 
     policy = trust({"RAM": f"acs:ram::{UID}:root"}, Action="sts:AssumeRoleWithSAML")
     assert evaluate_trust(policy, USER, action="sts:AssumeRole").allowed
     assert not evaluate_trust(policy, USER, action="ecs:RunInstances").allowed
+
+
+# -- R36: named principals by stable id ---------------------------------------------------------
+
+NAMES = ("alice", "bob")
+IDS = ("201", "202", "203")
+principal_values = st.sampled_from(
+    [f"acs:ram::{UID}:root"]
+    + [f"acs:ram::{UID}:{kind}/{name}" for kind in ("user", "role") for name in NAMES]
+)
+trust_policies = st.lists(
+    st.tuples(st.sampled_from(["Allow", "Deny"]), st.lists(principal_values, min_size=1)),
+    min_size=1,
+    max_size=4,
+).map(
+    lambda statements: parse_policy(
+        {
+            "Version": "1",
+            "Statement": [
+                {"Effect": effect, "Action": "sts:AssumeRole", "Principal": {"RAM": values}}
+                for effect, values in statements
+            ],
+        },
+        "trust",
+    )
+)
+callers = st.builds(
+    lambda name, entity_id, session: (
+        Principal(f"acs:ram::{UID}:assumed-role/{name}/s1", UID, "AssumedRoleUser", None, entity_id)
+        if session
+        else Principal(f"acs:ram::{UID}:user/{name}", UID, "RAMUser", None, entity_id)
+    ),
+    st.sampled_from(NAMES),
+    st.sampled_from(IDS),
+    st.booleans(),
+)
+
+
+@given(policy=trust_policies, caller=callers, bound=st.data())
+def test_R36_binding_names_to_ids_only_narrows_what_a_trust_policy_allows(
+    policy: Any, caller: Principal, bound: st.DataObject
+) -> None:
+    """Whatever ids the names were bound to, a caller allowed with them is allowed by the names
+    alone, and one denied by the names alone is still denied."""
+    named = [principal.arn for principal in named_principals(policy)]
+    ids = bound.draw(
+        st.dictionaries(st.sampled_from(named), st.sampled_from(IDS)) if named else st.just({})
+    )
+    with_ids = evaluate_trust(policy, caller, principal_ids=ids)
+    by_name = evaluate_trust(policy, caller)
+    if with_ids.allowed:
+        assert by_name.allowed
+    if by_name.effect == "ExplicitDeny":
+        assert with_ids.effect == "ExplicitDeny"
+
+
+def test_R36_named_principals_are_listed_once_in_their_canonical_spelling() -> None:
+    policy = trust(
+        {
+            "RAM": [
+                f"acs:ram:*:{UID}:user/alice",
+                f"acs:ram::{UID}:user/alice",
+                f"acs:ram::{UID}:role/ops",
+                f"acs:ram::{UID}:root",
+            ]
+        }
+    )
+    assert [p.arn for p in named_principals(policy)] == [
+        f"acs:ram::{UID}:user/alice",
+        f"acs:ram::{UID}:role/ops",
+    ]

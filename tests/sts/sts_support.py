@@ -20,8 +20,10 @@ import pytest
 from ramsts.caller import Caller
 from ramsts.crypto import MasterKey
 from ramsts.errors import RamstsError
+from ramsts.policy import parse_policy
 from ramsts.ram.authentication import Authenticator, Connection
 from ramsts.ram.authorization import Authorizer
+from ramsts.ram.roles import trusted_principal_ids
 from ramsts.services import StoredKeyRing
 from ramsts.signing import parse_request, sign_rpc_v1
 from ramsts.store import Account, PrincipalType, Role, Store, User, open_store
@@ -83,6 +85,8 @@ class Sts:
             return tx.users.create(account.account_id, user_name=name, now=self.clock())
 
     def role(self, account: Account, name: str, trust_policy: str, max_session: int = 3600) -> Role:
+        """A role whose trust policy's named users and roles are bound to their ids, as
+        CreateRole binds them."""
         with self.store.transaction() as tx:
             return tx.roles.create(
                 account.account_id,
@@ -90,6 +94,9 @@ class Sts:
                 assume_role_policy_document=trust_policy,
                 now=self.clock(),
                 max_session_duration=max_session,
+                trusted_principal_ids=trusted_principal_ids(
+                    tx, parse_policy(trust_policy, kind="trust")
+                ),
             )
 
     def grant(

@@ -11,7 +11,13 @@ from ramsts.policy.errors import PolicyError, PolicyKind
 from ramsts.policy.evaluator import SESSION_POLICY_NAME, evaluate
 from ramsts.policy.parser import DEFAULT_LIMITS, PolicyLimits, parse_policy
 from ramsts.policy.request import Request
-from ramsts.policy.trust import TRUST_POLICY_NAME, Principal, evaluate_trust
+from ramsts.policy.trust import (
+    TRUST_POLICY_NAME,
+    NamedPrincipal,
+    Principal,
+    evaluate_trust,
+    named_principals,
+)
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -21,6 +27,7 @@ __all__ = [
     "DecidingStatement",
     "Decision",
     "DecisionEffect",
+    "NamedPrincipal",
     "Policy",
     "PolicyError",
     "PolicyKind",
@@ -32,5 +39,6 @@ __all__ = [
     "compile_policy_set",
     "evaluate",
     "evaluate_trust",
+    "named_principals",
     "parse_policy",
 ]

@@ -6,6 +6,12 @@ A ``RAM`` principal ``acs:ram::<uid>:root`` trusts every RAM user and role sessi
 that user; ``…:role/<name>`` trusts sessions of that role, whichever of the three assumed-role ARN
 forms the session is known by (decision 2). ``Service`` and ``Federated`` principals are compared
 with the calling service's name and the identity provider's ARN.
+
+A name stands for the entity that carried it when the trust policy was written (R36), as the
+real service keys RAM principals by their stable ids: whoever writes the policy hands
+:func:`evaluate_trust` the ids it bound each named user and role to (:func:`named_principals`
+lists them), and an ``Allow`` naming ``…:user/alice`` is then satisfied only by the user of that
+``UserId``, not by a later user who took the name. The engine itself knows no store.
 """
 
 from __future__ import annotations
@@ -28,6 +34,9 @@ TRUST_POLICY_NAME = "AssumeRolePolicyDocument"
 _RAM_ARN = re.compile(r"acs:(?:ram|sts):\*?:([0-9]+):([a-z-]+)(?:/(.*))?")
 _ASSUMED_ROLE = re.compile(r"acs:(?:ram|sts)::([0-9]+):(?:assumed-role|role)/([^/]+)/[^/]+")
 
+_ENTITY_KINDS: dict[PrincipalKind, str] = {"RAMUser": "user", "AssumedRoleUser": "role"}
+"""Which named principals a caller's ``entity_id`` can be bound to."""
+
 Identity = tuple[str, ...]
 """A normalised principal identity: ("root", uid), ("user", uid, name), ("role", uid, name),
 ("service", name) or ("federated", uid, "<type>/<name>")."""
@@ -46,6 +55,42 @@ class Principal:
     account_id: str
     type: PrincipalKind
     role_arn: str | None = None
+    entity_id: str | None = None
+    """A RAM user's ``UserId``, or a role session's ``RoleId``: what a named principal of a
+    trust policy was bound to (R36)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NamedPrincipal:
+    """A RAM user or role a trust policy names: ``acs:ram::<account_id>:<kind>/<name>``."""
+
+    kind: Literal["user", "role"]
+    account_id: str
+    name: str
+
+    @property
+    def arn(self) -> str:
+        """The canonical spelling (no region), the key of its bound id."""
+        return f"acs:ram::{self.account_id}:{self.kind}/{self.name}"
+
+
+def named_principals(policy: Policy) -> tuple[NamedPrincipal, ...]:
+    """Every RAM user and role ``policy`` names, once each, in the order written: what a
+    trust policy's writer binds to ids (R36)."""
+    found: dict[NamedPrincipal, None] = {}
+    for statement in policy.statements:
+        for kind, values in statement.principals:
+            for value in values:
+                named = _named(_policy_identity(kind, value))
+                if named is not None:
+                    found[named] = None
+    return tuple(found)
+
+
+def _named(identity: Identity) -> NamedPrincipal | None:
+    if len(identity) == 3 and identity[0] in ("user", "role"):
+        return NamedPrincipal("user" if identity[0] == "user" else "role", identity[1], identity[2])
+    return None
 
 
 def _policy_identity(kind: str, value: str) -> Identity:
@@ -88,8 +133,41 @@ def principal_identities(principal: Principal) -> frozenset[Identity]:
 @dataclass(frozen=True, slots=True)
 class _TrustStatement:
     principals: frozenset[Identity]
+    named: tuple[NamedPrincipal, ...]
+    """The RAM users and roles among ``principals``."""
     conditions: tuple[CompiledCondition, ...]
     reason: DecidingStatement
+
+    def names(
+        self,
+        identities: frozenset[Identity],
+        principal: Principal,
+        principal_ids: Mapping[str, str] | None,
+    ) -> bool:
+        """Whether the statement applies to ``principal`` (R29, R36).
+
+        By name alone when no ids are given (a policy evaluated on its own). With the ids the
+        policy's writer bound, an ``Allow`` naming a user or role applies only to the entity
+        bound to that name, and a ``Deny`` applies to whoever carries the name *or* the bound
+        entity under a new name: binding only ever narrows what a policy allows.
+        """
+        matched = identities & self.principals
+        if principal_ids is None:
+            return bool(matched)
+        kind = _ENTITY_KINDS.get(principal.type)
+        bound_to_caller = {
+            named.arn
+            for named in self.named
+            if named.kind == kind
+            and principal.entity_id is not None
+            and principal_ids.get(named.arn) == principal.entity_id
+        }
+        if self.reason.effect == "Deny":
+            return bool(matched) or bool(bound_to_caller)
+        return any(
+            (named := _named(identity)) is None or named.arn in bound_to_caller
+            for identity in matched
+        )
 
 
 _COMPILED_LIMIT = 1024
@@ -119,8 +197,11 @@ def _compile(policy: Policy, name: str) -> tuple[_TrustStatement, ...]:
             for kind, values in statement.principals
             for value in values
         )
+        named = tuple(n for n in map(_named, principals) if n is not None)
         reason = DecidingStatement(name, index, statement.effect, statement.sid)
-        out.append(_TrustStatement(principals, compile_conditions(statement.conditions), reason))
+        out.append(
+            _TrustStatement(principals, named, compile_conditions(statement.conditions), reason)
+        )
     return tuple(out)
 
 
@@ -131,11 +212,14 @@ def evaluate_trust(
     *,
     action: str = "sts:AssumeRole",
     policy_name: str = TRUST_POLICY_NAME,
+    principal_ids: Mapping[str, str] | None = None,
 ) -> Decision:
     """Decide whether ``principal`` may assume the role (``sts:ExternalId`` etc. in ``context``).
 
     ``sts:AssumeRole``, ``sts:AssumeRoleWithOIDC`` and ``sts:AssumeRoleWithSAML`` are synonyms in
-    trust policies (decision 10).
+    trust policies (decision 10). ``principal_ids`` maps each :class:`NamedPrincipal`'s ARN to
+    the id it was bound to when the policy was written (R36); a role's trust is always decided
+    with them, an absent name matching no one. Without them names alone are compared.
     """
     if action.lower() not in TRUST_ACTIONS:
         return Decision("ImplicitDeny", (), ("trust",))
@@ -144,7 +228,7 @@ def evaluate_trust(
     denies: list[DecidingStatement] = []
     allows: list[DecidingStatement] = []
     for statement in _compiled_trust(trust_policy, policy_name):
-        if identities.isdisjoint(statement.principals):
+        if not statement.names(identities, principal, principal_ids):
             continue
         if statement.conditions and not conditions_hold(statement.conditions, request):
             continue

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 from ramsts.caller import Caller
 from ramsts.errors import DeleteConflict, InvalidParameter, LimitExceeded
 from ramsts.parameters import Parameters, TextRule
-from ramsts.policy import parse_policy
+from ramsts.policy import Policy, named_principals, parse_policy
 from ramsts.ram.arns import every, role_arn
-from ramsts.ram.entities import ROLE, ROLE_REFERENCE
+from ramsts.ram.entities import ROLE, ROLE_REFERENCE, USER
 from ramsts.ram.rendering import Body, iso8601, paged
 from ramsts.ram.service import RamService
 from ramsts.ram.tags import read_tag_filter, render_tags
-from ramsts.store import Role
+from ramsts.store import Role, Transaction
 
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
@@ -31,6 +31,26 @@ ROLE_NAME = TextRule(64, pattern=re.compile(r"[A-Za-z0-9.-]+"))
 DESCRIPTION = TextRule(1024)
 MIN_SESSION_DURATION = 3600
 MAX_SESSION_DURATION = 43200
+
+
+def trusted_principal_ids(tx: Transaction, trust: Policy) -> tuple[tuple[str, str], ...]:
+    """The id of each RAM user and role the trust policy names (R36): the entity that carries
+    exactly that name now, in any account of this installation. A name that nobody carries is
+    left unbound and then trusts no one — not even a user created with it later — until the trust
+    policy is written again, as the real service keys the principals of a trust policy by their
+    stable ids (its documentation asks for the user to exist before the policy names it).
+    """
+    bound: list[tuple[str, str]] = []
+    for named in named_principals(trust):
+        if named.kind == "user":
+            user = USER.find(tx, named.account_id, named.name)
+            if user is not None and user.user_name == named.name:
+                bound.append((named.arn, user.user_id))
+        else:
+            role = ROLE.find(tx, named.account_id, named.name)
+            if role is not None and role.role_name == named.name:
+                bound.append((named.arn, role.role_id))
+    return tuple(bound)
 
 
 def role_principal_name(role: Role) -> str:
@@ -77,7 +97,7 @@ def create_role(ram: RamService, caller: Caller | None, params: Mapping[str, str
     tags = read.tags("Tag")
     account_id = principal.account_id
     ram.authorizer.require(principal, "ram:CreateRole", role_arn(account_id, role_name))
-    parse_policy(document, kind="trust")
+    trust = parse_policy(document, kind="trust")
     with ram.transaction(account_id) as tx:
         if tx.roles.count(account_id) >= ram.quotas.roles:
             raise LimitExceeded("Role", f"The account already has {ram.quotas.roles} roles.")
@@ -90,6 +110,10 @@ def create_role(ram: RamService, caller: Caller | None, params: Mapping[str, str
             max_session_duration=max_session_duration or MIN_SESSION_DURATION,
             allow_console_login=allow_console_login,
         )
+        # Bound once the role exists, so that a trust policy may name the role itself.
+        bound = trusted_principal_ids(tx, trust)
+        if bound:
+            role = tx.roles.update(replace(role, trusted_principal_ids=bound), now=role.created_at)
         tx.tags.set(account_id, "role", role.role_id, dict(tags))
     return {"Role": render_role(role)}
 
@@ -118,13 +142,16 @@ def update_role(ram: RamService, caller: Caller | None, params: Mapping[str, str
     )
     with ram.transaction(principal.account_id) as tx:
         role = ram.authorized(tx, principal, "ram:UpdateRole", ROLE, role_name)
+        trusted = role.trusted_principal_ids
         if document is not None:
-            parse_policy(document, kind="trust")
+            # A trust policy written anew binds its names to whoever carries them now.
+            trusted = trusted_principal_ids(tx, parse_policy(document, kind="trust"))
         if role.is_service_linked_role:
             _refuse_service_linked_change(role, document, max_session_duration)
         changed = replace(
             role,
             assume_role_policy_document=document or role.assume_role_policy_document,
+            trusted_principal_ids=trusted,
             description=role.description if description is None else description,
             max_session_duration=max_session_duration or role.max_session_duration,
             allow_console_login=(

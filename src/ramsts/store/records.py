@@ -126,6 +126,9 @@ class Role:
     updated_at: datetime
     sessions_not_before: datetime | None
     """Role sessions issued before this instant are revoked."""
+    trusted_principal_ids: tuple[tuple[str, str], ...] = ()
+    """(principal ARN, id) of each RAM user and role its trust policy names, bound when the
+    policy was written: the entity trusted, whatever takes its name later."""
 
     @property
     def arn(self) -> str:

@@ -139,6 +139,8 @@ roles = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("sessions_not_before", UtcDateTime, nullable=True),
+    # JSON object: trust-policy principal ARN -> the UserId / RoleId it was bound to.
+    sa.Column("trusted_principal_ids", sa.Text, nullable=False, server_default="{}"),
     sa.UniqueConstraint("account_id", "name_key"),
 )
 

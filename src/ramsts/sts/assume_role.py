@@ -307,7 +307,14 @@ class AssumeRole:
                     caller, "sts:AssumeRole", resource, conditions, with_resource_policy=True
                 )
             raise EntityNotExist("Role", f"The role does not exist: {request.role_arn}.")
-        trust = evaluate_trust(cached.trust, _principal(caller), {**caller.context, **conditions})
+        trust = evaluate_trust(
+            cached.trust,
+            _principal(caller),
+            {**caller.context, **conditions},
+            # A named user or role is trusted by its stable id (R36): never one that took its
+            # name after the trust policy was written.
+            principal_ids=dict(cached.role.trusted_principal_ids),
+        )
         if identity.effect == "ExplicitDeny" or (
             not identity.allowed and trust.effect != "ExplicitDeny"
         ):
@@ -447,14 +454,19 @@ def _utc_timestamp(instant: datetime) -> str:
 
 
 def _principal(caller: Caller) -> Principal:
+    """The caller as trust policies see it, with the id a named principal is bound to: the
+    session token's RoleId, or the RAM user's UserId."""
     if caller.is_role_session:
         return Principal(
             arn=caller.arn,
             account_id=caller.account_id,
             type="AssumedRoleUser",
             role_arn=f"acs:ram::{caller.account_id}:role/{caller.role_name}",
+            entity_id=caller.role_id,
         )
-    return Principal(arn=caller.arn, account_id=caller.account_id, type="RAMUser")
+    return Principal(
+        arn=caller.arn, account_id=caller.account_id, type="RAMUser", entity_id=caller.user_id
+    )
 
 
 def _trust_denial(caller: Caller, decision: Decision) -> NoPermission:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import json
 from collections.abc import Mapping
 from dataclasses import asdict, replace
 from datetime import datetime
@@ -24,6 +25,7 @@ EDITABLE = (
     "max_session_duration",
     "allow_console_login",
 )
+TrustedIds = tuple[tuple[str, str], ...]
 
 
 def to_role(row: Mapping[Any, Any]) -> Role:
@@ -40,7 +42,16 @@ def to_role(row: Mapping[Any, Any]) -> Role:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         sessions_not_before=row["sessions_not_before"],
+        trusted_principal_ids=_trusted_ids(row["trusted_principal_ids"]),
     )
+
+
+def _trusted_ids(stored: str) -> TrustedIds:
+    return tuple(sorted(json.loads(stored).items()))
+
+
+def _stored_ids(trusted: TrustedIds) -> str:
+    return json.dumps(dict(trusted), sort_keys=True, separators=(",", ":"))
 
 
 class RoleRepository(Repository):
@@ -55,10 +66,12 @@ class RoleRepository(Repository):
         max_session_duration: int = 3600,
         allow_console_login: bool = False,
         service_name: str | None = None,
+        trusted_principal_ids: TrustedIds = (),
     ) -> Role:
         """Raises ``Conflict("Role")`` when the name is taken (in any letter case).
 
-        A ``service_name`` makes it a service-linked role.
+        A ``service_name`` makes it a service-linked role. ``trusted_principal_ids`` are the
+        ids the trust policy's named users and roles were bound to (see ``Role``).
         """
         role = Role(
             role_id=ids.new_role_id(),
@@ -73,9 +86,15 @@ class RoleRepository(Repository):
             created_at=now,
             updated_at=now,
             sessions_not_before=None,
+            trusted_principal_ids=tuple(sorted(trusted_principal_ids)),
         )
+        columns = {
+            **asdict(role),
+            "name_key": fold_name(role_name),
+            "trusted_principal_ids": _stored_ids(role.trusted_principal_ids),
+        }
         self._write(
-            roles.insert().values(**asdict(role), name_key=fold_name(role_name)),
+            roles.insert().values(**columns),
             entity="Role",
             key=role_name,
             parent="Account",
@@ -92,10 +111,13 @@ class RoleRepository(Repository):
         return self._one(roles.c.role_id == role_id)
 
     def update(self, role: Role, *, now: datetime) -> Role:
-        """Write the editable fields (description, trust policy, MaxSessionDuration,
-        AllowConsoleLogin) of ``role``; roles are never renamed."""
-        changed = replace(role, updated_at=now)
-        values = {name: getattr(changed, name) for name in EDITABLE}
+        """Write the editable fields (description, trust policy and the ids its principals are
+        bound to, MaxSessionDuration, AllowConsoleLogin) of ``role``; roles are never renamed."""
+        changed = replace(
+            role, updated_at=now, trusted_principal_ids=tuple(sorted(role.trusted_principal_ids))
+        )
+        values: dict[str, object] = {name: getattr(changed, name) for name in EDITABLE}
+        values["trusted_principal_ids"] = _stored_ids(changed.trusted_principal_ids)
         self._connection.execute(
             roles.update().where(roles.c.role_id == role.role_id).values(**values, updated_at=now)
         )

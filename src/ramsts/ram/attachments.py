@@ -8,18 +8,20 @@ and of custom policies (``LimitExceeded.<Kind>.Policy``). A change is in force f
 request on: the action's transaction tells the authorizer when it commits.
 
 Attach and Detach are authorized on both entities they join, the principal's ARN and the
-policy's, each with its stored name.
+policy's, each with its stored name; ``ResourceGroupId`` is honoured for the one scope ramsts
+has (the account) and refused for any other.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ramsts.caller import Caller
-from ramsts.errors import EntityNotExist, LimitExceeded
+from ramsts.errors import EntityNotExist, LimitExceeded, ServiceError
 from ramsts.parameters import Parameters, TextRule
 from ramsts.ram.entities import (
     GROUP,
@@ -39,6 +41,9 @@ from ramsts.store import AttachedPolicy, Policy, PrincipalType, Transaction
 
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
+
+
+_QUOTED_LENGTH = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +89,30 @@ def _authorized_attachment(
     policy_type = read_policy_type(read)
     policy_name = read.required("PolicyName", POLICY_NAME)
     name = read.required(kind.parameter, kind.rule)
+    scope = read.optional("ResourceGroupId")
     target = ram.authorized(tx, caller, action, kind.entity, name)
     policy = ram.authorized(tx, caller, action, policy_kind(policy_type), policy_name)
+    _check_account_scope(scope, caller.account_id)
     return _Attachment(kind.principal_id(target), kind.entity.stored_name(target), policy)
+
+
+def _check_account_scope(resource_group_id: str | None, account_id: str) -> None:
+    """``ResourceGroupId`` is the scope of an attachment: a resource group's id limits the
+    policy to the resources in that group, the id of the principal's account means the whole
+    account, as no ``ResourceGroupId`` does (Resource Management's AttachPolicy, which the RAM
+    actions' parameter stands for). ramsts has no resource groups, so every attachment is
+    account-wide: the account's id is honoured, and any other value is refused as the real
+    service refuses a group it does not know, rather than accepted and ignored (which would
+    grant account-wide what was asked for one group)."""
+    if resource_group_id is None or resource_group_id == account_id:
+        return
+    shown = json.dumps(resource_group_id[:_QUOTED_LENGTH], ensure_ascii=False)
+    raise ServiceError(
+        "EntityNotExists.ResourceGroup",
+        f"The resource group does not exist: {shown}. Attachments here are"
+        f" account-wide: give no ResourceGroupId, or the account's id {account_id}.",
+        http_status=404,
+    )
 
 
 def attach_policy(

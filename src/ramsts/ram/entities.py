@@ -90,22 +90,22 @@ ROLE: EntityKind[Role] = EntityKind(
     role_arn,
     ROLE_REFERENCE,
 )
-CUSTOM_POLICY: EntityKind[Policy] = EntityKind(
-    "Policy",
-    "Custom policy",
-    lambda tx, account, name: tx.policies.get(account, "Custom", name),
-    lambda policy: policy.policy_name,
-    policy_arn,
-    POLICY_NAME,
-)
-SYSTEM_POLICY: EntityKind[Policy] = EntityKind(
-    "Policy",
-    "System policy",
-    lambda tx, account, name: tx.policies.get(account, "System", name),
-    lambda policy: policy.policy_name,
-    lambda account, name: policy_arn(account, name, "System"),
-    POLICY_NAME,
-)
+
+
+def _policies(policy_type: PolicyType) -> EntityKind[Policy]:
+    """The account's custom policies, or the system policies every account shares."""
+    return EntityKind(
+        "Policy",
+        f"{policy_type} policy",
+        lambda tx, account, name: tx.policies.get(account, policy_type, name),
+        lambda policy: policy.policy_name,
+        lambda account, name: policy_arn(account, name, policy_type),
+        POLICY_NAME,
+    )
+
+
+CUSTOM_POLICY = _policies("Custom")
+SYSTEM_POLICY = _policies("System")
 
 
 def _account_device(

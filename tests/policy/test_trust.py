@@ -140,7 +140,9 @@ principal_values = st.sampled_from(
     + [f"acs:ram::{UID}:{kind}/{name}" for kind in ("user", "role") for name in NAMES]
 )
 trust_policies = st.lists(
-    st.tuples(st.sampled_from(["Allow", "Deny"]), st.lists(principal_values, min_size=1)),
+    st.tuples(
+        st.sampled_from(["Allow", "Deny"]), st.lists(principal_values, min_size=1, max_size=5)
+    ),
     min_size=1,
     max_size=4,
 ).map(

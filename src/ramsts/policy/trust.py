@@ -155,18 +155,18 @@ class _TrustStatement:
         if principal_ids is None:
             return bool(matched)
         kind = _ENTITY_KINDS.get(principal.type)
-        bound_to_caller = {
-            named.arn
-            for named in self.named
-            if named.kind == kind
-            and principal.entity_id is not None
-            and principal_ids.get(named.arn) == principal.entity_id
-        }
+
+        def bound_to_caller(named: NamedPrincipal) -> bool:
+            return (
+                named.kind == kind
+                and principal.entity_id is not None
+                and principal_ids.get(named.arn) == principal.entity_id
+            )
+
         if self.reason.effect == "Deny":
-            return bool(matched) or bool(bound_to_caller)
+            return bool(matched) or any(map(bound_to_caller, self.named))
         return any(
-            (named := _named(identity)) is None or named.arn in bound_to_caller
-            for identity in matched
+            (named := _named(identity)) is None or bound_to_caller(named) for identity in matched
         )
 
 

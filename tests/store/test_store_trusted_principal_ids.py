@@ -1,4 +1,4 @@
-"""Migration 0003 binds the trust policies already stored to the entities that carry their
+"""Migration 0004 binds the trust policies already stored to the entities that carry their
 names on upgrade, so that no role changes whom it trusts when the server is upgraded."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_upgrading_binds_each_named_user_and_role_to_its_current_holder(db_url: 
 
     engine = create_engine(db_url)
     with engine.begin() as connection:
-        command.downgrade(_config(connection), "0002")
+        command.downgrade(_config(connection), "0003")
     upgrade(engine)
     engine.dispose()
 

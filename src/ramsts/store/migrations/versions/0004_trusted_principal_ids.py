@@ -1,7 +1,7 @@
 """Trust by id: each role keeps the ids of the RAM users and roles its trust policy names.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2025-03-01
 
 A trust policy naming ``acs:ram::<uid>:user/alice`` trusts the user that was ``alice`` when the
@@ -24,8 +24,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision: str | None = "0002"
+revision = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | None = None
 depends_on: str | None = None
 

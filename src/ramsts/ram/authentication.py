@@ -79,7 +79,8 @@ class Connection:
     """What the server knows about the connection a request came on."""
 
     peer_ip: str
-    """The remote address of the TCP connection (not X-Forwarded-For: policy-language §2.6)."""
+    """The client's address, ``acs:SourceIp``: the TCP peer, or, from a proxy the operator
+    trusts, the address that proxy forwarded (:mod:`ramsts.ram.client_address`)."""
     secure: bool
     user_agent: str = ""
 

@@ -192,18 +192,11 @@ def _requests(session: Credentials, count: int) -> list[HttpRequest]:
 def serve_target(target: str, port: int, workers: int) -> None:
     """Run a factory of this file as ``ramsts serve`` runs the server: the same uvicorn options,
     the same worker processes."""
-    from ramsts.cli.http_protocol import CoalescingHttpProtocol
     from ramsts.cli.workers import serve_in_workers
+    from ramsts.config import TransportSettings
 
-    options = {
-        "host": "127.0.0.1",
-        "port": port,
-        "access_log": False,
-        "log_level": "warning",
-        "proxy_headers": False,
-        "http": CoalescingHttpProtocol,
-    }
-    serve_in_workers(target, workers, options)
+    options = {"host": "127.0.0.1", "port": port, "log_level": "warning"}
+    serve_in_workers(target, workers, options, TransportSettings())
 
 
 def main() -> int:

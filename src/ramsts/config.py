@@ -3,20 +3,30 @@
 Every flag of ``ramsts serve`` has an environment variable; a flag given on the command line wins
 over the variable, the variable over the default:
 
-=====================  ==========================  ==============================================
-variable               default                     meaning
-=====================  ==========================  ==============================================
-``RAMSTS_HOST``        ``127.0.0.1``               address to listen on
-``RAMSTS_PORT``        ``8080``                    port to listen on
-``RAMSTS_DB``          ``sqlite:///./var/ramsts.db``  database URL (SQLite or PostgreSQL)
-``RAMSTS_WORKERS``     ``1``                       worker processes
-``RAMSTS_DATA_DIR``    ``./var``                   where the master key file is kept
-``RAMSTS_MASTER_KEY``  (unset: key file)           base64 of the 32-byte master key
-``RAMSTS_LOG_LEVEL``   ``info``                    ``debug``, ``info``, ``warning``, ``error``
-``RAMSTS_DEMO_PRODUCTS``  ``0``                    ``1``: also serve the IoT sample product
-``RAMSTS_TLS_CERT``    (unset: plain HTTP)         PEM certificate (chain) to serve https with
-``RAMSTS_TLS_KEY``     (unset: plain HTTP)         its PEM private key; both or neither
-=====================  ==========================  ==============================================
+==========================  ===============================  ===============================
+variable                    default                          meaning
+==========================  ===============================  ===============================
+``RAMSTS_HOST``             ``127.0.0.1``                    address to listen on
+``RAMSTS_PORT``             ``8080``                         port to listen on
+``RAMSTS_DB``               ``sqlite:///./var/ramsts.db``    database URL (SQLite, PostgreSQL)
+``RAMSTS_WORKERS``          ``1``                            worker processes
+``RAMSTS_DATA_DIR``         ``./var``                        where the master key file is kept
+``RAMSTS_MASTER_KEY``       (unset: key file)                base64 of the 32-byte master key
+``RAMSTS_LOG_LEVEL``        ``info``                         ``debug``, ``info``, ``warning``,
+                                                             ``error``
+``RAMSTS_DEMO_PRODUCTS``    ``0``                            ``1``: also serve the IoT sample
+``RAMSTS_TLS_CERT``         (unset: plain HTTP)              PEM certificate (chain) to serve
+                                                             https with
+``RAMSTS_TLS_KEY``          (unset: plain HTTP)              its PEM private key; both or
+                                                             neither
+``RAMSTS_TRUSTED_PROXIES``  (none)                           proxies whose ``X-Forwarded-*``
+                                                             headers are believed
+``RAMSTS_HEADER_TIMEOUT``   ``5``                            seconds to send a request head
+``RAMSTS_MAX_CONNECTIONS``  ``4096``                         connections per process at most
+==========================  ===============================  ===============================
+
+The last three are :class:`TransportSettings`, which every front door shares (``ramsts serve``,
+``ramsts demo-iot``, ``ramsts demo``'s server, :mod:`ramsts.testing`).
 
 The master key itself is not held here: :func:`ramsts.crypto.load_master_key` reads it from the
 same environment, so it never sits in a settings object that might be printed.
@@ -24,17 +34,64 @@ same environment, so it never sits in a settings object that might be printed.
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from ramsts.errors import InvalidParameter
 
 MASTER_KEY_FILE_NAME = "master.key"
 LOG_LEVELS = ("debug", "info", "warning", "error")
+MAX_HEADER_TIMEOUT = 600.0
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+_Number = TypeVar("_Number", int, float)
+
+
+@dataclass(frozen=True, slots=True)
+class TransportSettings:
+    """How a front door treats its connections (``docs/deploy.md``, "Connections")."""
+
+    trusted_proxies: tuple[Network, ...] = ()
+    """The proxies whose ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed; none unless
+    the operator names them, for anyone can send those headers."""
+    header_timeout: float = 5.0
+    """Seconds a connection has to send a whole request head, from its opening or the previous
+    answer; then it is closed, so that stalled clients do not hold connections."""
+    max_connections: int = 4096
+    """Connections one process holds at most (fewer if its open-file limit is lower)."""
+
+    def overridden(
+        self,
+        *,
+        trusted_proxies: str | None = None,
+        header_timeout: float | None = None,
+        max_connections: int | None = None,
+    ) -> TransportSettings:
+        """These settings with every flag that was given (not ``None``) applied."""
+        changed = self
+        if trusted_proxies is not None:
+            changed = replace(changed, trusted_proxies=parse_trusted_proxies(trusted_proxies))
+        if header_timeout is not None:
+            changed = replace(changed, header_timeout=header_timeout)
+        if max_connections is not None:
+            changed = replace(changed, max_connections=max_connections)
+        return _checked_transport(changed)
+
+    def to_env(self) -> dict[str, str]:
+        return {
+            "RAMSTS_TRUSTED_PROXIES": ",".join(str(network) for network in self.trusted_proxies),
+            "RAMSTS_HEADER_TIMEOUT": repr(self.header_timeout),
+            "RAMSTS_MAX_CONNECTIONS": str(self.max_connections),
+        }
+
+
+TRANSPORT_FLAGS = ("trusted_proxies", "header_timeout", "max_connections")
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -46,6 +103,7 @@ class Settings:
     data_dir: Path = Path("./var")
     log_level: str = "info"
     demo_products: bool = False
+    transport: TransportSettings = TransportSettings()
     # Read by `ramsts serve` alone, which hands them to every worker's uvicorn: the workers'
     # applications never need them, so to_env() leaves them out.
     tls_cert: Path | None = None
@@ -58,6 +116,9 @@ class Settings:
     def overridden(self, **flags: Any) -> Settings:
         """These settings with every flag that was given (not ``None``) applied."""
         given = {name: value for name, value in flags.items() if value is not None}
+        transport = {name: given.pop(name) for name in TRANSPORT_FLAGS if name in given}
+        if transport:
+            given["transport"] = self.transport.overridden(**transport)
         if "data_dir" in given:
             given["data_dir"] = Path(given["data_dir"])
         for name in ("tls_cert", "tls_key"):
@@ -85,6 +146,7 @@ class Settings:
             "RAMSTS_DATA_DIR": str(self.data_dir),
             "RAMSTS_LOG_LEVEL": self.log_level,
             "RAMSTS_DEMO_PRODUCTS": "1" if self.demo_products else "0",
+            **self.transport.to_env(),
         }
 
 
@@ -95,16 +157,56 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     return _checked(
         Settings(
             host=source.get("RAMSTS_HOST", defaults.host),
-            port=_integer(source, "RAMSTS_PORT", defaults.port),
+            port=_number(source, "RAMSTS_PORT", defaults.port, "a whole number"),
             db_url=source.get("RAMSTS_DB", defaults.db_url),
-            workers=_integer(source, "RAMSTS_WORKERS", defaults.workers),
+            workers=_number(source, "RAMSTS_WORKERS", defaults.workers, "a whole number"),
             data_dir=Path(source.get("RAMSTS_DATA_DIR", str(defaults.data_dir))),
             log_level=source.get("RAMSTS_LOG_LEVEL", defaults.log_level).lower(),
             demo_products=_flag(source, "RAMSTS_DEMO_PRODUCTS"),
             tls_cert=_path(source, "RAMSTS_TLS_CERT"),
             tls_key=_path(source, "RAMSTS_TLS_KEY"),
+            transport=transport_from_env(source),
         )
     )
+
+
+def transport_from_env(env: Mapping[str, str] | None = None) -> TransportSettings:
+    """The transport settings from ``env`` (the process environment by default)."""
+    source = os.environ if env is None else env
+    defaults = TransportSettings()
+    return _checked_transport(
+        TransportSettings(
+            trusted_proxies=parse_trusted_proxies(source.get("RAMSTS_TRUSTED_PROXIES", "")),
+            header_timeout=_number(
+                source, "RAMSTS_HEADER_TIMEOUT", defaults.header_timeout, "a number of seconds"
+            ),
+            max_connections=_number(
+                source, "RAMSTS_MAX_CONNECTIONS", defaults.max_connections, "a whole number"
+            ),
+        )
+    )
+
+
+def parse_trusted_proxies(text: str) -> tuple[Network, ...]:
+    """``10.0.0.1,10.0.0.0/8,fd00::/8``: IP addresses and CIDR blocks, separated by commas."""
+    networks: list[Network] = []
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry))
+        except ValueError:
+            raise InvalidParameter("TrustedProxies", _not_a_network(entry)) from None
+    return tuple(networks)
+
+
+def _not_a_network(entry: str) -> str:
+    try:
+        loose = ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return f"A trusted proxy must be an IP address or a CIDR block, not {entry!r}."
+    # 10.0.0.1/8 is most likely a typing slip; trusting a whole /8 must be asked for as such.
+    return f"The trusted proxy {entry!r} has bits set past its prefix length: write {loose}."
 
 
 def redact_url_password(url: str) -> str:
@@ -129,14 +231,15 @@ def _path(source: Mapping[str, str], name: str) -> Path | None:
     return Path(text) if text else None
 
 
-def _integer(source: Mapping[str, str], name: str, default: int) -> int:
+def _number(source: Mapping[str, str], name: str, default: _Number, what: str) -> _Number:
+    """The variable ``name`` read as a number of the default's type (``what`` it must be)."""
     text = source.get(name)
     if text is None:
         return default
     try:
-        return int(text)
+        return type(default)(text)
     except ValueError:
-        raise InvalidParameter(name, f"{name} must be a whole number, not {text!r}.") from None
+        raise InvalidParameter(name, f"{name} must be {what}, not {text!r}.") from None
 
 
 def _checked(settings: Settings) -> Settings:
@@ -158,3 +261,19 @@ def _checked(settings: Settings) -> Settings:
             "(--tls-cert and --tls-key, or RAMSTS_TLS_CERT and RAMSTS_TLS_KEY).",
         )
     return settings
+
+
+def _checked_transport(transport: TransportSettings) -> TransportSettings:
+    timeout = transport.header_timeout
+    if not (math.isfinite(timeout) and 0 < timeout <= MAX_HEADER_TIMEOUT):
+        raise InvalidParameter(
+            "HeaderTimeout",
+            f"The header timeout must be more than 0 and at most {MAX_HEADER_TIMEOUT:g} seconds, "
+            f"not {timeout:g}.",
+        )
+    if transport.max_connections < 1:
+        raise InvalidParameter(
+            "MaxConnections",
+            f"The connection bound must be 1 or more, not {transport.max_connections}.",
+        )
+    return transport

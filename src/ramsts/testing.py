@@ -44,8 +44,8 @@ import pytest
 import uvicorn
 
 from ramsts.caller import Caller
-from ramsts.cli.http_protocol import CoalescingHttpProtocol
-from ramsts.config import Settings
+from ramsts.cli.http_protocol import server_options
+from ramsts.config import Settings, TransportSettings
 from ramsts.crypto import MASTER_KEY_ENV, MasterKey
 from ramsts.crypto.dev_certificate import make_dev_certificate, write_dev_certificate
 from ramsts.services import Services, build_services, create_server_app
@@ -296,11 +296,11 @@ def _serve(
     config = uvicorn.Config(
         create_server_app(services),
         log_config=None,
-        access_log=False,
         lifespan="off",
-        http=CoalescingHttpProtocol,
         ssl_certfile=None if tls_files is None else tls_files[0],
         ssl_keyfile=None if tls_files is None else tls_files[1],
+        # As ramsts serve: acs:SourceIp is the client's own address, whatever X-Forwarded-For says.
+        **server_options(TransportSettings()),
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -31,8 +31,10 @@ import uvicorn
 
 from ramsts.api import create_app
 from ramsts.cli import EXIT_FAILURE, EXIT_INVALID, EXIT_OK
-from ramsts.cli.http_protocol import CoalescingHttpProtocol
-from ramsts.config import Settings
+from ramsts.cli.connections import raise_file_limit
+from ramsts.cli.http_protocol import server_options
+from ramsts.cli.serve import add_transport_arguments
+from ramsts.config import Settings, TransportSettings, transport_from_env
 from ramsts.crypto import MASTER_KEY_ENV, MasterKey
 from ramsts.guard import Guard, RemoteVerifier
 from ramsts.guard.remote import DEFAULT_CACHE_TTL
@@ -116,6 +118,7 @@ def register(subparsers: Any) -> None:
         default=DEFAULT_CACHE_TTL,
         help=f"seconds an allowed decision is reused (default {DEFAULT_CACHE_TTL})",
     )
+    add_transport_arguments(iot)
     iot.set_defaults(func=run_demo_iot)
 
 
@@ -124,6 +127,12 @@ def run_demo_iot(args: argparse.Namespace) -> int:
     if not secret:
         print("demo-iot: give --secret or RAMSTS_SERVICE_SECRET", file=sys.stderr)
         return EXIT_INVALID
+    transport = transport_from_env().overridden(
+        trusted_proxies=args.trusted_proxies,
+        header_timeout=args.header_timeout,
+        max_connections=args.max_connections,
+    )
+    raise_file_limit(transport.max_connections)
     verifier = RemoteVerifier(
         args.ramsts, args.access_key_id, Secret(secret), cache_ttl=args.cache_ttl
     )
@@ -133,12 +142,7 @@ def run_demo_iot(args: argparse.Namespace) -> int:
     print(f"IoT sample on http://{args.host}:{args.port}/, verified by {args.ramsts}", flush=True)
     try:
         uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            log_config=None,
-            access_log=False,
-            http=CoalescingHttpProtocol,
+            app, host=args.host, port=args.port, log_config=None, **server_options(transport)
         )
     finally:
         verifier.close()
@@ -195,8 +199,9 @@ def in_process_server() -> Iterator[tuple[str, Credentials, str]]:
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[int]:
-    """``app`` on uvicorn in a thread, on a free loopback port, until the block ends."""
+def serving(app: Any, transport: TransportSettings | None = None) -> Iterator[int]:
+    """``app`` on uvicorn in a thread, on a free loopback port, until the block ends, as every
+    front door serves (``transport``: the defaults unless given)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -204,10 +209,8 @@ def serving(app: Any) -> Iterator[int]:
     config = uvicorn.Config(
         app,
         log_config=None,
-        access_log=False,
-        proxy_headers=False,
         lifespan="auto",  # a guarded app closes its connections at the lifespan's shutdown
-        http=CoalescingHttpProtocol,
+        **server_options(transport or TransportSettings()),
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -22,7 +22,8 @@ from typing import Any
 import uvicorn
 
 from ramsts.cli import EXIT_FAILURE, EXIT_OK
-from ramsts.cli.http_protocol import CoalescingHttpProtocol
+from ramsts.cli.connections import raise_file_limit
+from ramsts.cli.http_protocol import server_options
 from ramsts.cli.workers import serve_in_workers
 from ramsts.config import Settings, settings_from_env
 from ramsts.crypto import MasterKeyError
@@ -65,7 +66,31 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--tls-key", metavar="FILE", help="the certificate's PEM private key (RAMSTS_TLS_KEY)"
     )
+    add_transport_arguments(parser)
     parser.set_defaults(func=run)
+
+
+def add_transport_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of :class:`~ramsts.config.TransportSettings`, which every server command takes."""
+    parser.add_argument(
+        "--trusted-proxies",
+        metavar="LIST",
+        help="addresses and CIDR blocks of the proxies whose X-Forwarded-For/-Proto headers are "
+        "believed, e.g. 10.0.0.1,10.8.0.0/16 (RAMSTS_TRUSTED_PROXIES, default none)",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="close a connection that has not sent a whole request head within this time "
+        "(RAMSTS_HEADER_TIMEOUT, default 5)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        metavar="N",
+        help="connections one process holds at most (RAMSTS_MAX_CONNECTIONS, default 4096)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,11 +104,15 @@ def run(args: argparse.Namespace) -> int:
         demo_products=args.demo_products,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
+        trusted_proxies=args.trusted_proxies,
+        header_timeout=args.header_timeout,
+        max_connections=args.max_connections,
     )
     tls_problem = check_tls_files(settings)
     if tls_problem is not None:
         print(f"ramsts serve: {tls_problem}", file=sys.stderr)
         return EXIT_FAILURE
+    raise_file_limit(settings.transport.max_connections)  # the workers inherit it
     try:
         services = build_services(settings)
     except (MasterKeyError, StoreError) as exc:
@@ -98,14 +127,14 @@ def run(args: argparse.Namespace) -> int:
         try:
             app = create_server_app(services)
             freeze_start_up_objects()
-            uvicorn.run(app, **options)
+            uvicorn.run(app, **options, **server_options(settings.transport))
         finally:
             services.close()
         return EXIT_OK
     services.close()
     # The workers read their settings from the environment they inherit.
     os.environ.update(settings.to_env())
-    serve_in_workers(APP_FACTORY, settings.workers, options)
+    serve_in_workers(APP_FACTORY, settings.workers, options, settings.transport)
     return EXIT_OK
 
 
@@ -123,17 +152,12 @@ def print_bootstrap(created: CreatedAccount) -> None:
 
 
 def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """Where to listen and how to log; the rest is :func:`server_options`, which each worker
+    builds for itself."""
     return {
         "host": settings.host,
         "port": settings.port,
         "log_config": logging_config(settings.log_level),
-        # uvicorn's access log prints the request line, whose query carries Signature and
-        # SecurityToken; the API logs its own line, without credentials.
-        "access_log": False,
-        # acs:SourceIp is the connection's peer, never a forwarded header (policy-language §2.6).
-        "proxy_headers": False,
-        "server_header": False,
-        "http": CoalescingHttpProtocol,
     }
 
 

@@ -25,6 +25,9 @@ from typing import Any
 
 import uvicorn
 
+from ramsts.cli.http_protocol import server_options
+from ramsts.config import TransportSettings
+
 STOP_TIMEOUT = 20.0
 CHECK_INTERVAL = 0.5
 BACKLOG = 2048
@@ -44,9 +47,13 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve_in_workers(app_factory: str, workers: int, options: dict[str, Any]) -> None:
+def serve_in_workers(
+    app_factory: str, workers: int, options: dict[str, Any], transport: TransportSettings
+) -> None:
     """Run ``app_factory`` (``module:function``) in ``workers`` processes until SIGINT/SIGTERM.
-    ``options`` are uvicorn's (``host`` and ``port`` included)."""
+    ``options`` are uvicorn's (``host`` and ``port`` included); each worker adds the
+    :func:`~ramsts.cli.http_protocol.server_options` of ``transport``, its own connection bound
+    among them."""
     host = str(options["host"])
     first = listening_socket(host, int(options["port"]))
     port = first.getsockname()[1]  # the one chosen, if port 0 asked for any
@@ -62,7 +69,7 @@ def serve_in_workers(app_factory: str, workers: int, options: dict[str, Any]) ->
     processes: list[BaseProcess] = []
     try:
         for sock in sockets:
-            processes.append(_start(context, app_factory, options, sock))
+            processes.append(_start(context, app_factory, options, transport, sock))
         while not stopping:
             time.sleep(CHECK_INTERVAL)
             for index, process in enumerate(processes):
@@ -70,7 +77,9 @@ def serve_in_workers(app_factory: str, workers: int, options: dict[str, Any]) ->
                     logger.error(
                         "worker %s exited (%s); starting another", process.pid, process.exitcode
                     )
-                    processes[index] = _start(context, app_factory, options, sockets[index])
+                    processes[index] = _start(
+                        context, app_factory, options, transport, sockets[index]
+                    )
     finally:
         _stop_all(processes)
         for sock in sockets:
@@ -80,10 +89,14 @@ def serve_in_workers(app_factory: str, workers: int, options: dict[str, Any]) ->
 
 
 def _start(
-    context: Any, app_factory: str, options: dict[str, Any], sock: socket.socket
+    context: Any,
+    app_factory: str,
+    options: dict[str, Any],
+    transport: TransportSettings,
+    sock: socket.socket,
 ) -> BaseProcess:
     process: BaseProcess = context.Process(
-        target=_worker, args=(app_factory, options, sock), name="ramsts-worker"
+        target=_worker, args=(app_factory, options, transport, sock), name="ramsts-worker"
     )
     process.start()
     return process
@@ -101,6 +114,8 @@ def _stop_all(processes: list[BaseProcess]) -> None:
             process.join()
 
 
-def _worker(app_factory: str, options: dict[str, Any], sock: socket.socket) -> None:
-    config = uvicorn.Config(app_factory, factory=True, **options)
+def _worker(
+    app_factory: str, options: dict[str, Any], transport: TransportSettings, sock: socket.socket
+) -> None:
+    config = uvicorn.Config(app_factory, factory=True, **options, **server_options(transport))
     uvicorn.Server(config).run(sockets=[sock])

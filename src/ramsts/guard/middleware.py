@@ -13,6 +13,11 @@ passing the shutdown on, for apps that take part in the lifespan protocol, as St
     app = GuardMiddleware(api, guard, resolve=lambda signed: Target("iot:" + signed.action,
                           "acs:iot:cn-shanghai:${AccountId}:product/*"),
                           host_id="iot.cn-shanghai.aliyuncs.com", product_code="Iot")
+
+``acs:SourceIp`` and ``acs:SecureTransport`` are the scope's ``client`` and ``scheme``, as the
+server reports them. Serve the middleware as ``ramsts demo-iot`` does, with the uvicorn options
+of :func:`ramsts.cli.http_protocol.server_options` (forwarded headers believed only from the
+proxies named to it): plain uvicorn believes ``X-Forwarded-For`` from loopback by default.
 """
 
 from __future__ import annotations

@@ -39,6 +39,9 @@ class Served:
     port: int
     root: Credentials | None
     """The root AccessKey ``ramsts serve`` printed at its first start."""
+    process: subprocess.Popen[bytes]
+    """Its ``returncode`` is set once the block has ended (``-SIGKILL`` if it did not stop
+    within :data:`STOP_TIMEOUT` of SIGTERM)."""
 
     @property
     def endpoint(self) -> str:
@@ -74,7 +77,7 @@ def ramsts_command(
         while not healthy(port):
             assert process.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
-        yield Served(port, _bootstrap_root(log.read_text()))
+        yield Served(port, _bootstrap_root(log.read_text()), process)
     finally:
         _stop(process)
 

@@ -17,9 +17,11 @@ LIMIT, TIMEOUT = 4, 5.0
 
 @dataclass(eq=False)
 class FakeConnection:
+    state: str = "head"
+    """Waiting for a ``head``, for the rest of its ``body``, or ``busy`` being answered."""
+    since: float = 0.0
     closed: bool = False
     closed_by_server: bool = False
-    busy: bool = False
 
     def close_connection(self) -> None:
         self.closed = self.closed_by_server = True
@@ -27,7 +29,7 @@ class FakeConnection:
 
 steps = st.lists(
     st.tuples(
-        st.sampled_from(["open", "head", "answer", "close", "sweep"]),
+        st.sampled_from(["open", "head", "body", "answer", "close", "sweep"]),
         st.integers(0, 50),  # which connection
         st.floats(0, 3),  # seconds since the previous step
     ),
@@ -39,48 +41,63 @@ steps = st.lists(
 def test_the_bound_holds_for_any_sequence_of_events(events: list[tuple[str, int, float]]) -> None:
     bound = ConnectionBound(LIMIT, TIMEOUT)
     connections: list[FakeConnection] = []
-    waiting_since: dict[int, float] = {}
     now = 0.0
     for event, pick, elapsed in events:
         now += elapsed
         live = [c for c in connections if not c.closed]
+        busy_before = [c for c in live if c.state == "busy"]
         if event == "open":
-            newcomer = FakeConnection()
+            newcomer = FakeConnection(since=now)
             if bound.admit(newcomer, now):
                 connections.append(newcomer)
-                waiting_since[id(newcomer)] = now
-            else:  # refused only when every one of the bound is busy
-                assert len(live) == LIMIT and all(c.busy for c in live)
+            else:  # refused only when every one of the bound is being answered
+                assert len(busy_before) == len(live) == LIMIT
+        elif event == "sweep":
+            bound.sweep(now)
+            assert all(now - c.since < TIMEOUT for c in live if c.state == "head" and not c.closed)
         elif live:
             connection = live[pick % len(live)]
-            if event == "head" and not connection.busy:
-                connection.busy = True
+            if event == "head" and connection.state == "head":
+                connection.state = "body"
+                bound.receiving_body(connection, now)
+            elif event == "body" and connection.state == "body":
+                connection.state = "busy"
                 bound.busy(connection)
-            elif event == "answer" and connection.busy:
-                connection.busy = False
+            elif event == "answer" and connection.state == "busy":
+                connection.state, connection.since = "head", now
                 bound.waiting(connection, now)
-                waiting_since[id(connection)] = now
             elif event == "close":
                 connection.closed = True
                 bound.release(connection)
-        if event == "sweep":
-            bound.sweep(now)
-            for connection in connections:
-                if not connection.closed and not connection.busy:
-                    assert now - waiting_since[id(connection)] < TIMEOUT
         assert bound.open == sum(not c.closed for c in connections) <= LIMIT
-        assert not any(c.closed_by_server and c.busy for c in connections)
+        assert not any(c.closed_by_server for c in busy_before)
 
 
 def test_at_the_bound_the_connection_that_waited_longest_makes_room() -> None:
-    bound = ConnectionBound(2, TIMEOUT)
-    first, second, third = FakeConnection(), FakeConnection(), FakeConnection()
-    assert bound.admit(first, 0.0)
-    assert bound.admit(second, 1.0)
+    bound = ConnectionBound(3, TIMEOUT)
+    trickling, stalled, answered = FakeConnection(), FakeConnection(), FakeConnection()
+    assert bound.admit(trickling, 0.0)
+    bound.receiving_body(trickling, 1.0)  # its body has been on its way since 1.0
+    assert bound.admit(stalled, 2.0)
+    assert bound.admit(answered, 3.0)
+    bound.receiving_body(answered, 3.0)
+    bound.busy(answered)
 
-    assert bound.admit(third, 2.0)
+    assert bound.admit(FakeConnection(), 4.0)
+    assert bound.admit(FakeConnection(), 5.0)
 
-    assert (first.closed, second.closed, third.closed) == (True, False, False)
+    assert (trickling.closed, stalled.closed, answered.closed) == (True, True, False)
+
+
+def test_a_body_may_take_longer_than_the_header_timeout() -> None:
+    bound = ConnectionBound(3, TIMEOUT)
+    uploading = FakeConnection()
+    bound.admit(uploading, 0.0)
+    bound.receiving_body(uploading, 1.0)
+
+    bound.sweep(60.0)
+
+    assert not uploading.closed
 
 
 def test_on_an_event_loop_a_stalled_connection_is_swept_without_being_asked() -> None:

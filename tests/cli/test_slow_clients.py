@@ -4,8 +4,10 @@ connections, so ``/health`` keeps answering while 1,100 stalled connections are 
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import selectors
+import signal
 import socket
 import time
 from collections.abc import Iterator
@@ -160,6 +162,31 @@ def test_past_its_connection_bound_the_server_closes_the_longest_waiting_connect
     assert all(answered)
     assert held <= bound
     assert closed == STALLED
+
+
+def test_at_its_bound_the_server_makes_room_from_requests_whose_body_does_not_come(
+    tmp_path: Path, stalled_sockets: list[socket.socket]
+) -> None:
+    """A body may take its time (the header timeout is for heads), but a request whose body
+    trickles holds its place only until a newcomer needs it, and cannot keep the server from
+    stopping."""
+    head = b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\nAction="
+    env = serve_env(tmp_path)
+    file_limit = (TYPICAL_SOFT_LIMIT,) * 2
+    with ramsts_command(tmp_path, "serve", env=env, file_limit=file_limit) as served:
+        for _ in range(STALLED):
+            sock = socket.create_connection(("127.0.0.1", served.port))
+            stalled_sockets.append(sock)
+            with contextlib.suppress(OSError):  # refused at once: still_open() counts it
+                sock.sendall(head)
+
+        answered = [healthy(served.port) for _ in range(3)]
+        held = still_open(stalled_sockets)
+
+    assert all(answered)
+    assert 0 < held <= TYPICAL_SOFT_LIMIT
+    # It stopped on SIGTERM by itself (uvicorn ends by raising the signal again), not killed.
+    assert served.process.returncode in (0, -signal.SIGTERM)
 
 
 HEAD_LIMIT = 256 * 1024

@@ -6,12 +6,15 @@ file descriptor and a little memory for as long as it likes: uvicorn times out i
 connections, but not one that has not finished its first head, nor one that began another.
 Enough of them (a thousand, on a process allowed 1,024 open files) leave no descriptor to
 accept ``/health`` with. So here every connection is counted while it is open, and is *waiting*
-from its opening, and again from each answer, until a request head is complete:
+while the server waits for the client: for a request head (from its opening, and again from each
+answer, until a head is complete) or for the rest of a request's body:
 
-* a connection waiting longer than the header timeout is closed (swept a few times a second);
+* a connection waiting longer than the header timeout for a head is closed (swept a few times a
+  second); a body may take its time, as a large one on a slow link does;
 * at the bound, a new connection makes room by closing the connection that has waited longest:
-  it has cost the server nothing yet, and stalled clients are the ones that wait; only when
-  every connection is busy with a request is the newcomer closed instead.
+  it costs the server nothing but its place, and stalled clients (half a head, or a body that
+  trickles) are the ones that wait; only when every connection is busy with a request the
+  server is answering is the newcomer closed instead.
 
 The bound is also kept below the process's open-file limit (less :data:`FILE_RESERVE` for the
 database, logs and the listening sockets); :func:`raise_file_limit` lifts that limit as far as
@@ -48,8 +51,9 @@ class ConnectionBound:
         self.limit = limit
         self.header_timeout = header_timeout
         self._open: set[Closable] = set()
-        self._waiting: dict[Closable, float] = {}
-        """Waiting connections → since when; insertion order is waiting order, oldest first."""
+        # Waiting connections → since when, in insertion order: the order they began waiting.
+        self._heads: dict[Closable, float] = {}
+        self._bodies: dict[Closable, float] = {}
         self._sweeper: asyncio.TimerHandle | None = None
         self._warned_at: float | None = None
 
@@ -63,37 +67,51 @@ class ConnectionBound:
         every connection is busy with a request."""
         if len(self._open) >= self.limit:
             self._warn(now)
-            oldest = next(iter(self._waiting), None)
+            oldest = self._longest_waiting()
             if oldest is None:
                 return False
             self._close(oldest)
         self._open.add(connection)
-        self._waiting[connection] = now
+        self._heads[connection] = now
         return True
 
+    def receiving_body(self, connection: Closable, now: float) -> None:
+        """Its request head is complete; the rest of its body may still be on its way."""
+        if self._heads.pop(connection, None) is not None:
+            self._bodies[connection] = now
+
     def busy(self, connection: Closable) -> None:
-        """Its request head is complete: it is no longer waiting."""
-        self._waiting.pop(connection, None)
+        """Its request has arrived whole: the server is answering it."""
+        self._heads.pop(connection, None)
+        self._bodies.pop(connection, None)
 
     def waiting(self, connection: Closable, now: float) -> None:
         """It answered and waits for the next head, from ``now``."""
         if connection in self._open:
-            self._waiting.pop(connection, None)
-            self._waiting[connection] = now
+            self.busy(connection)
+            self._heads[connection] = now
 
     def release(self, connection: Closable) -> None:
         """It is closed."""
         self._open.discard(connection)
-        self._waiting.pop(connection, None)
+        self.busy(connection)
 
     def sweep(self, now: float) -> None:
         """Close every connection that has waited for a head longer than the header timeout."""
         overdue = now - self.header_timeout
-        while self._waiting:
-            connection, since = next(iter(self._waiting.items()))
+        while self._heads:
+            connection, since = next(iter(self._heads.items()))
             if since > overdue:
                 break
             self._close(connection)
+
+    def _longest_waiting(self) -> Closable | None:
+        head = next(iter(self._heads.items()), None)
+        body = next(iter(self._bodies.items()), None)
+        if head is None or body is None:
+            oldest = head or body
+            return None if oldest is None else oldest[0]
+        return head[0] if head[1] <= body[1] else body[0]
 
     def keep_sweeping(self, loop: asyncio.AbstractEventLoop) -> None:
         """Sweep on ``loop`` while any connection is open (call when one is admitted)."""

@@ -47,6 +47,8 @@ ALICE = [
     },
 ]
 VERIFIER = [{"Effect": "Allow", "Action": "ramsts:VerifyRequest", "Resource": "*"}]
+UVICORN_TRUST = {"FORWARDED_ALLOW_IPS": "*"}
+"""uvicorn's own variable for the proxies it believes: a front door must not heed it."""
 DENIED = (403, "NoPermission")
 ALLOWED = (200, "")
 _NUMBERS = count(1)
@@ -90,7 +92,8 @@ class Door:
 
 
 def _serve(tmp_path: Path, *flags: str) -> Iterator[Served]:
-    with ramsts_command(tmp_path, "serve", *flags, env=serve_env(tmp_path)) as served:
+    env = {**serve_env(tmp_path), **UVICORN_TRUST}
+    with ramsts_command(tmp_path, "serve", *flags, env=env) as served:
         yield served
 
 
@@ -118,9 +121,9 @@ def _demo_iot(ramsts: Served, tmp_path: Path, *flags: str) -> Iterator[Door]:
     number = next(_NUMBERS)
     service = create_user(ramsts.endpoint, ramsts.root, f"iot-service-{number}", VERIFIER)
     alice = create_user(ramsts.endpoint, ramsts.root, f"iot-alice-{number}", ALICE)
-    secret = {"RAMSTS_SERVICE_SECRET": service.access_key_secret.reveal()}
+    env = {"RAMSTS_SERVICE_SECRET": service.access_key_secret.reveal(), **UVICORN_TRUST}
     arguments = ["--ramsts", f"http://{ramsts.endpoint}", "--id", service.access_key_id, *flags]
-    with ramsts_command(tmp_path, "demo-iot", *arguments, env=secret) as served:
+    with ramsts_command(tmp_path, "demo-iot", *arguments, env=env) as served:
         yield Door(served.endpoint, alice, IOT, "QueryProductList", "QueryProduct")
 
 
@@ -130,9 +133,16 @@ def serve_door(ramsts: Served) -> Door:
 
 
 @pytest.fixture
-def front_door(request: pytest.FixtureRequest, ramsts: Served, tmp_path: Path) -> Iterator[Door]:
+def front_door(
+    request: pytest.FixtureRequest,
+    ramsts: Served,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Door]:
     """Each front door, trusting no proxy."""
     name = request.param
+    for variable, value in UVICORN_TRUST.items():
+        monkeypatch.setenv(variable, value)
     if name == "serve":
         yield request.getfixturevalue("serve_door")
     elif name == "demo-iot":

@@ -17,6 +17,7 @@ import pytest
 from server_processes import ramsts_command, serve_env
 
 from local_servers import healthy
+from ramsts.cli import main
 
 STALLED = 1_100
 TYPICAL_SOFT_LIMIT = 1024
@@ -216,3 +217,29 @@ def test_a_request_head_past_256_kib_is_refused_with_431_and_a_large_one_below_i
     assert large.startswith(b"HTTP/1.1 200 ")
     assert too_large.startswith(b"HTTP/1.1 431 ")
     assert too_large.endswith(b"Request header fields too large.")
+
+
+@pytest.mark.parametrize(
+    ("flags", "code"),
+    [
+        (["--header-timeout", "0"], "InvalidParameter.HeaderTimeout"),
+        (["--header-timeout", "nan"], "InvalidParameter.HeaderTimeout"),
+        (["--header-timeout", "601"], "InvalidParameter.HeaderTimeout"),
+        (["--max-connections", "0"], "InvalidParameter.MaxConnections"),
+    ],
+)
+def test_a_header_timeout_or_connection_bound_out_of_range_stops_the_server_at_start(
+    flags: list[str], code: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", *flags]) == 3
+    assert capsys.readouterr().err.startswith(f"{code}: ")
+
+
+def test_the_variables_are_read_as_numbers_or_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RAMSTS_HEADER_TIMEOUT", "five")
+    assert main(["serve"]) == 3
+    assert (
+        "RAMSTS_HEADER_TIMEOUT must be a number of seconds, not 'five'." in capsys.readouterr().err
+    )

@@ -24,6 +24,7 @@ the system allows, for the commands that own their process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import resource
 from typing import Protocol
@@ -156,7 +157,8 @@ def raise_file_limit(max_connections: int) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != resource.RLIM_INFINITY and soft < wanted:
         raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+        with contextlib.suppress(OSError, ValueError):  # refused: the warning below says so
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
     limit = connection_limit(max_connections)
     if limit < max_connections:
         logger.warning(

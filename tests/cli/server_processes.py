@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from local_servers import free_port, healthy
-from ramsts.crypto import MASTER_KEY_ENV, MasterKey
 from ramsts.iot.client import Credentials, RpcClient
 from ramsts.types import Secret
 
@@ -80,16 +79,6 @@ def ramsts_command(
         yield Served(port, _bootstrap_root(log.read_text()), process)
     finally:
         _stop(process)
-
-
-def serve_env(tmp_path: Path) -> dict[str, str]:
-    """A fresh SQLite database and master key for one ``ramsts serve``."""
-    return {
-        MASTER_KEY_ENV: MasterKey.generate().encoded(),
-        "RAMSTS_DB": f"sqlite:///{tmp_path / 'ramsts.db'}",
-        "RAMSTS_DATA_DIR": str(tmp_path),
-        "RAMSTS_LOG_LEVEL": "warning",
-    }
 
 
 def create_user(

@@ -21,8 +21,9 @@ from aliyunsdkcore.acs_exception.exceptions import ServerException
 from aliyunsdkcore.auth.credentials import AccessKeyCredential
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkcore.request import CommonRequest
-from server_processes import Served, create_user, ramsts_command, serve_env
+from server_processes import Served, create_user, ramsts_command
 
+from local_servers import serve_env
 from ramsts.cli import main
 from ramsts.cli.demo import in_process_server
 from ramsts.iot.client import Credentials

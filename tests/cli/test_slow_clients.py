@@ -9,15 +9,17 @@ import resource
 import selectors
 import signal
 import socket
+import ssl
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from server_processes import ramsts_command, serve_env
+from server_processes import ramsts_command
 
-from local_servers import healthy
+from local_servers import healthy, serve_env
 from ramsts.cli import main
+from ramsts.testing import ramsts_server
 
 STALLED = 1_100
 TYPICAL_SOFT_LIMIT = 1024
@@ -243,3 +245,21 @@ def test_the_variables_are_read_as_numbers_or_refused(
     assert (
         "RAMSTS_HEADER_TIMEOUT must be a number of seconds, not 'five'." in capsys.readouterr().err
     )
+
+
+def test_over_tls_a_stalled_connection_is_closed_after_the_header_timeout() -> None:
+    """``ramsts.testing`` over https: the header timeout frees the socket at once, without
+    waiting for the TLS close that a stalled client never answers."""
+    with ramsts_server(tls=True) as server:
+        assert server.ca_file is not None
+        context = ssl.create_default_context(cafile=server.ca_file)
+        raw = socket.create_connection(("127.0.0.1", server.port))
+        with context.wrap_socket(raw, server_hostname="127.0.0.1") as stalled:
+            stalled.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            stalled.settimeout(CLOSE_TIMEOUT)
+            try:
+                ended = stalled.recv(4096) == b""
+            except (ConnectionError, ssl.SSLError):
+                ended = True
+
+    assert ended

@@ -193,9 +193,10 @@ class FrontDoorProtocol(CoalescingHttpProtocol):
         super().connection_lost(exc)
 
     def close_connection(self) -> None:
-        """Close a connection that waited too long for a request head, or must make room."""
-        if not self.transport.is_closing():
-            self.transport.close()
+        """Close a connection that waited too long for a request head, or must make room. It has
+        nothing to send, so it is aborted: a TLS close would keep its socket until the client
+        answered the close (asyncio waits 30 seconds), and the point is to free it now."""
+        self.transport.abort()
 
 
 def front_door_protocol(settings: TransportSettings) -> type[FrontDoorProtocol]:

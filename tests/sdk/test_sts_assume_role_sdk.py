@@ -212,6 +212,17 @@ def test_a_chained_session_lasts_at_most_an_hour(server: RamstsServer, alice: Ac
     assert assume_tea(server, alice, second_arn, duration_seconds=43200).security_token
 
 
+@pytest.mark.parametrize("duration", [1, 899, 7201])
+def test_a_duration_out_of_range_is_refused_with_the_roles_real_range(
+    server: RamstsServer, alice: AccessKey, duration: int
+) -> None:
+    role_arn = server.create_role("two-hours", max_session_duration=7200)
+    error = tea_error(lambda: assume_tea(server, alice, role_arn, duration_seconds=duration))
+    assert error.code == "InvalidParameter.DurationSeconds"
+    assert "900/7200 seconds" in error.message
+    assert str(duration) in error.message
+
+
 # -- tokens in use -----------------------------------------------------------------------------
 
 

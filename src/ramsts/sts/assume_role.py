@@ -132,7 +132,9 @@ class AssumeRoleRequest:
                 "The parameter RoleSessionName is wrongly formed: it must be 2 to 64 letters,"
                 f" digits, '.', '@', '-' or '_'; got {_quoted(session_name)}.",
             )
-        duration = read.integer("DurationSeconds", minimum=MIN_DURATION_SECONDS, maximum=2**31 - 1)
+        # Its bounds depend on the role (MaxSessionDuration, chaining): checked once it is known,
+        # so that the message states the role's real range.
+        duration = read.integer("DurationSeconds", minimum=-(2**31), maximum=2**31 - 1)
         policy_text = read.raw("Policy")
         external_id = read.raw("ExternalId")
         if external_id is not None and EXTERNAL_ID.fullmatch(external_id) is None:
@@ -328,8 +330,10 @@ class AssumeRole:
         limit = role.max_session_duration
         if caller.is_role_session:
             limit = min(limit, self._chained_limit)
-        duration = request.duration_seconds or min(DEFAULT_DURATION_SECONDS, limit)
-        if duration > limit:
+        duration = request.duration_seconds
+        if duration is None:
+            duration = min(DEFAULT_DURATION_SECONDS, limit)
+        if not MIN_DURATION_SECONDS <= duration <= limit:
             chained = " (a role session assuming a role)" if caller.is_role_session else ""
             raise InvalidParameter(
                 "DurationSeconds",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import socket
 import ssl
 import sys
 from typing import Any
@@ -112,6 +113,11 @@ def run(args: argparse.Namespace) -> int:
     if tls_problem is not None:
         print(f"ramsts serve: {tls_problem}", file=sys.stderr)
         return EXIT_FAILURE
+    busy = _port_problem(settings.host, settings.port)
+    if busy is not None:
+        # Before anything is created: the first start's credentials are printed once only.
+        print(f"ramsts serve: {busy}", file=sys.stderr)
+        return EXIT_FAILURE
     raise_file_limit(settings.transport.max_connections)  # the workers inherit it
     try:
         services = build_services(settings)
@@ -136,6 +142,18 @@ def run(args: argparse.Namespace) -> int:
     os.environ.update(settings.to_env())
     serve_in_workers(APP_FACTORY, settings.workers, options, settings.transport)
     return EXIT_OK
+
+
+def _port_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on (host, port), found before it starts; None if it can."""
+    try:
+        with socket.create_server((host, port)):
+            return None
+    except OSError as exc:
+        return (
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}. Is another server running"
+            " there? Choose another --port (RAMSTS_PORT)."
+        )
 
 
 def print_bootstrap(created: CreatedAccount) -> None:

@@ -17,11 +17,14 @@ import string
 from dataclasses import dataclass
 
 from ramsts.crypto import MasterKey, hash_password, new_access_key_id, new_access_key_secret
-from ramsts.errors import InvalidParameter
+from ramsts.errors import EntityNotExist, InvalidParameter, LimitExceeded
+from ramsts.ram.quotas import DEFAULT_QUOTAS
 from ramsts.store import AccessKey, Store
 from ramsts.types import Clock, Secret, system_clock
 
 DEFAULT_ACCOUNT_NAME = "default"
+ROOT_ACCESS_KEY_LIMIT = DEFAULT_QUOTAS.access_keys_per_user
+"""An account's root holds at most as many AccessKeys as a RAM user."""
 ACCOUNT_NAME_MAX_LENGTH = 64
 PASSWORD_MIN_LENGTH = 8
 """RAM's default password policy (MinimumPasswordLength 8, api.md §9.3)."""
@@ -102,6 +105,46 @@ class AccountService:
         return CreatedAccount(
             account_id=account.account_id,
             name=name,
+            access_key_id=access_key_id,
+            access_key_secret=secret,
+            console_password=password,
+        )
+
+    def issue_root_credentials(
+        self, account_id: str, *, revoke_others: bool = False, console_password: bool = False
+    ) -> CreatedAccount:
+        """A new root AccessKey for an existing account (and, if asked, a new generated console
+        password), for whoever runs ramsts's own machine and lost the first ones.
+        ``revoke_others`` deletes the root's other AccessKeys in the same transaction, as the
+        root may hold only two; otherwise a root that has two already is ``LimitExceeded``."""
+        access_key_id = new_access_key_id()
+        secret = new_access_key_secret()
+        sealed = seal_access_key_secret(self._master_key, access_key_id, secret)
+        password = generate_console_password() if console_password else None
+        password_hash = hash_password(password) if password is not None else None
+        now = self._clock()
+        with self._store.transaction() as tx:
+            account = tx.accounts.get(account_id)
+            if account is None:
+                raise EntityNotExist("Account", f"The account does not exist: {account_id}.")
+            existing = tx.access_keys.list_for(account_id, None)
+            if revoke_others:
+                for key in existing:
+                    tx.access_keys.delete(key.access_key_id)
+            elif len(existing) >= ROOT_ACCESS_KEY_LIMIT:
+                raise LimitExceeded(
+                    "User.AccessKey",
+                    f"The root already has {ROOT_ACCESS_KEY_LIMIT} AccessKeys: pass revoke_others"
+                    " to delete them, or delete one first.",
+                )
+            tx.access_keys.create(
+                account_id, user_id=None, access_key_id=access_key_id, sealed_secret=sealed, now=now
+            )
+            if password_hash is not None:
+                tx.accounts.set_root_password(account_id, password_hash)
+        return CreatedAccount(
+            account_id=account_id,
+            name=account.name,
             access_key_id=access_key_id,
             access_key_secret=secret,
             console_password=password,

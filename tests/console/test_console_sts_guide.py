@@ -83,7 +83,10 @@ def test_steps_one_to_four_in_the_console_then_assume_role_with_the_sdk(
     page.get_by_role("link", name="Roles").first.click()
     page.get_by_role("link", name="Authorize iotstsrole").click()
     expect(page.get_by_role("dialog", name="Authorize")).to_be_visible()
+    # The dialog's Escape handler is the page's script: on a loaded machine it may not run yet.
+    page.wait_for_load_state("load")
     page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog", name="Authorize")).to_be_hidden()
     authorize(page, "IoTReadOnly")
     permissions = page.get_by_role("region", name="Permissions")
     expect(permissions.get_by_role("link", name="IoTReadOnly")).to_be_visible()

@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 
 from ramsts.errors import AuthenticationError, InvalidParameter
+from ramsts.parameters import is_secret_parameter
 from ramsts.signing import (
     check_timestamp,
     parse_request,
     sign_rpc_v1,
     verify_signature,
 )
-from ramsts.signing.encoding import encode_query
+from ramsts.signing.encoding import encode_query, percent_encode
 from ramsts.signing.verification import MISMATCH_MESSAGE
 from ramsts.types import Secret
 
@@ -121,8 +122,17 @@ def test_captured_request_fails_with_a_wrong_secret_and_echoes_the_string_to_sig
 ) -> None:
     assert case.secret is not None
     error = _mismatch(case.parse(), case.secret + "x")
-    # The server's StringToSign is the standard one, also for the "+"-for-space vector.
-    assert error.message == MISMATCH_MESSAGE + case.check["string_to_sign"]
+    # The server's StringToSign is the standard one, also for the "+"-for-space vector, with the
+    # value of each secret parameter (a SecurityToken) shown as *** rather than echoed.
+    expected = case.check["string_to_sign"]
+    for name, value in case.check.get("signed_params", {}).items():
+        if is_secret_parameter(name):
+            expected = expected.replace(
+                percent_encode(f"{name}={percent_encode(value)}"),
+                percent_encode(f"{name}={percent_encode('***')}"),
+            )
+            assert percent_encode(percent_encode(value)) not in error.message
+    assert error.message == MISMATCH_MESSAGE + expected
     assert error.message.count(":") == 1
 
 

@@ -147,7 +147,8 @@ def run(args: argparse.Namespace) -> int:
 def _port_problem(host: str, port: int) -> str | None:
     """Why the server could not listen on (host, port), found before it starts; None if it can."""
     try:
-        with socket.create_server((host, port)):
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.create_server((host, port), family=family):
             return None
     except OSError as exc:
         return (

@@ -5,9 +5,16 @@ from __future__ import annotations
 import http.client
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from ramsts.api import create_app
+from ramsts.cli.demo import demo_action_modules, serving
+from ramsts.config import Settings
 from ramsts.crypto import MASTER_KEY_ENV, MasterKey
+from ramsts.ram.accounts import CreatedAccount
+from ramsts.services import build_services
 
 
 def free_port() -> int:
@@ -39,3 +46,21 @@ def serve_env(directory: Path) -> dict[str, str]:
         "RAMSTS_DATA_DIR": str(directory),
         "RAMSTS_LOG_LEVEL": "warning",
     }
+
+
+@contextmanager
+def server_with_iot(directory: Path, account_name: str) -> Iterator[tuple[int, CreatedAccount]]:
+    """A server in this process with the IoT sample, over a SQLite file in ``directory``, and a
+    new account of its own: (port, the account with its root AccessKey)."""
+    settings = Settings(db_url=f"sqlite:///{directory / 'ramsts.db'}", data_dir=directory)
+    services = build_services(
+        settings,
+        env={MASTER_KEY_ENV: MasterKey.generate().encoded()},
+        action_modules=demo_action_modules(),
+    )
+    try:
+        created = services.accounts.create_account(account_name)
+        with serving(create_app(services)) as port:
+            yield port, created
+    finally:
+        services.close()

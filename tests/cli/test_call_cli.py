@@ -13,13 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from ramsts.api import create_app
+from local_servers import server_with_iot
 from ramsts.cli import main
 from ramsts.cli.call import API_VERSIONS
-from ramsts.cli.demo import demo_action_modules, serving
-from ramsts.config import Settings
-from ramsts.crypto import MASTER_KEY_ENV, MasterKey
-from ramsts.services import build_services
 from ramsts.testing import AccessKey, RamstsServer, ramsts_server
 
 CREDENTIAL_VARIABLES = (
@@ -286,22 +282,12 @@ def test_an_unreadable_file_is_an_input_error(capsys: pytest.CaptureFixture[str]
 def test_a_business_error_answered_with_http_200_exits_3(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = Settings(db_url=f"sqlite:///{tmp_path / 'iot.db'}", data_dir=tmp_path)
-    services = build_services(
-        settings,
-        env={MASTER_KEY_ENV: MasterKey.generate().encoded()},
-        action_modules=demo_action_modules(),
-    )
-    try:
-        created = services.accounts.create_account("iot")
+    with server_with_iot(tmp_path, "iot") as (port, created):
         key = ["--id", created.access_key_id, "--secret", created.access_key_secret.reveal()]
-        with serving(create_app(services)) as port:
-            endpoint = f"http://127.0.0.1:{port}"
-            code, body, err = call(
-                capsys, "iot", "QueryProduct", "ProductKey=a1none", *key, "--endpoint", endpoint
-            )
-    finally:
-        services.close()
+        endpoint = f"http://127.0.0.1:{port}"
+        code, body, err = call(
+            capsys, "iot", "QueryProduct", "ProductKey=a1none", *key, "--endpoint", endpoint
+        )
     assert code == 3
     assert body is not None and body["Success"] is False
     assert err.startswith(f"{body['Code']}: ")

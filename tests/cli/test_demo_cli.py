@@ -7,14 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ramsts.api import create_app
+from local_servers import server_with_iot
 from ramsts.cli import main
-from ramsts.cli.demo import demo_action_modules, serving
-from ramsts.config import Settings
-from ramsts.crypto import MASTER_KEY_ENV, MasterKey
 from ramsts.iot import API_VERSION as IOT
 from ramsts.iot.client import Credentials, RpcClient
-from ramsts.services import build_services
 
 RAM = "2015-05-01"
 
@@ -35,37 +31,27 @@ def test_the_demo_runs_the_six_steps_against_an_in_process_server(
 def test_the_demo_against_a_server_leaves_the_account_as_it_found_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = Settings(db_url=f"sqlite:///{tmp_path / 'demo.db'}", data_dir=tmp_path)
-    services = build_services(
-        settings,
-        env={MASTER_KEY_ENV: MasterKey.generate().encoded()},
-        action_modules=demo_action_modules(),
-    )
-    try:
-        created = services.accounts.create_account("demo-target")
+    with server_with_iot(tmp_path, "demo-target") as (port, created):
         root = Credentials(created.access_key_id, created.access_key_secret)
-        with serving(create_app(services)) as port:
-            endpoint = f"127.0.0.1:{port}"
-            status = main(
-                ["demo", "--endpoint", endpoint, "--id", root.access_key_id,
-                 "--secret", root.access_key_secret.reveal()]
-            )  # fmt: skip
-            client = RpcClient(endpoint)
-            try:
-                left = {
-                    "users": client.call(RAM, "ListUsers", root).body["Users"]["User"],
-                    "roles": client.call(RAM, "ListRoles", root).body["Roles"]["Role"],
-                    "policies": client.call(RAM, "ListPolicies", root, PolicyType="Custom").body[
-                        "Policies"
-                    ]["Policy"],
-                    "products": client.call(
-                        IOT, "QueryProductList", root, CurrentPage="1", PageSize="10"
-                    ).body["Data"]["Total"],
-                }
-            finally:
-                client.close()
-    finally:
-        services.close()
+        endpoint = f"127.0.0.1:{port}"
+        status = main(
+            ["demo", "--endpoint", endpoint, "--id", root.access_key_id,
+             "--secret", root.access_key_secret.reveal()]
+        )  # fmt: skip
+        client = RpcClient(endpoint)
+        try:
+            left = {
+                "users": client.call(RAM, "ListUsers", root).body["Users"]["User"],
+                "roles": client.call(RAM, "ListRoles", root).body["Roles"]["Role"],
+                "policies": client.call(RAM, "ListPolicies", root, PolicyType="Custom").body[
+                    "Policies"
+                ]["Policy"],
+                "products": client.call(
+                    IOT, "QueryProductList", root, CurrentPage="1", PageSize="10"
+                ).body["Data"]["Total"],
+            }
+        finally:
+            client.close()
     assert status == 0
     assert "Cleaning up what the walkthrough created." in capsys.readouterr().out
     assert left == {"users": [], "roles": [], "policies": [], "products": 0}

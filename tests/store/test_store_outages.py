@@ -17,6 +17,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -126,6 +127,28 @@ def test_the_nonce_writer_answers_an_outage_to_its_waiters_and_carries_on(
     # Nothing of the failed writes was kept: the same nonces are fresh now.
     assert store.submit_nonce("LTAIexample:during", EXPIRES).result(timeout=30) is True
     assert asyncio.run(awaited()) is True
+
+
+def test_a_nonce_submitted_once_the_writer_has_failed_is_tried_afresh(
+    store: Store, forwarder: TcpForwarder
+) -> None:
+    # The failed submitter's callback runs on the writer thread as the failure is answered,
+    # before the writer answers whatever was queued during the attempt: what it submits then
+    # was queued after the failure, once the database is back, and must be spent, not failed.
+    forwarder.cut()
+    submitted = store.submit_nonce("LTAIexample:during", EXPIRES)
+    after: list[Future[bool]] = []
+    resubmitted = threading.Event()
+
+    def resubmit(_: Future[bool]) -> None:
+        forwarder.restore()
+        after.append(store.submit_nonce("LTAIexample:after", EXPIRES))
+        resubmitted.set()
+
+    submitted.add_done_callback(resubmit)
+    assert isinstance(submitted.exception(timeout=30), DatabaseUnavailable)
+    assert resubmitted.wait(timeout=30)
+    assert after[0].result(timeout=30) is True
 
 
 def test_opening_a_store_on_an_unreachable_database_is_unavailable(

@@ -398,9 +398,9 @@ class NonceLedger:
                     continue
                 batch, closing = self._take_batch(first)
                 if batch:
-                    connection, outage = self._spend(connection, batch)
+                    connection, outage, queued_meanwhile = self._spend(connection, batch)
                     if outage is not None and not closing:
-                        closing = self._answer_queued(outage)
+                        closing = self._answer_queued(outage, queued_meanwhile)
                 if closing:
                     return
         finally:
@@ -427,12 +427,13 @@ class NonceLedger:
                 return batch, False
         return batch, True
 
-    def _answer_queued(self, outage: DatabaseUnavailable) -> bool:
-        """Answer every nonce queued while a batch found the database unavailable with that
-        outage, rather than try again for each: they have waited as long as that attempt, and
-        another would make them wait as long again (up to a connect timeout each, one batch
-        after the other, until clients give up). Whether the sentinel was among them."""
-        while True:
+    def _answer_queued(self, outage: DatabaseUnavailable, count: int) -> bool:
+        """Answer the ``count`` nonces queued while a batch found the database unavailable with
+        that outage, rather than try again for each: they have waited as long as that attempt,
+        and another would make them wait as long again (up to a connect timeout each, one batch
+        after the other, until clients give up). Those queued after the attempt failed are not
+        among them: the database may be back by then. Whether the sentinel was among them."""
+        for _ in range(count):
             try:
                 queued = self._queue.get_nowait()
             except queue.Empty:
@@ -443,13 +444,15 @@ class NonceLedger:
                 queued.answer(outage)
             elif queued[2].set_running_or_notify_cancel():
                 queued[2].set_exception(outage)
+        return False
 
     def _spend(
         self, connection: PoolProxiedConnection | None, batch: list[_Spend | _Turn]
-    ) -> tuple[PoolProxiedConnection | None, DatabaseUnavailable | None]:
+    ) -> tuple[PoolProxiedConnection | None, DatabaseUnavailable | None, int]:
         """Spend ``batch`` and answer its submitters (all with the error if the write fails);
         the connection to keep for the next batch (``None`` after a failure, so that the next
-        batch checks out a pre-pinged one) and the outage, if that was the failure."""
+        batch checks out a pre-pinged one), the outage, if that was the failure, and how many
+        submissions were queued by the time it failed."""
         rows = [
             row
             for queued in batch
@@ -462,6 +465,10 @@ class NonceLedger:
                 with gated(self._write_gate):
                     fresh = self._insert_batch(connection, rows)
         except Exception as caught:
+            # Counted before anyone hears of the failure: this thread is the queue's only
+            # consumer, so the first ``queued_meanwhile`` entries are exactly those queued by
+            # now, and a submission made once the failure is known is tried afresh.
+            queued_meanwhile = self._queue.qsize()
             error = _failed(caught, len(rows))
             self._release(connection)
             for queued in batch:
@@ -469,7 +476,8 @@ class NonceLedger:
                     queued.answer(error)
                 else:
                     queued[2].set_exception(error)
-            return None, error if isinstance(error, DatabaseUnavailable) else None
+            outage = error if isinstance(error, DatabaseUnavailable) else None
+            return None, outage, queued_meanwhile
         for queued in batch:
             # A key is fresh for its first submission only: the same key again later in the
             # batch is a replay.
@@ -485,8 +493,8 @@ class NonceLedger:
             except Exception:
                 _logger.exception("purging expired nonces failed")
                 self._release(connection)
-                return None, None
-        return connection, None
+                return None, None, 0
+        return connection, None, 0
 
     def _insert_batch(self, connection: PoolProxiedConnection, rows: list[_Row]) -> set[str]:
         """Insert the keys in as few statements as :data:`BATCH_LIMIT` allows; the keys that

@@ -9,7 +9,6 @@ under CI (``RAMSTS_REQUIRE_BROWSER=1``), so a green CI always ran them.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -56,28 +55,59 @@ def _browser_unavailable(reason: str) -> None:
     pytest.skip(f"browser unavailable: {reason}")
 
 
+class SharedChromium:
+    """One headless chromium for a run of consecutive browser tests: launching it is the
+    dearest part of such a test, and each test gets a browser context of its own, which shares
+    no cookies, storage or cache with another's. Closed before any other test runs, because
+    Playwright's sync API keeps an event loop running on the thread, which ``asyncio.run`` and
+    Starlette's TestClient refuse to run beside."""
+
+    def __init__(self) -> None:
+        self._playwright: Any = None
+        self._browser: Any = None
+
+    def new_context(self) -> Any:
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright().start()
+            try:
+                self._browser = self._playwright.chromium.launch(
+                    executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+                )
+            except BaseException:
+                self.close()
+                raise
+        return self._browser.new_context(viewport={"width": 1280, "height": 900})
+
+    def close(self) -> None:
+        browser, self._browser = self._browser, None
+        playwright, self._playwright = self._playwright, None
+        if browser is not None:
+            browser.close()
+        if playwright is not None:
+            playwright.stop()
+
+
+SHARED_CHROMIUM = SharedChromium()
+
+
+@pytest.hookimpl(trylast=True)  # after the test's own fixtures (its context) are torn down
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    if nextitem is None or "browser" not in getattr(nextitem, "fixturenames", ()):
+        SHARED_CHROMIUM.close()
+
+
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    """Headless chromium with a fresh profile, for one test."""
+    """A browser context of its own for one test, in the chromium the browser tests share."""
     if not CHROMIUM.exists():
         _browser_unavailable(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with (
-        tempfile.TemporaryDirectory(prefix="ramsts-chromium-") as profile,
-        sync_playwright() as playwright,
-    ):
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    context = SHARED_CHROMIUM.new_context()
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@ one writes the other reads, a signature nonce spent at one is spent at both, and
 minted by one opens at the other (they share the master key, hence the token key ring).
 
 The servers are real subprocesses on their own ports, as a deployment behind a load balancer
-runs them; the database is a fresh schema (``postgres_url``), passed with its ``search_path``
-option through ``RAMSTS_DB``.
+runs them; the database is a schema of the test process's own (``postgres_url``), passed with
+its ``search_path`` option through ``RAMSTS_DB``.
 """
 
 from __future__ import annotations
@@ -280,9 +280,9 @@ def test_a_security_token_minted_by_one_server_is_accepted_by_the_other(
 
 
 def test_two_servers_started_together_on_a_new_database_both_serve(
-    postgres_url: str, tmp_path: Path
+    empty_postgres_url: str, tmp_path: Path
 ) -> None:
-    env = _server_env(postgres_url, tmp_path)
+    env = _server_env(empty_postgres_url, tmp_path)
     account = _create_account(env)
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
     with _serving(env, logs, together=True) as servers:

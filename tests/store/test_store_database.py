@@ -26,9 +26,9 @@ def tables_of(url: str) -> set[str]:
 
 
 def test_migrating_an_empty_database_creates_every_table_and_records_the_revision(
-    db_url: str,
+    empty_db_url: str,
 ) -> None:
-    open_store(db_url).dispose()
+    open_store(empty_db_url).dispose()
 
     assert {
         "accounts",
@@ -49,34 +49,34 @@ def test_migrating_an_empty_database_creates_every_table_and_records_the_revisio
         "signature_nonces",
         "token_keys",
         "alembic_version",
-    } <= tables_of(db_url)
-    engine = sa.create_engine(normalise_url(db_url))
+    } <= tables_of(empty_db_url)
+    engine = sa.create_engine(normalise_url(empty_db_url))
     with engine.connect() as connection:
         version = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
     engine.dispose()
     assert version == head_revision()
 
 
-def test_reopening_keeps_the_data_and_does_not_migrate_again(db_url: str) -> None:
-    first = open_store(db_url)
+def test_reopening_keeps_the_data_and_does_not_migrate_again(empty_db_url: str) -> None:
+    first = open_store(empty_db_url)
     with first.transaction() as tx:
         account = tx.accounts.create(name="acme", now=NOW)
     first.dispose()
 
-    second = open_store(db_url)
+    second = open_store(empty_db_url)
     with second.read() as tx:
         assert tx.accounts.get(account.account_id) == account
     second.dispose()
 
 
-def test_without_migration_an_empty_database_is_refused(db_url: str) -> None:
+def test_without_migration_an_empty_database_is_refused(empty_db_url: str) -> None:
     with pytest.raises(SchemaError):
-        open_store(db_url, migrate=False)
+        open_store(empty_db_url, migrate=False)
 
 
-def test_without_migration_a_current_database_opens(db_url: str) -> None:
-    open_store(db_url).dispose()
-    open_store(db_url, migrate=False).dispose()
+def test_without_migration_a_current_database_opens(empty_db_url: str) -> None:
+    open_store(empty_db_url).dispose()
+    open_store(empty_db_url, migrate=False).dispose()
 
 
 def test_postgresql_tables_land_in_the_search_path_schema(postgres_url: str) -> None:
@@ -154,8 +154,8 @@ def test_writes_in_a_read_transaction_are_never_kept(sqlite_url: str) -> None:
     store.dispose()
 
 
-def test_a_write_through_one_store_is_seen_by_another(db_url: str) -> None:
-    writer, reader = open_store(db_url), open_store(db_url)
+def test_a_write_through_one_store_is_seen_by_another(empty_db_url: str) -> None:
+    writer, reader = open_store(empty_db_url), open_store(empty_db_url)
     with writer.transaction() as tx:
         account = tx.accounts.create(name="acme", now=NOW)
         tx.roles.create(
@@ -173,8 +173,8 @@ def test_a_write_through_one_store_is_seen_by_another(db_url: str) -> None:
     reader.dispose()
 
 
-def test_a_nonce_is_accepted_once_across_two_stores(db_url: str) -> None:
-    first, second = open_store(db_url), open_store(db_url)
+def test_a_nonce_is_accepted_once_across_two_stores(empty_db_url: str) -> None:
+    first, second = open_store(empty_db_url), open_store(empty_db_url)
     expires = datetime.now(UTC) + timedelta(minutes=15)
 
     assert first.use_nonce("LTAIexample:4f1c", expires) is True
@@ -226,10 +226,10 @@ def test_postgresql_refuses_writes_in_a_read_transaction_only(postgres_url: str)
     store.dispose()
 
 
-def test_racing_uses_of_one_nonce_let_exactly_one_through(db_url: str) -> None:
+def test_racing_uses_of_one_nonce_let_exactly_one_through(empty_db_url: str) -> None:
     import threading
 
-    stores = [open_store(db_url) for _ in range(2)]
+    stores = [open_store(empty_db_url) for _ in range(2)]
     expires = datetime.now(UTC) + timedelta(minutes=15)
     results: list[bool] = []
     barrier = threading.Barrier(6)

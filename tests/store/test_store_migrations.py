@@ -13,9 +13,9 @@ from ramsts.store.engine import normalise_url
 from ramsts.store.schema import metadata
 
 
-def test_the_migrated_database_matches_the_declared_schema(db_url: str) -> None:
-    open_store(db_url).dispose()
-    engine = sa.create_engine(normalise_url(db_url))
+def test_the_migrated_database_matches_the_declared_schema(empty_db_url: str) -> None:
+    open_store(empty_db_url).dispose()
+    engine = sa.create_engine(normalise_url(empty_db_url))
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, metadata)
@@ -23,12 +23,12 @@ def test_the_migrated_database_matches_the_declared_schema(db_url: str) -> None:
     assert differences == []
 
 
-def test_processes_starting_at_once_migrate_once_and_all_open(db_url: str) -> None:
+def test_processes_starting_at_once_migrate_once_and_all_open(empty_db_url: str) -> None:
     failures: list[BaseException] = []
 
     def start() -> None:
         try:
-            open_store(db_url).dispose()
+            open_store(empty_db_url).dispose()
         except BaseException as exc:  # collected and asserted below
             failures.append(exc)
 
@@ -39,7 +39,7 @@ def test_processes_starting_at_once_migrate_once_and_all_open(db_url: str) -> No
         starter.join()
 
     assert failures == []
-    engine = sa.create_engine(normalise_url(db_url))
+    engine = sa.create_engine(normalise_url(empty_db_url))
     with engine.connect() as connection:
         versions = connection.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar()
     engine.dispose()

@@ -92,6 +92,33 @@ def test_reseeding_a_changed_system_policy_makes_a_new_default_version(store: St
     assert default.policy_document == ALLOW_ALL
 
 
+def test_a_catalog_is_seeded_whole_and_reseeding_changes_only_what_changed(store: Store) -> None:
+    catalog = [("ReadOnlyAccess", "ro", "{}"), ("AdministratorAccess", "admin", ALLOW_ALL)]
+    with store.transaction() as tx:
+        tx.policies.put_system_catalog(catalog, now=NOW)
+        tx.policies.put_system_catalog(catalog, now=NOW)
+    with store.transaction() as tx:
+        tx.policies.put_system_catalog(
+            [
+                ("ReadOnlyAccess", "read only", ALLOW_ALL),
+                ("AdministratorAccess", "admin", ALLOW_ALL),
+            ],
+            now=NOW,
+        )
+    with store.read() as tx:
+        seeded = {
+            policy.policy_name: policy
+            for policy in tx.policies.list("", policy_type="System", max_items=100).items
+        }
+        changed = tx.policies.default_version(seeded["ReadOnlyAccess"].policy_id)
+    assert {name: policy.default_version for name, policy in seeded.items()} == {
+        "ReadOnlyAccess": "v2",
+        "AdministratorAccess": "v1",
+    }
+    assert seeded["ReadOnlyAccess"].description == "read only"
+    assert changed is not None and changed.policy_document == ALLOW_ALL
+
+
 def test_version_ids_only_grow_and_the_default_is_never_deleted(
     store: Store, account: Account
 ) -> None:

@@ -20,8 +20,8 @@ def trusting(*principals: str) -> str:
     return json.dumps({"Version": "1", "Statement": [statement]})
 
 
-def test_upgrading_binds_each_named_user_and_role_to_its_current_holder(db_url: str) -> None:
-    store = open_store(db_url)
+def test_upgrading_binds_each_named_user_and_role_to_its_current_holder(empty_db_url: str) -> None:
+    store = open_store(empty_db_url)
     with store.transaction() as tx:
         account = tx.accounts.create(name="acme", now=NOW)
         uid = account.account_id
@@ -39,13 +39,13 @@ def test_upgrading_binds_each_named_user_and_role_to_its_current_holder(db_url: 
         )
     store.dispose()
 
-    engine = create_engine(db_url)
+    engine = create_engine(empty_db_url)
     with engine.begin() as connection:
         command.downgrade(_config(connection), "0003")
     upgrade(engine)
     engine.dispose()
 
-    store = open_store(db_url)
+    store = open_store(empty_db_url)
     with store.read() as tx:
         upgraded = tx.roles.get_by_id(relay.role_id)
     store.dispose()

@@ -1,5 +1,7 @@
-"""AssumeRole's caches are bounded whatever callers ask for: 20,000 refused calls for roles that
-do not exist leave the cache of missing roles at its bound, and the roles in use stay cached."""
+"""AssumeRole's caches are bounded whatever callers ask for: refused calls for roles that do not
+exist, four times as many as the cache keeps, leave the cache of missing roles at its bound (the
+count past the bound changes nothing: each new name evicts the oldest), and the roles in use
+stay cached."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from ramsts.sts.assume_role import (
     AssumeRole,
 )
 
-REFUSED_CALLS = 20_000
+REFUSED_CALLS = 4 * MISSING_ROLES_KEPT
 
 
 def cached_assume_role(sts: Sts) -> AssumeRole:
@@ -31,8 +33,8 @@ def cached_assume_role(sts: Sts) -> AssumeRole:
 
 
 # The bound is the cache's alone: the store only answers "no such role", as both stores do in
-# the other tests here and in tests/sdk/test_sts_bounded_caches_sdk.py. 20,000 round trips to
-# PostgreSQL would add a minute on a busy machine and test nothing more.
+# the other tests here and in tests/sdk/test_sts_bounded_caches_sdk.py. Thousands of round trips
+# to PostgreSQL would add a minute on a busy machine and test nothing more.
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_refused_calls_for_missing_roles_leave_the_cache_at_its_bound(
     sts: Sts, directory: Directory

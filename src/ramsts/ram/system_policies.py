@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,7 @@ class SystemPolicy:
     """The document as JSON text, the form every policy is stored and returned in."""
 
 
+@cache  # the data file is part of the installed package: read and checked once a process
 def load_system_policies() -> tuple[SystemPolicy, ...]:
     """The system policies of the data file, each checked against the identity grammar."""
     text = resources.files("ramsts.ram").joinpath("data", DATA_FILE).read_text(encoding="utf-8")
@@ -72,13 +74,13 @@ def seed_system_policies(store: Store, clock: Clock) -> None:
         now = clock()
         try:
             with store.transaction() as tx:
-                for policy in load_system_policies():
-                    tx.policies.put_system(
-                        policy_name=policy.policy_name,
-                        policy_document=policy.policy_document,
-                        description=policy.description,
-                        now=now,
-                    )
+                tx.policies.put_system_catalog(
+                    [
+                        (policy.policy_name, policy.description, policy.policy_document)
+                        for policy in load_system_policies()
+                    ],
+                    now=now,
+                )
             return
         except Conflict:
             if attempt == SEED_ATTEMPTS:

@@ -72,6 +72,7 @@ roles            create(account_id, role_name=, assume_role_policy_document=, no
                  count_policies
 policies         create_custom(account_id, policy_name=, policy_document=, now=, description=),
                  put_system(policy_name=, policy_document=, description=, now=),
+                 put_system_catalog([(name, description, document)], now=),
                  get(account_id, "Custom"|"System", name), get_by_id(id, account_id),
                  list(account_id, policy_type=None, marker=, max_items=, tagged=) -> Page,
                  count_custom, update_description(id, text, now=), delete(id),

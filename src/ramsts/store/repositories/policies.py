@@ -5,7 +5,7 @@ every account and are seeded with :meth:`PolicyRepository.put_system`. Versions 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -108,6 +108,69 @@ class PolicyRepository(PolicyVersionRepository):
             self.update_description(existing.policy_id, description, now=now)
         refreshed = self.get_by_id(existing.policy_id, "")
         return refreshed if refreshed is not None else existing
+
+    def put_system_catalog(self, catalog: Sequence[tuple[str, str, str]], *, now: datetime) -> None:
+        """As :meth:`put_system` for every ``(name, description, document)`` of ``catalog``, in a
+        read of every system policy and at most two writes for the new ones: every server start
+        and every new database seeds the whole catalog, which one policy at a time would cost
+        hundreds of round trips."""
+        current = policy_versions.alias("current")
+        found = {
+            row.name_key: row
+            for row in self._connection.execute(
+                sa.select(
+                    policies.c.policy_id,
+                    policies.c.name_key,
+                    policies.c.description,
+                    current.c.policy_document,
+                )
+                .select_from(
+                    policies.outerjoin(
+                        current,
+                        (current.c.policy_id == policies.c.policy_id)
+                        & (current.c.version_number == policies.c.default_version_number),
+                    )
+                )
+                .where(policies.c.account_id.is_(None))
+            )
+        }
+        new_policies: list[dict[str, Any]] = []
+        new_versions: list[dict[str, Any]] = []
+        for policy_name, description, policy_document in catalog:
+            existing = found.get(fold_name(policy_name))
+            if existing is None:
+                policy_id = ids.new_policy_id()
+                new_policies.append(
+                    {
+                        "policy_id": policy_id,
+                        "account_id": None,
+                        "policy_type": "System",
+                        "policy_name": policy_name,
+                        "name_key": fold_name(policy_name),
+                        "description": description,
+                        "default_version_number": 1,
+                        "last_version_number": 1,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                new_versions.append(
+                    {
+                        "policy_id": policy_id,
+                        "version_number": 1,
+                        "policy_document": policy_document,
+                        "created_at": now,
+                    }
+                )
+                continue
+            if existing.policy_document != policy_document:
+                self.add_version(existing.policy_id, policy_document, now=now, set_default=True)
+            if existing.description != description:
+                self.update_description(existing.policy_id, description, now=now)
+        if new_policies:
+            names = ", ".join(row["policy_name"] for row in new_policies)
+            self._write(policies.insert().values(new_policies), entity="Policy", key=names)
+            self._connection.execute(policy_versions.insert().values(new_versions))
 
     def get(self, account_id: str, policy_type: PolicyType, policy_name: str) -> Policy | None:
         """A custom policy of ``account_id`` or a system policy, with its AttachmentCount in

@@ -26,7 +26,7 @@ FOUNDATION = (
     "tokens",
     "crypto",
 )
-SERVICES = ("ram", "sts", "store")
+SERVICES = ("ram", "sts", "ims", "federation", "store")
 ENTRY_POINTS = frozenset({"api", "console", "cli", "guard", "iot", "services", "testing"})
 
 

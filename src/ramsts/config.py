@@ -19,6 +19,9 @@ variable                    default                          meaning
                                                              https with
 ``RAMSTS_TLS_KEY``          (unset: plain HTTP)              its PEM private key; both or
                                                              neither
+``RAMSTS_OIDC_CA_FILE``     (unset: system CAs)              PEM CA bundle that OIDC issuers'
+                                                             https certificates are checked
+                                                             against (AssumeRoleWithOIDC)
 ``RAMSTS_TRUSTED_PROXIES``  (none)                           proxies whose ``X-Forwarded-*``
                                                              headers are believed
 ``RAMSTS_HEADER_TIMEOUT``   ``5``                            seconds to send a request head
@@ -108,6 +111,8 @@ class Settings:
     # applications never need them, so to_env() leaves them out.
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    oidc_ca_file: Path | None = None
+    """The CA bundle OIDC issuers' certificates are checked against; the system's when unset."""
 
     @property
     def master_key_file(self) -> Path:
@@ -121,7 +126,7 @@ class Settings:
             given["transport"] = self.transport.overridden(**transport)
         if "data_dir" in given:
             given["data_dir"] = Path(given["data_dir"])
-        for name in ("tls_cert", "tls_key"):
+        for name in ("tls_cert", "tls_key", "oidc_ca_file"):
             if name in given:
                 given[name] = Path(given[name])
         return _checked(replace(self, **given))
@@ -146,6 +151,9 @@ class Settings:
             "RAMSTS_DATA_DIR": str(self.data_dir),
             "RAMSTS_LOG_LEVEL": self.log_level,
             "RAMSTS_DEMO_PRODUCTS": "1" if self.demo_products else "0",
+            **(
+                {} if self.oidc_ca_file is None else {"RAMSTS_OIDC_CA_FILE": str(self.oidc_ca_file)}
+            ),
             **self.transport.to_env(),
         }
 
@@ -165,6 +173,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
             demo_products=_flag(source, "RAMSTS_DEMO_PRODUCTS"),
             tls_cert=_path(source, "RAMSTS_TLS_CERT"),
             tls_key=_path(source, "RAMSTS_TLS_KEY"),
+            oidc_ca_file=_path(source, "RAMSTS_OIDC_CA_FILE"),
             transport=transport_from_env(source),
         )
     )

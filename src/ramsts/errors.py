@@ -92,6 +92,15 @@ class NoPermission(RamstsError):
     http_status = 403
 
 
+class AuthenticationFail(RamstsError):
+    """A federated credential (an OIDC token) that does not prove who it claims to be, or whose
+    issuer ramsts could not check: ``AuthenticationFail.OIDCToken.Expired``,
+    ``AuthenticationFail.NoPermission``… (401), as STS answers AssumeRoleWithOIDC."""
+
+    family = "AuthenticationFail"
+    http_status = 401
+
+
 class AuthenticationError(RamstsError):
     """Gateway-level failures to authenticate a request (signature, key, token, time, nonce).
 

@@ -36,6 +36,7 @@ from ramsts.api.actions import ActionTable
 from ramsts.cache_refresh import RefreshAhead
 from ramsts.config import Settings, settings_from_env
 from ramsts.crypto import MasterKey, load_master_key
+from ramsts.federation import IssuerKeys
 from ramsts.iot import API_VERSION as IOT_API_VERSION
 from ramsts.ram.accounts import AccountService
 from ramsts.ram.authentication import Authenticator
@@ -48,10 +49,12 @@ from ramsts.types import Clock, system_clock
 ACTION_MODULES: tuple[str, ...] = (
     "ramsts.sts.product",
     "ramsts.ram.product",
+    "ramsts.ims.product",
     "ramsts.guard.product",
 )
 """Modules whose ``register(table, services)`` puts actions on the wire, in registration order:
-STS, RAM, and the ``VerifyRequest`` API that remote resource services call."""
+STS, RAM, Ims (OIDC providers), and the ``VerifyRequest`` API that remote resource services
+call."""
 
 DEMO_PRODUCT_MODULES: tuple[str, ...] = ("ramsts.iot.product",)
 """Added by ``ramsts serve --demo-products`` (``RAMSTS_DEMO_PRODUCTS=1``): the IoT sample."""
@@ -133,6 +136,8 @@ class Services:
     authenticator: Authenticator
     actions: ActionTable
     refresh: RefreshAhead
+    issuer_keys: IssuerKeys
+    """OIDC issuers' signing keys, fetched with the CA bundle of ``settings.oidc_ca_file``."""
 
     def close(self) -> None:
         self.store.dispose()
@@ -166,6 +171,7 @@ def build_services(
             authenticator=Authenticator(store, master_key, key_ring, clock=clock, refresh=refresh),
             actions=ActionTable(),
             refresh=refresh,
+            issuer_keys=IssuerKeys(ca_file=settings.oidc_ca_file, refresh=refresh),
         )
         modules = server_action_modules(settings) if action_modules is None else action_modules
         for name in modules:

@@ -9,6 +9,7 @@ from sts_support import Directory, Sts, allow, root_caller, user_caller
 
 from ramsts.api import ActionTable
 from ramsts.cache_refresh import RefreshAhead
+from ramsts.federation import IssuerKeys
 from ramsts.ram.authorization import Authorizer
 from ramsts.services import StoredKeyRing
 from ramsts.store import Store
@@ -65,6 +66,7 @@ class FakeServices:
     key_ring: StoredKeyRing
     clock: Clock
     refresh: RefreshAhead = field(default_factory=RefreshAhead)
+    issuer_keys: IssuerKeys = field(default_factory=IssuerKeys)
 
 
 def test_sts_registers_its_actions_and_the_ram_extension(sts: Sts) -> None:
@@ -73,7 +75,8 @@ def test_sts_registers_its_actions_and_the_ram_extension(sts: Sts) -> None:
     registered = {(action.product.code, action.name) for action in table}
     assert registered == {
         ("Sts", "AssumeRole"),
+        ("Sts", "AssumeRoleWithOIDC"),
         ("Sts", "GetCallerIdentity"),
         ("Ram", "RevokeRoleSessions"),
     }
-    assert not any(action.anonymous for action in table)
+    assert {action.name for action in table if action.anonymous} == {"AssumeRoleWithOIDC"}

@@ -100,14 +100,19 @@ sign_ins         record_failure(attempt_key, now=), count_failures(attempt_key, 
                  purge_failures(before=), record_success(source_key, now=),
                  signed_in_since(source_key, since=), purge_successes(before=),
                  is_spent(nonce_key), use_mfa_step(serial, step)
+oidc_providers   create(account_id, provider_name=, issuer_url=, now=, description=,
+                 client_ids=, fingerprints=, issuance_limit_time=12), get(account_id, name),
+                 update(provider, now=), delete(id), list(account_id, marker=, max_items=)
+                 -> Page, count(account_id)
 token_keys       add(key_id, sealed_key, now=, current=), list(), current(),
                  make_current(key_id), delete(key_id)
 
 Errors (not RamstsErrors — services map them): :class:`Conflict` (``.entity`` is the
 ``EntityAlreadyExists`` suffix: ``User``, ``Group``, ``Role``, ``Policy``, ``User.Group``,
 ``User.Policy``, ``Group.Policy``, ``Role.Policy``, ``User.LoginProfile``, ``User.MFADevice``,
-``VirtualMFADevice``, ``AccountAlias``), :class:`ReferenceMissing` (a row referred to is gone),
-:class:`InvalidMarker` (map to ``InvalidParameter.Marker``), :class:`SchemaError`.
+``VirtualMFADevice``, ``AccountAlias``, ``OIDCProvider``), :class:`ReferenceMissing` (a row
+referred to is gone), :class:`InvalidMarker` (map to ``InvalidParameter.Marker``),
+:class:`SchemaError`.
 
 The store does not enforce RAM's business rules (quotas, ``DeleteConflict.*``): it offers the
 counts (``count*``, ``dependents``) for services to check inside the same transaction.
@@ -123,6 +128,7 @@ from ramsts.store.errors import (
     ReferenceMissing,
     SchemaError,
     StoreError,
+    check_database_allowed,
     without_database,
 )
 from ramsts.store.ids import new_access_key_id
@@ -139,6 +145,7 @@ from ramsts.store.records import (
     GroupMember,
     GroupMembership,
     LoginProfile,
+    OidcProvider,
     Page,
     Policy,
     PolicyEntities,
@@ -173,6 +180,7 @@ __all__ = [
     "GroupMembership",
     "InvalidMarker",
     "LoginProfile",
+    "OidcProvider",
     "Page",
     "Policy",
     "PolicyEntities",
@@ -191,6 +199,7 @@ __all__ = [
     "User",
     "UserDependents",
     "VirtualMfaDevice",
+    "check_database_allowed",
     "new_access_key_id",
     "open_store",
     "without_database",

@@ -136,6 +136,30 @@ class Role:
 
 
 @dataclass(frozen=True, slots=True)
+class OidcProvider:
+    """An OpenID Connect identity provider an account trusts (Ims ``2019-08-15``)."""
+
+    provider_id: str
+    account_id: str
+    provider_name: str
+    issuer_url: str
+    description: str
+    client_ids: tuple[str, ...]
+    """The audiences (``aud``) its ID tokens may carry, in the order they were added."""
+    fingerprints: tuple[str, ...]
+    """SHA-1 fingerprints (40 lower-case hex digits) of the certificates its issuer URL may
+    present."""
+    issuance_limit_time: int
+    """Hours an ID token stays acceptable after its ``iat``."""
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def arn(self) -> str:
+        return f"acs:ram::{self.account_id}:oidc-provider/{self.provider_name}"
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     policy_id: str
     account_id: str | None

@@ -144,6 +144,26 @@ roles = sa.Table(
     sa.UniqueConstraint("account_id", "name_key"),
 )
 
+oidc_providers = sa.Table(
+    "oidc_providers",
+    metadata,
+    sa.Column("provider_id", sa.String(ID), primary_key=True),
+    _account_fk(),
+    sa.Column("provider_name", sa.String(128), nullable=False),
+    sa.Column("name_key", name_key(128), nullable=False),
+    sa.Column("issuer_url", sa.String(255), nullable=False),
+    sa.Column("description", sa.String(256), nullable=False),
+    # JSON arrays of strings, in the order they were added.
+    sa.Column("client_ids", sa.Text, nullable=False),
+    sa.Column("fingerprints", sa.Text, nullable=False),
+    sa.Column("issuance_limit_time", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("account_id", "name_key"),
+    # An issuer is trusted once per account (CreateOIDCProvider: "unique within the account").
+    sa.UniqueConstraint("account_id", "issuer_url"),
+)
+
 policies = sa.Table(
     "policies",
     metadata,

@@ -13,6 +13,7 @@ from ramsts.store.repositories.groups import GroupRepository
 from ramsts.store.repositories.login_profiles import LoginProfileRepository
 from ramsts.store.repositories.mfa_devices import MfaDeviceRepository
 from ramsts.store.repositories.nonces import NonceRepository
+from ramsts.store.repositories.oidc_providers import OidcProviderRepository
 from ramsts.store.repositories.policies import PolicyRepository
 from ramsts.store.repositories.roles import RoleRepository
 from ramsts.store.repositories.sign_ins import SignInRepository
@@ -79,6 +80,10 @@ class Transaction:
     @cached_property
     def sign_ins(self) -> SignInRepository:
         return SignInRepository(self._connection)
+
+    @cached_property
+    def oidc_providers(self) -> OidcProviderRepository:
+        return OidcProviderRepository(self._connection)
 
     @cached_property
     def token_keys(self) -> TokenKeyRepository:

@@ -203,7 +203,24 @@ def _quoted(value: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _CachedRole:
+class SessionRequest:
+    """What a role session is issued for, once the role's trust (and for a RAM caller its own
+    policies) allowed it: see :meth:`AssumeRole.issue`."""
+
+    session_name: str
+    duration_seconds: int | None
+    """As requested; ``None`` for the default (3,600, or the role's limit when lower)."""
+    session_policy: str | None
+    """Checked by :func:`session_policy`."""
+    principal_arn: str
+    """Who assumes the role: the caller's ARN, or the identity provider's."""
+    source_identity: str | None = None
+    chained: bool = False
+    mfa_present: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CachedRole:
     role: Role | None
     trust: Policy | None
     loaded_at: float
@@ -238,8 +255,8 @@ class AssumeRole:
         self._ttl = role_cache_ttl
         self._chained_limit = chained_session_limit
         self._monotonic = monotonic
-        self._roles: BoundedCache[_RoleKey, _CachedRole] = BoundedCache(ROLES_KEPT)
-        self._missing_roles: BoundedCache[_RoleKey, _CachedRole] = BoundedCache(MISSING_ROLES_KEPT)
+        self._roles: BoundedCache[_RoleKey, CachedRole] = BoundedCache(ROLES_KEPT)
+        self._missing_roles: BoundedCache[_RoleKey, CachedRole] = BoundedCache(MISSING_ROLES_KEPT)
         self._ring_checked_at = monotonic()
         self._ring_lock = threading.Lock()
 
@@ -247,34 +264,50 @@ class AssumeRole:
         if caller is None:
             raise NoPermission(None, NOT_AUTHORIZED)
         request = AssumeRoleRequest.read(params).in_session_of(caller)
-        session_policy = (
-            None if request.policy_text is None else _session_policy(request.policy_text)
-        )
+        policy = None if request.policy_text is None else session_policy(request.policy_text)
         if caller.is_root:
             raise NoPermission(None, ROOT_REFUSED)
-        cached = self._role(request.account_id, request.role_name)
+        cached = self.role(request.account_id, request.role_name)
         self._authorize(caller, request, cached)
-        role, trust = cached.role, cached.trust
-        if role is None or trust is None:  # _authorize refuses a missing role
+        role = cached.role
+        if role is None or cached.trust is None:  # _authorize refuses a missing role
             raise EntityNotExist("Role", f"The role does not exist: {request.role_arn}.")
-        duration = self._duration(caller, request, role)
-        claims = self._claims(caller, request, role, duration, session_policy)
+        body = self.issue(
+            role,
+            SessionRequest(
+                session_name=request.session_name,
+                duration_seconds=request.duration_seconds,
+                session_policy=policy,
+                principal_arn=caller.arn,
+                source_identity=request.source_identity,
+                chained=caller.is_role_session,
+                mfa_present=caller.context.get("acs:MFAPresent") == "true",
+            ),
+        )
+        if request.source_identity is not None:
+            body["SourceIdentity"] = request.source_identity
+        return body
+
+    def issue(self, role: Role, session: SessionRequest) -> dict[str, Any]:
+        """Temporary credentials of ``role`` for a session both halves of the decision allowed:
+        the ``Credentials`` and ``AssumedRoleUser`` of the answer. Every way of assuming a role
+        (AssumeRole, AssumeRoleWithOIDC) issues through here, so that DurationSeconds, the
+        session policy, revocation and the token are one and the same for all."""
+        duration = self._duration(role, session)
+        claims = self._claims(role, session, duration)
         token = self._minting_ring().mint(claims)
-        body: dict[str, Any] = {
+        return {
             "Credentials": {
                 "AccessKeyId": claims.access_key_id,
                 "AccessKeySecret": claims.access_key_secret.reveal(),
                 "SecurityToken": token,
-                "Expiration": _utc_timestamp(claims.expires_at),
+                "Expiration": utc_timestamp(claims.expires_at),
             },
             "AssumedRoleUser": {
                 "Arn": claims.assumed_role_arn,
                 "AssumedRoleId": claims.assumed_role_id,
             },
         }
-        if request.source_identity is not None:
-            body["SourceIdentity"] = request.source_identity
-        return body
 
     def forget_role(self, account_id: str, role_name: str) -> None:
         """Drop a cached role after this process changed it (its sessions were revoked)."""
@@ -289,7 +322,7 @@ class AssumeRole:
 
     # -- the two halves of the decision ------------------------------------------------------
 
-    def _authorize(self, caller: Caller, request: AssumeRoleRequest, cached: _CachedRole) -> None:
+    def _authorize(self, caller: Caller, request: AssumeRoleRequest, cached: CachedRole) -> None:
         """Identity and trust must both allow; an explicit Deny on either side wins.
 
         When the identity side refuses, the authorizer raises with its AccessDeniedDetail. A
@@ -326,15 +359,15 @@ class AssumeRole:
         if not trust.allowed:
             raise _trust_denial(caller, trust)
 
-    def _duration(self, caller: Caller, request: AssumeRoleRequest, role: Role) -> int:
+    def _duration(self, role: Role, session: SessionRequest) -> int:
         limit = role.max_session_duration
-        if caller.is_role_session:
+        if session.chained:
             limit = min(limit, self._chained_limit)
-        duration = request.duration_seconds
+        duration = session.duration_seconds
         if duration is None:
             duration = min(DEFAULT_DURATION_SECONDS, limit)
         if not MIN_DURATION_SECONDS <= duration <= limit:
-            chained = " (a role session assuming a role)" if caller.is_role_session else ""
+            chained = " (a role session assuming a role)" if session.chained else ""
             raise InvalidParameter(
                 "DurationSeconds",
                 f"The Min/Max value of DurationSeconds is {MIN_DURATION_SECONDS}/{limit} seconds"
@@ -342,14 +375,7 @@ class AssumeRole:
             )
         return duration
 
-    def _claims(
-        self,
-        caller: Caller,
-        request: AssumeRoleRequest,
-        role: Role,
-        duration: int,
-        session_policy: str | None,
-    ) -> SessionClaims:
+    def _claims(self, role: Role, session: SessionRequest, duration: int) -> SessionClaims:
         issued_at = self._clock().astimezone(UTC).replace(microsecond=0)
         if role.sessions_not_before is not None and issued_at < role.sessions_not_before:
             # Tokens carry whole seconds; a session begun in the second of a revocation but
@@ -359,21 +385,23 @@ class AssumeRole:
             account_id=role.account_id,
             role_id=role.role_id,
             role_name=role.role_name,
-            session_name=request.session_name,
+            session_name=session.session_name,
             access_key_id=new_sts_access_key_id(),
             access_key_secret=new_sts_access_key_secret(),
             issued_at=issued_at,
             expires_at=issued_at + timedelta(seconds=duration),
-            principal_arn=caller.arn,
-            session_policy=session_policy,
-            source_identity=request.source_identity,
-            chained=caller.is_role_session,
-            mfa_present=caller.context.get("acs:MFAPresent") == "true",
+            principal_arn=session.principal_arn,
+            session_policy=session.session_policy,
+            source_identity=session.source_identity,
+            chained=session.chained,
+            mfa_present=session.mfa_present,
         )
 
     # -- caches -----------------------------------------------------------------------------
 
-    def _role(self, account_id: str, role_name: str) -> _CachedRole:
+    def role(self, account_id: str, role_name: str) -> CachedRole:
+        """The role and its parsed trust policy (``role`` ``None`` when there is none), from the
+        cache every way of assuming a role shares."""
         key = (account_id, role_name.lower())
         cached = self._roles.get(key) or self._missing_roles.get(key)
         age = 0.0 if cached is None else self._monotonic() - cached.loaded_at
@@ -388,12 +416,12 @@ class AssumeRole:
             entry=key,
         )
 
-    def _load_role(self, account_id: str, role_name: str) -> _CachedRole:
+    def _load_role(self, account_id: str, role_name: str) -> CachedRole:
         key = (account_id, role_name.lower())
         previous = self._roles.get(key)
         with self._store.read() as tx:
             role = tx.roles.get(account_id, role_name)
-        cached = _CachedRole(role, _trust_policy(role, previous), self._monotonic())
+        cached = CachedRole(role, _trust_policy(role, previous), self._monotonic())
         if role is None:
             self._roles.discard(key)
             self._missing_roles.put(key, cached)
@@ -418,7 +446,7 @@ class AssumeRole:
         return self._key_ring.current()
 
 
-def _trust_policy(role: Role | None, previous: _CachedRole | None) -> Policy | None:
+def _trust_policy(role: Role | None, previous: CachedRole | None) -> Policy | None:
     """The role's trust policy parsed, or the one parsed before when its text is unchanged."""
     if role is None:
         return None
@@ -433,7 +461,7 @@ def _trust_policy(role: Role | None, previous: _CachedRole | None) -> Policy | N
     return parse_policy(document, "trust", limits=_STORED_TRUST_LIMITS)
 
 
-def _session_policy(text: str) -> str:
+def session_policy(text: str) -> str:
     """The session policy checked, as the compact JSON of its parsed form that the token carries.
 
     A text that does not parse raises (its ``PolicyError``), and nothing is cached for it; one
@@ -452,7 +480,7 @@ def _checked_session_policy(text: str) -> str:
 _kept_session_policy = lru_cache(maxsize=SESSION_POLICY_CACHE_SIZE)(_checked_session_policy)
 
 
-def _utc_timestamp(instant: datetime) -> str:
+def utc_timestamp(instant: datetime) -> str:
     """``2025-03-01T13:00:00Z``: the API's form of a whole-second UTC instant."""
     return instant.astimezone(UTC).isoformat(timespec="seconds").removesuffix("+00:00") + "Z"
 

@@ -1,8 +1,9 @@
 """STS as a product of the API: ``Sts`` ``2015-04-01`` on ``sts.aliyuncs.com``, and its actions.
 
-AssumeRole and GetCallerIdentity go on the STS version; ``RevokeRoleSessions``, a ramsts
-extension that acts on a RAM role, goes on the RAM version (``2015-05-01``), where role
-management lives (see ``docs/sts.md``). AssumeRoleWithSAML and AssumeRoleWithOIDC are not served.
+AssumeRole, AssumeRoleWithOIDC (anonymous) and GetCallerIdentity go on the STS version;
+``RevokeRoleSessions``, a ramsts extension that acts on a RAM role, goes on the RAM version
+(``2015-05-01``), where role management lives (see ``docs/sts.md``). AssumeRoleWithSAML is not
+served.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from ramsts.cache_refresh import RefreshAhead
+from ramsts.federation import IssuerKeys
 from ramsts.ram.authorization import Authorizer
 from ramsts.ram.service import API_VERSION as RAM_API_VERSION
 from ramsts.ram.service import HOST_ID as RAM_HOST_ID
@@ -17,6 +19,7 @@ from ramsts.ram.service import PRODUCT_CODE as RAM_PRODUCT_CODE
 from ramsts.store import Store
 from ramsts.sts import API_VERSION, HOST_ID, PRODUCT_CODE
 from ramsts.sts.assume_role import AssumeRole, KeyRingSource
+from ramsts.sts.assume_role_with_oidc import AssumeRoleWithOIDC
 from ramsts.sts.caller_identity import get_caller_identity
 from ramsts.sts.revocation import RevokeRoleSessions
 from ramsts.types import Clock
@@ -43,6 +46,9 @@ class StsServices(Protocol):
     @property
     def refresh(self) -> RefreshAhead: ...
 
+    @property
+    def issuer_keys(self) -> IssuerKeys: ...
+
 
 def register(table: ActionTable, services: StsServices) -> None:
     """Declare STS (and RAM, harmlessly, for the extension) and register their STS actions."""
@@ -55,6 +61,19 @@ def register(table: ActionTable, services: StsServices) -> None:
     )
     table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
     table.add(API_VERSION, "AssumeRole", assume_role, cached=True)
+    table.add(
+        API_VERSION,
+        "AssumeRoleWithOIDC",
+        AssumeRoleWithOIDC(
+            services.store,
+            assume_role,
+            services.issuer_keys,
+            clock=services.clock,
+            refresh=services.refresh,
+        ),
+        anonymous=True,
+        cached=True,
+    )
     table.add(API_VERSION, "GetCallerIdentity", get_caller_identity, cached=True)
     table.add_product(code=RAM_PRODUCT_CODE, version=RAM_API_VERSION, host_id=RAM_HOST_ID)
     table.add(

@@ -1,0 +1,8 @@
+"""Ims (API version ``2019-08-15``, ``ims.aliyuncs.com``): the identity-management API beside
+RAM. ramsts serves its OIDC provider actions (:mod:`ramsts.ims.oidc_providers`), which STS's
+AssumeRoleWithOIDC trusts; every other Ims action answers ``InvalidAction.NotFound``.
+"""
+
+PRODUCT_CODE = "Ims"
+API_VERSION = "2019-08-15"
+HOST_ID = "ims.aliyuncs.com"

@@ -1,0 +1,24 @@
+"""Ims as a product of the API: ``Ims`` ``2019-08-15`` on ``ims.aliyuncs.com``, and its actions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from ramsts.ims import API_VERSION, HOST_ID, PRODUCT_CODE
+from ramsts.ims.oidc_providers import register_oidc_providers
+from ramsts.ram.service import RamService
+
+if TYPE_CHECKING:
+    from ramsts.api.actions import ActionTable
+
+
+class _HasRam(Protocol):
+    @property
+    def ram(self) -> RamService: ...
+
+
+def register(table: ActionTable, services: _HasRam) -> None:
+    """Declare Ims and register its OIDC provider actions, run by the RAM service (same store,
+    same authorizer, same transactions)."""
+    table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
+    register_oidc_providers(table, services.ram, version=API_VERSION)

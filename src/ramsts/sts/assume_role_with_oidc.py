@@ -1,0 +1,245 @@
+"""AssumeRoleWithOIDC (api.md §8.3): an ID token of a trusted OIDC provider buys a role session.
+
+The request is unsigned, as on the real service: the ID token is the credential. It is allowed
+when
+
+1. ``OIDCProviderArn`` names an OIDC provider that exists (Ims ``CreateOIDCProvider``), else
+   ``AuthenticationFail.NoPermission`` "No such OIDC Provider registered." (401);
+2. the token verifies against it (:func:`ramsts.federation.verify_id_token`: signature by the
+   issuer's key, ``iss``, ``aud``, times; the issuer's certificate fingerprint);
+3. the role exists (``EntityNotExist.Role``, 404) and its trust policy trusts the provider —
+   ``"Principal": {"Federated": ["acs:ram::<uid>:oidc-provider/<name>"]}`` — with its
+   conditions met by ``oidc:iss``, ``oidc:aud`` (every audience of the token), ``oidc:sub`` and
+   ``sts:RoleSessionName``; otherwise ``AuthenticationFail.NoPermission`` (401). There is no
+   identity half: the caller is the IdP's subject, which has no RAM policies.
+
+The session is then issued by :meth:`ramsts.sts.assume_role.AssumeRole.issue`, as for AssumeRole:
+the same DurationSeconds range, session policy, token, revocation and guard. Its principal is the
+provider's ARN; requests made with it act as ``acs:ram::<uid>:assumed-role/<role>/<session>``.
+
+The provider is looked up once and kept for at most :data:`PROVIDER_CACHE_TTL` (like roles), so
+the action runs on the event loop while its caches are warm; the issuer's keys are kept by
+:class:`~ramsts.federation.IssuerKeys`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ramsts.cache_refresh import BoundedCache, RefreshAhead, cached_or_loaded
+from ramsts.caller import Caller
+from ramsts.errors import AuthenticationFail, EntityNotExist, InvalidParameter
+from ramsts.federation import IdToken, IssuerKeys, verify_id_token
+from ramsts.parameters import Parameters
+from ramsts.policy import Principal, evaluate_trust
+from ramsts.store import OidcProvider, Store
+from ramsts.sts.assume_role import (
+    ROLE_ARN,
+    ROLE_SESSION_NAME,
+    AssumeRole,
+    SessionRequest,
+    session_policy,
+    utc_timestamp,
+)
+from ramsts.types import Clock, system_clock
+
+PROVIDER_CACHE_TTL = 1.0
+PROVIDERS_KEPT = 10_000
+MISSING_PROVIDERS_KEPT = 1_000
+
+OIDC_PROVIDER_ARN = re.compile(
+    r"acs:ram::([0-9]{1,32}):oidc-provider/([A-Za-z0-9](?:[A-Za-z0-9._-]{0,126}[A-Za-z0-9])?)"
+)
+NO_SUCH_PROVIDER = "No such OIDC Provider registered."
+VERIFIED = "Success"
+"""``OIDCTokenInfo.VerificationInfo`` of a token that passed every check."""
+
+
+@dataclass(frozen=True, slots=True)
+class AssumeRoleWithOIDCRequest:
+    provider_account_id: str
+    provider_name: str
+    provider_arn: str
+    role_account_id: str
+    role_name: str
+    role_arn: str
+    token: str
+    session_name: str
+    duration_seconds: int | None
+    policy_text: str | None
+
+    @classmethod
+    def read(cls, params: Mapping[str, str]) -> AssumeRoleWithOIDCRequest:
+        read = Parameters(params, missing_suffix=True)
+        provider_arn = read.required("OIDCProviderArn")
+        provider = OIDC_PROVIDER_ARN.fullmatch(provider_arn)
+        if provider is None:
+            raise InvalidParameter(
+                "OIDCProviderArn",
+                "The parameter OIDCProviderArn must be acs:ram::<AccountId>:oidc-provider/<Name>;"
+                f" got {_shown(provider_arn)}.",
+            )
+        role_arn = read.required("RoleArn")
+        role = ROLE_ARN.fullmatch(role_arn)
+        if role is None:
+            raise InvalidParameter(
+                "RoleArn", f"The parameter RoleArn is wrongly formed: {_shown(role_arn)}."
+            )
+        token = read.raw("OIDCToken")
+        if token is None:
+            raise AuthenticationFail("OIDCToken.Invalid", "The OIDCToken can not be empty.")
+        session_name = read.required("RoleSessionName")
+        if ROLE_SESSION_NAME.fullmatch(session_name) is None:
+            raise InvalidParameter(
+                "RoleSessionName",
+                "The parameter RoleSessionName is wrongly formed: it must be 2 to 64 letters,"
+                f" digits, '.', '@', '-' or '_'; got {_shown(session_name)}.",
+            )
+        return cls(
+            provider_account_id=provider.group(1),
+            provider_name=provider.group(2),
+            provider_arn=provider_arn,
+            role_account_id=role.group(1),
+            role_name=role.group(2),
+            role_arn=role_arn,
+            token=token,
+            session_name=session_name,
+            duration_seconds=read.integer("DurationSeconds", minimum=-(2**31), maximum=2**31 - 1),
+            policy_text=read.raw("Policy"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _CachedProvider:
+    provider: OidcProvider | None
+    loaded_at: float
+
+
+_ProviderKey = tuple[str, str]
+
+
+class AssumeRoleWithOIDC:
+    """The AssumeRoleWithOIDC action. Thread-safe; one per process."""
+
+    def __init__(
+        self,
+        store: Store,
+        assume_role: AssumeRole,
+        issuer_keys: IssuerKeys,
+        *,
+        clock: Clock = system_clock,
+        provider_cache_ttl: float = PROVIDER_CACHE_TTL,
+        monotonic: Callable[[], float] = time.monotonic,
+        refresh: RefreshAhead | None = None,
+    ) -> None:
+        self._store = store
+        self._assume_role = assume_role
+        self._keys = issuer_keys
+        self._clock = clock
+        self._ttl = provider_cache_ttl
+        self._monotonic = monotonic
+        self._refresh = refresh
+        self._providers: BoundedCache[_ProviderKey, _CachedProvider] = BoundedCache(PROVIDERS_KEPT)
+        self._missing: BoundedCache[_ProviderKey, _CachedProvider] = BoundedCache(
+            MISSING_PROVIDERS_KEPT
+        )
+
+    def __call__(self, caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+        # Anonymous by design: a signed request is served the same, its signer playing no part.
+        request = AssumeRoleWithOIDCRequest.read(params)
+        policy = None if request.policy_text is None else session_policy(request.policy_text)
+        provider = self._provider(request.provider_account_id, request.provider_name)
+        if provider is None:
+            raise AuthenticationFail("NoPermission", NO_SUCH_PROVIDER)
+        token = verify_id_token(request.token, provider, self._keys, self._clock())
+        cached = self._assume_role.role(request.role_account_id, request.role_name)
+        role, trust = cached.role, cached.trust
+        if role is None or trust is None:
+            raise EntityNotExist("Role", f"The role does not exist: {request.role_arn}.")
+        decision = evaluate_trust(
+            trust,
+            Principal(arn=provider.arn, account_id=provider.account_id, type="Federated"),
+            _condition_keys(token, request.session_name),
+            action="sts:AssumeRoleWithOIDC",
+            principal_ids=dict(role.trusted_principal_ids),
+        )
+        if not decision.allowed:
+            raise AuthenticationFail(
+                "NoPermission",
+                f"There is no permission: the trust policy of the role {role.role_name} does not"
+                f" allow the OIDC provider {provider.provider_name} (sub {token.subject!r}) to"
+                " assume it.",
+            )
+        body = self._assume_role.issue(
+            role,
+            SessionRequest(
+                session_name=request.session_name,
+                duration_seconds=request.duration_seconds,
+                session_policy=policy,
+                principal_arn=provider.arn,
+            ),
+        )
+        body["OIDCTokenInfo"] = _token_info(token)
+        return body
+
+    def forget_provider(self, account_id: str, provider_name: str) -> None:
+        key = (account_id, provider_name.lower())
+        self._providers.discard(key)
+        self._missing.discard(key)
+
+    def _provider(self, account_id: str, name: str) -> OidcProvider | None:
+        key = (account_id, name.lower())
+        cached = self._providers.get(key) or self._missing.get(key)
+        age = 0.0 if cached is None else self._monotonic() - cached.loaded_at
+        return cached_or_loaded(
+            cached,
+            age,
+            self._ttl,
+            self._load_provider,
+            account_id,
+            name,
+            refresh=self._refresh,
+            entry=("oidc-provider", *key),
+        ).provider
+
+    def _load_provider(self, account_id: str, name: str) -> _CachedProvider:
+        key = (account_id, name.lower())
+        with self._store.read() as tx:
+            provider = tx.oidc_providers.get(account_id, name)
+        cached = _CachedProvider(provider, self._monotonic())
+        if provider is None:
+            self._providers.discard(key)
+            self._missing.put(key, cached)
+        else:
+            self._missing.discard(key)
+            self._providers.put(key, cached)
+        return cached
+
+
+def _condition_keys(token: IdToken, session_name: str) -> dict[str, str | list[str]]:
+    return {
+        "oidc:iss": token.issuer,
+        "oidc:aud": list(token.audiences),
+        "oidc:sub": token.subject,
+        "sts:RoleSessionName": session_name,
+    }
+
+
+def _token_info(token: IdToken) -> dict[str, str]:
+    return {
+        "Issuer": token.issuer,
+        "Subject": token.subject,
+        "ClientIds": ",".join(token.audiences),
+        "IssuanceTime": utc_timestamp(datetime.fromtimestamp(token.issued_at, UTC)),
+        "ExpirationTime": utc_timestamp(datetime.fromtimestamp(token.expires_at, UTC)),
+        "VerificationInfo": VERIFIED,
+    }
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 64 else value[:64] + "…")

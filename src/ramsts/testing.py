@@ -324,6 +324,7 @@ def ramsts_server(
     tls: bool = False,
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
+    oidc_ca_file: Path | None = None,
 ) -> Iterator[RamstsServer]:
     """A ramsts server for the duration of the block: a fresh SQLite database unless ``db_url``
     names another (empty, or shared with a CLI under test together with its ``master_key``).
@@ -343,7 +344,9 @@ def ramsts_server(
             written = write_dev_certificate(certificate, Path(data_dir) / "tls")
             ca_file, tls_files = written.ca_file, (written.cert_file, written.key_file)
         settings = Settings(
-            db_url=db_url or f"sqlite:///{Path(data_dir) / 'ramsts.db'}", data_dir=Path(data_dir)
+            db_url=db_url or f"sqlite:///{Path(data_dir) / 'ramsts.db'}",
+            data_dir=Path(data_dir),
+            oidc_ca_file=oidc_ca_file,
         )
         services = build_services(
             settings,

@@ -219,7 +219,12 @@ def test_no_server_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_products_map_to_their_api_versions() -> None:
-    assert API_VERSIONS == {"sts": "2015-04-01", "ram": "2015-05-01", "iot": "2018-01-20"}
+    assert API_VERSIONS == {
+        "sts": "2015-04-01",
+        "ram": "2015-05-01",
+        "ims": "2019-08-15",
+        "iot": "2018-01-20",
+    }
 
 
 def test_the_installed_command_prints_compact_json_when_piped(server: RamstsServer) -> None:

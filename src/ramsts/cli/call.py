@@ -39,7 +39,7 @@ from ramsts.cli import EXIT_DENIED, EXIT_FAILURE, EXIT_INVALID, EXIT_OK
 from ramsts.signing import sign_rpc_v1, sign_v3
 from ramsts.types import Secret
 
-API_VERSIONS = {"sts": "2015-04-01", "ram": "2015-05-01", "iot": "2018-01-20"}
+API_VERSIONS = {"sts": "2015-04-01", "ram": "2015-05-01", "ims": "2019-08-15", "iot": "2018-01-20"}
 DEFAULT_ENDPOINT = "http://127.0.0.1:8080"
 ENDPOINT_ENV = "RAMSTS_ENDPOINT"
 CREDENTIALS_FILE_ENV = "ALIBABA_CLOUD_CREDENTIALS_FILE"
@@ -65,7 +65,7 @@ def register(subparsers: Any) -> None:
         help="call an API action with signed credentials",
         description="Sign and send one RPC call; print the JSON response.",
     )
-    parser.add_argument("product", metavar="PRODUCT", help="sts, ram or iot")
+    parser.add_argument("product", metavar="PRODUCT", help="sts, ram, ims or iot")
     parser.add_argument("action", metavar="ACTION", help="the action, e.g. AssumeRole")
     parser.add_argument("params", metavar="Key=Value", nargs="*", help="request parameters")
     parser.add_argument("--id", dest="access_key_id", metavar="ID", help="AccessKeyId")

@@ -21,6 +21,9 @@ The checks, in order, each with the real service's code (all 401 ``Authenticatio
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -39,16 +42,19 @@ ASYMMETRIC = frozenset(
 )
 _KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
 
-_NO_CLAIM_CHECKS = {
-    "verify_signature": True,
-    "verify_exp": False,
-    "verify_nbf": False,
-    "verify_iat": False,
-    "verify_aud": False,
-    "verify_iss": False,
-}
-"""PyJWT checks the signature; the claims are checked here, against the service's clock and
-with the real service's codes."""
+_JWS = jwt.PyJWS()
+"""PyJWT's algorithms check the signature with the issuer's key. The token's two JSON parts are
+decoded here, once, and its claims checked here, against the service's clock and with the real
+service's codes (PyJWT's own decoding checks each character in Python and costs three times the
+RSA verification)."""
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def _segment(text: str) -> bytes:
+    """One base64url part of a JWS (no padding, nothing but its alphabet)."""
+    if _BASE64URL.fullmatch(text) is None or len(text) % 4 == 1:
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +88,17 @@ def verify_id_token(token: str, provider: OidcProvider, keys: IssuerKeys, now: d
         provider.issuer_url, key_id if isinstance(key_id, str) else None, provider.fingerprints
     )
     _check_key_fits(key, algorithm)
+    head, body, signature = token.split(".")
     try:
-        jwt.decode(token, key=key, algorithms=[algorithm], options=_NO_CLAIM_CHECKS)  # type: ignore[arg-type]
-    except jwt.InvalidSignatureError:
+        verified = _JWS.get_algorithm_by_name(algorithm).verify(
+            f"{head}.{body}".encode("ascii"), key.key, _segment(signature)
+        )
+    except (ValueError, TypeError, jwt.PyJWTError):
+        verified = False
+    if not verified:
         raise AuthenticationFail(
             "OIDCToken.InvalidSignature", "OIDC token validate failed: invalid signature."
-        ) from None
-    except jwt.PyJWTError as error:
-        raise _invalid(f"The OIDC token cannot be verified: {error}.") from None
+        )
     return _checked_claims(claims, provider, int(now.astimezone(UTC).timestamp()))
 
 
@@ -100,11 +109,14 @@ def _decoded(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
         raise _invalid(f"The OIDCToken must be {MIN_LENGTH} to {MAX_LENGTH} characters long.")
     if token.count(".") != 2:
         raise _invalid("The OIDCToken must be a JWT: three parts separated by '.'.")
+    head, body, signature = token.split(".")
     try:
-        header = jwt.get_unverified_header(token)
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
+        header, claims = json.loads(_segment(head)), json.loads(_segment(body))
+        _segment(signature)
+    except (ValueError, UnicodeDecodeError):
         raise _invalid("The OIDCToken's header or claims are not base64url-encoded JSON.") from None
+    if not isinstance(header, dict):
+        raise _invalid("The OIDCToken's header is not a JSON object.")
     if not isinstance(claims, dict):
         raise _invalid("The OIDCToken's claims are not a JSON object.")
     return header, claims

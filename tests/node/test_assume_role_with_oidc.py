@@ -37,7 +37,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from ramsts.crypto.dev_certificate import make_dev_certificate, write_dev_certificate
+from ramsts.guard import Guard, GuardRequest, LocalVerifier
+from ramsts.signing import sign_rpc_v1
 from ramsts.testing import PROXY_VARIABLES, AccessKey, RamstsServer, ramsts_server
+from ramsts.types import Secret
 
 pytestmark = pytest.mark.sdk
 
@@ -299,6 +302,29 @@ def test_a_token_of_the_idp_buys_a_role_session_that_signs_requests(
     assert identity.arn == f"acs:ram::{account}:assumed-role/pod-role/pod-session"
     assert identity.principal_id.endswith(":pod-session")
     federation.server.ram_client(session_key(body)).list_users(ram_models.ListUsersRequest())
+
+
+def test_the_guard_verifies_an_oidc_session_as_any_role_session(federation: Federation) -> None:
+    key = session_key(federation.assume(federation.idp.token(), role_session_name="guarded"))
+    assert key.security_token is not None
+
+    def request() -> GuardRequest:  # each signed with a nonce of its own
+        signed = sign_rpc_v1(
+            "POST",
+            {"Action": "DescribeInstances", "Version": "2014-05-26"},
+            key.access_key_id,
+            Secret(key.access_key_secret),
+            key.security_token,
+        )
+        return GuardRequest("POST", signed.query, signed.headers, signed.body)
+
+    services = federation.server.services
+    guard = Guard(LocalVerifier(services.authenticator, services.authorizer))
+    allowed = guard.decide(request(), "ram:ListRoles", "acs:ram::${AccountId}:role/*")
+    assert allowed.allowed
+    account = federation.server.account_id
+    assert allowed.principal.arn == f"acs:ram::{account}:assumed-role/pod-role/guarded"
+    assert not guard.decide(request(), "ecs:DescribeInstances", "*").allowed
 
 
 def test_the_session_policy_narrows_the_session_and_revocation_ends_it(

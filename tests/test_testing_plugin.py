@@ -19,6 +19,7 @@ from alibabacloud_sts20150401 import models as sts_models
 from alibabacloud_tea_openapi.exceptions import ClientException
 from aliyunsdksts.request.v20150401.GetCallerIdentityRequest import GetCallerIdentityRequest
 
+from fresh_imports import SERVER_LIBRARIES, modules_loaded_by, of_ramsts, top_level
 from ramsts.crypto.dev_certificate import make_dev_certificate, write_dev_certificate
 from ramsts.testing import AccessKey, RamstsServer, ramsts_server
 
@@ -160,3 +161,10 @@ def test_a_server_serves_https_with_a_certificate_of_ones_own(tmp_path: Path) ->
         assert answer.json() == {"Status": "OK"}
     with pytest.raises(ValueError, match="go together"), ramsts_server(tls_cert=files.cert_file):
         pass
+
+
+def test_loading_the_plugin_imports_no_server_library() -> None:
+    # pytest loads the plugin in every session of every project that installs ramsts.
+    loaded = modules_loaded_by("import ramsts.testing")
+    assert not top_level(loaded) & SERVER_LIBRARIES
+    assert of_ramsts(loaded) == {"ramsts", "ramsts.testing"}

@@ -5,14 +5,25 @@ Two modes behind one :class:`Guard`: :class:`LocalVerifier` (inside ramsts, or s
 database and master key) and :class:`RemoteVerifier` (asking a ramsts server's ``VerifyRequest``
 with the service's own AccessKey). :class:`GuardMiddleware` wraps an ASGI app. See
 ``docs/guard.md``.
+
+Importing this package loads no server, database or password library, so that a resource
+service in remote mode pays only for what it uses (``pip install "ramsts[guard]"``).
+:class:`LocalVerifier` reads the store: it is imported on first use of the name
+(``from ramsts.guard import LocalVerifier``), or directly from :mod:`ramsts.guard.local`.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from ramsts.guard.guard import Guard, Verifier
-from ramsts.guard.local import LocalVerifier
 from ramsts.guard.middleware import GuardMiddleware, Target, TargetResolver
 from ramsts.guard.remote import DEFAULT_CACHE_TTL, RemoteVerifier
 from ramsts.guard.request import GuardRequest
 from ramsts.guard.result import ACCOUNT_PLACEHOLDER, GuardResult, VerifiedPrincipal
+
+if TYPE_CHECKING:
+    from ramsts.guard.local import LocalVerifier
 
 __all__ = [
     "ACCOUNT_PLACEHOLDER",
@@ -28,3 +39,11 @@ __all__ = [
     "VerifiedPrincipal",
     "Verifier",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "LocalVerifier":
+        from ramsts.guard.local import LocalVerifier
+
+        return LocalVerifier
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

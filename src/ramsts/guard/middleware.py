@@ -25,10 +25,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from ramsts.errors import GatewayError, RamstsError
-from ramsts.guard.envelope import error_response, unexpected_response
+from ramsts.guard.asgi import ASGIApp, Message, Receive, Scope, Send
+from ramsts.guard.envelope import REQUEST_ID_HEADER, error_answer, unexpected_answer
 from ramsts.guard.guard import Guard
 from ramsts.guard.request import GuardRequest
 from ramsts.guard.result import Resources
@@ -36,7 +35,7 @@ from ramsts.request_ids import new_request_id
 from ramsts.signing import SignedRequest
 
 MAX_BODY_BYTES = 1024 * 1024
-REQUEST_ID_HEADER = "x-acs-request-id"
+__all__ = ["REQUEST_ID_HEADER", "GuardMiddleware", "Target", "TargetResolver"]
 
 
 class Target(NamedTuple):
@@ -94,16 +93,15 @@ class GuardMiddleware:
             action, resource, context = self.resolve(signed)
             result = await self.guard.check_async(request, action, resource, context, signed=signed)
         except RamstsError as error:
-            response = error_response(error, **shape)
+            answer = error_answer(error, **shape)
         except Exception as exc:
-            response = unexpected_response(exc, **shape)
+            answer = unexpected_answer(exc, **shape)
         else:
             state = scope.setdefault("state", {})
             state.update(guard_result=result, signed_request=signed, request_id=request_id)
             await self.app(scope, _replay(body), send)
             return
-        response.headers[REQUEST_ID_HEADER] = request_id
-        await response(scope, receive, send)
+        await answer.send(send, request_id=request_id)
 
     def _closing_at_shutdown(self, receive: Receive) -> Receive:
         async def lifespan_message() -> Message:

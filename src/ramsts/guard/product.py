@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from ramsts.guard.local import Authorizes, LocalVerifier
-from ramsts.guard.verification import VerifyRequest
-from ramsts.ram.authentication import RequestAuthenticator
-
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
+    from ramsts.guard.local import Authorizes
+    from ramsts.ram.authentication import RequestAuthenticator
 
 PRODUCT_CODE = "Ramsts"
 API_VERSION = "2026-11-01"
@@ -31,6 +29,10 @@ class GuardServices(Protocol):
 
 
 def register(table: ActionTable, services: GuardServices) -> None:
+    # Imported here: the remote guard reads this module's names and must not load the store.
+    from ramsts.guard.local import LocalVerifier
+    from ramsts.guard.verification import VerifyRequest
+
     table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
     verifier = LocalVerifier(services.authenticator, services.authorizer)
     handler = VerifyRequest(verifier)

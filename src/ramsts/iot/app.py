@@ -19,8 +19,13 @@ from starlette.types import ASGIApp
 
 from ramsts.errors import GatewayError, RamstsError
 from ramsts.guard import Guard, GuardMiddleware, GuardResult, Target
-from ramsts.guard.envelope import JSON_MEDIA_TYPE, error_response, unexpected_response
-from ramsts.guard.middleware import REQUEST_ID_HEADER
+from ramsts.guard.envelope import (
+    JSON_MEDIA_TYPE,
+    REQUEST_ID_HEADER,
+    ErrorAnswer,
+    error_answer,
+    unexpected_answer,
+)
 from ramsts.iot import API_VERSION, PRODUCT_CODE, host_id
 from ramsts.iot.actions import IotService
 from ramsts.signing import SignedRequest
@@ -46,12 +51,14 @@ def create_iot_app(iot: IotService, guard: Guard) -> ASGIApp:
                 iot.run, signed.action, result.principal.account_id, signed.params
             )
         except RamstsError as error:  # a bad parameter: its own code and status, never a 500
-            response = error_response(
-                error, request_id=request_id, host_id=host, product_code=PRODUCT_CODE
+            response = _response(
+                error_answer(error, request_id=request_id, host_id=host, product_code=PRODUCT_CODE)
             )
         except Exception as exc:
-            response = unexpected_response(
-                exc, request_id=request_id, host_id=host, product_code=PRODUCT_CODE
+            response = _response(
+                unexpected_answer(
+                    exc, request_id=request_id, host_id=host, product_code=PRODUCT_CODE
+                )
             )
         else:
             response = Response(
@@ -71,3 +78,7 @@ def create_iot_app(iot: IotService, guard: Guard) -> ASGIApp:
         ]
     )
     return GuardMiddleware(app, guard, resolve, host_id=host, product_code=PRODUCT_CODE)
+
+
+def _response(answer: ErrorAnswer) -> Response:
+    return Response(answer.content, status_code=answer.status, media_type=JSON_MEDIA_TYPE)

@@ -1,27 +1,6 @@
-"""ramsts in other projects' tests: a real server in this process, in the spirit of moto's
-``mock_aws`` — but over HTTP, so Alibaba's own SDKs talk to it unchanged.
-
-    from ramsts.testing import ramsts_server
-
-    with ramsts_server() as server:
-        alice = server.create_user("alice", policies=["AliyunSTSAssumeRoleAccess"])
-        role_arn = server.create_role("reader", policies=["AliyunRAMReadOnlyAccess"])
-        sts = server.sts_client(alice)                    # alibabacloud-sts20150401, V3
-        ...
-
-``ramsts_server(tls=True)`` serves https instead, with a development certificate whose CA is
-``server.ca_file``, for clients that only speak https to STS (the Node.js
-``@alicloud/credentials``); the clients it hands out trust that CA.
-
-As a pytest plugin (entry point ``pytest11``: ``ramsts = "ramsts.testing"``) it offers the
-fixture ``ramsts``, one fresh server per test.
-
-Each server listens on a free loopback port over a fresh SQLite database in a temporary
-directory, with a new master key and one account whose root AccessKey is ``server.root``. While
-it runs, the proxy variables are removed from the environment: all three SDK stacks send loopback
-traffic to ``HTTP_PROXY`` even when ``NO_PROXY`` lists it (api.md §1.3). The SDKs are imported
-only when a client is first asked for, so they need to be installed only where they are used.
-"""
+"""The test server behind :mod:`ramsts.testing`: ramsts in this process, served by uvicorn on a
+loopback port, with its clients and set-up helpers. Imported on first use, so that the pytest
+plugin costs nothing in a session that does not use it."""
 
 from __future__ import annotations
 
@@ -40,7 +19,6 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
-import pytest
 import uvicorn
 
 from ramsts.caller import Caller
@@ -373,10 +351,3 @@ def ramsts_server(
                 thread.join(timeout=STARTUP_TIMEOUT)
         finally:
             services.close()
-
-
-@pytest.fixture
-def ramsts() -> Iterator[RamstsServer]:
-    """A fresh ramsts server for one test (see :func:`ramsts_server`)."""
-    with ramsts_server() as server:
-        yield server

@@ -37,7 +37,13 @@ FAMILIES = {
     if isinstance(cls, type) and issubclass(cls, RamstsError) and cls.family
 }
 """Family constructors (``EntityNotExist("Role", …)`` → ``EntityNotExist.Role``)."""
-FULL_CODE_CONSTRUCTORS = {"AuthenticationError", "GatewayError", "ServiceError", "PolicyError"}
+FULL_CODE_CONSTRUCTORS = {
+    "WholeCodeError",
+    "AuthenticationError",
+    "GatewayError",
+    "ServiceError",
+    "PolicyError",
+}
 """Constructors whose first argument is the whole code (``GatewayError("InvalidVersion", …)``)."""
 PLACEHOLDER = "<Name>"
 

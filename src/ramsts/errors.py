@@ -101,12 +101,10 @@ class AuthenticationFail(RamstsError):
     http_status = 401
 
 
-class AuthenticationError(RamstsError):
-    """Gateway-level failures to authenticate a request (signature, key, token, time, nonce).
-
-    These codes do not share one prefix (``SignatureDoesNotMatch``, ``InvalidAccessKeyId.NotFound``,
-    ``InvalidSecurityToken.Expired``…), so the full code is given as the suffix.
-    """
+class WholeCodeError(RamstsError):
+    """Errors whose codes share no prefix, so that the full code is given, not a suffix
+    (``SignatureDoesNotMatch``, ``InvalidAccessKeyId.NotFound``, ``Throttling.User``…). The
+    families below say where the rule lives."""
 
     family = ""
     http_status = 400
@@ -123,11 +121,16 @@ class AuthenticationError(RamstsError):
         self.code = code
 
 
-class GatewayError(AuthenticationError):
+class AuthenticationError(WholeCodeError):
+    """The request's credentials do not hold: signature, AccessKey, SecurityToken, timestamp,
+    nonce (``SignatureDoesNotMatch``, ``InvalidSecurityToken.Expired``…)."""
+
+
+class GatewayError(WholeCodeError):
     """Routing failures before any action runs: unknown action or version, bad method."""
 
 
-class ServiceError(AuthenticationError):
+class ServiceError(WholeCodeError):
     """Any other code with its own status, for rules whose codes follow no family
     (``Throttling.User``, ``Inactive``, ``CheckAuthenticationCodeFail``…)."""
 

@@ -18,7 +18,7 @@ from ramsts.errors import (
 FAMILIES = (AuthenticationError, GatewayError, ServiceError)
 
 
-@pytest.mark.parametrize(("one", "other"), itertools.permutations(FAMILIES, 2))
+@pytest.mark.parametrize(("one", "other"), list(itertools.permutations(FAMILIES, 2)))
 def test_no_whole_code_family_is_a_kind_of_another(
     one: type[RamstsError], other: type[RamstsError]
 ) -> None:

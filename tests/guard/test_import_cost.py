@@ -9,7 +9,18 @@ import pytest
 from fresh_imports import SERVER_LIBRARIES, modules_loaded_by, of_ramsts, top_level
 
 RAMSTS_MODULES_AT_MOST = 45
-SERVER_SIDE = ("store", "api", "console", "cli", "ram", "sts", "iot", "services", "crypto", "tokens")
+SERVER_SIDE = (
+    "store",
+    "api",
+    "console",
+    "cli",
+    "ram",
+    "sts",
+    "iot",
+    "services",
+    "crypto",
+    "tokens",
+)
 
 
 @pytest.fixture(scope="module")

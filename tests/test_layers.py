@@ -1,5 +1,7 @@
 """Layers point one way (docs/architecture.md): the policy engine knows nothing of HTTP or SQL,
-services never import the entry points that call them, and only the store speaks SQL.
+services never import the entry points that call them, and only the store speaks SQL. Each
+package has its layer (:data:`LAYERS`) and imports only from the layers below it, the few
+imports within a layer named in :data:`SIDEWAYS`.
 
 Imports under ``if TYPE_CHECKING:`` are names for the type checker, not dependencies, and are
 left out.
@@ -15,19 +17,59 @@ import pytest
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "ramsts"
 FRAMEWORKS = frozenset({"sqlalchemy", "alembic", "starlette", "uvicorn", "jinja2", "httpx"})
-FOUNDATION = (
-    "errors",
-    "types",
-    "caller",
-    "parameters",
-    "wire_json",
-    "policy",
-    "signing",
-    "tokens",
-    "crypto",
+
+LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
+    (
+        "vocabulary",
+        frozenset(
+            {
+                "errors",
+                "types",
+                "caller",
+                "parameters",
+                "wire_json",
+                "request_ids",
+                "cache_refresh",
+                "config",
+            }
+        ),
+    ),
+    ("engines", frozenset({"policy", "signing", "tokens", "crypto", "store"})),
+    ("authentication", frozenset({"authentication", "federation"})),
+    ("services", frozenset({"ram", "sts", "ims"})),
+    ("entry points", frozenset({"api", "console", "guard"})),
+    ("sample resource service", frozenset({"iot"})),
+    ("composition root", frozenset({"services"})),
+    ("commands", frozenset({"cli", "testing", "__main__"})),
 )
-SERVICES = ("ram", "sts", "ims", "federation", "store")
-ENTRY_POINTS = frozenset({"api", "console", "cli", "guard", "iot", "services", "testing"})
+"""Bottom to top: a package imports only from the layers below its own."""
+
+SIDEWAYS: dict[str, frozenset[str]] = {
+    "parameters": frozenset({"errors", "wire_json"}),
+    "config": frozenset({"errors"}),
+    "tokens": frozenset({"crypto"}),  # a SecurityToken is sealed with the crypto primitives
+    "sts": frozenset({"ram", "ims"}),  # STS assumes RAM's roles; OIDC sessions name providers
+    "ims": frozenset({"ram"}),  # the Ims actions run on the RAM service, as the real service's
+    "testing": frozenset({"cli"}),  # the test server runs the HTTP protocol `ramsts serve` runs
+    "__main__": frozenset({"cli"}),
+}
+"""The imports allowed within one layer, each named."""
+
+FRAMEWORKS_ALLOWED: dict[str, frozenset[str]] = {
+    "store": frozenset({"sqlalchemy", "alembic"}),
+    "api": frozenset({"starlette"}),
+    "console": frozenset({"starlette", "jinja2"}),
+    # The remote client's synchronous path; the middleware is plain ASGI (docs/guard.md).
+    "guard": frozenset({"httpx"}),
+    # The IoT sample stands for an external resource service with its own tables.
+    "iot": frozenset({"starlette", "sqlalchemy", "httpx"}),
+    "services": frozenset({"starlette"}),
+    "cli": frozenset({"httpx", "uvicorn"}),
+    "testing": frozenset({"uvicorn"}),
+}
+"""Every other package imports no web, SQL or HTTP framework."""
+
+LAYER_OF = {package: index for index, (_, packages) in enumerate(LAYERS) for package in packages}
 
 
 def _type_checking_nodes(tree: ast.AST) -> set[int]:
@@ -68,16 +110,48 @@ def _imports_by_package() -> dict[str, set[str]]:
 IMPORTS = _imports_by_package()
 
 
-@pytest.mark.parametrize("package", FOUNDATION)
-def test_the_foundation_imports_no_framework_and_no_service(package: str) -> None:
-    imported = IMPORTS[package]
-    assert not {name for name in imported if name.startswith("<")}
-    assert not imported & (set(SERVICES) | ENTRY_POINTS)
+def _not_allowed(package: str, imported: set[str]) -> set[str]:
+    """What ``package`` may not import among ``imported`` (``<name>`` for a framework)."""
+    below = {name for name, layer in LAYER_OF.items() if layer < LAYER_OF[package]}
+    allowed = below | SIDEWAYS.get(package, frozenset())
+    frameworks = {f"<{name}>" for name in FRAMEWORKS_ALLOWED.get(package, frozenset())}
+    return {name for name in imported if name not in allowed | frameworks}
 
 
-@pytest.mark.parametrize("package", SERVICES)
-def test_services_never_import_their_callers(package: str) -> None:
-    assert not IMPORTS[package] & ENTRY_POINTS
+def _packages() -> set[str]:
+    return {
+        path.name if path.is_dir() else path.stem
+        for path in SOURCE.iterdir()
+        if (path.is_dir() and (path / "__init__.py").exists())
+        or (path.suffix == ".py" and path.stem != "__init__")
+    }
+
+
+def test_every_package_has_its_layer() -> None:
+    assert _packages() == set(LAYER_OF)
+
+
+@pytest.mark.parametrize("package", sorted(LAYER_OF))
+def test_a_package_imports_only_from_the_layers_below(package: str) -> None:
+    assert not _not_allowed(package, IMPORTS[package])
+
+
+UPWARD = [
+    (package, above)
+    for package, layer in sorted(LAYER_OF.items())
+    for above, other in sorted(LAYER_OF.items())
+    if other >= layer and above != package and above not in SIDEWAYS.get(package, frozenset())
+]
+
+
+@pytest.mark.parametrize(("package", "above"), UPWARD)
+def test_an_import_upward_or_sideways_would_be_refused(package: str, above: str) -> None:
+    assert _not_allowed(package, {above}) == {above}
+
+
+@pytest.mark.parametrize("package", sorted(set(LAYER_OF) - set(FRAMEWORKS_ALLOWED)))
+def test_a_framework_import_would_be_refused(package: str) -> None:
+    assert _not_allowed(package, {"<sqlalchemy>", "<starlette>"}) == {"<sqlalchemy>", "<starlette>"}
 
 
 def test_only_the_store_and_the_iot_sample_speak_sql() -> None:
@@ -88,9 +162,3 @@ def test_only_the_store_and_the_iot_sample_speak_sql() -> None:
 
 def test_the_store_depends_on_nothing_above_it() -> None:
     assert IMPORTS["store"] - {"<sqlalchemy>", "<alembic>"} <= {"types", "errors", "wire_json"}
-
-
-@pytest.mark.parametrize("package", ["api", "console", "guard"])
-def test_entry_points_do_not_call_each_other(package: str) -> None:
-    others = {"api", "console", "guard", "cli"} - {package}
-    assert not IMPORTS[package] & others

@@ -33,13 +33,13 @@ from starlette.routing import BaseRoute, Mount
 
 from ramsts.api import ApiApplication, create_app
 from ramsts.api.actions import ActionTable
+from ramsts.authentication import Authenticator
 from ramsts.cache_refresh import RefreshAhead
 from ramsts.config import Settings, settings_from_env
 from ramsts.crypto import MasterKey, load_master_key
 from ramsts.federation import IssuerKeys
 from ramsts.iot import API_VERSION as IOT_API_VERSION
 from ramsts.ram.accounts import AccountService
-from ramsts.ram.authentication import Authenticator
 from ramsts.ram.authorization import Authorizer
 from ramsts.ram.service import RamService
 from ramsts.store import Conflict, Store, open_store

@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from ramsts.api import ActionTable, create_app
+from ramsts.authentication import Connection, Verified
 from ramsts.caller import Caller
 from ramsts.errors import EntityNotExist, NoPermission
-from ramsts.ram.authentication import Connection, Verified
 from ramsts.signing import SignedRequest
 
 ROOT = Caller(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ramsts.authentication import unseal_access_key_secret
 from ramsts.caller import Caller
-from ramsts.ram.accounts import unseal_access_key_secret
 from ramsts.ram.service import RamService
 from ramsts.store import Account, User
 

@@ -8,14 +8,10 @@ from dataclasses import replace
 
 import pytest
 
+from ramsts.authentication import unseal_access_key_secret
 from ramsts.crypto import UnsealError, verify_password
 from ramsts.errors import InvalidParameter
-from ramsts.ram.accounts import (
-    DEFAULT_ACCOUNT_NAME,
-    AccountService,
-    generate_console_password,
-    unseal_access_key_secret,
-)
+from ramsts.ram.accounts import DEFAULT_ACCOUNT_NAME, AccountService, generate_console_password
 from ramsts.types import Secret
 
 

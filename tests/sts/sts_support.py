@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
+from ramsts.authentication import Authenticator, Connection
 from ramsts.caller import Caller
 from ramsts.crypto import MasterKey
 from ramsts.errors import RamstsError
 from ramsts.policy import parse_policy
-from ramsts.ram.authentication import Authenticator, Connection
 from ramsts.ram.authorization import Authorizer
 from ramsts.ram.roles import trusted_principal_ids
 from ramsts.services import StoredKeyRing

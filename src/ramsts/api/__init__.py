@@ -7,7 +7,7 @@ The composition root builds it with :func:`create_app`; products register their 
 from ramsts.api.actions import ActionHandler, ActionTable, Product, RegisteredAction
 from ramsts.api.app import HEALTH_PATH, ApiApplication, create_app
 from ramsts.api.rpc import ApiServices
-from ramsts.ram.authentication import RequestAuthenticator
+from ramsts.authentication import RequestAuthenticator
 
 __all__ = [
     "HEALTH_PATH",

@@ -52,8 +52,8 @@ from ramsts.api.incoming import (
     requested_version,
 )
 from ramsts.api.redaction import redact_params
+from ramsts.authentication import Connection, RequestAuthenticator
 from ramsts.errors import GatewayError, InvalidParameter, RamstsError
-from ramsts.ram.authentication import Connection, RequestAuthenticator
 from ramsts.request_ids import new_request_id
 from ramsts.signing import SignedRequest, parse_request
 from ramsts.store.cache_first import cache_first

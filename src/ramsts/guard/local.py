@@ -1,7 +1,7 @@
 """Local mode: the guard runs beside ramsts's own authentication and authorizer — inside the
 server, or in a service that shares the database and the master key.
 
-Verification is :class:`ramsts.ram.authentication.Authenticator`'s (timestamp window, AccessKey
+Verification is :class:`ramsts.authentication.Authenticator`'s (timestamp window, AccessKey
 or SecurityToken, signature, nonce through the store); authorization is
 :class:`ramsts.ram.authorization.Authorizer`'s (role sessions: role policies ∩ session policy).
 Both cache what they load for at most one second, so an allowed request costs no database round
@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, Protocol
 
+from ramsts.authentication import Connection, RequestAuthenticator
 from ramsts.caller import Caller
 from ramsts.errors import NoPermission
 from ramsts.guard.context import request_context
@@ -34,7 +35,6 @@ from ramsts.guard.result import (
 )
 from ramsts.policy import Decision
 from ramsts.policy.request import ContextValue
-from ramsts.ram.authentication import Connection, RequestAuthenticator
 from ramsts.signing import SignedRequest
 from ramsts.store.cache_first import cache_first
 

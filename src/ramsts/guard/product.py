@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
+    from ramsts.authentication import RequestAuthenticator
     from ramsts.guard.local import Authorizes
-    from ramsts.ram.authentication import RequestAuthenticator
 
 PRODUCT_CODE = "Ramsts"
 API_VERSION = "2026-11-01"

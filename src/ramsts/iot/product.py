@@ -12,6 +12,7 @@ import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ramsts.authentication import RequestAuthenticator
 from ramsts.caller import Caller
 from ramsts.config import Settings
 from ramsts.errors import NoPermission
@@ -20,7 +21,6 @@ from ramsts.guard.local import Authorizes
 from ramsts.iot import API_VERSION, DEFAULT_REGION, PRODUCT_CODE, host_id
 from ramsts.iot.actions import ACTIONS, IotService
 from ramsts.iot.tables import IotTables, open_iot_database
-from ramsts.ram.authentication import RequestAuthenticator
 from ramsts.types import Clock
 
 if TYPE_CHECKING:

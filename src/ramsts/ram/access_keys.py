@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from ramsts.authentication import seal_access_key_secret
 from ramsts.caller import Caller
 from ramsts.crypto import new_access_key_id, new_access_key_secret
 from ramsts.errors import EntityNotExist, LimitExceeded, MissingParameter
 from ramsts.parameters import Parameters, TextRule
-from ramsts.ram.accounts import seal_access_key_secret
 from ramsts.ram.arns import root_arn
 from ramsts.ram.entities import USER, USER_NAME
 from ramsts.ram.rendering import Body, iso8601, optional_iso8601, wrapped

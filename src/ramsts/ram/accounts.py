@@ -2,9 +2,8 @@
 an empty installation.
 
 An AccessKeySecret is stored sealed under the master key, bound to its AccessKeyId
-(:func:`seal_access_key_secret`); every module that mints or reads long-term keys goes through
-these two functions so the sealing context is spelled in one place. The root console password,
-when there is one, is stored as an argon2 hash.
+(:mod:`ramsts.authentication.access_key_secrets`). The root console password, when there is one,
+is stored as an argon2 hash.
 
 The plain secret and password exist only in the :class:`CreatedAccount` returned to whoever asked
 for the account (``ramsts account create``, ``ramsts serve``'s first start), which shows them once.
@@ -16,10 +15,11 @@ import secrets
 import string
 from dataclasses import dataclass
 
+from ramsts.authentication.access_key_secrets import seal_access_key_secret
 from ramsts.crypto import MasterKey, hash_password, new_access_key_id, new_access_key_secret
 from ramsts.errors import EntityNotExist, InvalidParameter, LimitExceeded
 from ramsts.ram.quotas import DEFAULT_QUOTAS
-from ramsts.store import AccessKey, Store
+from ramsts.store import Store
 from ramsts.types import Clock, Secret, system_clock
 
 DEFAULT_ACCOUNT_NAME = "default"
@@ -31,21 +31,6 @@ PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 128
 GENERATED_PASSWORD_LENGTH = 20
 _PASSWORD_SYMBOLS = "!@#$%^&*()-_=+"  # noqa: S105 (an alphabet, not a password)
-
-
-def access_key_secret_context(access_key_id: str) -> str:
-    """The sealing context of an AccessKeySecret: a sealed value moved to another key's row
-    does not open."""
-    return f"access-key-secret:{access_key_id}"
-
-
-def seal_access_key_secret(master_key: MasterKey, access_key_id: str, secret: Secret) -> str:
-    return master_key.seal(secret.reveal(), access_key_secret_context(access_key_id))
-
-
-def unseal_access_key_secret(master_key: MasterKey, key: AccessKey) -> Secret:
-    plain = master_key.unseal(key.sealed_secret, access_key_secret_context(key.access_key_id))
-    return Secret(plain.decode("utf-8"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,11 +40,11 @@ from datetime import datetime, timedelta
 from functools import lru_cache, partial
 from typing import Protocol
 
+from ramsts.authentication.access_key_secrets import unseal_access_key_secret
 from ramsts.cache_refresh import BoundedCache, RefreshAhead, cached_or_loaded
 from ramsts.caller import Caller
 from ramsts.crypto import STS_ACCESS_KEY_ID_PREFIX, MasterKey
 from ramsts.errors import AuthenticationError
-from ramsts.ram.accounts import unseal_access_key_secret
 from ramsts.signing import TIMESTAMP_WINDOW, SignedRequest, check_timestamp, verify_signature
 from ramsts.signing.timestamps import format_timestamp
 from ramsts.store import AccessKeyOwner, Store

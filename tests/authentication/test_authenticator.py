@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ramsts.authentication import MAX_CACHE_TTL, Authenticator, Connection, seal_access_key_secret
 from ramsts.cache_refresh import RefreshAhead
 from ramsts.crypto import MasterKey
 from ramsts.errors import AuthenticationError
-from ramsts.ram.accounts import AccountService, CreatedAccount, seal_access_key_secret
-from ramsts.ram.authentication import MAX_CACHE_TTL, Authenticator, Connection
+from ramsts.ram.accounts import AccountService, CreatedAccount
 from ramsts.signing import SignedRequest, parse_request, sign_rpc_v1, sign_v3
 from ramsts.store import DatabaseNeeded, Role, Store, without_database
 from ramsts.tokens import KeyRing, SessionClaims, TokenKey

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from ramsts.store import Conflict, SchemaError, Store, open_store
 from ramsts.store.engine import normalise_url
 from ramsts.store.migrate import head_revision
-from ramsts.store.repositories import nonces as nonce_repository
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -183,17 +182,6 @@ def test_a_nonce_is_accepted_once_across_two_stores(empty_db_url: str) -> None:
     assert second.use_nonce("LTAIexample:other", expires) is True
     first.dispose()
     second.dispose()
-
-
-def test_expired_nonces_are_purged(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    # An insert purges by chance (one in PURGE_ONE_IN): here only the explicit purge may.
-    monkeypatch.setattr(nonce_repository, "PURGE_ONE_IN", 2**62)
-    with store.transaction() as tx:
-        assert tx.nonces.use("old", expires_at=NOW - timedelta(minutes=1), now=NOW)
-        assert tx.nonces.use("fresh", expires_at=NOW + timedelta(minutes=1), now=NOW)
-        assert tx.nonces.purge(NOW) == 1
-        assert tx.nonces.use("old", expires_at=NOW + timedelta(minutes=15), now=NOW)
-        assert not tx.nonces.use("fresh", expires_at=NOW + timedelta(minutes=15), now=NOW)
 
 
 def test_naive_timestamps_are_refused(store: Store) -> None:

@@ -42,9 +42,6 @@ class ConsoleCookies:
         # No Max-Age: the browser drops it when it closes, the server when it expires.
         _set(response, request, COOKIE_NAME, self._codec.seal(session))
 
-    def clear_session(self, response: Response, request: Request) -> None:
-        _set(response, request, COOKIE_NAME, "", max_age=0)
-
     def notice(self, request: Request) -> str:
         sealed = request.cookies.get(NOTICE_COOKIE)
         if not sealed:

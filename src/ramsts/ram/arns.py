@@ -48,11 +48,3 @@ def every(account_id: str, kind: EntityKind) -> str:
 def account_resource(account_id: str) -> str:
     """What account-wide actions (alias, diagnostics) are authorized on."""
     return f"acs:ram::{account_id}:*"
-
-
-def arn_account(arn: str) -> str | None:
-    """The account segment of an ``acs:`` ARN (``""`` when empty); ``None`` for anything else."""
-    parts = arn.split(":", 4)
-    if len(parts) != 5 or parts[0] != "acs":
-        return None
-    return parts[3]

@@ -32,7 +32,6 @@ TAGS_PER_RESOURCE = 20
 RESOURCES_PER_CALL = 50
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
-RESOURCE_TYPES: tuple[TagResourceType, ...] = ("role", "policy")
 _QUOTED_LENGTH = 66
 
 TagFilter = list[tuple[str, str | None]]

@@ -84,7 +84,7 @@ attachments      attach("User"|"Group"|"Role", principal_id, policy, account_id=
                  detach(type, principal_id, policy_id), list_for(type, principal_id,
                  account_id=) -> [AttachedPolicy], count_for(type, principal_id, policy_type),
                  entities(policy_id, account_id=) -> PolicyEntities,
-                 effective_for_user(user_id) / effective_for_group / effective_for_role
+                 effective_for_user(user_id) / effective_for_role
                  -> [EffectivePolicy] (default-version documents, groups included, one query)
 tags             set(account_id, "role"|"policy", resource_id, {key: value}),
                  remove(type, id, keys|None), list(type, id), for_resources(type, ids),
@@ -94,7 +94,6 @@ login_profiles   create(account_id, user_id, password_hash=, now=, password_rese
 mfa_devices      create(account_id, device_name=, sealed_seed=, now=), get(serial),
                  get_for_user(user_id), list(account_id), count(account_id),
                  bind(serial, user_id, now=), unbind(user_id), delete(serial)
-nonces           use(key, expires_at=, now=) -> bool, purge(now)
 sign_ins         record_failure(attempt_key, now=), count_failures(attempt_key, since=),
                  forget_failure(failure_id), clear_failures(attempt_key),
                  purge_failures(before=), record_success(source_key, now=),

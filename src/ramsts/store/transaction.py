@@ -12,7 +12,6 @@ from ramsts.store.repositories.attachments import AttachmentRepository
 from ramsts.store.repositories.groups import GroupRepository
 from ramsts.store.repositories.login_profiles import LoginProfileRepository
 from ramsts.store.repositories.mfa_devices import MfaDeviceRepository
-from ramsts.store.repositories.nonces import NonceRepository
 from ramsts.store.repositories.oidc_providers import OidcProviderRepository
 from ramsts.store.repositories.policies import PolicyRepository
 from ramsts.store.repositories.roles import RoleRepository
@@ -72,10 +71,6 @@ class Transaction:
     @cached_property
     def mfa_devices(self) -> MfaDeviceRepository:
         return MfaDeviceRepository(self._connection)
-
-    @cached_property
-    def nonces(self) -> NonceRepository:
-        return NonceRepository(self._connection)
 
     @cached_property
     def sign_ins(self) -> SignInRepository:

@@ -157,9 +157,6 @@ class AttachmentRepository(Repository):
         )
         return self._effective(sa.union_all(direct, through_groups))
 
-    def effective_for_group(self, group_id: str) -> list[EffectivePolicy]:
-        return self._effective_direct("Group", group_id)
-
     def effective_for_role(self, role_id: str) -> list[EffectivePolicy]:
         """Policies in force for a role session (before any session policy), in one query."""
         return self._effective_direct("Role", role_id)

@@ -81,6 +81,8 @@ function setUpTransfer(root) {
   root.querySelector("[data-transfer-form]").addEventListener("submit", () => {
     Array.from(selected.options).forEach((o) => { o.selected = true; });
   });
+  // A filter typed before this ran, or restored by the browser on Back, applies at once.
+  applyFilter();
 }
 
 function setUpEditor(root) {

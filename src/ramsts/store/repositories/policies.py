@@ -139,29 +139,17 @@ class PolicyRepository(PolicyVersionRepository):
         for policy_name, description, policy_document in catalog:
             existing = found.get(fold_name(policy_name))
             if existing is None:
-                policy_id = ids.new_policy_id()
-                new_policies.append(
-                    {
-                        "policy_id": policy_id,
-                        "account_id": None,
-                        "policy_type": "System",
-                        "policy_name": policy_name,
-                        "name_key": fold_name(policy_name),
-                        "description": description,
-                        "default_version_number": 1,
-                        "last_version_number": 1,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
+                policy_row, version_row = _new_policy_rows(
+                    ids.new_policy_id(),
+                    None,
+                    policy_type="System",
+                    policy_name=policy_name,
+                    policy_document=policy_document,
+                    description=description,
+                    now=now,
                 )
-                new_versions.append(
-                    {
-                        "policy_id": policy_id,
-                        "version_number": 1,
-                        "policy_document": policy_document,
-                        "created_at": now,
-                    }
-                )
+                new_policies.append(policy_row)
+                new_versions.append(version_row)
                 continue
             if existing.policy_document != policy_document:
                 self.add_version(existing.policy_id, policy_document, now=now, set_default=True)
@@ -255,31 +243,22 @@ class PolicyRepository(PolicyVersionRepository):
             updated_at=now,
             attachment_count=0,
         )
+        policy_row, version_row = _new_policy_rows(
+            policy.policy_id,
+            account_id,
+            policy_type=policy_type,
+            policy_name=policy_name,
+            policy_document=policy_document,
+            description=description,
+            now=now,
+        )
         self._write(
-            policies.insert().values(
-                policy_id=policy.policy_id,
-                account_id=account_id,
-                policy_type=policy_type,
-                policy_name=policy_name,
-                name_key=fold_name(policy_name),
-                description=description,
-                default_version_number=1,
-                last_version_number=1,
-                created_at=now,
-                updated_at=now,
-            ),
+            policies.insert().values(policy_row),
             entity="Policy",
             key=policy_name,
             parent="Account",
         )
-        self._connection.execute(
-            policy_versions.insert().values(
-                policy_id=policy.policy_id,
-                version_number=1,
-                policy_document=policy_document,
-                created_at=now,
-            )
-        )
+        self._connection.execute(policy_versions.insert().values(version_row))
         return policy
 
     def _one(self, condition: sa.ColumnElement[bool], account_id: str) -> Policy | None:
@@ -291,3 +270,35 @@ class PolicyRepository(PolicyVersionRepository):
             .first()
         )
         return to_policy(row) if row else None
+
+
+def _new_policy_rows(
+    policy_id: str,
+    account_id: str | None,
+    *,
+    policy_type: PolicyType,
+    policy_name: str,
+    policy_document: str,
+    description: str,
+    now: datetime,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The rows of a new policy and of its first version, its default."""
+    policy_row = {
+        "policy_id": policy_id,
+        "account_id": account_id,
+        "policy_type": policy_type,
+        "policy_name": policy_name,
+        "name_key": fold_name(policy_name),
+        "description": description,
+        "default_version_number": 1,
+        "last_version_number": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    version_row = {
+        "policy_id": policy_id,
+        "version_number": 1,
+        "policy_document": policy_document,
+        "created_at": now,
+    }
+    return policy_row, version_row

@@ -13,7 +13,15 @@ import json
 from typing import Any
 
 import pytest
-from test_iot_guard_sdk import World, classic_call, classic_refusal, tea_call, tea_refusal, world
+from test_iot_guard_sdk import (
+    World,
+    classic_call,
+    classic_refusal,
+    in_every_deployment,
+    tea_call,
+    tea_refusal,
+    world,
+)
 
 from ramsts.iot.client import Credentials, RpcClient
 
@@ -82,6 +90,7 @@ def by_ids(*iot_ids: str) -> dict[str, str]:
     return {f"IotId.{i}": iot_id for i, iot_id in enumerate(iot_ids, 1)}
 
 
+@in_every_deployment
 def test_a_batch_of_devices_each_allowed_is_answered(world: World) -> None:
     ids = register(world, world.product_key, "t-01", "t-02")
     operator = user_allowed(

@@ -1,10 +1,14 @@
 """The IoT sample, guarded by ramsts, driven by Alibaba's own SDKs with the guide's credentials.
 
-Every test runs against four deployments of the same service:
+Every test runs against three deployments of the same service:
 
 * ``in-server-sqlite`` / ``in-server-postgres``: IoT inside the ramsts server (local mode);
 * ``remote``: the IoT app on its own server in this process, verifying through ``VerifyRequest``;
-* ``subprocess``: ``ramsts demo-iot``, a separate process, in remote mode.
+
+and the tests marked ``@in_every_deployment`` also against a fourth:
+
+* ``subprocess``: ``ramsts demo-iot``, a separate process, in remote mode — the same guard as
+  ``remote``, so a few tests show the command wires it up, at a process start each.
 
 Clients: aliyun-python-sdk-core's ``CommonRequest`` (RPC v1; ``StsTokenCredential`` for
 temporary credentials) and the Tea OpenAPI client's ``call_api`` (V3).
@@ -183,7 +187,13 @@ def _start_demo_iot(stack: ExitStack, ramsts_url: str, service: Credentials) -> 
     raise RuntimeError("ramsts demo-iot did not start")
 
 
-@pytest.fixture(params=["in-server-sqlite", "in-server-postgres", "remote", "subprocess"])
+IN_PROCESS_DEPLOYMENTS = ["in-server-sqlite", "in-server-postgres", "remote"]
+in_every_deployment = pytest.mark.parametrize(
+    "world", [*IN_PROCESS_DEPLOYMENTS, "subprocess"], indirect=True
+)
+
+
+@pytest.fixture(params=IN_PROCESS_DEPLOYMENTS)
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
     mode = str(request.param)
     db_url = request.getfixturevalue("postgres_url" if mode.endswith("postgres") else "sqlite_url")
@@ -285,6 +295,7 @@ def _arrange(
 # -- the specification ----------------------------------------------------------------------------
 
 
+@in_every_deployment
 def test_read_only_role_may_query_but_not_create(world: World) -> None:
     session = world.assume()
     assert (
@@ -364,6 +375,7 @@ def test_an_expired_token_is_refused(world: World) -> None:
     )
 
 
+@in_every_deployment
 def test_a_revoked_session_is_refused_at_the_next_call(world: World) -> None:
     session = world.assume()
     assert tea_call(world, session, "QueryProduct", ProductKey=world.product_key)["Success"] is True

@@ -4,7 +4,7 @@ minted by one opens at the other (they share the master key, hence the token key
 
 The servers are real subprocesses on their own ports, as a deployment behind a load balancer
 runs them; the database is a schema of the test process's own (``postgres_url``), passed with
-its ``search_path`` option through ``RAMSTS_DB``.
+its ``search_path`` option through ``RAMSTS_DB``; one pair serves the whole module.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from aliyunsdkcore.client import AcsClient
 from aliyunsdkram.request.v20150501.DeleteUserRequest import DeleteUserRequest as V1DeleteUser
 from aliyunsdkram.request.v20150501.GetUserRequest import GetUserRequest as V1GetUser
 
+from fresh_databases import PostgresSchemas
 from local_servers import free_port, healthy
 from ramsts.crypto import MASTER_KEY_ENV, MasterKey
 from ramsts.services import ACTION_MODULES
@@ -141,19 +142,25 @@ def _server_env(postgres_url: str, data_dir: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def two_servers(postgres_url: str, tmp_path: Path) -> Iterator[TwoServers]:
-    env = _server_env(postgres_url, tmp_path)
-    account = _create_account(env)
-    logs = [tmp_path / "first.log", tmp_path / "second.log"]
-    with _serving(env, logs, together=False) as (first, second):
-        yield TwoServers(
-            first,
-            second,
-            account["AccountId"],
-            account["AccessKeyId"],
-            account["AccessKeySecret"],
-        )
+@pytest.fixture(scope="module")
+def two_servers(
+    postgres_databases: PostgresSchemas, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TwoServers]:
+    """One pair for the module: each test works on entities and nonces of its own, and three
+    process starts a test would be most of its time."""
+    data_dir = tmp_path_factory.mktemp("two-servers")
+    with postgres_databases.empty() as postgres_url:
+        env = _server_env(postgres_url, data_dir)
+        account = _create_account(env)
+        logs = [data_dir / "first.log", data_dir / "second.log"]
+        with _serving(env, logs, together=False) as (first, second):
+            yield TwoServers(
+                first,
+                second,
+                account["AccountId"],
+                account["AccessKeyId"],
+                account["AccessKeySecret"],
+            )
 
 
 def tea_ram(server: Server, access_key_id: str, secret: str) -> RamClient:
@@ -171,7 +178,10 @@ def classic(server: Server, servers: TwoServers, request: Any) -> dict[str, Any]
     request.set_endpoint(server.endpoint)
     request.set_protocol_type("http")
     client = AcsClient(servers.access_key_id, servers.access_key_secret, "cn-hangzhou")
-    return dict(json.loads(client.do_action_with_exception(request)))
+    try:
+        return dict(json.loads(client.do_action_with_exception(request)))
+    finally:
+        client.session.close()  # its pooled connection, which would outlive the test
 
 
 def test_a_user_created_through_one_server_is_seen_and_deleted_through_the_other(

@@ -207,8 +207,15 @@ class HttpsFetcher:
     """GET a JSON document over https, remembering the server's verified certificate chain."""
 
     def __init__(self, *, ca_file: Path | None = None, timeout: float = FETCH_TIMEOUT) -> None:
-        self._context = ssl.create_default_context(cafile=None if ca_file is None else str(ca_file))
+        # A CA file of one's own is read at once, so that a wrong one fails at start-up; the
+        # system's trust store (70 ms to load) only when an issuer is first fetched.
+        self._tls = None if ca_file is None else ssl.create_default_context(cafile=str(ca_file))
         self._timeout = timeout
+
+    def _context(self) -> ssl.SSLContext:
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        return self._tls
 
     def __call__(self, url: str) -> Fetched:
         parts = urlsplit(url)
@@ -216,7 +223,7 @@ class HttpsFetcher:
             raise _unreachable(url, "it is not an https URL")
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         connection = http.client.HTTPSConnection(
-            parts.hostname, parts.port, timeout=self._timeout, context=self._context
+            parts.hostname, parts.port, timeout=self._timeout, context=self._context()
         )
         try:
             connection.connect()

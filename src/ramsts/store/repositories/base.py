@@ -3,7 +3,7 @@ violations to the store's own errors."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Connection, CursorResult
@@ -37,16 +37,23 @@ class Repository:
             cursor.close()
 
     def _write(
-        self, statement: Executable, *, entity: str, key: str = "", parent: str = ""
+        self,
+        statement: Executable,
+        rows: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        entity: str,
+        key: str = "",
+        parent: str = "",
     ) -> CursorResult[tuple[object, ...]]:
-        """Run a write that may break a uniqueness rule or point at a missing row.
+        """Run a write that may break a uniqueness rule or point at a missing row (once for
+        each of ``rows``, if given: one statement the driver runs many times).
 
         It runs in a savepoint so that, when it fails, the transaction stays usable (PostgreSQL
         aborts the whole transaction on an error otherwise) and the caller may carry on.
         """
         try:
             with self._connection.begin_nested():
-                return self._connection.execute(statement)
+                return self._connection.execute(statement, rows)
         except IntegrityError as exc:
             kind = _violation(exc)
             if kind in _UNIQUE:

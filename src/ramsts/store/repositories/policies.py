@@ -111,7 +111,7 @@ class PolicyRepository(PolicyVersionRepository):
 
     def put_system_catalog(self, catalog: Sequence[tuple[str, str, str]], *, now: datetime) -> None:
         """As :meth:`put_system` for every ``(name, description, document)`` of ``catalog``, in a
-        read of every system policy and at most two writes for the new ones: every server start
+        read of every system policy and at most two statements for the new ones: every server start
         and every new database seeds the whole catalog, which one policy at a time would cost
         hundreds of round trips."""
         current = policy_versions.alias("current")
@@ -157,8 +157,8 @@ class PolicyRepository(PolicyVersionRepository):
                 self.update_description(existing.policy_id, description, now=now)
         if new_policies:
             names = ", ".join(row["policy_name"] for row in new_policies)
-            self._write(policies.insert().values(new_policies), entity="Policy", key=names)
-            self._connection.execute(policy_versions.insert().values(new_versions))
+            self._write(policies.insert(), new_policies, entity="Policy", key=names)
+            self._connection.execute(policy_versions.insert(), new_versions)
 
     def get(self, account_id: str, policy_type: PolicyType, policy_name: str) -> Policy | None:
         """A custom policy of ``account_id`` or a system policy, with its AttachmentCount in

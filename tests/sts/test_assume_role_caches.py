@@ -22,7 +22,8 @@ from ramsts.sts.assume_role import (
     AssumeRole,
 )
 
-REFUSED_CALLS = 4 * MISSING_ROLES_KEPT
+REFUSED_CALLS = 2 * MISSING_ROLES_KEPT
+"""The bound filled, then as many names again that would each have grown it."""
 
 
 def cached_assume_role(sts: Sts) -> AssumeRole:

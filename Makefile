@@ -44,9 +44,11 @@ TEST_PROCESSES ?= 4
 # on disk, SQLite's fsyncs cost a test database six times what the test does with it.
 TEST_TMPDIR ?= $(if $(wildcard /dev/shm/.),/dev/shm)
 
+# Bytecode is written even where the environment says not to: each test process and each server
+# the tests start would otherwise compile (and pytest rewrite) every module again.
 unit: $(STAMP) $(NODE_STAMP)
 	bash .ci/ensure-services
-	$(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR)) $(BIN)/pytest -n $(TEST_PROCESSES) --cov --cov-report=term $(PYTEST_ARGS)
+	$(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR)) PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(TEST_PROCESSES) --cov --cov-report=term $(PYTEST_ARGS)
 
 test: lint typecheck unit
 

@@ -38,6 +38,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # Many tests wait on servers and browsers rather than compute, so more processes than cores pay.
+# A module whose server outlives its tests is one xdist_group, so that one process starts it.
 TEST_PROCESSES ?= 4
 
 # The tests' files (SQLite databases, certificates, logs) go to memory where the machine has it:
@@ -48,7 +49,7 @@ TEST_TMPDIR ?= $(if $(wildcard /dev/shm/.),/dev/shm)
 # the tests start would otherwise compile (and pytest rewrite) every module again.
 unit: $(STAMP) $(NODE_STAMP)
 	bash .ci/ensure-services
-	$(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR)) PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(TEST_PROCESSES) --cov --cov-report=term $(PYTEST_ARGS)
+	$(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR)) PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(TEST_PROCESSES) --dist loadgroup --cov --cov-report=term $(PYTEST_ARGS)
 
 test: lint typecheck unit
 

@@ -27,6 +27,8 @@ from ramsts.services import Services, build_services, create_server_app
 from ramsts.signing import sign_rpc_v1
 from ramsts.types import Secret
 
+pytestmark = pytest.mark.xdist_group("error-shape")
+
 RAM, STS = "2015-05-01", "2015-04-01"
 REQUEST_ID = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$")
 JSON_TYPE = "application/json;charset=utf-8"

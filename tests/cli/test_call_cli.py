@@ -18,6 +18,8 @@ from ramsts.cli import main
 from ramsts.cli.call import API_VERSIONS
 from ramsts.testing import AccessKey, RamstsServer, ramsts_server
 
+pytestmark = pytest.mark.xdist_group("call-cli")
+
 CREDENTIAL_VARIABLES = (
     "ALIBABA_CLOUD_ACCESS_KEY_ID",
     "ALIBABA_CLOUD_ACCESS_KEY_SECRET",

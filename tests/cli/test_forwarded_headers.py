@@ -30,6 +30,8 @@ from ramsts.iot.client import Credentials
 from ramsts.testing import ramsts_server
 from ramsts.types import Secret
 
+pytestmark = pytest.mark.xdist_group("forwarded-headers")
+
 RAM, IOT = "2015-05-01", "2018-01-20"
 ALLOWED_NETWORK = "203.0.113.0/24"
 INSIDE, OUTSIDE = "203.0.113.7", "198.51.100.9"

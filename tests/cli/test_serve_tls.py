@@ -27,7 +27,7 @@ from alibabacloud_tea_openapi.models import Config
 from local_servers import free_port, serve_env
 from ramsts.cli import main
 
-pytestmark = pytest.mark.sdk
+pytestmark = [pytest.mark.sdk, pytest.mark.xdist_group("serve-tls")]
 
 STARTUP_TIMEOUT = 60.0
 WORKERS = 2

@@ -21,6 +21,8 @@ from ramsts.signing import sign_rpc_v1
 from ramsts.testing import AccessKey, RamstsServer, ramsts_server
 from ramsts.types import Secret
 
+pytestmark = pytest.mark.xdist_group("verify-request")
+
 RAMSTS = "2026-11-01"
 IOT = "2018-01-20"
 MAY_VERIFY = [{"Effect": "Allow", "Action": "ramsts:VerifyRequest", "Resource": "*"}]

@@ -42,7 +42,7 @@ from ramsts.signing import sign_rpc_v1
 from ramsts.testing import PROXY_VARIABLES, AccessKey, RamstsServer, ramsts_server
 from ramsts.types import Secret
 
-pytestmark = pytest.mark.sdk
+pytestmark = [pytest.mark.sdk, pytest.mark.xdist_group("node-oidc")]
 
 HERE = Path(__file__).resolve().parent
 AUDIENCE = "sts.aliyuncs.com"

@@ -20,7 +20,7 @@ import pytest
 
 from ramsts.testing import RamstsServer, ramsts_server
 
-pytestmark = pytest.mark.sdk
+pytestmark = [pytest.mark.sdk, pytest.mark.xdist_group("node-sdks")]
 
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
 RunNode = Callable[..., "subprocess.CompletedProcess[str]"]

@@ -40,7 +40,7 @@ from ramsts.services import ACTION_MODULES
 from ramsts.signing import sign_rpc_v1, sign_v3
 from ramsts.types import Secret
 
-pytestmark = [pytest.mark.sdk, pytest.mark.postgres]
+pytestmark = [pytest.mark.sdk, pytest.mark.postgres, pytest.mark.xdist_group("two-servers")]
 
 STARTUP_TIMEOUT = 60.0
 STS_VERSION = "2015-04-01"

@@ -26,9 +26,11 @@ variable                    default                          meaning
                                                              headers are believed
 ``RAMSTS_HEADER_TIMEOUT``   ``5``                            seconds to send a request head
 ``RAMSTS_MAX_CONNECTIONS``  ``4096``                         connections per process at most
+``RAMSTS_SHUTDOWN_TIMEOUT`` ``10``                           seconds a stopping server gives
+                                                             the requests it is answering
 ==========================  ===============================  ===============================
 
-The last three are :class:`TransportSettings`, which every front door shares (``ramsts serve``,
+The last four are :class:`TransportSettings`, which every front door shares (``ramsts serve``,
 ``ramsts demo-iot``, ``ramsts demo``'s server, :mod:`ramsts.testing`).
 
 The master key itself is not held here: :func:`ramsts.crypto.load_master_key` reads it from the
@@ -51,6 +53,7 @@ from ramsts.errors import InvalidParameter
 MASTER_KEY_FILE_NAME = "master.key"
 LOG_LEVELS = ("debug", "info", "warning", "error")
 MAX_HEADER_TIMEOUT = 600.0
+MAX_SHUTDOWN_TIMEOUT = 3600.0
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _Number = TypeVar("_Number", int, float)
@@ -68,6 +71,10 @@ class TransportSettings:
     answer; then it is closed, so that stalled clients do not hold connections."""
     max_connections: int = 4096
     """Connections one process holds at most (fewer if its open-file limit is lower)."""
+    shutdown_timeout: float = 10.0
+    """Seconds a stopping server waits for the requests it is answering (and for the bodies
+    still on their way) before it cancels them: a client that never finishes its body must not
+    keep a server from stopping."""
 
     def overridden(
         self,
@@ -75,6 +82,7 @@ class TransportSettings:
         trusted_proxies: str | None = None,
         header_timeout: float | None = None,
         max_connections: int | None = None,
+        shutdown_timeout: float | None = None,
     ) -> TransportSettings:
         """These settings with every flag that was given (not ``None``) applied."""
         changed = self
@@ -84,6 +92,8 @@ class TransportSettings:
             changed = replace(changed, header_timeout=header_timeout)
         if max_connections is not None:
             changed = replace(changed, max_connections=max_connections)
+        if shutdown_timeout is not None:
+            changed = replace(changed, shutdown_timeout=shutdown_timeout)
         return _checked_transport(changed)
 
     def to_env(self) -> dict[str, str]:
@@ -91,10 +101,11 @@ class TransportSettings:
             "RAMSTS_TRUSTED_PROXIES": ",".join(str(network) for network in self.trusted_proxies),
             "RAMSTS_HEADER_TIMEOUT": repr(self.header_timeout),
             "RAMSTS_MAX_CONNECTIONS": str(self.max_connections),
+            "RAMSTS_SHUTDOWN_TIMEOUT": repr(self.shutdown_timeout),
         }
 
 
-TRANSPORT_FLAGS = ("trusted_proxies", "header_timeout", "max_connections")
+TRANSPORT_FLAGS = ("trusted_proxies", "header_timeout", "max_connections", "shutdown_timeout")
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -192,6 +203,9 @@ def transport_from_env(env: Mapping[str, str] | None = None) -> TransportSetting
             max_connections=_number(
                 source, "RAMSTS_MAX_CONNECTIONS", defaults.max_connections, "a whole number"
             ),
+            shutdown_timeout=_number(
+                source, "RAMSTS_SHUTDOWN_TIMEOUT", defaults.shutdown_timeout, "a number of seconds"
+            ),
         )
     )
 
@@ -284,5 +298,11 @@ def _checked_transport(transport: TransportSettings) -> TransportSettings:
         raise InvalidParameter(
             "MaxConnections",
             f"The connection bound must be 1 or more, not {transport.max_connections}.",
+        )
+    grace = transport.shutdown_timeout
+    if not (math.isfinite(grace) and 0 <= grace <= MAX_SHUTDOWN_TIMEOUT):
+        raise InvalidParameter(
+            "ShutdownTimeout",
+            f"The shutdown timeout must be 0 to {MAX_SHUTDOWN_TIMEOUT:g} seconds, not {grace:g}.",
         )
     return transport

@@ -33,9 +33,10 @@ from starlette.routing import BaseRoute, Mount
 
 from ramsts.api import ApiApplication, create_app
 from ramsts.api.actions import ActionTable
+from ramsts.api.health import Readiness
 from ramsts.authentication import Authenticator
 from ramsts.cache_refresh import RefreshAhead
-from ramsts.config import Settings, settings_from_env
+from ramsts.config import Settings
 from ramsts.crypto import MasterKey, load_master_key
 from ramsts.federation import IssuerKeys
 from ramsts.iot import API_VERSION as IOT_API_VERSION
@@ -196,21 +197,15 @@ def server_action_modules(settings: Settings) -> tuple[str, ...]:
     return ACTION_MODULES + (DEMO_PRODUCT_MODULES if settings.demo_products else ())
 
 
-def create_server_app(services: Services) -> ApiApplication:
-    """The application a server runs: the API, with the console mounted when there is one."""
+def create_server_app(services: Services, *, readiness: Readiness | None = None) -> ApiApplication:
+    """The application a server runs: the API, with the console mounted when there is one.
+    ``readiness`` (by default one of its own) asks the store whether it takes writes; the server
+    that runs the application tells it when it stops."""
     return create_app(
         services,
         extra_routes=_console_routes(services),
-        check_database=services.store.check_available,
+        readiness=readiness or Readiness(services.store.check_writable),
     )
-
-
-def app_from_env() -> ApiApplication:
-    """Application factory for worker processes (``uvicorn --factory``): settings from the
-    environment, which ``ramsts serve`` fills before it starts the workers."""
-    app = create_server_app(build_services(settings_from_env()))
-    freeze_start_up_objects()
-    return app
 
 
 def freeze_start_up_objects() -> None:

@@ -3,10 +3,10 @@
 Routes:
 
 * ``GET /`` and ``POST /`` — every product's RPC actions (other methods: ``UnsupportedHTTPMethod``);
-* ``GET /health`` — whether this server can serve: ``{"Status": "OK"}`` while its database
-  answers, else ``ServiceUnavailable`` (503) in the API's envelope, for load balancers (a
-  liveness probe should not restart a server for that: it recovers by itself when the database
-  returns);
+* ``GET /health/ready`` (and ``GET /health``) — whether calls sent here can succeed:
+  ``{"Status": "OK"}`` while the database answers and takes writes and the server is not
+  stopping, else ``ServiceUnavailable`` (503) in the API's envelope; ``GET /health/live`` — the
+  process answers (see :mod:`ramsts.api.health`);
 * whatever ``extra_routes`` the composition root adds — the web console mounts itself at
   ``/console/`` that way, so the API never imports it.
 
@@ -19,7 +19,7 @@ escapes every handler becomes a bare ``InternalError`` 500 with a RequestId.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -30,13 +30,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ramsts.api.errors import render_error, render_unexpected
 from ramsts.api.formats import RenderedResponse
-from ramsts.api.health import DatabaseHealth
+from ramsts.api.health import Readiness
 from ramsts.api.redaction import ACCESS_LOG_REDACTION, ACCESS_LOGGER
 from ramsts.api.rpc import REQUEST_ID_HEADER, ApiServices, RpcEndpoint
 from ramsts.errors import GatewayError
 from ramsts.request_ids import new_request_id
 
 HEALTH_PATH = "/health"
+LIVENESS_PATH = "/health/live"
+READINESS_PATH = "/health/ready"
 
 
 class ApiApplication:
@@ -57,15 +59,14 @@ def create_app(
     services: ApiServices,
     *,
     extra_routes: Sequence[BaseRoute] = (),
-    check_database: Callable[[], None] | None = None,
+    readiness: Readiness | None = None,
 ) -> ApiApplication:
     """The API application over ``services`` (see :class:`ramsts.api.rpc.ApiServices`).
-    ``check_database`` raises ``ServiceUnavailable`` while the database cannot serve; ``/health``
-    asks it (see :mod:`ramsts.api.health`)."""
+    ``readiness`` answers ``/health/ready`` and ``/health`` (see :mod:`ramsts.api.health`)."""
     # The access log's request lines carry RPC v1 credentials (added once: filters are a set).
     logging.getLogger(ACCESS_LOGGER).addFilter(ACCESS_LOG_REDACTION)
     routes: list[BaseRoute] = [
-        Route(HEALTH_PATH, _health_endpoint(check_database), methods=["GET"]),
+        *_health_routes(readiness or Readiness()),
         *extra_routes,
     ]
     others = Starlette(
@@ -75,19 +76,22 @@ def create_app(
     return ApiApplication(RpcEndpoint(services), others)
 
 
-def _health_endpoint(
-    check_database: Callable[[], None] | None,
-) -> Callable[[Request], Awaitable[Response]]:
-    database = DatabaseHealth(check_database) if check_database is not None else None
-
-    async def health(request: Request) -> Response:
-        failure = await database.failure() if database is not None else None
+def _health_routes(readiness: Readiness) -> list[BaseRoute]:
+    async def ready(request: Request) -> Response:
+        failure = await readiness.failure()
         if failure is not None:
             request_id = new_request_id()
             return _starlette_response(render_error(failure, request_id=request_id), request_id)
         return JSONResponse({"Status": "OK"})
 
-    return health
+    async def live(request: Request) -> Response:
+        return JSONResponse({"Status": "OK"})
+
+    return [
+        Route(HEALTH_PATH, ready, methods=["GET"]),
+        Route(READINESS_PATH, ready, methods=["GET"]),
+        Route(LIVENESS_PATH, live, methods=["GET"]),
+    ]
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -23,6 +23,7 @@ EXIT_OK, EXIT_FAILURE, EXIT_DENIED, EXIT_INVALID = 0, 1, 2, 3
 # is simply skipped, so groups can land one at a time.
 COMMAND_GROUPS = (
     "serve",
+    "migrate",
     "tls",
     "account",
     "policy",

@@ -131,6 +131,7 @@ def run_demo_iot(args: argparse.Namespace) -> int:
         trusted_proxies=args.trusted_proxies,
         header_timeout=args.header_timeout,
         max_connections=args.max_connections,
+        shutdown_timeout=args.shutdown_timeout,
     )
     raise_file_limit(transport.max_connections)
     verifier = RemoteVerifier(

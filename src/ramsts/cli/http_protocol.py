@@ -43,11 +43,6 @@ from ramsts.ram.client_address import ClientAddress, client_address, is_trusted,
 TLS_CLOSE_GRACE = 1.0
 """Seconds a TLS connection closed at shutdown may wait for the client's ``close_notify``."""
 
-GRACEFUL_SHUTDOWN = 10.0
-"""Seconds a stopping server waits for the requests it is answering (and for the bodies still on
-their way) before it cancels them: a client that never finishes its body must not keep a server
-from stopping. Less than the 20 s ``ramsts serve --workers`` gives a worker to stop."""
-
 MAX_HEAD_BYTES = 256 * 1024
 """The largest request head read: room for the largest query an SDK sends (AssumeRoleWithSAML's
 100,000-character SAMLAssertion, percent-encoded) with headers. Larger ones are answered 431."""
@@ -223,5 +218,6 @@ def server_options(settings: TransportSettings) -> dict[str, Any]:
         # SecurityToken; the API logs its own line, without credentials.
         "access_log": False,
         "server_header": False,
-        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN,
+        # Less than ``ramsts serve --workers`` gives a worker to stop (see ramsts.cli.workers).
+        "timeout_graceful_shutdown": settings.shutdown_timeout,
     }

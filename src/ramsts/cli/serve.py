@@ -5,9 +5,9 @@ with an empty database, a default account is created and its AccountId, root Acc
 console password are printed once, to standard output — never to the log.
 
 With ``--workers N`` > 1, N processes each build their own services from the environment
-(:func:`ramsts.services.app_from_env`) and listen on a socket of their own
-(:mod:`ramsts.cli.workers`); this process prepares the database (schema, master key, token key,
-default account) before any of them starts, then supervises them.
+and listen on a socket of their own (:mod:`ramsts.cli.workers`); this process prepares the
+database (schema, master key, token key, default account) before any of them starts, then
+supervises them. Every server stops gracefully on SIGTERM (:mod:`ramsts.cli.graceful`).
 """
 
 from __future__ import annotations
@@ -24,15 +24,13 @@ import uvicorn
 
 from ramsts.cli import EXIT_FAILURE, EXIT_OK
 from ramsts.cli.connections import raise_file_limit
-from ramsts.cli.http_protocol import server_options
+from ramsts.cli.graceful import serve_until_stopped
 from ramsts.cli.workers import serve_in_workers
 from ramsts.config import Settings, settings_from_env
 from ramsts.crypto import MasterKeyError
 from ramsts.ram.accounts import CreatedAccount
-from ramsts.services import build_services, create_server_app, freeze_start_up_objects
+from ramsts.services import build_services
 from ramsts.store import StoreError
-
-APP_FACTORY = "ramsts.services:app_from_env"
 
 
 def register(subparsers: Any) -> None:
@@ -92,6 +90,13 @@ def add_transport_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="connections one process holds at most (RAMSTS_MAX_CONNECTIONS, default 4096)",
     )
+    parser.add_argument(
+        "--shutdown-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="on SIGTERM, finish the requests being answered for up to this long, then cancel "
+        "them (RAMSTS_SHUTDOWN_TIMEOUT, default 10)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -108,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         trusted_proxies=args.trusted_proxies,
         header_timeout=args.header_timeout,
         max_connections=args.max_connections,
+        shutdown_timeout=args.shutdown_timeout,
     )
     tls_problem = check_tls_files(settings)
     if tls_problem is not None:
@@ -130,17 +136,12 @@ def run(args: argparse.Namespace) -> int:
     options = _uvicorn_options(settings)
     options.update(tls_options(settings))
     if settings.workers == 1:
-        try:
-            app = create_server_app(services)
-            freeze_start_up_objects()
-            uvicorn.run(app, **options, **server_options(settings.transport))
-        finally:
-            services.close()
-        return EXIT_OK
+        started = serve_until_stopped(services, options, settings.transport)
+        return EXIT_OK if started else EXIT_FAILURE
     services.close()
     # The workers read their settings from the environment they inherit.
     os.environ.update(settings.to_env())
-    serve_in_workers(APP_FACTORY, settings.workers, options, settings.transport)
+    serve_in_workers(settings.workers, options, settings.transport)
     return EXIT_OK
 
 

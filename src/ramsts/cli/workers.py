@@ -9,7 +9,8 @@ by their addresses, evenly whatever each worker is busy with.
 
 The parent process only supervises: it starts the workers (``spawn``, so nothing of its own state
 leaks into them), starts a worker again if one dies, and on SIGINT or SIGTERM stops them all,
-giving each :data:`STOP_TIMEOUT` seconds to finish its requests.
+each gracefully (:mod:`ramsts.cli.graceful`), giving each the shutdown timeout and
+:data:`STOP_MARGIN` seconds more before it is killed.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
-import uvicorn
+from ramsts.cli.graceful import serve_until_stopped
+from ramsts.config import TransportSettings, settings_from_env
+from ramsts.services import build_services
 
-from ramsts.cli.http_protocol import server_options
-from ramsts.config import TransportSettings
-
-STOP_TIMEOUT = 20.0
+STOP_MARGIN = 10.0
+"""Seconds past its shutdown timeout a stopping worker has to close its store and exit."""
 CHECK_INTERVAL = 0.5
 BACKLOG = 2048
 
@@ -47,11 +48,9 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve_in_workers(
-    app_factory: str, workers: int, options: dict[str, Any], transport: TransportSettings
-) -> None:
-    """Run ``app_factory`` (``module:function``) in ``workers`` processes until SIGINT/SIGTERM.
-    ``options`` are uvicorn's (``host`` and ``port`` included); each worker adds the
+def serve_in_workers(workers: int, options: dict[str, Any], transport: TransportSettings) -> None:
+    """Serve in ``workers`` processes until SIGINT/SIGTERM; each builds its services from the
+    environment. ``options`` are uvicorn's (``host`` and ``port`` included); each worker adds the
     :func:`~ramsts.cli.http_protocol.server_options` of ``transport``, its own connection bound
     among them."""
     host = str(options["host"])
@@ -69,7 +68,7 @@ def serve_in_workers(
     processes: list[BaseProcess] = []
     try:
         for sock in sockets:
-            processes.append(_start(context, app_factory, options, transport, sock))
+            processes.append(_start(context, options, transport, sock))
         while not stopping:
             time.sleep(CHECK_INTERVAL)
             for index, process in enumerate(processes):
@@ -77,11 +76,9 @@ def serve_in_workers(
                     logger.error(
                         "worker %s exited (%s); starting another", process.pid, process.exitcode
                     )
-                    processes[index] = _start(
-                        context, app_factory, options, transport, sockets[index]
-                    )
+                    processes[index] = _start(context, options, transport, sockets[index])
     finally:
-        _stop_all(processes)
+        _stop_all(processes, transport.shutdown_timeout + STOP_MARGIN)
         for sock in sockets:
             sock.close()
         for sig, handler in previous.items():
@@ -89,24 +86,20 @@ def serve_in_workers(
 
 
 def _start(
-    context: Any,
-    app_factory: str,
-    options: dict[str, Any],
-    transport: TransportSettings,
-    sock: socket.socket,
+    context: Any, options: dict[str, Any], transport: TransportSettings, sock: socket.socket
 ) -> BaseProcess:
     process: BaseProcess = context.Process(
-        target=_worker, args=(app_factory, options, transport, sock), name="ramsts-worker"
+        target=_worker, args=(options, transport, sock), name="ramsts-worker"
     )
     process.start()
     return process
 
 
-def _stop_all(processes: list[BaseProcess]) -> None:
+def _stop_all(processes: list[BaseProcess], timeout: float) -> None:
     for process in processes:
         if process.is_alive():
-            process.terminate()  # SIGTERM: uvicorn finishes the requests in flight
-    deadline = time.monotonic() + STOP_TIMEOUT
+            process.terminate()  # SIGTERM: the worker finishes the requests in flight
+    deadline = time.monotonic() + timeout
     for process in processes:
         process.join(max(0.0, deadline - time.monotonic()))
         if process.is_alive():
@@ -114,8 +107,5 @@ def _stop_all(processes: list[BaseProcess]) -> None:
             process.join()
 
 
-def _worker(
-    app_factory: str, options: dict[str, Any], transport: TransportSettings, sock: socket.socket
-) -> None:
-    config = uvicorn.Config(app_factory, factory=True, **options, **server_options(transport))
-    uvicorn.Server(config).run(sockets=[sock])
+def _worker(options: dict[str, Any], transport: TransportSettings, sock: socket.socket) -> None:
+    serve_until_stopped(build_services(settings_from_env()), options, transport, [sock])

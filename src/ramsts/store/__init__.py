@@ -119,6 +119,7 @@ Identifiers: :mod:`ramsts.store.ids` (``new_access_key_id()`` for services that 
 """
 
 from ramsts.store.database import DEFAULT_URL, Store, open_store
+from ramsts.store.engine import shown_url
 from ramsts.store.errors import (
     Conflict,
     DatabaseNeeded,
@@ -201,5 +202,6 @@ __all__ = [
     "check_database_allowed",
     "new_access_key_id",
     "open_store",
+    "shown_url",
     "without_database",
 ]

@@ -10,8 +10,19 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from ramsts.store.checkpoints import WalCheckpointer
-from ramsts.store.engine import READ_ONLY, create_engine, is_sqlite_file, lock_timeout
-from ramsts.store.errors import OutageHold, check_database_allowed, translated_outages
+from ramsts.store.engine import (
+    READ_ONLY,
+    create_engine,
+    discard_connections,
+    is_sqlite_file,
+    lock_timeout,
+)
+from ramsts.store.errors import (
+    DatabaseUnavailable,
+    OutageHold,
+    check_database_allowed,
+    translated_outages,
+)
 from ramsts.store.migrate import check_current, upgrade
 from ramsts.store.nonce_ledger import NonceLedger
 from ramsts.store.records import AccessKeyOwner
@@ -80,6 +91,24 @@ class Store:
         check_database_allowed()
         with translated_outages(self._outages), self._engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1").close()
+
+    def check_writable(self) -> None:
+        """:meth:`check_available`, and on PostgreSQL also that the server it reaches takes
+        writes (is not a standby): what a load balancer asks before it sends a server calls (its
+        readiness). A pool found connected to a standby (a primary demoted under it) is
+        discarded, so that the next connections look for the primary the URL names."""
+        check_database_allowed()
+        with translated_outages(self._outages), self._engine.connect() as connection:
+            if self.dialect != "postgresql":
+                connection.exec_driver_sql("SELECT 1").close()
+                return
+            # "on" on a standby (hot standby allows no writes), and on a server told to refuse
+            # them (default_transaction_read_only).
+            read_only = connection.exec_driver_sql("SHOW transaction_read_only").scalar()
+            connection.rollback()
+        if read_only == "on":
+            discard_connections(self._engine)
+            raise DatabaseUnavailable("the database server takes no writes (a standby?)")
 
     def resolve_access_key(self, access_key_id: str) -> AccessKeyOwner | None:
         """The gateway's lookup: the key with its account and user, one query."""

@@ -11,7 +11,14 @@ emits ``BEGIN`` itself — ``BEGIN IMMEDIATE`` for write transactions, so two wr
 the start rather than deadlock when a reader upgrades to a writer.
 
 PostgreSQL (production): psycopg 3, a bounded pool with pre-ping so connections survive a
-server restart.
+server restart. A URL may name several servers the way libpq does,
+``postgresql://user@h1:5432,h2:5432,h3:5432/db?target_session_attrs=read-write``: SQLAlchemy
+cannot parse that authority, so :func:`normalise_url` turns it into the ``host=h1:5432&host=…``
+query it does understand, and libpq tries the servers in turn, keeping the first that accepts
+writes (a Patroni cluster's primary, wherever it is now). A connection that finds itself on a
+server refusing writes (a primary demoted under it) is discarded with every other connection of
+the pool (:func:`_discard_read_only_connections`), so that the next ones are opened afresh and
+reach the new primary.
 
 Every wait for the database is bounded, so that a worker never hangs while the database is
 unreachable and the client is answered ``ServiceUnavailable`` before its SDK gives up (10 s): on
@@ -35,15 +42,19 @@ every request of a busy server.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
+
+from ramsts.store.errors import is_read_only_error
 
 BUSY_TIMEOUT_MS = 5_000
 """SQLite's busy timeout, and the write gate's: how long a writer waits for the file."""
@@ -85,14 +96,39 @@ def _use_write_ahead_log(cursor: Any) -> None:
             time.sleep(0.05)
 
 
+_AUTHORITY = re.compile(r"^(?P<scheme>[^:/]+://)(?P<user>[^@/?]*@)?(?P<hosts>[^/?]*)(?P<rest>.*)$")
+
+
 def normalise_url(url: str) -> URL:
-    """Accept ``sqlite:///path``, ``sqlite://`` and ``postgresql[+psycopg]://…`` URLs."""
-    parsed = make_url(url)
+    """Accept ``sqlite:///path``, ``sqlite://`` and ``postgresql[+psycopg]://…`` URLs, the latter
+    also with libpq's list of servers (``h1:p1,h2:p2``) in place of one host."""
+    parsed = make_url(_hosts_as_query(url))
     if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
         return parsed.set(drivername="postgresql+psycopg")
     if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
         return parsed.set(drivername="sqlite+pysqlite")
     raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}")
+
+
+def _hosts_as_query(url: str) -> str:
+    """A URL naming several servers (``…@h1:p1,h2:p2/db``) rewritten with SQLAlchemy's
+    multi-host form (``…@/db?host=h1:p1&host=h2:p2``); any other URL unchanged."""
+    match = _AUTHORITY.match(url)
+    if match is None or "," not in match["hosts"]:
+        return url
+    hosts = match["hosts"].split(",")
+    if not all(hosts):
+        raise ValueError("a database URL's list of servers has an empty entry")
+    path, _, query = match["rest"].partition("?")
+    pairs = [f"host={quote(host, safe='')}" for host in hosts]
+    if query:
+        pairs.append(query)
+    return f"{match['scheme']}{match['user'] or ''}{path or '/'}?{'&'.join(pairs)}"
+
+
+def shown_url(url: str) -> str:
+    """``url`` as logs and messages may show it: normalised, the password replaced by ``***``."""
+    return normalise_url(url).render_as_string(hide_password=True)
 
 
 def lock_timeout(url: URL) -> float:
@@ -115,7 +151,7 @@ def create_engine(url: str) -> Engine:
     if parsed.drivername.startswith("sqlite"):
         return _sqlite_engine(parsed)
     bounds = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, "tcp_user_timeout": TCP_USER_TIMEOUT_MS}
-    return sa.create_engine(
+    engine = sa.create_engine(
         parsed,
         pool_size=POOL_SIZE,
         max_overflow=MAX_OVERFLOW,
@@ -125,6 +161,26 @@ def create_engine(url: str) -> Engine:
         connect_args={name: value for name, value in bounds.items() if name not in parsed.query},
         hide_parameters=True,
     )
+    sa.event.listen(engine, "handle_error", _discard_read_only_connections)
+    return engine
+
+
+def discard_connections(engine: Engine) -> None:
+    """Close every connection of ``engine``'s pool (those in use are closed when handed back)
+    and open new ones from now on: the pool's connections reached a server that no longer takes
+    writes, while the URL may name one that does."""
+    engine.dispose()
+
+
+def _discard_read_only_connections(context: sa.engine.ExceptionContext) -> None:
+    """A write refused as read-only means the connection reached a standby: the primary it was
+    opened on was demoted (or the URL lacks ``target_session_attrs=read-write``). Treated as a
+    disconnect, so SQLAlchemy invalidates this connection and every other one of the pool opened
+    before it, and the next checkout connects afresh, to whichever server accepts writes now."""
+    connection = context.connection
+    asked_read_only = connection is not None and connection.get_execution_options().get(READ_ONLY)
+    if is_read_only_error(context.original_exception) and not asked_read_only:
+        context.is_disconnect = True
 
 
 def _sqlite_engine(url: URL) -> Engine:

@@ -78,6 +78,16 @@ it refuses: connection exceptions, insufficient resources (too many connections,
 operator intervention (shut down, starting up, statement cancelled), system errors, a
 transaction rolled back for a deadlock or a serialization failure, a lock not available."""
 
+READ_ONLY_SQLSTATE = "25006"
+"""``read_only_sql_transaction``: a write reached a server that is (now) a standby, as a primary
+demoted under its connections is; the primary is elsewhere, and new connections find it."""
+
+
+def is_read_only_error(error: BaseException | None) -> bool:
+    """Whether PostgreSQL refused a write because the server it reached is a standby."""
+    return isinstance(error, psycopg.Error) and error.sqlstate == READ_ONLY_SQLSTATE
+
+
 _SQLITE_OUTAGES = frozenset(
     {
         sqlite3.SQLITE_BUSY,  # locked by another connection past the busy timeout

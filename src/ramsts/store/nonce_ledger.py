@@ -55,11 +55,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
-from ramsts.store.engine import WAL_AUTOCHECKPOINT_PAGES, lock_timeout
+from ramsts.store.engine import WAL_AUTOCHECKPOINT_PAGES, discard_connections, lock_timeout
 from ramsts.store.errors import (
     DatabaseUnavailable,
     OutageHold,
     database_unavailable,
+    is_read_only_error,
     translated_outages,
 )
 from ramsts.store.prepared import PreparedStatement
@@ -469,8 +470,14 @@ class NonceLedger:
             # consumer, so the first ``queued_meanwhile`` entries are exactly those queued by
             # now, and a submission made once the failure is known is tried afresh.
             queued_meanwhile = self._queue.qsize()
+            if is_read_only_error(caught) and connection is not None:
+                # The writer's connection reached a demoted primary: see discard_connections.
+                connection.invalidate(caught)
+                discard_connections(self._engine)
+                caught = DatabaseUnavailable(f"the database server takes no writes: {caught}")
+            else:
+                self._release(connection)
             error = _failed(caught, len(rows))
-            self._release(connection)
             for queued in batch:
                 if isinstance(queued, _Turn):
                     queued.answer(error)

@@ -36,13 +36,10 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from patroni_cluster import Cluster, free_port, patroni_cluster  # noqa: E402
-
-from ramsts.crypto import MASTER_KEY_ENV, MasterKey  # noqa: E402
-from ramsts.iot.client import Credentials, RpcClient  # noqa: E402
-from ramsts.types import Secret  # noqa: E402
+from patroni_cluster import PROXY_VARIABLES, Cluster, free_port, patroni_cluster
+from ramsts.crypto import MASTER_KEY_ENV, MasterKey
+from ramsts.iot.client import Credentials, RpcClient
+from ramsts.types import Secret
 
 RAM = "2015-05-01"
 STS = "2015-04-01"
@@ -438,11 +435,13 @@ def measure_failover(cluster: Cluster, directory: Path) -> Outcome:
 
 
 def main() -> int:
-    for variable in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
+    for variable in PROXY_VARIABLES:
         os.environ.pop(variable, None)
-    with tempfile.TemporaryDirectory(prefix="ramsts-failover-") as folder:
-        with patroni_cluster() as cluster:
-            outcome = measure_failover(cluster, Path(folder))
+    with (
+        tempfile.TemporaryDirectory(prefix="ramsts-failover-") as folder,
+        patroni_cluster() as cluster,
+    ):
+        outcome = measure_failover(cluster, Path(folder))
     print(outcome.report())
     exit_codes = [node.process.returncode for node in outcome.nodes]
     print(f"ramsts nodes' exit codes after SIGTERM: {exit_codes}")

@@ -42,6 +42,17 @@ TTL = 10
 LOOP_WAIT = 1
 RETRY_TIMEOUT = 4
 
+PROXY_VARIABLES = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+)
+_LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+"""Patroni's and etcd's HTTP APIs are on loopback: never through a proxy."""
+
 
 class ClusterUnavailable(Exception):
     """Patroni, etcd or PostgreSQL is not installed here, or the cluster did not come up."""
@@ -87,9 +98,7 @@ class Member:
     def role(self) -> str | None:
         """``primary``, ``replica``… as Patroni's REST API says; ``None`` if it does not answer."""
         try:
-            with urllib.request.urlopen(  # noqa: S310 (a loopback http URL of our own)
-                f"http://127.0.0.1:{self.api_port}/patroni", timeout=1
-            ) as answer:
+            with _LOOPBACK.open(f"http://127.0.0.1:{self.api_port}/patroni", timeout=1) as answer:
                 state = json.loads(answer.read())
         except (OSError, ValueError):
             return None
@@ -272,6 +281,7 @@ def _start(argv: list[str], log: Path, run_as: str | None) -> subprocess.Popen[b
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             user=run_as,
+            env={name: value for name, value in os.environ.items() if name not in PROXY_VARIABLES},
             start_new_session=True,
             cwd=log.parent,
         )
@@ -298,7 +308,7 @@ def _start_etcd(cluster: Cluster, etcd: str) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"{client}/health", timeout=1):  # noqa: S310
+            with _LOOPBACK.open(f"{client}/health", timeout=1):
                 return
         except OSError:
             cluster._check_running()

@@ -19,6 +19,19 @@ import sqlalchemy as sa
 
 from ramsts.store import open_store
 
+
+def standby_url(postgres_url: str) -> str:
+    """``postgres_url`` (one of :class:`PostgresSchemas`'s) with sessions that take no writes:
+    PostgreSQL then refuses them with the SQLSTATE a hot standby answers (25006), as a primary
+    demoted under its clients' connections does."""
+    url = postgres_url.replace(
+        "options=-csearch_path", "options=-cdefault_transaction_read_only%3Don%20-csearch_path"
+    )
+    if url == postgres_url:
+        raise ValueError(f"not a URL of a test schema: {postgres_url}")
+    return url
+
+
 # Emptying waits this long for a lock held by what an earlier test left running, then gives up
 # on the schema and migrates a new one rather than hang.
 EMPTYING_LOCK_TIMEOUT = "5s"

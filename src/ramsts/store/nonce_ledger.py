@@ -201,9 +201,23 @@ class NonceLedger:
                             self._purge.execute(cursor, {"now": self._clock()})
                     finally:
                         cursor.close()
+            except Exception as error:
+                if is_read_only_error(error):
+                    raise self._refused_writes(connection, error) from error
+                raise
             finally:
                 connection.close()
         return fresh
+
+    def _refused_writes(
+        self, connection: PoolProxiedConnection, error: Exception
+    ) -> DatabaseUnavailable:
+        """A write on ``connection`` was refused as read-only: the server is a standby now (a
+        primary demoted under the pool's connections). Discards them all (see
+        :func:`~ramsts.store.engine.discard_connections`); the error to answer with."""
+        connection.invalidate(error)
+        discard_connections(self._engine)
+        return DatabaseUnavailable(f"the database server takes no writes: {error}")
 
     def submit(self, key: str, expires_at: datetime) -> Future[bool]:
         """Queue ``key`` to be spent until ``expires_at`` by the writer thread, and return at
@@ -471,10 +485,7 @@ class NonceLedger:
             # now, and a submission made once the failure is known is tried afresh.
             queued_meanwhile = self._queue.qsize()
             if is_read_only_error(caught) and connection is not None:
-                # The writer's connection reached a demoted primary: see discard_connections.
-                connection.invalidate(caught)
-                discard_connections(self._engine)
-                caught = DatabaseUnavailable(f"the database server takes no writes: {caught}")
+                caught = self._refused_writes(connection, caught)
             else:
                 self._release(connection)
             error = _failed(caught, len(rows))

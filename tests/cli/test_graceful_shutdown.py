@@ -12,9 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from server_processes import ramsts_command
 
 from local_servers import serve_env
+from ramsts.cli import main
 from ramsts.iot.client import Credentials
 from ramsts.signing import sign_rpc_v1
 
@@ -97,3 +99,21 @@ def test_a_request_that_never_finishes_is_cancelled_after_the_shutdown_timeout(
 
     assert served.process.returncode == 0
     assert 1.0 <= stopped_after < STOP_TIMEOUT
+
+
+@pytest.mark.parametrize("seconds", ["-1", "nan", "3601"])
+def test_a_shutdown_timeout_out_of_range_stops_the_server_at_start(
+    seconds: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--shutdown-timeout", seconds]) == 3
+    assert capsys.readouterr().err.startswith("InvalidParameter.ShutdownTimeout: ")
+
+
+def test_the_shutdown_timeout_variable_is_read_as_a_number_or_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RAMSTS_SHUTDOWN_TIMEOUT", "soon")
+    assert main(["serve"]) == 3
+    assert "RAMSTS_SHUTDOWN_TIMEOUT must be a number of seconds, not 'soon'." in (
+        capsys.readouterr().err
+    )

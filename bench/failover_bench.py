@@ -36,9 +36,10 @@ from pathlib import Path
 
 import httpx
 
-from patroni_cluster import PROXY_VARIABLES, Cluster, free_port, patroni_cluster
+from patroni_cluster import Cluster, free_port, patroni_cluster
 from ramsts.crypto import MASTER_KEY_ENV, MasterKey
 from ramsts.iot.client import Credentials, RpcClient
+from ramsts.testing import PROXY_VARIABLES
 from ramsts.types import Secret
 
 RAM = "2015-05-01"

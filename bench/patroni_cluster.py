@@ -33,6 +33,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ramsts.testing import PROXY_VARIABLES
+
 MEMBERS = 3
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
@@ -42,14 +44,6 @@ TTL = 10
 LOOP_WAIT = 1
 RETRY_TIMEOUT = 4
 
-PROXY_VARIABLES = (
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-)
 _LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 """Patroni's and etcd's HTTP APIs are on loopback: never through a proxy."""
 

@@ -78,10 +78,6 @@ class Readiness:
         """The server stops: from now on it is not ready. Safe from a signal handler."""
         self._stopping = True
 
-    @property
-    def stopping(self) -> bool:
-        return self._stopping
-
     async def failure(self) -> RamstsError | None:
         """Why calls should not be sent here now, or ``None`` if they can."""
         if self._stopping:

@@ -43,7 +43,7 @@ def bench(monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, ModuleType]:
 
 
 def test_killing_the_primary_under_load_loses_no_acknowledged_write_and_answers_only_503(
-    bench: tuple[ModuleType, ModuleType], tmp_path: Path
+    bench: tuple[ModuleType, ModuleType], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cluster_module, failover = bench
     with ExitStack() as stack:
@@ -55,7 +55,8 @@ def test_killing_the_primary_under_load_loses_no_acknowledged_write_and_answers_
             pytest.skip(f"Patroni/etcd cluster cannot start here: {exc}")
         outcome = failover.measure_failover(cluster, tmp_path)
     report = outcome.report()
-    print(f"\nfailover figures:\n{report}")
+    with capsys.disabled():  # on the terminal even when output is captured (not under xdist)
+        print(f"\nfailover figures:\n{report}")
 
     assert outcome.missing_users == [], report
     assert outcome.unexpected == [], report

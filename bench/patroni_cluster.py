@@ -36,6 +36,10 @@ from pathlib import Path
 from ramsts.testing import PROXY_VARIABLES
 
 MEMBERS = 3
+ROOM_NEEDED = 1 << 30
+"""Bytes free the cluster's directory wants (three data directories and their WAL, with room):
+a temporary directory on a smaller tmpfs (``make test`` puts TMPDIR in /dev/shm) is passed over
+for /var/tmp."""
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
 POLL_INTERVAL = 0.1
@@ -222,7 +226,8 @@ def _member_config(cluster: Cluster, member: Member, scope: str, bin_dir: Path) 
                         "max_connections": 150,
                         "max_wal_senders": 10,
                         "max_replication_slots": 10,
-                        "wal_keep_size": "64MB",
+                        "min_wal_size": "32MB",
+                        "max_wal_size": "64MB",
                         "hot_standby": "on",
                     },
                 },
@@ -332,7 +337,10 @@ def patroni_cluster() -> Iterator[Cluster]:
     etcd = _require("etcd", "etcd-server")
     bin_dir = postgres_bin_dir()
     run_as = _run_as()
-    directory = Path(tempfile.mkdtemp(prefix="ramsts-ha-"))
+    parent = tempfile.gettempdir()
+    if shutil.disk_usage(parent).free < ROOM_NEEDED:
+        parent = "/var/tmp"
+    directory = Path(tempfile.mkdtemp(prefix="ramsts-ha-", dir=parent))
     if run_as is not None:
         shutil.chown(directory, run_as, run_as)
     members = [

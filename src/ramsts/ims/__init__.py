@@ -1,6 +1,7 @@
 """Ims (API version ``2019-08-15``, ``ims.aliyuncs.com``): the identity-management API beside
 RAM. ramsts serves its OIDC provider actions (:mod:`ramsts.ims.oidc_providers`), which STS's
-AssumeRoleWithOIDC trusts; every other Ims action answers ``InvalidAction.NotFound``.
+AssumeRoleWithOIDC trusts, and its SAML provider actions (:mod:`ramsts.ims.saml_providers`),
+which AssumeRoleWithSAML trusts; every other Ims action answers ``InvalidAction.NotFound``.
 """
 
 PRODUCT_CODE = "Ims"

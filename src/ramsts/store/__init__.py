@@ -103,15 +103,19 @@ oidc_providers   create(account_id, provider_name=, issuer_url=, now=, descripti
                  client_ids=, fingerprints=, issuance_limit_time=12), get(account_id, name),
                  update(provider, now=), delete(id), list(account_id, marker=, max_items=)
                  -> Page, count(account_id)
+saml_providers   create(account_id, provider_name=, metadata_document=, now=, description=,
+                 authn_sign_algo=), get(account_id, name), update(provider, now=), delete(id),
+                 list(account_id, marker=, max_items=) -> Page, count(account_id)
+saml_assertions  spend(assertion_key, expires_at=, now=) -> bool (False: spent before)
 token_keys       add(key_id, sealed_key, now=, current=), list(), current(),
                  make_current(key_id), delete(key_id)
 
 Errors (not RamstsErrors — services map them): :class:`Conflict` (``.entity`` is the
 ``EntityAlreadyExists`` suffix: ``User``, ``Group``, ``Role``, ``Policy``, ``User.Group``,
 ``User.Policy``, ``Group.Policy``, ``Role.Policy``, ``User.LoginProfile``, ``User.MFADevice``,
-``VirtualMFADevice``, ``AccountAlias``, ``OIDCProvider``), :class:`ReferenceMissing` (a row
-referred to is gone), :class:`InvalidMarker` (map to ``InvalidParameter.Marker``),
-:class:`SchemaError`.
+``VirtualMFADevice``, ``AccountAlias``, ``OIDCProvider``, ``SAMLProvider``),
+:class:`ReferenceMissing` (a row referred to is gone), :class:`InvalidMarker` (map to
+``InvalidParameter.Marker``), :class:`SchemaError`.
 
 The store does not enforce RAM's business rules (quotas, ``DeleteConflict.*``): it offers the
 counts (``count*``, ``dependents``) for services to check inside the same transaction.
@@ -153,6 +157,7 @@ from ramsts.store.records import (
     PolicyVersion,
     PrincipalType,
     Role,
+    SamlProvider,
     Tag,
     TagResourceType,
     TokenKey,
@@ -189,6 +194,7 @@ __all__ = [
     "PrincipalType",
     "ReferenceMissing",
     "Role",
+    "SamlProvider",
     "SchemaError",
     "Store",
     "StoreError",

@@ -49,6 +49,11 @@ def new_oidc_provider_id() -> str:
     return _digits(19)
 
 
+def new_saml_provider_id() -> str:
+    """Internal SAML provider id (never shown to clients: providers are named)."""
+    return _digits(19)
+
+
 def new_access_key_id() -> str:
     """Long-term AccessKeyId: ``LTAI`` + 20 letters and digits (24 characters)."""
     return "LTAI" + "".join(secrets.choice(_ALNUM) for _ in range(20))

@@ -160,6 +160,28 @@ class OidcProvider:
 
 
 @dataclass(frozen=True, slots=True)
+class SamlProvider:
+    """A SAML 2.0 identity provider an account trusts (Ims ``2019-08-15``), described by the
+    metadata document its administrator uploaded."""
+
+    provider_id: str
+    account_id: str
+    provider_name: str
+    description: str
+    metadata_document: str
+    """The IdP's metadata XML as uploaded (checked when written: an ``EntityDescriptor`` with an
+    entity id and at least one signing certificate)."""
+    authn_sign_algo: str
+    """``rsa-sha256`` or ``rsa-sha1``: the weakest signature algorithm its assertions may use."""
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def arn(self) -> str:
+        return f"acs:ram::{self.account_id}:saml-provider/{self.provider_name}"
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     policy_id: str
     account_id: str | None

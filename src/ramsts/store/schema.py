@@ -164,6 +164,31 @@ oidc_providers = sa.Table(
     sa.UniqueConstraint("account_id", "issuer_url"),
 )
 
+saml_providers = sa.Table(
+    "saml_providers",
+    metadata,
+    sa.Column("provider_id", sa.String(ID), primary_key=True),
+    _account_fk(),
+    sa.Column("provider_name", sa.String(128), nullable=False),
+    sa.Column("name_key", name_key(128), nullable=False),
+    sa.Column("description", sa.String(256), nullable=False),
+    sa.Column("metadata_document", sa.Text, nullable=False),
+    sa.Column("authn_sign_algo", sa.String(16), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("account_id", "name_key"),
+)
+
+saml_assertions = sa.Table(
+    "saml_assertions",
+    metadata,
+    # The replay ledger of AssumeRoleWithSAML: one row per assertion that bought a session,
+    # keyed by a digest of its issuer and ID, kept until the assertion could no longer be
+    # accepted anyway. Like signature nonces it belongs to no account and is deleted by age.
+    sa.Column("assertion_key", sa.String(64), primary_key=True),
+    sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
+)
+
 policies = sa.Table(
     "policies",
     metadata,

@@ -15,6 +15,7 @@ from ramsts.store.repositories.mfa_devices import MfaDeviceRepository
 from ramsts.store.repositories.oidc_providers import OidcProviderRepository
 from ramsts.store.repositories.policies import PolicyRepository
 from ramsts.store.repositories.roles import RoleRepository
+from ramsts.store.repositories.saml_providers import SamlAssertionLedger, SamlProviderRepository
 from ramsts.store.repositories.sign_ins import SignInRepository
 from ramsts.store.repositories.tags import TagRepository
 from ramsts.store.repositories.token_keys import TokenKeyRepository
@@ -79,6 +80,14 @@ class Transaction:
     @cached_property
     def oidc_providers(self) -> OidcProviderRepository:
         return OidcProviderRepository(self._connection)
+
+    @cached_property
+    def saml_providers(self) -> SamlProviderRepository:
+        return SamlProviderRepository(self._connection)
+
+    @cached_property
+    def saml_assertions(self) -> SamlAssertionLedger:
+        return SamlAssertionLedger(self._connection)
 
     @cached_property
     def token_keys(self) -> TokenKeyRepository:

@@ -1,9 +1,9 @@
 """STS as a product of the API: ``Sts`` ``2015-04-01`` on ``sts.aliyuncs.com``, and its actions.
 
-AssumeRole, AssumeRoleWithOIDC (anonymous) and GetCallerIdentity go on the STS version;
+AssumeRole, AssumeRoleWithOIDC and AssumeRoleWithSAML (both anonymous) and GetCallerIdentity go
+on the STS version;
 ``RevokeRoleSessions``, a ramsts extension that acts on a RAM role, goes on the RAM version
-(``2015-05-01``), where role management lives (see ``docs/sts.md``). AssumeRoleWithSAML is not
-served.
+(``2015-05-01``), where role management lives (see ``docs/sts.md``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ramsts.store import Store
 from ramsts.sts import API_VERSION, HOST_ID, PRODUCT_CODE
 from ramsts.sts.assume_role import AssumeRole, KeyRingSource
 from ramsts.sts.assume_role_with_oidc import AssumeRoleWithOIDC
+from ramsts.sts.assume_role_with_saml import AssumeRoleWithSAML
 from ramsts.sts.caller_identity import get_caller_identity
 from ramsts.sts.revocation import RevokeRoleSessions
 from ramsts.types import Clock
@@ -73,6 +74,13 @@ def register(table: ActionTable, services: StsServices) -> None:
         ),
         anonymous=True,
         cached=True,
+    )
+    # Not cached: every call spends its assertion in the replay ledger, a database write.
+    table.add(
+        API_VERSION,
+        "AssumeRoleWithSAML",
+        AssumeRoleWithSAML(services.store, assume_role, clock=services.clock),
+        anonymous=True,
     )
     table.add(API_VERSION, "GetCallerIdentity", get_caller_identity, cached=True)
     table.add_product(code=RAM_PRODUCT_CODE, version=RAM_API_VERSION, host_id=RAM_HOST_ID)

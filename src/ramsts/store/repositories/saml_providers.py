@@ -141,8 +141,13 @@ class SamlAssertionLedger(Repository):
         values = {"assertion_key": assertion_key, "expires_at": expires_at}
         dialect = self._connection.dialect.name
         insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(saml_assertions)
-        statement = insert.values(**values).on_conflict_do_nothing(index_elements=["assertion_key"])
-        spent_now = self._connection.execute(statement).rowcount == 1
+        statement = (
+            insert.values(**values)
+            .on_conflict_do_nothing(index_elements=["assertion_key"])
+            .returning(saml_assertions.c.assertion_key)
+        )
+        # RETURNING names the row only when this statement inserted it.
+        spent_now = self._connection.execute(statement).first() is not None
         if secrets.randbelow(PURGE_ONE_IN) == 0:
             self._connection.execute(
                 saml_assertions.delete().where(saml_assertions.c.expires_at <= now)

@@ -1,6 +1,6 @@
 # The one entry point for people and CI. `make serve` and `make test` work on a fresh machine
 # with only Python 3.11+ (and, for the browser tests, Debian's chromium; for the Node.js SDK
-# tests, node and npm: see .ci/ensure-services).
+# tests, node and npm; for the SAML tests' IdP, xmlsec1: see .ci/ensure-services).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin

@@ -23,14 +23,14 @@ from alibabacloud_ims20190815.client import Client as ImsClient
 from alibabacloud_ram20150501 import models as ram_models
 from alibabacloud_sts20150401 import models as sts_models
 from alibabacloud_tea_openapi.exceptions import ClientException
-from fresh_databases import PostgresSchemas
 from lxml import etree
-from saml_idp import OTHER_SP, SamlIdp, encoded
 
+from fresh_databases import PostgresSchemas
 from ramsts.guard import Guard, GuardRequest, LocalVerifier
 from ramsts.signing import sign_rpc_v1
 from ramsts.testing import AccessKey, RamstsServer, ramsts_server
 from ramsts.types import Secret
+from saml_idp import OTHER_SP, SamlIdp, encoded
 
 pytestmark = pytest.mark.sdk
 
@@ -347,9 +347,10 @@ def refusal_cases() -> list[Any]:
             lambda f, forger: encoded(unsigned_signature(f.idp.response_xml(roles=[f.pair]))),
         ),
         case("unsigned", lambda f, forger: f.response(sign_assertion=False)),
-        case("only the response signed", lambda f, forger: f.response(
-            sign_assertion=False, sign_response=True
-        )),
+        case(
+            "only the response signed",
+            lambda f, forger: f.response(sign_assertion=False, sign_response=True),
+        ),
         case("another key", lambda f, forger: forger.response(roles=[f.pair])),
         case("wrong recipient", lambda f, forger: f.response(recipient="https://sp.example/acs")),
         case("wrong audience", lambda f, forger: f.response(audience=OTHER_SP)),
@@ -399,4 +400,7 @@ def test_the_provider_and_the_role_must_exist(federation: Federation) -> None:
                 samlprovider_arn=federation.provider_arn, role_arn=federation.role_arn
             )
         )
-    assert (missing.value.code, missing.value.status_code) == ("MissingParameter.SAMLAssertion", 400)
+    assert (missing.value.code, missing.value.status_code) == (
+        "MissingParameter.SAMLAssertion",
+        400,
+    )

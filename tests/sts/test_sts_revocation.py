@@ -76,7 +76,11 @@ def test_sts_registers_its_actions_and_the_ram_extension(sts: Sts) -> None:
     assert registered == {
         ("Sts", "AssumeRole"),
         ("Sts", "AssumeRoleWithOIDC"),
+        ("Sts", "AssumeRoleWithSAML"),
         ("Sts", "GetCallerIdentity"),
         ("Ram", "RevokeRoleSessions"),
     }
-    assert {action.name for action in table if action.anonymous} == {"AssumeRoleWithOIDC"}
+    assert {action.name for action in table if action.anonymous} == {
+        "AssumeRoleWithOIDC",
+        "AssumeRoleWithSAML",
+    }

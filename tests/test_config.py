@@ -1,4 +1,5 @@
-"""Settings from the environment and flags: the TLS certificate and key come together."""
+"""Settings from the environment and flags: the TLS certificate and key come together; the
+SAML Recipient URLs are absolute URLs and reach the workers."""
 
 from __future__ import annotations
 
@@ -31,3 +32,18 @@ def test_one_without_the_other_is_refused(env: dict[str, str]) -> None:
     assert raised.value.code == "InvalidParameter.Tls"
     with pytest.raises(InvalidParameter):
         Settings().overridden(tls_key="key.pem")
+
+
+def test_saml_recipients_are_absolute_urls_that_reach_the_workers() -> None:
+    assert settings_from_env({}).saml_recipients == ()
+    settings = settings_from_env(
+        {"RAMSTS_SAML_RECIPIENTS": "https://sso.corp.example/saml, http://127.0.0.1:8080/sso"}
+    )
+    assert settings.saml_recipients == (
+        "https://sso.corp.example/saml",
+        "http://127.0.0.1:8080/sso",
+    )
+    assert settings_from_env(settings.to_env()).saml_recipients == settings.saml_recipients
+    with pytest.raises(InvalidParameter) as raised:
+        settings_from_env({"RAMSTS_SAML_RECIPIENTS": "sso.corp.example/saml"})
+    assert raised.value.code == "InvalidParameter.RAMSTS_SAML_RECIPIENTS"

@@ -22,6 +22,9 @@ variable                    default                          meaning
 ``RAMSTS_OIDC_CA_FILE``     (unset: system CAs)              PEM CA bundle that OIDC issuers'
                                                              https certificates are checked
                                                              against (AssumeRoleWithOIDC)
+``RAMSTS_SAML_RECIPIENTS``  (Alibaba Cloud's SSO URLs)      the ``Recipient`` URLs (comma-
+                                                             separated) AssumeRoleWithSAML
+                                                             accepts instead
 ``RAMSTS_TRUSTED_PROXIES``  (none)                           proxies whose ``X-Forwarded-*``
                                                              headers are believed
 ``RAMSTS_HEADER_TIMEOUT``   ``5``                            seconds to send a request head
@@ -124,6 +127,9 @@ class Settings:
     tls_key: Path | None = None
     oidc_ca_file: Path | None = None
     """The CA bundle OIDC issuers' certificates are checked against; the system's when unset."""
+    saml_recipients: tuple[str, ...] = ()
+    """The assertion ``Recipient`` URLs AssumeRoleWithSAML accepts, for IdPs configured with a
+    self-hosted endpoint's own; empty: the real service's (``https://signin.aliyun.com/…``)."""
 
     @property
     def master_key_file(self) -> Path:
@@ -165,6 +171,11 @@ class Settings:
             **(
                 {} if self.oidc_ca_file is None else {"RAMSTS_OIDC_CA_FILE": str(self.oidc_ca_file)}
             ),
+            **(
+                {"RAMSTS_SAML_RECIPIENTS": ",".join(self.saml_recipients)}
+                if self.saml_recipients
+                else {}
+            ),
             **self.transport.to_env(),
         }
 
@@ -185,6 +196,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
             tls_cert=_path(source, "RAMSTS_TLS_CERT"),
             tls_key=_path(source, "RAMSTS_TLS_KEY"),
             oidc_ca_file=_path(source, "RAMSTS_OIDC_CA_FILE"),
+            saml_recipients=_urls(source, "RAMSTS_SAML_RECIPIENTS"),
             transport=transport_from_env(source),
         )
     )
@@ -252,6 +264,16 @@ def _flag(source: Mapping[str, str], name: str) -> bool:
 def _path(source: Mapping[str, str], name: str) -> Path | None:
     text = source.get(name, "")
     return Path(text) if text else None
+
+
+def _urls(source: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Absolute URLs separated by commas; none when the variable is unset or empty."""
+    urls = tuple(part.strip() for part in source.get(name, "").split(",") if part.strip())
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise InvalidParameter(name, f"{name} must list absolute http(s) URLs, not {url!r}.")
+    return urls
 
 
 def _number(source: Mapping[str, str], name: str, default: _Number, what: str) -> _Number:

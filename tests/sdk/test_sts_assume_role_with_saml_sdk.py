@@ -30,10 +30,12 @@ from ramsts.guard import Guard, GuardRequest, LocalVerifier
 from ramsts.signing import sign_rpc_v1
 from ramsts.testing import AccessKey, RamstsServer, ramsts_server
 from ramsts.types import Secret
-from saml_idp import OTHER_SP, SamlIdp, encoded
+from saml_idp import ALIBABA_ACS, OTHER_SP, SamlIdp, encoded
 
 pytestmark = pytest.mark.sdk
 
+SELF_HOSTED_ACS = "https://sso.ramsts.example/saml-role/sso"
+"""A Recipient the server is told to accept beside Alibaba Cloud's (RAMSTS_SAML_RECIPIENTS)."""
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 DSIG = "http://www.w3.org/2000/09/xmldsig#"
 
@@ -106,7 +108,8 @@ def ims_client(server: RamstsServer, *, signature: str = "v3") -> ImsClient:
 @pytest.fixture(scope="module")
 def federation(idp: SamlIdp, store_url: str | None) -> Iterator[Federation]:
     clock = ShiftedClock()
-    with ramsts_server(db_url=store_url, clock=clock) as server:
+    recipients = (ALIBABA_ACS, SELF_HOSTED_ACS)
+    with ramsts_server(db_url=store_url, clock=clock, saml_recipients=recipients) as server:
         created = ims_client(server).create_samlprovider(
             ims_models.CreateSAMLProviderRequest(
                 samlprovider_name="corp-idp",
@@ -123,9 +126,7 @@ def federation(idp: SamlIdp, store_url: str | None) -> Iterator[Federation]:
                     "Action": "sts:AssumeRole",
                     "Principal": {"Federated": [provider_arn]},
                     "Condition": {
-                        "StringEquals": {
-                            "saml:recipient": "https://signin.aliyun.com/saml-role/sso"
-                        },
+                        "StringEquals": {"saml:recipient": [ALIBABA_ACS, SELF_HOSTED_ACS]},
                         "StringLike": {"saml:sub": "*@example.com"},
                     },
                 }
@@ -287,6 +288,11 @@ def test_the_session_policy_narrows_a_saml_session(federation: Federation) -> No
     with pytest.raises(ClientException) as denied:
         ram.list_roles(ram_models.ListRolesRequest())
     assert denied.value.code == "NoPermission"
+
+
+def test_a_configured_recipient_is_accepted(federation: Federation) -> None:
+    body = federation.assume(federation.response(recipient=SELF_HOSTED_ACS))
+    assert body.samlassertion_info.recipient == SELF_HOSTED_ACS
 
 
 def test_an_assertion_buys_one_session_only(federation: Federation) -> None:

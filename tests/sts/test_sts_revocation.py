@@ -9,6 +9,7 @@ from sts_support import Directory, Sts, allow, root_caller, user_caller
 
 from ramsts.api import ActionTable
 from ramsts.cache_refresh import RefreshAhead
+from ramsts.config import Settings
 from ramsts.federation import IssuerKeys
 from ramsts.ram.authorization import Authorizer
 from ramsts.services import StoredKeyRing
@@ -67,6 +68,7 @@ class FakeServices:
     clock: Clock
     refresh: RefreshAhead = field(default_factory=RefreshAhead)
     issuer_keys: IssuerKeys = field(default_factory=IssuerKeys)
+    settings: Settings = field(default_factory=Settings)
 
 
 def test_sts_registers_its_actions_and_the_ram_extension(sts: Sts) -> None:

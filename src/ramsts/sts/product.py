@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from ramsts.cache_refresh import RefreshAhead
+from ramsts.config import Settings
 from ramsts.federation import IssuerKeys
 from ramsts.ram.authorization import Authorizer
 from ramsts.ram.service import API_VERSION as RAM_API_VERSION
@@ -20,7 +21,7 @@ from ramsts.store import Store
 from ramsts.sts import API_VERSION, HOST_ID, PRODUCT_CODE
 from ramsts.sts.assume_role import AssumeRole, KeyRingSource
 from ramsts.sts.assume_role_with_oidc import AssumeRoleWithOIDC
-from ramsts.sts.assume_role_with_saml import AssumeRoleWithSAML
+from ramsts.sts.assume_role_with_saml import RECIPIENTS, AssumeRoleWithSAML
 from ramsts.sts.caller_identity import get_caller_identity
 from ramsts.sts.revocation import RevokeRoleSessions
 from ramsts.types import Clock
@@ -49,6 +50,9 @@ class StsServices(Protocol):
 
     @property
     def issuer_keys(self) -> IssuerKeys: ...
+
+    @property
+    def settings(self) -> Settings: ...
 
 
 def register(table: ActionTable, services: StsServices) -> None:
@@ -79,7 +83,12 @@ def register(table: ActionTable, services: StsServices) -> None:
     table.add(
         API_VERSION,
         "AssumeRoleWithSAML",
-        AssumeRoleWithSAML(services.store, assume_role, clock=services.clock),
+        AssumeRoleWithSAML(
+            services.store,
+            assume_role,
+            clock=services.clock,
+            recipients=frozenset(services.settings.saml_recipients or RECIPIENTS),
+        ),
         anonymous=True,
     )
     table.add(API_VERSION, "GetCallerIdentity", get_caller_identity, cached=True)

@@ -303,12 +303,15 @@ def ramsts_server(
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
     oidc_ca_file: Path | None = None,
+    saml_recipients: tuple[str, ...] = (),
 ) -> Iterator[RamstsServer]:
     """A ramsts server for the duration of the block: a fresh SQLite database unless ``db_url``
     names another (empty, or shared with a CLI under test together with its ``master_key``).
 
     ``tls=True`` serves https with a new development certificate for 127.0.0.1, whose CA is
     ``server.ca_file``; ``tls_cert`` and ``tls_key`` serve https with a certificate of your own.
+    ``saml_recipients`` replaces the Recipient URLs AssumeRoleWithSAML accepts
+    (``RAMSTS_SAML_RECIPIENTS``).
     """
     if (tls_cert is None) != (tls_key is None):
         raise ValueError("tls_cert and tls_key go together")
@@ -325,6 +328,7 @@ def ramsts_server(
             db_url=db_url or f"sqlite:///{Path(data_dir) / 'ramsts.db'}",
             data_dir=Path(data_dir),
             oidc_ca_file=oidc_ca_file,
+            saml_recipients=saml_recipients,
         )
         services = build_services(
             settings,

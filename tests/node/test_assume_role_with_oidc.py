@@ -37,10 +37,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from ramsts.crypto.dev_certificate import make_dev_certificate, write_dev_certificate
-from ramsts.guard import Guard, GuardRequest, LocalVerifier
-from ramsts.signing import sign_rpc_v1
-from ramsts.testing import PROXY_VARIABLES, AccessKey, RamstsServer, ramsts_server
-from ramsts.types import Secret
+from ramsts.guard import Guard, LocalVerifier
+from ramsts.testing import PROXY_VARIABLES, RamstsServer, ramsts_server
+from role_session_calls import guard_request, session_key
 
 pytestmark = [pytest.mark.sdk, pytest.mark.xdist_group("node-oidc")]
 
@@ -213,13 +212,6 @@ def refused_within_a_second(call: Callable[[], object]) -> ClientException:
         time.sleep(0.1)
 
 
-def session_key(body: Any) -> AccessKey:
-    credentials = body.credentials
-    return AccessKey(
-        credentials.access_key_id, credentials.access_key_secret, credentials.security_token
-    )
-
-
 # -- Ims ---------------------------------------------------------------------------------------
 
 
@@ -306,25 +298,14 @@ def test_a_token_of_the_idp_buys_a_role_session_that_signs_requests(
 
 def test_the_guard_verifies_an_oidc_session_as_any_role_session(federation: Federation) -> None:
     key = session_key(federation.assume(federation.idp.token(), role_session_name="guarded"))
-    assert key.security_token is not None
-
-    def request() -> GuardRequest:  # each signed with a nonce of its own
-        signed = sign_rpc_v1(
-            "POST",
-            {"Action": "DescribeInstances", "Version": "2014-05-26"},
-            key.access_key_id,
-            Secret(key.access_key_secret),
-            key.security_token,
-        )
-        return GuardRequest("POST", signed.query, signed.headers, signed.body)
 
     services = federation.server.services
     guard = Guard(LocalVerifier(services.authenticator, services.authorizer))
-    allowed = guard.decide(request(), "ram:ListRoles", "acs:ram::${AccountId}:role/*")
+    allowed = guard.decide(guard_request(key), "ram:ListRoles", "acs:ram::${AccountId}:role/*")
     assert allowed.allowed
     account = federation.server.account_id
     assert allowed.principal.arn == f"acs:ram::{account}:assumed-role/pod-role/guarded"
-    assert not guard.decide(request(), "ecs:DescribeInstances", "*").allowed
+    assert not guard.decide(guard_request(key), "ecs:DescribeInstances", "*").allowed
 
 
 def test_the_session_policy_narrows_the_session_and_revocation_ends_it(

@@ -26,10 +26,9 @@ from alibabacloud_tea_openapi.exceptions import ClientException
 from lxml import etree
 
 from fresh_databases import PostgresSchemas
-from ramsts.guard import Guard, GuardRequest, LocalVerifier
-from ramsts.signing import sign_rpc_v1
-from ramsts.testing import AccessKey, RamstsServer, ramsts_server
-from ramsts.types import Secret
+from ramsts.guard import Guard, LocalVerifier
+from ramsts.testing import RamstsServer, ramsts_server
+from role_session_calls import guard_request, session_key
 from saml_idp import ALIBABA_ACS, OTHER_SP, SamlIdp, encoded
 
 pytestmark = pytest.mark.sdk
@@ -140,13 +139,6 @@ def federation(idp: SamlIdp, store_url: str | None) -> Iterator[Federation]:
         yield Federation(server, idp, clock, provider_arn, role_arn)
 
 
-def session_key(body: Any) -> AccessKey:
-    credentials = body.credentials
-    return AccessKey(
-        credentials.access_key_id, credentials.access_key_secret, credentials.security_token
-    )
-
-
 # -- Ims ---------------------------------------------------------------------------------------
 
 
@@ -254,25 +246,14 @@ def test_a_response_of_the_idp_buys_a_role_session_that_signs_requests(
 
 def test_the_guard_verifies_a_saml_session_as_any_role_session(federation: Federation) -> None:
     key = session_key(federation.assume(federation.response(session_name="guarded")))
-    assert key.security_token is not None
-
-    def request() -> GuardRequest:  # each signed with a nonce of its own
-        signed = sign_rpc_v1(
-            "POST",
-            {"Action": "DescribeInstances", "Version": "2014-05-26"},
-            key.access_key_id,
-            Secret(key.access_key_secret),
-            key.security_token,
-        )
-        return GuardRequest("POST", signed.query, signed.headers, signed.body)
 
     services = federation.server.services
     guard = Guard(LocalVerifier(services.authenticator, services.authorizer))
-    allowed = guard.decide(request(), "ram:ListRoles", "acs:ram::${AccountId}:role/*")
+    allowed = guard.decide(guard_request(key), "ram:ListRoles", "acs:ram::${AccountId}:role/*")
     assert allowed.allowed
     account = federation.server.account_id
     assert allowed.principal.arn == f"acs:ram::{account}:assumed-role/sso-admins/guarded"
-    assert not guard.decide(request(), "ecs:DescribeInstances", "*").allowed
+    assert not guard.decide(guard_request(key), "ecs:DescribeInstances", "*").allowed
 
 
 def test_the_session_policy_narrows_a_saml_session(federation: Federation) -> None:

@@ -24,7 +24,6 @@ the action runs on the event loop while its caches are warm; the issuer's keys a
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -39,22 +38,19 @@ from ramsts.parameters import Parameters
 from ramsts.policy import Principal, evaluate_trust
 from ramsts.store import OidcProvider, Store
 from ramsts.sts.assume_role import (
-    ROLE_ARN,
     ROLE_SESSION_NAME,
     AssumeRole,
     SessionRequest,
     session_policy,
     utc_timestamp,
 )
+from ramsts.sts.federated_targets import FederatedTarget, shown
 from ramsts.types import Clock, system_clock
 
 PROVIDER_CACHE_TTL = 1.0
 PROVIDERS_KEPT = 10_000
 MISSING_PROVIDERS_KEPT = 1_000
 
-OIDC_PROVIDER_ARN = re.compile(
-    r"acs:ram::([0-9]{1,32}):oidc-provider/([A-Za-z0-9](?:[A-Za-z0-9._-]{0,126}[A-Za-z0-9])?)"
-)
 NO_SUCH_PROVIDER = "No such OIDC Provider registered."
 VERIFIED = "Success"
 """``OIDCTokenInfo.VerificationInfo`` of a token that passed every check."""
@@ -76,20 +72,7 @@ class AssumeRoleWithOIDCRequest:
     @classmethod
     def read(cls, params: Mapping[str, str]) -> AssumeRoleWithOIDCRequest:
         read = Parameters(params, missing_suffix=True)
-        provider_arn = read.required("OIDCProviderArn")
-        provider = OIDC_PROVIDER_ARN.fullmatch(provider_arn)
-        if provider is None:
-            raise InvalidParameter(
-                "OIDCProviderArn",
-                "The parameter OIDCProviderArn must be acs:ram::<AccountId>:oidc-provider/<Name>;"
-                f" got {_shown(provider_arn)}.",
-            )
-        role_arn = read.required("RoleArn")
-        role = ROLE_ARN.fullmatch(role_arn)
-        if role is None:
-            raise InvalidParameter(
-                "RoleArn", f"The parameter RoleArn is wrongly formed: {_shown(role_arn)}."
-            )
+        target = FederatedTarget.read(read, "OIDCProviderArn", "oidc-provider")
         token = read.raw("OIDCToken")
         if token is None:
             raise AuthenticationFail("OIDCToken.Invalid", "The OIDCToken can not be empty.")
@@ -98,15 +81,15 @@ class AssumeRoleWithOIDCRequest:
             raise InvalidParameter(
                 "RoleSessionName",
                 "The parameter RoleSessionName is wrongly formed: it must be 2 to 64 letters,"
-                f" digits, '.', '@', '-' or '_'; got {_shown(session_name)}.",
+                f" digits, '.', '@', '-' or '_'; got {shown(session_name)}.",
             )
         return cls(
-            provider_account_id=provider.group(1),
-            provider_name=provider.group(2),
-            provider_arn=provider_arn,
-            role_account_id=role.group(1),
-            role_name=role.group(2),
-            role_arn=role_arn,
+            provider_account_id=target.provider_account_id,
+            provider_name=target.provider_name,
+            provider_arn=target.provider_arn,
+            role_account_id=target.role_account_id,
+            role_name=target.role_name,
+            role_arn=target.role_arn,
             token=token,
             session_name=session_name,
             duration_seconds=read.integer("DurationSeconds", minimum=-(2**31), maximum=2**31 - 1),
@@ -239,7 +222,3 @@ def _token_info(token: IdToken) -> dict[str, str]:
         "ExpirationTime": utc_timestamp(datetime.fromtimestamp(token.expires_at, UTC)),
         "VerificationInfo": VERIFIED,
     }
-
-
-def _shown(value: str) -> str:
-    return repr(value if len(value) <= 64 else value[:64] + "…")

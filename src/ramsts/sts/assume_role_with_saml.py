@@ -28,7 +28,6 @@ guard; its principal is the provider's ARN. The answer adds ``SAMLAssertionInfo`
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,18 +45,10 @@ from ramsts.federation.saml_metadata import IdpMetadata, MetadataInvalid, parse_
 from ramsts.parameters import Parameters
 from ramsts.policy import Principal, evaluate_trust
 from ramsts.store import SamlProvider, Store
-from ramsts.sts.assume_role import (
-    ROLE_ARN,
-    ROLE_SESSION_NAME,
-    AssumeRole,
-    SessionRequest,
-    session_policy,
-)
+from ramsts.sts.assume_role import ROLE_SESSION_NAME, AssumeRole, SessionRequest, session_policy
+from ramsts.sts.federated_targets import FederatedTarget, shown
 from ramsts.types import Clock, system_clock
 
-SAML_PROVIDER_ARN = re.compile(
-    r"acs:ram::([0-9]{1,32}):saml-provider/([A-Za-z0-9](?:[A-Za-z0-9._-]{0,126}[A-Za-z0-9])?)"
-)
 RECIPIENTS = frozenset(
     {"https://signin.aliyun.com/saml-role/sso", "https://signin.alibabacloud.com/saml-role/sso"}
 )
@@ -70,12 +61,7 @@ NO_SUCH_PROVIDER = "Can not find SAML provider."
 
 @dataclass(frozen=True, slots=True)
 class AssumeRoleWithSAMLRequest:
-    provider_account_id: str
-    provider_name: str
-    provider_arn: str
-    role_account_id: str
-    role_name: str
-    role_arn: str
+    target: FederatedTarget
     assertion: str
     duration_seconds: int | None
     policy_text: str | None
@@ -83,29 +69,11 @@ class AssumeRoleWithSAMLRequest:
     @classmethod
     def read(cls, params: Mapping[str, str]) -> AssumeRoleWithSAMLRequest:
         read = Parameters(params, missing_suffix=True)
-        provider_arn = read.required("SAMLProviderArn")
-        provider = SAML_PROVIDER_ARN.fullmatch(provider_arn)
-        if provider is None:
-            raise InvalidParameter(
-                "SAMLProviderArn",
-                "The parameter SAMLProviderArn must be acs:ram::<AccountId>:saml-provider/<Name>;"
-                f" got {_shown(provider_arn)}.",
-            )
-        role_arn = read.required("RoleArn")
-        role = ROLE_ARN.fullmatch(role_arn)
-        if role is None:
-            raise InvalidParameter(
-                "RoleArn", f"The parameter RoleArn is wrongly formed: {_shown(role_arn)}."
-            )
+        target = FederatedTarget.read(read, "SAMLProviderArn", "saml-provider")
         # As sent: IdPs wrap their base64 in lines, which the text rules would refuse.
         assertion = read.raw("SAMLAssertion") or read.required("SAMLAssertion")
         return cls(
-            provider_account_id=provider.group(1),
-            provider_name=provider.group(2),
-            provider_arn=provider_arn,
-            role_account_id=role.group(1),
-            role_name=role.group(2),
-            role_arn=role_arn,
+            target=target,
             assertion=assertion,
             duration_seconds=read.integer("DurationSeconds", minimum=-(2**31), maximum=2**31 - 1),
             policy_text=read.raw("Policy"),
@@ -136,7 +104,9 @@ class AssumeRoleWithSAML:
         policy = None if request.policy_text is None else session_policy(request.policy_text)
         now = self._clock()
         with self._store.read() as tx:
-            provider = tx.saml_providers.get(request.provider_account_id, request.provider_name)
+            provider = tx.saml_providers.get(
+                request.target.provider_account_id, request.target.provider_name
+            )
         if provider is None:
             raise EntityNotExist("SAMLProvider", NO_SUCH_PROVIDER)
         assertion = verify_saml_response(
@@ -149,7 +119,7 @@ class AssumeRoleWithSAML:
         )
         _require_role_pair(assertion, request, provider)
         session_name = _session_name(assertion)
-        cached = self._assume_role.role(request.role_account_id, request.role_name)
+        cached = self._assume_role.role(request.target.role_account_id, request.target.role_name)
         role, trust = cached.role, cached.trust
         if role is None or trust is None:
             raise EntityNotExist("RoleArn", "The specified Role does not exists.")
@@ -206,12 +176,14 @@ def _require_role_pair(
     """The Role attribute's values are ``<role ARN>,<provider ARN>`` pairs (either order, as
     IdPs write them); one must name the request's role and provider. ARNs compare as RAM
     names do, in any letter case."""
-    wanted = (request.role_arn.lower(), provider.arn.lower())
+    wanted = (request.target.role_arn.lower(), provider.arn.lower())
     for value in assertion.attributes.get(ROLE_ATTRIBUTE, ()):
         parts = [part.strip().lower() for part in value.split(",")]
         if len(parts) == 2 and (tuple(parts) == wanted or tuple(parts[::-1]) == wanted):
             return
-    raise invalid(f"its {ROLE_ATTRIBUTE} attribute does not list {request.role_arn},{provider.arn}")
+    raise invalid(
+        f"its {ROLE_ATTRIBUTE} attribute does not list {request.target.role_arn},{provider.arn}"
+    )
 
 
 def _session_name(assertion: SamlAssertion) -> str:
@@ -223,7 +195,7 @@ def _session_name(assertion: SamlAssertion) -> str:
         raise InvalidParameter(
             "RoleSessionName",
             "The RoleSessionName attribute of the SAML assertion is wrongly formed: it must be 2"
-            f" to 64 letters, digits, '.', '@', '-' or '_'; got {_shown(name)}.",
+            f" to 64 letters, digits, '.', '@', '-' or '_'; got {shown(name)}.",
         )
     return name
 
@@ -237,7 +209,3 @@ def _condition_keys(assertion: SamlAssertion, session_name: str) -> dict[str, st
         "saml:aud": list(assertion.audiences),
         "sts:RoleSessionName": session_name,
     }
-
-
-def _shown(value: str) -> str:
-    return repr(value if len(value) <= 64 else value[:64] + "…")

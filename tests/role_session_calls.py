@@ -1,0 +1,32 @@
+"""What tests of every way of assuming a role do with the session they obtained: take its key
+from an SDK answer, and sign a resource service's request with it for the guard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ramsts.guard import GuardRequest
+from ramsts.signing import sign_rpc_v1
+from ramsts.testing import AccessKey
+from ramsts.types import Secret
+
+
+def session_key(body: Any) -> AccessKey:
+    """The credentials of an AssumeRole* answer of the Tea SDK."""
+    credentials = body.credentials
+    return AccessKey(
+        credentials.access_key_id, credentials.access_key_secret, credentials.security_token
+    )
+
+
+def guard_request(key: AccessKey) -> GuardRequest:
+    """An ECS DescribeInstances request signed with ``key`` (a nonce of its own each time)."""
+    assert key.security_token is not None
+    signed = sign_rpc_v1(
+        "POST",
+        {"Action": "DescribeInstances", "Version": "2014-05-26"},
+        key.access_key_id,
+        Secret(key.access_key_secret),
+        key.security_token,
+    )
+    return GuardRequest("POST", signed.query, signed.headers, signed.body)

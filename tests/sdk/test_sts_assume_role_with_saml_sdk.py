@@ -271,6 +271,18 @@ def test_the_session_policy_narrows_a_saml_session(federation: Federation) -> No
     assert denied.value.code == "NoPermission"
 
 
+def test_a_user_with_many_roles_sends_a_large_assertion_in_the_query(
+    federation: Federation,
+) -> None:
+    account = federation.server.account_id
+    others = [f"acs:ram::{account}:role/team-{n},{federation.provider_arn}" for n in range(140)]
+    assertion = federation.idp.response(roles=[*others, federation.pair])
+    # The Tea client sends it in the URL's query, percent-encoded: within the 64 KiB that the
+    # server's HTTP parser takes in a URL.
+    assert 40_000 < len(assertion) < 50_000
+    assert federation.assume(assertion).credentials.access_key_id.startswith("STS.")
+
+
 def test_a_configured_recipient_is_accepted(federation: Federation) -> None:
     body = federation.assume(federation.response(recipient=SELF_HOSTED_ACS))
     assert body.samlassertion_info.recipient == SELF_HOSTED_ACS

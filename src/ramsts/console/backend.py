@@ -60,27 +60,41 @@ class RamCalls:
     def __init__(self, actions: ActionLookup) -> None:
         self._actions = actions
 
-    def run(self, caller: Caller, action: str, **params: str) -> dict[str, Any]:
-        """Run ``action``; an empty form field is a parameter not given."""
-        return self.run_as_given(
-            caller, action, {name: value for name, value in params.items() if value != ""}
-        )
+    def run(
+        self, caller: Caller, action: str, *, version: str = RAM_VERSION, **params: str
+    ) -> dict[str, Any]:
+        """Run ``action`` (of RAM, or of the product serving ``version``: Ims's identity
+        providers); an empty form field is a parameter not given."""
+        given = {name: value for name, value in params.items() if value != ""}
+        return self.run_as_given(caller, action, given, version=version)
 
     def run_as_given(
-        self, caller: Caller, action: str, params: Mapping[str, str]
+        self,
+        caller: Caller,
+        action: str,
+        params: Mapping[str, str],
+        *,
+        version: str = RAM_VERSION,
     ) -> dict[str, Any]:
         """Run ``action`` with ``params`` exactly, empty values included (an empty
         ``LoginNetworkMasks`` clears the masks)."""
-        return self._actions.resolve(RAM_VERSION, action).handler(caller, params)
+        return self._actions.resolve(version, action).handler(caller, params)
 
     def items(
-        self, caller: Caller, action: str, plural: str, singular: str, **params: str
+        self,
+        caller: Caller,
+        action: str,
+        plural: str,
+        singular: str,
+        *,
+        version: str = RAM_VERSION,
+        **params: str,
     ) -> list[Any]:
         """Every item of a listing (``ListUsers`` → ``Users.User``), following its Marker."""
         found: list[Any] = []
         marker = ""
         while True:
-            body = self.run(caller, action, Marker=marker, **params)
+            body = self.run(caller, action, version=version, Marker=marker, **params)
             found.extend(body.get(plural, {}).get(singular, []))
             marker = body.get("Marker", "") if body.get("IsTruncated") else ""
             if not marker:

@@ -1,0 +1,70 @@
+"""SAML providers (Ims ``2019-08-15``): the list, registering an IdP by its metadata, deleting
+one. Each click runs the Ims action as the signed-in caller, authorized as ``ram:<Action>`` on
+the provider's ARN like every other console page's action."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ramsts.console.site import Site
+from ramsts.console.visits import Visit, signed_in_page
+from ramsts.errors import RamstsError
+
+IMS_VERSION = "2019-08-15"
+
+
+def list_providers(visit: Visit, *, status: int = 200, **extra: Any) -> Response:
+    providers = visit.calls.items(
+        visit.principal, "ListSAMLProviders", "SAMLProviders", "SAMLProvider", version=IMS_VERSION
+    )
+    return visit.render("saml_providers.html", status=status, providers=providers, **extra)
+
+
+def create_provider(visit: Visit) -> Response:
+    """The metadata is pasted as XML; Ims takes it base64-encoded, as the SDKs send it."""
+    name, description = visit.field("SAMLProviderName"), visit.field("Description")
+    document = visit.field("SAMLMetadataDocument")
+    try:
+        visit.calls.run(
+            visit.principal,
+            "CreateSAMLProvider",
+            version=IMS_VERSION,
+            SAMLProviderName=name,
+            Description=description,
+            EncodedSAMLMetadataDocument=base64.b64encode(document.encode()).decode()
+            if document
+            else "",
+        )
+    except RamstsError as error:
+        values = {
+            "SAMLProviderName": name,
+            "Description": description,
+            "SAMLMetadataDocument": document,
+        }
+        return list_providers(
+            visit, status=error.http_status, problem=visit.problem(error), values=values
+        )
+    return visit.redirect("/saml-providers", notice=f"SAML provider {name} was created.")
+
+
+def delete_provider(visit: Visit) -> Response:
+    name = visit.path("name")
+    visit.calls.run(
+        visit.principal, "DeleteSAMLProvider", version=IMS_VERSION, SAMLProviderName=name
+    )
+    return visit.redirect("/saml-providers", notice=f"SAML provider {name} was deleted.")
+
+
+def routes(site: Site) -> list[BaseRoute]:
+    def page(path: str, handler: Any, methods: list[str]) -> Route:
+        return Route(path, signed_in_page(site, handler), methods=methods)
+
+    return [
+        page("/saml-providers", list_providers, ["GET"]),
+        page("/saml-providers/new", create_provider, ["POST"]),
+        page("/saml-providers/{name}/delete", delete_provider, ["POST"]),
+    ]

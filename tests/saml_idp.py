@@ -43,6 +43,7 @@ OTHER_SP = "urn:example:another-service-provider"
 ENTITY_ID = "https://idp.example.internal/saml"
 ROLE_ATTRIBUTE = "https://www.aliyun.com/SAML-Role/Attributes/Role"
 ROLE_SESSION_NAME_ATTRIBUTE = "https://www.aliyun.com/SAML-Role/Attributes/RoleSessionName"
+SOURCE_IDENTITY_ATTRIBUTE = "https://www.aliyun.com/SAML-Role/Attributes/SourceIdentity"
 
 _SERVICE_PROVIDERS = f"""<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">
 <md:EntityDescriptor entityID="{ALIBABA_SP}">
@@ -145,6 +146,7 @@ class SamlIdp:
         *,
         roles: Sequence[str],
         session_name: str | None = "alice",
+        source_identity: str | None = None,
         subject: str = "alice@example.com",
         recipient: str = ALIBABA_ACS,
         audience: str = ALIBABA_SP,
@@ -158,6 +160,8 @@ class SamlIdp:
         identity: dict[str, Any] = {ROLE_ATTRIBUTE: list(roles)}
         if session_name is not None:
             identity[ROLE_SESSION_NAME_ATTRIBUTE] = [session_name]
+        if source_identity is not None:
+            identity[SOURCE_IDENTITY_ATTRIBUTE] = [source_identity]
         return str(
             self.server.create_authn_response(
                 identity,

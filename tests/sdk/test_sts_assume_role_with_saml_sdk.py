@@ -283,6 +283,26 @@ def test_a_user_with_many_roles_sends_a_large_assertion_in_the_query(
     assert federation.assume(assertion).credentials.access_key_id.startswith("STS.")
 
 
+def test_the_idps_source_identity_marks_the_session_and_its_role_chain(
+    federation: Federation,
+) -> None:
+    body = federation.assume(federation.response(source_identity="alice@example.com"))
+    assert body.source_identity == "alice@example.com"
+    # The session carries it: a role it assumes may not be given another one.
+    with pytest.raises(ClientException) as changed:
+        federation.server.sts_client(session_key(body)).assume_role(
+            sts_models.AssumeRoleRequest(
+                role_arn=federation.role_arn,
+                role_session_name="next-hop",
+                source_identity="someone-else",
+            )
+        )
+    assert (changed.value.code, changed.value.status_code) == ("NoPermission", 403)
+    assert "alice@example.com" in changed.value.message
+    bad = federation.response(source_identity="acs:admin")
+    assert federation.refusal(bad) == ("InvalidParameter.SourceIdentity", 400)
+
+
 def test_a_configured_recipient_is_accepted(federation: Federation) -> None:
     body = federation.assume(federation.response(recipient=SELF_HOSTED_ACS))
     assert body.samlassertion_info.recipient == SELF_HOSTED_ACS

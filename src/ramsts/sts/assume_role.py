@@ -151,7 +151,7 @@ class AssumeRoleRequest:
             duration_seconds=duration,
             policy_text=policy_text,
             external_id=external_id,
-            source_identity=_source_identity(read.raw("SourceIdentity")),
+            source_identity=checked_source_identity(read.raw("SourceIdentity")),
         )
 
     def in_session_of(self, caller: Caller) -> AssumeRoleRequest:
@@ -181,7 +181,9 @@ class AssumeRoleRequest:
         return keys
 
 
-def _source_identity(value: str | None) -> str | None:
+def checked_source_identity(value: str | None) -> str | None:
+    """A SourceIdentity as given (the request's, or an identity provider's), checked: 2 to 64
+    of letters, digits and `_+=,.@-`, no reserved prefix; ``InvalidParameter.SourceIdentity``."""
     if value is None:
         return None
     if value.lower().startswith(RESERVED_SOURCE_IDENTITY_PREFIXES):

@@ -17,7 +17,8 @@ and optionally ``Policy`` and ``DurationSeconds`` with AssumeRole's rules. It is
 4. the role exists (``EntityNotExist.RoleArn``, 404) and its trust policy trusts the provider —
    ``"Principal": {"Federated": ["acs:ram::<uid>:saml-provider/<name>"]}`` — with its conditions
    met by ``saml:recipient``, ``saml:iss``, ``saml:sub``, ``saml:sub_type``, ``saml:aud`` and
-   ``sts:RoleSessionName`` (``AuthenticationFail.NoPermission``, 401);
+   ``sts:RoleSessionName`` (and ``sts:SourceIdentity`` when the assertion's
+   ``…/SourceIdentity`` attribute sets one) (``AuthenticationFail.NoPermission``, 401);
 5. the assertion was never spent before, by any process sharing the database (the replay ledger
    keeps it until it expires; ``AuthenticationFail.SAMLAssertion.Invalid``).
 
@@ -45,7 +46,13 @@ from ramsts.federation.saml_metadata import IdpMetadata, MetadataInvalid, parse_
 from ramsts.parameters import Parameters
 from ramsts.policy import Principal, evaluate_trust
 from ramsts.store import SamlProvider, Store
-from ramsts.sts.assume_role import ROLE_SESSION_NAME, AssumeRole, SessionRequest, session_policy
+from ramsts.sts.assume_role import (
+    ROLE_SESSION_NAME,
+    AssumeRole,
+    SessionRequest,
+    checked_source_identity,
+    session_policy,
+)
 from ramsts.sts.federated_targets import FederatedTarget, shown
 from ramsts.types import Clock, system_clock
 
@@ -57,6 +64,9 @@ international sites): what an IdP configured for Alibaba Cloud puts in ``Recipie
 AUDIENCE = "urn:alibaba:cloudcomputing"
 """Alibaba Cloud's SAML service-provider entity id: the ``Audience`` of its assertions."""
 NO_SUCH_PROVIDER = "Can not find SAML provider."
+SOURCE_IDENTITY_ATTRIBUTE = "https://www.aliyun.com/SAML-Role/Attributes/SourceIdentity"
+"""The optional attribute that sets the session's SourceIdentity (named as the IdP-side
+attributes above are; the response's ``SourceIdentity`` field is the real service's)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +129,7 @@ class AssumeRoleWithSAML:
         )
         _require_role_pair(assertion, request, provider)
         session_name = _session_name(assertion)
+        source_identity = _source_identity(assertion)
         cached = self._assume_role.role(request.target.role_account_id, request.target.role_name)
         role, trust = cached.role, cached.trust
         if role is None or trust is None:
@@ -126,7 +137,7 @@ class AssumeRoleWithSAML:
         decision = evaluate_trust(
             trust,
             Principal(arn=provider.arn, account_id=provider.account_id, type="Federated"),
-            _condition_keys(assertion, session_name),
+            _condition_keys(assertion, session_name, source_identity),
             action="sts:AssumeRoleWithSAML",
             principal_ids=dict(role.trusted_principal_ids),
         )
@@ -150,8 +161,11 @@ class AssumeRoleWithSAML:
                 duration_seconds=request.duration_seconds,
                 session_policy=policy,
                 principal_arn=provider.arn,
+                source_identity=source_identity,
             ),
         )
+        if source_identity is not None:
+            body["SourceIdentity"] = source_identity
         body["SAMLAssertionInfo"] = {
             "SubjectType": assertion.subject_type,
             "Subject": assertion.subject,
@@ -200,8 +214,15 @@ def _session_name(assertion: SamlAssertion) -> str:
     return name
 
 
-def _condition_keys(assertion: SamlAssertion, session_name: str) -> dict[str, str | list[str]]:
-    return {
+def _source_identity(assertion: SamlAssertion) -> str | None:
+    values = assertion.attributes.get(SOURCE_IDENTITY_ATTRIBUTE, ())
+    return checked_source_identity(values[0]) if values else None
+
+
+def _condition_keys(
+    assertion: SamlAssertion, session_name: str, source_identity: str | None
+) -> dict[str, str | list[str]]:
+    keys: dict[str, str | list[str]] = {
         "saml:recipient": assertion.recipient,
         "saml:iss": assertion.issuer,
         "saml:sub": assertion.subject,
@@ -209,3 +230,6 @@ def _condition_keys(assertion: SamlAssertion, session_name: str) -> dict[str, st
         "saml:aud": list(assertion.audiences),
         "sts:RoleSessionName": session_name,
     }
+    if source_identity is not None:
+        keys["sts:SourceIdentity"] = source_identity
+    return keys

@@ -1,9 +1,15 @@
 """What tests of every way of assuming a role do with the session they obtained: take its key
-from an SDK answer, and sign a resource service's request with it for the guard."""
+from an SDK answer, sign a resource service's request with it for the guard, and wait for its
+revocation to be in force."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
+
+import pytest
+from alibabacloud_tea_openapi.exceptions import ClientException
 
 from ramsts.guard import GuardRequest
 from ramsts.signing import sign_rpc_v1
@@ -30,3 +36,17 @@ def guard_request(key: AccessKey) -> GuardRequest:
         key.security_token,
     )
     return GuardRequest("POST", signed.query, signed.headers, signed.body)
+
+
+def refused_within_a_second(call: Callable[[], object]) -> ClientException:
+    """The error ``call()`` raises once a change has reached the server's caches (a revocation
+    reaches the authenticator within a second, docs/sts.md)."""
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            call()
+        except ClientException as error:
+            return error
+        if time.monotonic() > deadline:
+            pytest.fail("still accepted 5 s after the change")
+        time.sleep(0.1)

@@ -17,11 +17,10 @@ import ssl
 import subprocess
 import sys
 import threading
-import time
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +38,7 @@ from cryptography.hazmat.primitives import serialization
 from ramsts.crypto.dev_certificate import make_dev_certificate, write_dev_certificate
 from ramsts.guard import Guard, LocalVerifier
 from ramsts.testing import PROXY_VARIABLES, RamstsServer, ramsts_server
-from role_session_calls import guard_request, session_key
+from role_session_calls import guard_request, refused_within_a_second, session_key
 
 pytestmark = [pytest.mark.sdk, pytest.mark.xdist_group("node-oidc")]
 
@@ -196,20 +195,6 @@ def federation(idp: Idp, db_url_for_module: str | None) -> Iterator[Federation]:
             statements=[{"Effect": "Allow", "Action": "ram:List*", "Resource": "*"}],
         )
         yield Federation(server, idp, provider_arn, role_arn)
-
-
-def refused_within_a_second(call: Callable[[], object]) -> ClientException:
-    """The error ``call()`` raises once a change has reached the server's caches (a revocation
-    reaches the authenticator within a second, docs/sts.md)."""
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            call()
-        except ClientException as error:
-            return error
-        if time.monotonic() > deadline:
-            pytest.fail("still accepted 5 s after the change")
-        time.sleep(0.1)
 
 
 # -- Ims ---------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from lxml import etree
 from fresh_databases import PostgresSchemas
 from ramsts.guard import Guard, LocalVerifier
 from ramsts.testing import RamstsServer, ramsts_server
-from role_session_calls import guard_request, session_key
+from role_session_calls import guard_request, refused_within_a_second, session_key
 from saml_idp import ALIBABA_ACS, OTHER_SP, SamlIdp, encoded
 
 pytestmark = pytest.mark.sdk
@@ -256,7 +256,9 @@ def test_the_guard_verifies_a_saml_session_as_any_role_session(federation: Feder
     assert not guard.decide(guard_request(key), "ecs:DescribeInstances", "*").allowed
 
 
-def test_the_session_policy_narrows_a_saml_session(federation: Federation) -> None:
+def test_the_session_policy_narrows_a_saml_session_and_revocation_ends_it(
+    federation: Federation,
+) -> None:
     only_users = json.dumps(
         {
             "Version": "1",
@@ -269,6 +271,11 @@ def test_the_session_policy_narrows_a_saml_session(federation: Federation) -> No
     with pytest.raises(ClientException) as denied:
         ram.list_roles(ram_models.ListRolesRequest())
     assert denied.value.code == "NoPermission"
+    federation.server.call("2015-05-01", "RevokeRoleSessions", RoleName="sso-admins")
+    revoked = refused_within_a_second(lambda: ram.list_users(ram_models.ListUsersRequest()))
+    assert revoked.code == "InvalidSecurityToken.Expired"
+    fresh = federation.assume(federation.response())
+    federation.server.ram_client(session_key(fresh)).list_users(ram_models.ListUsersRequest())
 
 
 def test_a_user_with_many_roles_sends_a_large_assertion_in_the_query(

@@ -26,6 +26,7 @@ from alibabacloud_tea_openapi.exceptions import ClientException
 from lxml import etree
 
 from fresh_databases import PostgresSchemas
+from ramsts.crypto import MasterKey
 from ramsts.guard import Guard, LocalVerifier
 from ramsts.testing import RamstsServer, ramsts_server
 from role_session_calls import guard_request, refused_within_a_second, session_key
@@ -75,6 +76,7 @@ class Federation:
     server: RamstsServer
     idp: SamlIdp
     clock: ShiftedClock
+    master_key: MasterKey
     provider_arn: str
     role_arn: str
 
@@ -108,7 +110,10 @@ def ims_client(server: RamstsServer, *, signature: str = "v3") -> ImsClient:
 def federation(idp: SamlIdp, store_url: str | None) -> Iterator[Federation]:
     clock = ShiftedClock()
     recipients = (ALIBABA_ACS, SELF_HOSTED_ACS)
-    with ramsts_server(db_url=store_url, clock=clock, saml_recipients=recipients) as server:
+    master_key = MasterKey.generate()
+    with ramsts_server(
+        db_url=store_url, clock=clock, saml_recipients=recipients, master_key=master_key
+    ) as server:
         created = ims_client(server).create_samlprovider(
             ims_models.CreateSAMLProviderRequest(
                 samlprovider_name="corp-idp",
@@ -136,7 +141,7 @@ def federation(idp: SamlIdp, store_url: str | None) -> Iterator[Federation]:
             trust_policy=trust,
             statements=[{"Effect": "Allow", "Action": "ram:List*", "Resource": "*"}],
         )
-        yield Federation(server, idp, clock, provider_arn, role_arn)
+        yield Federation(server, idp, clock, master_key, provider_arn, role_arn)
 
 
 # -- Ims ---------------------------------------------------------------------------------------
@@ -319,6 +324,27 @@ def test_an_assertion_buys_one_session_only(federation: Federation) -> None:
     assertion = federation.response()
     federation.assume(assertion)
     assert federation.refusal(assertion) == ("AuthenticationFail.SAMLAssertion.Invalid", 401)
+
+
+def test_another_server_on_the_same_database_refuses_an_assertion_spent_here(
+    federation: Federation,
+) -> None:
+    assertion = federation.response()
+    federation.assume(assertion)
+    database = federation.server.services.settings.db_url
+    request = sts_models.AssumeRoleWithSAMLRequest(
+        samlprovider_arn=federation.provider_arn,
+        role_arn=federation.role_arn,
+        samlassertion=assertion,
+    )
+    with (
+        ramsts_server(db_url=database, master_key=federation.master_key) as other,
+        pytest.raises(ClientException) as caught,
+    ):
+        other.sts_client().assume_role_with_saml(request)
+    refused = (caught.value.code, caught.value.status_code)
+    assert refused == ("AuthenticationFail.SAMLAssertion.Invalid", 401)
+    assert "used already" in caught.value.message
 
 
 def test_an_expired_assertion_is_refused(federation: Federation) -> None:

@@ -69,10 +69,10 @@ def xmlsec_binary() -> str:
     return found
 
 
-def _key_pair(directory: Path) -> tuple[Path, Path]:
+def _key_pair(directory: Path, *, expired: bool) -> tuple[Path, Path]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ramsts test IdP")])
-    now = datetime.now(UTC)
+    now = datetime.now(UTC) - timedelta(days=60 if expired else 0)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -101,9 +101,13 @@ class SamlIdp:
     config: IdPConfig
 
     @classmethod
-    def start(cls, directory: Path, *, entity_id: str = ENTITY_ID) -> SamlIdp:
+    def start(
+        cls, directory: Path, *, entity_id: str = ENTITY_ID, expired_certificate: bool = False
+    ) -> SamlIdp:
+        """An IdP signing with a new key pair whose certificate is valid for 30 days from
+        yesterday (with ``expired_certificate``, it ran out a month ago)."""
         directory.mkdir(parents=True, exist_ok=True)
-        key_file, cert_file = _key_pair(directory)
+        key_file, cert_file = _key_pair(directory, expired=expired_certificate)
         service_providers = directory / "service-providers.xml"
         service_providers.write_text(_SERVICE_PROVIDERS)
         config = IdPConfig()

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -435,6 +436,27 @@ def test_what_the_idp_did_not_sign_or_the_role_does_not_trust_is_refused(
 ) -> None:
     status = 400 if code.startswith("Invalid") else 401
     assert federation.refusal(build(federation, forger)) == (code, status)
+
+
+def test_a_provider_whose_certificates_all_expired_is_refused(
+    federation: Federation, tmp_path: Path
+) -> None:
+    stale = SamlIdp.start(tmp_path, expired_certificate=True)
+    provider_arn = (
+        ims_client(federation.server)
+        .create_samlprovider(
+            ims_models.CreateSAMLProviderRequest(
+                samlprovider_name="stale-idp",
+                encoded_samlmetadata_document=stale.metadata_base64(),
+            )
+        )
+        .body.samlprovider.arn
+    )
+    assertion = stale.response(roles=[f"{federation.role_arn},{provider_arn}"])
+    assert federation.refusal(assertion, provider_arn=provider_arn) == (
+        "AuthenticationFail.IDPMetadata.Invalid",
+        401,
+    )
 
 
 def test_the_provider_and_the_role_must_exist(federation: Federation) -> None:

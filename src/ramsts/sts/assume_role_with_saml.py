@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from ramsts.caller import Caller
@@ -121,7 +122,7 @@ class AssumeRoleWithSAML:
             raise EntityNotExist("SAMLProvider", NO_SUCH_PROVIDER)
         assertion = verify_saml_response(
             request.assertion,
-            _metadata(provider),
+            _metadata(provider, now),
             now=now,
             recipients=self._recipients,
             audience=self._audience,
@@ -175,13 +176,24 @@ class AssumeRoleWithSAML:
         return body
 
 
-def _metadata(provider: SamlProvider) -> IdpMetadata:
+def _metadata(provider: SamlProvider, now: datetime) -> IdpMetadata:
+    """The provider's metadata, with at least one signing certificate valid now; otherwise
+    ``AuthenticationFail.IDPMetadata.Invalid`` (its IdP rotated keys and the provider was not
+    updated, or the document was stored by an older version that checked less)."""
     try:
-        return parse_idp_metadata(provider.metadata_document.encode())
+        metadata = parse_idp_metadata(provider.metadata_document.encode())
     except MetadataInvalid:
+        metadata = None
+    if metadata is None or not any(
+        certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc
+        for certificate in metadata.certificates
+    ):
         raise AuthenticationFail(
-            "IDPMetadata.Invalid", "The IdP Metadata of your SAML Provider is invalid."
-        ) from None
+            "IDPMetadata.Invalid",
+            "The IdP Metadata of your SAML Provider is invalid: it lists no signing certificate"
+            " valid now.",
+        )
+    return metadata
 
 
 def _require_role_pair(

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from alibabacloud_tea_openapi.exceptions import ClientException
 
-from ramsts.guard import GuardRequest
+from ramsts.guard import Guard, GuardRequest, LocalVerifier
 from ramsts.signing import sign_rpc_v1
-from ramsts.testing import AccessKey
+from ramsts.testing import AccessKey, RamstsServer
 from ramsts.types import Secret
 
 
@@ -36,6 +36,20 @@ def guard_request(key: AccessKey) -> GuardRequest:
         key.security_token,
     )
     return GuardRequest("POST", signed.query, signed.headers, signed.body)
+
+
+def assert_the_guard_serves_it_as_a_role_session(
+    server: RamstsServer, key: AccessKey, assumed_role: str
+) -> None:
+    """The local guard verifies requests signed with ``key`` as made by
+    ``acs:ram::<account>:assumed-role/<assumed_role>`` (``<role>/<session>``) and authorizes
+    them by the role's policies: RAM listing allowed, ECS not."""
+    services = server.services
+    guard = Guard(LocalVerifier(services.authenticator, services.authorizer))
+    allowed = guard.decide(guard_request(key), "ram:ListRoles", "acs:ram::${AccountId}:role/*")
+    assert allowed.allowed
+    assert allowed.principal.arn == f"acs:ram::{server.account_id}:assumed-role/{assumed_role}"
+    assert not guard.decide(guard_request(key), "ecs:DescribeInstances", "*").allowed
 
 
 def refused_within_a_second(call: Callable[[], object]) -> ClientException:

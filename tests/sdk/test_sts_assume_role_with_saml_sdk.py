@@ -36,7 +36,7 @@ from role_session_calls import (
 )
 from saml_idp import ALIBABA_ACS, OTHER_SP, SamlIdp, encoded
 
-pytestmark = pytest.mark.sdk
+pytestmark = [pytest.mark.sdk, pytest.mark.xdist_group("sdk-saml")]
 
 SELF_HOSTED_ACS = "https://sso.ramsts.example/saml-role/sso"
 """A Recipient the server is told to accept beside Alibaba Cloud's (RAMSTS_SAML_RECIPIENTS)."""

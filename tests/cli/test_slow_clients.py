@@ -212,11 +212,20 @@ def test_a_request_head_past_256_kib_is_refused_with_431_and_a_large_one_below_i
     """A fast client cannot fill the server's memory with one endless header before the header
     timeout; the largest heads the SDKs send (a SAML assertion in the query) still pass."""
     start = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Padding: "
+    saml = (
+        b"GET /?Format=JSON&Version=2015-04-01&Action=AssumeRoleWithSAML&SAMLAssertion="
+        + b"PHNhbWxwOlJlc3BvbnNl" * 7_000  # 140,000 characters: past the parser's 64 KiB
+        + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
     with ramsts_command(tmp_path, "serve", env=serve_env(tmp_path)) as served:
         large = _answer_to(served.port, start + b"a" * 200_000 + b"\r\n\r\n")
+        long_query = _answer_to(served.port, saml)
         too_large = _answer_to(served.port, start + b"a" * (HEAD_LIMIT + 1 - len(start)))
 
     assert large.startswith(b"HTTP/1.1 200 ")
+    # The action read the query: it asks for the next parameter the assertion comes with.
+    assert long_query.startswith(b"HTTP/1.1 400 ")
+    assert b"MissingParameter.SAMLProviderArn" in long_query
     assert too_large.startswith(b"HTTP/1.1 431 ")
     assert too_large.endswith(b"Request header fields too large.")
 

@@ -45,7 +45,12 @@ TLS_CLOSE_GRACE = 1.0
 
 MAX_HEAD_BYTES = 256 * 1024
 """The largest request head read: room for the largest query an SDK sends (AssumeRoleWithSAML's
-100,000-character SAMLAssertion, percent-encoded) with headers. Larger ones are answered 431."""
+100,000-character SAMLAssertion, percent-encoded, in the Tea client's query) with headers. Larger
+ones are answered 431."""
+
+PARSED_URL_BYTES = 0xFFFF
+"""The longest request target httptools parses (its offsets are 16-bit): a longer one has its
+query split off before, and put back after (:meth:`FrontDoorProtocol.on_headers_complete`)."""
 
 _HEAD_TOO_LARGE = b"Request header fields too large."
 _HEAD_TOO_LARGE_ANSWER = b"".join(
@@ -175,7 +180,13 @@ class FrontDoorProtocol(CoalescingHttpProtocol):
             client = client_address(peer, self.headers, self.settings.trusted_proxies)
             self.scope["client"] = (client.host, client.port) if client.host else None
             self.scope["scheme"] = "https" if client.secure else "http"
+        query = b""
+        if len(self.url) > PARSED_URL_BYTES and self.url.startswith(b"/"):
+            self.url, _, query = self.url.partition(b"?")
         super().on_headers_complete()
+        if query:
+            # The request's task is created but has not run: it reads the scope from here on.
+            self.scope["query_string"] = query
 
     def on_response_complete(self) -> None:
         queued = bool(self.pipeline)  # a pipelined request whose head is already complete

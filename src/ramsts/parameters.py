@@ -83,6 +83,67 @@ def _quoted(name: str, value: str) -> str:
     return json.dumps(shown, ensure_ascii=False)
 
 
+def missing_parameter(name: str, *, suffix: bool = False) -> MissingParameter:
+    """The error for a required parameter not given (``MissingParameter.<Name>`` with
+    ``suffix``, as STS documents it)."""
+    return MissingParameter(
+        name if suffix else None,
+        f'The input parameter "{name}" that is mandatory for processing this request'
+        " is not supplied.",
+    )
+
+
+def checked_text(name: str, value: str, rule: TextRule | None = None) -> str:
+    """``value`` of parameter ``name`` once it holds no control character and keeps ``rule``;
+    the real service's ``InvalidParameter.<Name>.*`` otherwise. Typed inputs built without a
+    request (the console's) check their fields with it, so both paths refuse alike."""
+    if _CONTROL_CHARACTERS.search(value) is not None:
+        raise InvalidParameter(
+            f"{name}.InvalidChars",
+            f"The parameter {name} contains a control character, which is not allowed.",
+        )
+    if rule is None:
+        return value
+    if not rule.min_length <= len(value) <= rule.max_length:
+        raise InvalidParameter(
+            f"{name}.Length",
+            f"The parameter {name} {_quoted(name, value)} must be {rule.min_length} to"
+            f" {rule.max_length} characters long.",
+        )
+    if rule.pattern is not None and rule.pattern.fullmatch(value) is None:
+        raise InvalidParameter(
+            f"{name}.{rule.invalid}",
+            f"The parameter {name} {_quoted(name, value)} contains characters or a format"
+            " that is not allowed.",
+        )
+    return value
+
+
+def checked_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    """``value`` of parameter ``name`` if it is one of ``allowed`` (exact spelling)."""
+    if value not in allowed:
+        raise InvalidParameter(
+            name,
+            f"The parameter {name} {_quoted(name, value)} must be one of: "
+            + ", ".join(allowed)
+            + ".",
+        )
+    return value
+
+
+def required_text(name: str, value: str, rule: TextRule | None = None) -> str:
+    """:func:`checked_text` for a field that must be given: ``""`` is a parameter not sent."""
+    if value == "":
+        raise missing_parameter(name)
+    return checked_text(name, value, rule)
+
+
+def optional_text(name: str, value: str | None, rule: TextRule | None = None) -> None:
+    """:func:`checked_text` for a field that may be left out (``None`` or ``""``)."""
+    if value:
+        checked_text(name, value, rule)
+
+
 class Parameters:
     """Typed, validated access to one request's parameters."""
 
@@ -103,38 +164,12 @@ class Parameters:
     def required(self, name: str, rule: TextRule | None = None) -> str:
         value = self.raw(name)
         if value is None:
-            raise MissingParameter(
-                name if self._missing_suffix else None,
-                f'The input parameter "{name}" that is mandatory for processing this request'
-                " is not supplied.",
-            )
-        return self._checked(name, value, rule)
+            raise missing_parameter(name, suffix=self._missing_suffix)
+        return checked_text(name, value, rule)
 
     def optional(self, name: str, rule: TextRule | None = None) -> str | None:
         value = self.raw(name)
-        return None if value is None else self._checked(name, value, rule)
-
-    def _checked(self, name: str, value: str, rule: TextRule | None) -> str:
-        if _CONTROL_CHARACTERS.search(value) is not None:
-            raise InvalidParameter(
-                f"{name}.InvalidChars",
-                f"The parameter {name} contains a control character, which is not allowed.",
-            )
-        if rule is None:
-            return value
-        if not rule.min_length <= len(value) <= rule.max_length:
-            raise InvalidParameter(
-                f"{name}.Length",
-                f"The parameter {name} {_quoted(name, value)} must be {rule.min_length} to"
-                f" {rule.max_length} characters long.",
-            )
-        if rule.pattern is not None and rule.pattern.fullmatch(value) is None:
-            raise InvalidParameter(
-                f"{name}.{rule.invalid}",
-                f"The parameter {name} {_quoted(name, value)} contains characters or a format"
-                " that is not allowed.",
-            )
-        return value
+        return None if value is None else checked_text(name, value, rule)
 
     def integer(
         self, name: str, *, default: int | None = None, minimum: int, maximum: int
@@ -180,14 +215,7 @@ class Parameters:
             if default is None:
                 return self.required(name)
             return default
-        if value not in allowed:
-            raise InvalidParameter(
-                name,
-                f"The parameter {name} {_quoted(name, value)} must be one of: "
-                + ", ".join(allowed)
-                + ".",
-            )
-        return value
+        return checked_choice(name, value, allowed)
 
     def json_list(self, name: str) -> list[Any]:
         """A list sent as one JSON string (Tag, ResourceNames, TagKeys); ``[]`` when absent."""

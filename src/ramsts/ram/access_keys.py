@@ -1,45 +1,82 @@
-"""Long-term AccessKeys: CreateAccessKey, UpdateAccessKey, DeleteAccessKey, ListAccessKeys,
-GetAccessKeyLastUsed (spec api.md §9.3).
+"""Long-term AccessKeys: create, change the status of, delete and list them, and when each was
+last used (spec api.md §9.3).
 
-Whose keys: the user named by ``UserName``; without it, the calling RAM user's own, or, for an
+Whose keys: the user named (``user_name``); without one, the calling RAM user's own, or, for an
 account's root, the root's keys. The AccessKeySecret is generated here, sealed under the master
-key bound to its AccessKeyId (:func:`secret_sealing_context`), and shown once, in
-CreateAccessKey's answer; no listing or error ever carries it.
+key bound to its AccessKeyId (:func:`ramsts.authentication.seal_access_key_secret`), and given
+once, to the caller of :func:`create_access_key`; no listing or error ever carries it.
+
+The use cases run as :mod:`ramsts.ram.users`' do: caller and typed input, authorized as their
+own action (with what the security preference grants a user on its own keys), in the
+transaction given or their own.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ramsts.authentication import seal_access_key_secret
 from ramsts.caller import Caller
 from ramsts.crypto import new_access_key_id, new_access_key_secret
-from ramsts.errors import EntityNotExist, LimitExceeded, MissingParameter
-from ramsts.parameters import Parameters, TextRule
+from ramsts.errors import EntityNotExist, LimitExceeded
+from ramsts.parameters import (
+    TextRule,
+    checked_choice,
+    missing_parameter,
+    optional_text,
+    required_text,
+)
 from ramsts.ram.arns import root_arn
 from ramsts.ram.entities import USER, USER_NAME
-from ramsts.ram.rendering import Body, iso8601, optional_iso8601, wrapped
 from ramsts.ram.security_preference import require_self_service
-from ramsts.store import AccessKey, Transaction, User
+from ramsts.store import AccessKey, AccessKeyStatus, Transaction, User
+from ramsts.types import Secret
 
 if TYPE_CHECKING:
-    from ramsts.api.actions import ActionTable
     from ramsts.ram.service import RamService
 
 ACCESS_KEY_ID = TextRule(128, pattern=re.compile(r"[A-Za-z0-9.]+"))
-STATUSES = ("Active", "Inactive")
+STATUSES: tuple[AccessKeyStatus, ...] = ("Active", "Inactive")
 
 
-def _render_key(key: AccessKey) -> Body:
-    return {
-        "AccessKeyId": key.access_key_id,
-        "Status": key.status,
-        "CreateDate": iso8601(key.created_at),
-    }
+@dataclass(frozen=True, slots=True)
+class KeyOwner:
+    """Whose keys: ``user_name``, or ``None`` for the caller's own."""
+
+    user_name: str | None = None
+
+    def __post_init__(self) -> None:
+        optional_text("UserName", self.user_name, USER_NAME)
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedKey:
+    """One AccessKey of ``owner``."""
+
+    access_key_id: str
+    owner: KeyOwner = KeyOwner()
+
+    def __post_init__(self) -> None:
+        required_text("UserAccessKeyId", self.access_key_id, ACCESS_KEY_ID)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyStatusChange:
+    key: OwnedKey
+    status: AccessKeyStatus
+
+    def __post_init__(self) -> None:
+        checked_choice("Status", self.status, STATUSES)
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccessKey:
+    """A key just created, with its secret: the one time anyone is given it."""
+
+    key: AccessKey
+    secret: Secret
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,93 +101,82 @@ class _Owner:
         return key
 
 
-def register(table: ActionTable, ram: RamService) -> None:
-    self_service = partial(require_self_service, ram)
+def _owner(
+    ram: RamService, tx: Transaction, caller: Caller, owner: KeyOwner, action: str
+) -> _Owner:
+    """The user ``owner`` names; without one the calling RAM user itself (found by its UserId,
+    whatever it is called now), or the root for the root's own keys. Authorized on the owner's
+    stored ARN."""
+    account_id = caller.account_id
 
-    def owner_of(tx: Transaction, principal: Caller, params: Parameters, action: str) -> _Owner:
-        """The user ``UserName`` names; without it the calling RAM user itself (found by its
-        UserId, whatever it is called now), or the root for the root's own keys. Authorized on
-        the owner's stored ARN."""
-        account_id = principal.account_id
-        user_name = params.optional("UserName", USER_NAME)
-        if user_name is not None:
-            owner = ram.authorized(
-                tx, principal, f"ram:{action}", USER, user_name, require=self_service
-            )
-            return _Owner(account_id, owner)
-        if principal.identity_type == "RAMUser":
-            user = ram.caller_user(tx, principal)
-            self_service(principal, f"ram:{action}", user.arn)
-            return _Owner(account_id, user)
-        if not principal.is_root:
-            raise MissingParameter(
-                None,
-                'The input parameter "UserName" that is mandatory for processing this request'
-                " is not supplied.",
-            )
-        ram.authorizer.require(principal, f"ram:{action}", root_arn(account_id))
-        return _Owner(account_id, None)
+    def self_service(principal: Caller, action: str, resource: str) -> None:
+        require_self_service(ram, principal, action, resource)
 
-    def create_access_key(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        principal = ram.signed_in(caller)
-        access_key_id, secret = new_access_key_id(), new_access_key_secret()
-        sealed = seal_access_key_secret(ram.master_key, access_key_id, secret)
-        limit = ram.quotas.access_keys_per_user
-        with ram.transaction(principal.account_id) as tx:
-            owner = owner_of(tx, principal, Parameters(params), "CreateAccessKey")
-            if tx.access_keys.count_for(owner.account_id, owner.user_id) >= limit:
-                raise LimitExceeded(
-                    "User.AccessKey", f"An owner may have at most {limit} access keys."
-                )
-            key = tx.access_keys.create(
-                owner.account_id,
-                user_id=owner.user_id,
-                access_key_id=access_key_id,
-                sealed_secret=sealed,
-                now=ram.now(),
-            )
-        # The one place the secret is ever revealed to anyone: the caller who created it.
-        return {"AccessKey": {**_render_key(key), "AccessKeySecret": secret.reveal()}}
+    if owner.user_name is not None:
+        user = ram.authorized(
+            tx, caller, f"ram:{action}", USER, owner.user_name, require=self_service
+        )
+        return _Owner(account_id, user)
+    if caller.identity_type == "RAMUser":
+        user = ram.caller_user(tx, caller)
+        self_service(caller, f"ram:{action}", user.arn)
+        return _Owner(account_id, user)
+    if not caller.is_root:
+        raise missing_parameter("UserName")
+    ram.authorizer.require(caller, f"ram:{action}", root_arn(account_id))
+    return _Owner(account_id, None)
 
-    def update_access_key(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        principal = ram.signed_in(caller)
-        read = Parameters(params)
-        access_key_id = read.required("UserAccessKeyId", ACCESS_KEY_ID)
-        status = read.choice("Status", STATUSES)
-        with ram.transaction(principal.account_id) as tx:
-            owner_of(tx, principal, read, "UpdateAccessKey").key(tx, access_key_id)
-            tx.access_keys.set_status(access_key_id, "Active" if status == "Active" else "Inactive")
-        return {}
 
-    def delete_access_key(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        principal = ram.signed_in(caller)
-        read = Parameters(params)
-        access_key_id = read.required("UserAccessKeyId", ACCESS_KEY_ID)
-        with ram.transaction(principal.account_id) as tx:
-            owner_of(tx, principal, read, "DeleteAccessKey").key(tx, access_key_id)
-            tx.access_keys.delete(access_key_id)
-        return {}
+def create_access_key(
+    ram: RamService, caller: Caller, owner: KeyOwner, within: Transaction | None = None
+) -> NewAccessKey:
+    access_key_id, secret = new_access_key_id(), new_access_key_secret()
+    sealed = seal_access_key_secret(ram.master_key, access_key_id, secret)
+    limit = ram.quotas.access_keys_per_user
+    with ram.transaction(caller.account_id, within=within) as tx:
+        resolved = _owner(ram, tx, caller, owner, "CreateAccessKey")
+        if tx.access_keys.count_for(resolved.account_id, resolved.user_id) >= limit:
+            raise LimitExceeded("User.AccessKey", f"An owner may have at most {limit} access keys.")
+        key = tx.access_keys.create(
+            resolved.account_id,
+            user_id=resolved.user_id,
+            access_key_id=access_key_id,
+            sealed_secret=sealed,
+            now=ram.now(),
+        )
+    return NewAccessKey(key, secret)
 
-    def list_access_keys(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        principal = ram.signed_in(caller)
-        with ram.read() as tx:
-            owner = owner_of(tx, principal, Parameters(params), "ListAccessKeys")
-            keys = tx.access_keys.list_for(owner.account_id, owner.user_id)
-        return wrapped("AccessKeys", "AccessKey", (_render_key(key) for key in keys))
 
-    def get_access_key_last_used(
-        caller: Caller | None, params: Mapping[str, str]
-    ) -> dict[str, Any]:
-        principal = ram.signed_in(caller)
-        read = Parameters(params)
-        access_key_id = read.required("UserAccessKeyId", ACCESS_KEY_ID)
-        with ram.read() as tx:
-            key = owner_of(tx, principal, read, "GetAccessKeyLastUsed").key(tx, access_key_id)
-        # A key never used has no date; the field stays, empty, for scripts that index into it.
-        return {"AccessKeyLastUsed": {"LastUsedDate": optional_iso8601(key.last_used_at)}}
+def update_access_key(
+    ram: RamService, caller: Caller, change: KeyStatusChange, within: Transaction | None = None
+) -> None:
+    access_key_id = change.key.access_key_id
+    with ram.transaction(caller.account_id, within=within) as tx:
+        _owner(ram, tx, caller, change.key.owner, "UpdateAccessKey").key(tx, access_key_id)
+        tx.access_keys.set_status(access_key_id, change.status)
 
-    table.add(ram.version, "CreateAccessKey", create_access_key)
-    table.add(ram.version, "UpdateAccessKey", update_access_key)
-    table.add(ram.version, "DeleteAccessKey", delete_access_key)
-    table.add(ram.version, "ListAccessKeys", list_access_keys)
-    table.add(ram.version, "GetAccessKeyLastUsed", get_access_key_last_used)
+
+def delete_access_key(
+    ram: RamService, caller: Caller, owned: OwnedKey, within: Transaction | None = None
+) -> None:
+    with ram.transaction(caller.account_id, within=within) as tx:
+        _owner(ram, tx, caller, owned.owner, "DeleteAccessKey").key(tx, owned.access_key_id)
+        tx.access_keys.delete(owned.access_key_id)
+
+
+def list_access_keys(
+    ram: RamService, caller: Caller, owner: KeyOwner, within: Transaction | None = None
+) -> tuple[AccessKey, ...]:
+    with ram.read(within=within) as tx:
+        resolved = _owner(ram, tx, caller, owner, "ListAccessKeys")
+        return tuple(tx.access_keys.list_for(resolved.account_id, resolved.user_id))
+
+
+def get_access_key_last_used(
+    ram: RamService, caller: Caller, owned: OwnedKey, within: Transaction | None = None
+) -> AccessKey:
+    """The key, whose ``last_used_at`` says when it last signed a request."""
+    with ram.read(within=within) as tx:
+        return _owner(ram, tx, caller, owned.owner, "GetAccessKeyLastUsed").key(
+            tx, owned.access_key_id
+        )

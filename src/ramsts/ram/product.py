@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
 
 ACTION_MODULES = (
-    "users",
-    "access_keys",
-    "login_profiles",
+    "wire.users",
+    "wire.access_keys",
+    "wire.login_profiles",
     "passwords",
     "groups",
     "system_policies",

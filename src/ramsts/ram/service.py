@@ -129,7 +129,9 @@ class RamService:
         return new_name
 
     @contextmanager
-    def transaction(self, account_id: str) -> Iterator[Transaction]:
+    def transaction(
+        self, account_id: str, *, within: Transaction | None = None
+    ) -> Iterator[Transaction]:
         """The one read-write transaction of an action on ``account_id``'s entities.
 
         The store's own errors become the real service's codes (``Conflict`` →
@@ -137,14 +139,25 @@ class RamService:
         a foreign marker → ``InvalidParameter.Marker``); if anything raises, nothing is written.
         After the commit the authorizer forgets the account's cached policies, so a change to
         who may do what is in force for the very next request.
+
+        ``within``: a transaction the caller opened with this method to compose several use
+        cases (a console form); it is used as it is, and its owner commits, maps the errors and
+        tells the authorizer, once, for all of them.
         """
+        if within is not None:
+            yield within
+            return
         with _store_errors(), self.store.transaction() as tx:
             yield tx
         self.authorizer.invalidate(account_id)
 
     @contextmanager
-    def read(self) -> Iterator[Transaction]:
-        """A read-only transaction, with the store's errors mapped as in :meth:`transaction`."""
+    def read(self, *, within: Transaction | None = None) -> Iterator[Transaction]:
+        """A read-only transaction, with the store's errors mapped as in :meth:`transaction`;
+        ``within``: read in the caller's transaction instead (and see what it wrote)."""
+        if within is not None:
+            yield within
+            return
         with _store_errors(), self.store.read() as tx:
             yield tx
 

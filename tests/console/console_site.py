@@ -40,6 +40,19 @@ class ConsoleSite:
         )
         return self.server.services.actions.resolve("2015-05-01", action).handler(caller, params)
 
+    def administrator(self, name: str, password: str, *actions: str) -> str:
+        """A RAM user allowed ``actions`` (and nothing else) on every resource, with console
+        access by ``password``; its sign-in name."""
+        statement = {"Effect": "Allow", "Action": list(actions), "Resource": "*"}
+        document = json.dumps({"Version": "1", "Statement": [statement]})
+        self.ram("CreatePolicy", PolicyName=f"{name}-policy", PolicyDocument=document)
+        self.ram("CreateUser", UserName=name)
+        self.ram("CreateLoginProfile", UserName=name, Password=password)
+        self.ram(
+            "AttachPolicyToUser", UserName=name, PolicyType="Custom", PolicyName=f"{name}-policy"
+        )
+        return f"{name}@{self.account_id}"
+
     def create_role(self, name: str) -> dict[str, Any]:
         """A role another account's root may assume; its trust policy, as a document."""
         trust = {

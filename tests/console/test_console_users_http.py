@@ -1,11 +1,11 @@
-"""Create User with console access over HTTP: all or nothing. A password the account's policy
-refuses leaves no user behind, whether the console could check it first or only the login
-profile refused it; the one error is shown once."""
+"""Create User with console access (and an AccessKey) over HTTP: one transaction, all or
+nothing. A password the account's policy refuses, or a part the principal may not create,
+leaves no user behind — even for a principal that could not delete it again; the one error is
+shown once."""
 
 from __future__ import annotations
 
-import json
-
+import httpx
 from console_site import ConsoleClient, ConsoleSite
 
 PASSWORD = "Users-Http-Passw0rd!"
@@ -17,19 +17,7 @@ def user_names(console: ConsoleSite) -> list[str]:
 
 
 def administrator(console: ConsoleSite, name: str, *actions: str) -> str:
-    """A RAM user allowed ``actions`` (and nothing else) on every resource, signed in with
-    :data:`PASSWORD`."""
-    document = {
-        "Version": "1",
-        "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}],
-    }
-    console.ram("CreatePolicy", PolicyName=f"{name}-policy", PolicyDocument=json.dumps(document))
-    console.ram("CreateUser", UserName=name)
-    console.ram("CreateLoginProfile", UserName=name, Password=PASSWORD)
-    console.ram(
-        "AttachPolicyToUser", UserName=name, PolicyType="Custom", PolicyName=f"{name}-policy"
-    )
-    return f"{name}@{console.account_id}"
+    return console.administrator(name, PASSWORD, *actions)
 
 
 def create_with_console_access(client: ConsoleClient, name: str, password: str) -> str:
@@ -81,7 +69,7 @@ def test_a_login_profile_refused_after_the_user_was_created_removes_the_user(
     assert user_names(console) == ["admin"]
 
 
-def test_a_user_that_cannot_be_removed_again_is_named_in_the_error(
+def test_a_principal_that_could_not_delete_the_user_again_still_leaves_none_behind(
     client: ConsoleClient, console: ConsoleSite
 ) -> None:
     console.ram("SetPasswordPolicy", MinimumPasswordLength="14")
@@ -89,5 +77,39 @@ def test_a_user_that_cannot_be_removed_again_is_named_in_the_error(
     client.sign_in(login, PASSWORD)
     page = create_with_console_access(client, "gus", "Short-Pass1")
     assert page.count(TOO_WEAK) == 1
-    assert "The user gus was created without console access and could not be deleted" in page
-    assert sorted(user_names(console)) == ["gus", "maker"]
+    assert user_names(console) == ["maker"]
+
+
+def create_with_both_accesses(client: ConsoleClient, name: str) -> httpx.Response:
+    client.get("/users/new")
+    return client.post(
+        "/users/new",
+        {"UserName": name, "console_access": "1", "Password": PASSWORD, "openapi_access": "1"},
+    )
+
+
+def test_openapi_access_shows_the_new_secret_once_on_the_user_s_page(
+    client: ConsoleClient, console: ConsoleSite
+) -> None:
+    client.sign_in(console.account_id, console.root_password)
+    created = create_with_both_accesses(client, "hana")
+    assert created.status_code == 200
+    assert "User hana was created." in created.text
+    keys = console.ram("ListAccessKeys", UserName="hana")["AccessKeys"]["AccessKey"]
+    assert len(keys) == 1
+    assert keys[0]["AccessKeyId"] in created.text
+    assert "It is shown this once" in created.text
+    assert console.ram("GetLoginProfile", UserName="hana")["LoginProfile"]["UserName"] == "hana"
+    assert "It is shown this once" not in client.get("/users/hana").text
+
+
+def test_an_access_key_the_principal_may_not_create_undoes_the_user_and_its_login_profile(
+    client: ConsoleClient, console: ConsoleSite
+) -> None:
+    login = administrator(console, "hr", "ram:CreateUser", "ram:CreateLoginProfile")
+    client.sign_in(login, PASSWORD)
+    refused = create_with_both_accesses(client, "ivan")
+    assert refused.status_code == 403
+    assert "ram:CreateAccessKey" in refused.text
+    assert 'value="ivan"' in refused.text
+    assert user_names(console) == ["hr"]

@@ -1,9 +1,12 @@
 """What the console needs from the composition root, and how it calls RAM as the signed-in user.
 
-The console has no privileged path of its own: every page calls the same action callables the
-API dispatches to (``CreateUser``, ``AttachPolicyToRole``…), with a parameters mapping, as the
-:class:`~ramsts.caller.Caller` of the session. The policy engine therefore authorizes each click
-exactly as it would authorize the same call signed with an AccessKey.
+The console has no privileged path of its own: every page runs, as the
+:class:`~ramsts.caller.Caller` of the session, either RAM's typed use cases
+(:mod:`ramsts.ram.users`, :mod:`ramsts.ram.login_profiles`, :mod:`ramsts.ram.access_keys`…,
+through ``Visit.act``; a form that is one step to the person composes several in one
+transaction) or, for the actions not yet use cases, the same callables the API dispatches to,
+by name with a parameters mapping (:class:`RamCalls`). Either way the policy engine authorizes
+each click exactly as it would authorize the same call signed with an AccessKey.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -16,11 +17,16 @@ def _pretty_json(text: str) -> str:
         return text
 
 
-def _date(text: str) -> str:
-    """``2025-03-01T12:00:00Z`` as ``2025-03-01 12:00 UTC``."""
-    if len(text) >= 16 and "T" in text:
-        return f"{text[:10]} {text[11:16]} UTC"
-    return text or "—"
+def _date(moment: str | datetime | None) -> str:
+    """An instant (a record's, or ``2025-03-01T12:00:00Z`` as answered) as
+    ``2025-03-01 12:00 UTC``; one that never happened as a dash. A naive datetime is UTC
+    (SQLite returns those)."""
+    if isinstance(moment, datetime):
+        aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if moment and len(moment) >= 16 and "T" in moment:
+        return f"{moment[:10]} {moment[11:16]} UTC"
+    return moment or "—"
 
 
 class Renderer:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
@@ -25,8 +25,17 @@ from ramsts.console.problems import Problem, describe_error
 from ramsts.console.sessions import Session, Stage, anonymous_session
 from ramsts.console.site import Site
 from ramsts.errors import RamstsError
+from ramsts.ram.listing import MOST_ITEMS, Listing
+from ramsts.ram.service import RamService
 from ramsts.ram.sign_in_sessions import MESSAGES as SESSION_ENDED
 from ramsts.ram.sign_in_sessions import SignedInSession
+from ramsts.store import Page as ListedPage
+
+In = TypeVar("In")
+Item = TypeVar("Item")
+Out = TypeVar("Out")
+UseCase = Callable[[RamService, Caller, In], Out]
+"""A RAM use case (:mod:`ramsts.ram.users`…): the service, the caller, the typed input."""
 
 Page = Callable[["Visit"], Response]
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -76,7 +85,36 @@ class Visit:
     def path(self, name: str) -> str:
         return str(self.request.path_params[name])
 
+    def act(self, use_case: UseCase[In, Out], given: In) -> Out:
+        """Run ``use_case`` as the signed-in principal, in a transaction of its own."""
+        return use_case(self.site.ram, self.principal, given)
+
+    def attempt_to(
+        self, use_case: UseCase[In, Out], given: In
+    ) -> tuple[Out | None, Problem | None]:
+        """:meth:`act`; on failure ``None`` and the problem, for a page that shows what it may
+        read and says why it may not read the rest."""
+        try:
+            return self.act(use_case, given), None
+        except RamstsError as error:
+            return None, self.problem(error)
+
+    def every(
+        self, list_use_case: UseCase[Listing, ListedPage[Item]], *, page_size: int = MOST_ITEMS
+    ) -> list[Item]:
+        """Every item of a listing use case (:func:`ramsts.ram.users.list_users`…), page after
+        page (of ``page_size``: at most what the listing documents)."""
+        found: list[Item] = []
+        marker = None
+        while True:
+            page = self.act(list_use_case, Listing(marker, page_size))
+            found.extend(page.items)
+            if not (page.is_truncated and page.marker):
+                return found
+            marker = page.marker
+
     def run(self, action: str, **params: str) -> dict[str, Any]:
+        """An action not yet a use case, by name with its wire parameters."""
         return self.calls.run(self.principal, action, **params)
 
     def run_as_given(self, action: str, params: Mapping[str, str]) -> dict[str, Any]:

@@ -4,15 +4,19 @@ something sees a dash rather than an error page."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ramsts.console.site import Site
-from ramsts.console.visits import Visit, signed_in_page
+from ramsts.console.visits import UseCase, Visit, signed_in_page
 from ramsts.errors import RamstsError
+from ramsts.ram import users
+from ramsts.ram.listing import MOST_ITEMS, Listing
+from ramsts.store import Page
 
 COUNTED = (
-    ("Users", "ListUsers", "Users", "User", "/users"),
     ("Groups", "ListGroups", "Groups", "Group", "/groups"),
     ("Roles", "ListRoles", "Roles", "Role", "/roles"),
     ("Custom policies", "ListPolicies", "Policies", "Policy", "/policies?type=Custom"),
@@ -20,7 +24,9 @@ COUNTED = (
 
 
 def overview(visit: Visit) -> Response:
-    counts = []
+    counts = [
+        {"label": "Users", "count": _count(visit, users.list_users), "href": "/users"},
+    ]
     for label, action, plural, singular, href in COUNTED:
         params = {"PolicyType": "Custom"} if action == "ListPolicies" else {}
         try:
@@ -36,6 +42,16 @@ def overview(visit: Visit) -> Response:
         alias=alias.get("AccountAlias", ""),
         preference=preference.get("SecurityPreference"),
     )
+
+
+def _count(
+    visit: Visit, list_use_case: UseCase[Listing, Page[Any]], page_size: int = MOST_ITEMS
+) -> int | None:
+    """How many there are, or ``None`` for a principal that may not list them."""
+    try:
+        return len(visit.every(list_use_case, page_size=page_size))
+    except RamstsError:
+        return None
 
 
 def routes(site: Site) -> list[BaseRoute]:

@@ -21,7 +21,10 @@ from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
 from ramsts.policy import DecidingStatement, Decision
+from ramsts.ram import users
+from ramsts.ram.listing import MOST_ITEMS, Listing
 from ramsts.signing.timestamps import format_timestamp
+from ramsts.store import User
 
 SESSION_NAME = "policy-simulator"
 
@@ -50,11 +53,11 @@ def simulate(visit: Visit) -> Response:
         "resource": visit.query("resource") or "*",
         "context": visit.request.query_params.get("context", ""),
     }
-    users, _ = visit.attempt("ListUsers", MaxItems="1000")
+    users_page, _ = visit.attempt_to(users.list_users, Listing(max_items=MOST_ITEMS))
     roles, _ = visit.attempt("ListRoles", MaxItems="1000")
     context: dict[str, Any] = {
         "form": form,
-        "users": [u["UserName"] for u in users.get("Users", {}).get("User", [])],
+        "users": [u.user_name for u in users_page.items] if users_page else [],
         "roles": [r["RoleName"] for r in roles.get("Roles", {}).get("Role", [])],
     }
     if form["principal_name"] and form["action"]:
@@ -70,9 +73,13 @@ def simulate(visit: Visit) -> Response:
 def _decide(visit: Visit, form: dict[str, str]) -> dict[str, Any]:
     kind = "Role" if form["principal_type"] == "Role" else "User"
     name = form["principal_name"]
-    found = visit.run(f"Get{kind}", **{f"{kind}Name": name})[kind]
+    found: User | dict[str, Any] = (
+        visit.act(users.get_user, name)
+        if kind == "User"
+        else visit.run("GetRole", RoleName=name)["Role"]
+    )
     attached = visit.run(f"ListPoliciesFor{kind}", **{f"{kind}Name": name})["Policies"]["Policy"]
-    simulated = _simulated_caller(visit, kind, found)
+    simulated = _simulated_caller(visit, found)
     decision = visit.site.ram.authorizer.decide(
         simulated, form["action"], form["resource"], parse_context(form["context"])
     )
@@ -85,19 +92,21 @@ def _decide(visit: Visit, form: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _simulated_caller(visit: Visit, kind: str, found: dict[str, Any]) -> Caller:
+def _simulated_caller(visit: Visit, found: User | dict[str, Any]) -> Caller:
+    """The simulated principal: the user as stored, or a session of the role (as GetRole
+    answers it)."""
     account_id = visit.principal.account_id
     context = {"acs:CurrentTime": format_timestamp(visit.site.clock()), "acs:MFAPresent": "false"}
-    if kind == "User":
+    if isinstance(found, User):
         return Caller(
             account_id=account_id,
             identity_type="RAMUser",
-            arn=f"acs:ram::{account_id}:user/{found['UserName']}",
-            principal_id=found["UserId"],
+            arn=found.arn,
+            principal_id=found.user_id,
             access_key_id="",
-            display_name=found["UserName"],
-            user_id=found["UserId"],
-            user_name=found["UserName"],
+            display_name=found.user_name,
+            user_id=found.user_id,
+            user_name=found.user_name,
             context=context,
         )
     role_name = found["RoleName"]

@@ -18,10 +18,9 @@ from ramsts.console.pages.users import user_details
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
-
-
-def _flag(visit: Visit, name: str) -> str:
-    return "true" if visit.field(name) else "false"
+from ramsts.ram import login_profiles
+from ramsts.ram.login_profiles import LoginProfileChange, NewLoginProfile
+from ramsts.types import Secret
 
 
 def _again(visit: Visit, error: RamstsError, **extra: Any) -> Response:
@@ -32,18 +31,22 @@ def _again(visit: Visit, error: RamstsError, **extra: Any) -> Response:
 def change_login_profile(visit: Visit) -> Response:
     name = visit.path("name")
     operation = visit.field("operation")
+    password = visit.field("Password")
+    reset_required = bool(visit.field("PasswordResetRequired"))
+    mfa_bind_required = bool(visit.field("MFABindRequired"))
     try:
         if operation == "delete":
-            visit.run("DeleteLoginProfile", UserName=name)
+            visit.act(login_profiles.delete_login_profile, name)
             return visit.redirect(f"/users/{name}", notice="Console access was removed.")
-        action = "CreateLoginProfile" if operation == "create" else "UpdateLoginProfile"
-        visit.run(
-            action,
-            UserName=name,
-            Password=visit.field("Password"),
-            PasswordResetRequired=_flag(visit, "PasswordResetRequired"),
-            MFABindRequired=_flag(visit, "MFABindRequired"),
-        )
+        if operation == "create":
+            new = NewLoginProfile(name, Secret(password), reset_required, mfa_bind_required)
+            visit.act(login_profiles.create_login_profile, new)
+        else:
+            # An empty password field keeps the password; the two settings are as ticked.
+            change = LoginProfileChange(
+                name, Secret(password) if password else None, reset_required, mfa_bind_required
+            )
+            visit.act(login_profiles.update_login_profile, change)
     except RamstsError as error:
         return _again(visit, error)
     return visit.redirect(f"/users/{name}", notice="The login profile was saved.")

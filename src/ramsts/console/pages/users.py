@@ -1,10 +1,10 @@
-"""Users: the list, creating one (optionally with console access), and a user's details —
-groups, permissions (Authorize / detach), AccessKeys (a new secret shown exactly once), console
-access and the MFA device (their forms are :mod:`ramsts.console.pages.user_access`'s)."""
+"""Users: the list, creating one (optionally with console access and an AccessKey, in one
+transaction), and a user's details — groups, permissions (Authorize / detach), AccessKeys (a
+new secret shown exactly once), console access and the MFA device (their forms are
+:mod:`ramsts.console.pages.user_access`'s)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from starlette.responses import Response
@@ -16,113 +16,83 @@ from ramsts.console.authorize import (
     available_policies,
     detach_one,
 )
+from ramsts.console.new_user import NewUserForm, create_user_with_access
 from ramsts.console.problems import Problem
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, form_fields, signed_in_page
-from ramsts.errors import NoPermission, RamstsError
-from ramsts.parameters import Parameters
-from ramsts.ram.passwords import PASSWORD, PasswordPolicy, check_password_strength
+from ramsts.errors import RamstsError
+from ramsts.ram import access_keys, login_profiles, users
+from ramsts.ram.access_keys import KeyOwner, KeyStatusChange, OwnedKey
+from ramsts.ram.login_profiles import NewLoginProfile
+from ramsts.ram.users import NewUser
+from ramsts.store import AccessKeyStatus
 from ramsts.types import Secret
 
 NEW_USER_FIELDS = ("UserName", "DisplayName", "Comments", "Password")
 
 
 def list_users(visit: Visit) -> Response:
-    users = visit.items("ListUsers", "Users", "User")
-    return visit.render("users.html", users=users)
+    return visit.render("users.html", users=visit.every(users.list_users))
 
 
 def new_user(visit: Visit) -> Response:
+    """The user and the access asked for are created in one transaction (see
+    :mod:`ramsts.console.new_user`): a refusal shows the form again, and nothing was written."""
     if visit.request.method == "GET":
         return visit.render("user_new.html", values={})
-    name = visit.field("UserName")
     try:
-        create_user(visit, name)
-    except UserLeftBehind as failure:
-        return _not_created(visit, failure.error, failure.note)
+        created = visit.act(create_user_with_access, _new_user_form(visit))
     except RamstsError as error:
         return _not_created(visit, error)
-    return visit.redirect(f"/users/{name}", notice=f"User {name} was created.")
+    name = created.user.user_name
+    notice = f"User {name} was created."
+    if created.access_key is not None:
+        # The new secret goes into this one response, never a redirect.
+        visit.notice = notice
+        return _user_page(visit, name, new_key=created.access_key)
+    return visit.redirect(f"/users/{name}", notice=notice)
 
 
-def _not_created(visit: Visit, error: RamstsError, note: str = "") -> Response:
-    """The form again, as typed but for the password, with the one error."""
-    problem = visit.problem(error)
-    if note:
-        problem = replace(problem, message=f"{problem.message} {note}")
-    values = dict(form_fields(visit, *NEW_USER_FIELDS), Password="")
-    return visit.render("user_new.html", status=error.http_status, values=values, problem=problem)
-
-
-def create_user(visit: Visit, name: str) -> None:
-    """CreateUser and, if asked, CreateLoginProfile, as one step to the person: either the user
-    exists with the access asked for, or nothing was written.
-
-    The password is checked against the account's password policy before anything is written;
-    should the login profile still fail (a refusal, a policy changed meanwhile), the user is
-    deleted again and that one error raised. A stand-in for a single action that writes both in
-    one transaction, which can replace this function whole.
-    """
-    console_access = bool(visit.field("console_access"))
-    password = visit.field("Password")
-    if console_access:
-        check_new_user_password(visit, password)
-    visit.run(
-        "CreateUser",
-        UserName=name,
-        DisplayName=visit.field("DisplayName"),
-        Comments=visit.field("Comments"),
+def _new_user_form(visit: Visit) -> NewUserForm:
+    name = visit.field("UserName")
+    console_access = None
+    if visit.field("console_access"):
+        console_access = NewLoginProfile(
+            user_name=name,
+            password=Secret(visit.field("Password")),
+            password_reset_required=bool(visit.field("PasswordResetRequired")),
+        )
+    return NewUserForm(
+        user=NewUser(
+            user_name=name,
+            display_name=visit.field("DisplayName"),
+            comments=visit.field("Comments"),
+        ),
+        console_access=console_access,
+        access_key=bool(visit.field("openapi_access")),
     )
-    if not console_access:
-        return
-    try:
-        visit.run(
-            "CreateLoginProfile",
-            UserName=name,
-            Password=password,
-            PasswordResetRequired=str(bool(visit.field("PasswordResetRequired"))).lower(),
-        )
-    except RamstsError as error:
-        try:
-            visit.run("DeleteUser", UserName=name)
-        except RamstsError as leftover:
-            raise UserLeftBehind(error, name) from leftover
-        raise
 
 
-def check_new_user_password(visit: Visit, password: str) -> None:
-    """Refuse ``password`` as CreateLoginProfile would: the parameter's own rules, then the
-    account's password policy — when the signed-in principal may read it (GetPasswordPolicy);
-    otherwise CreateLoginProfile is the judge."""
-    Parameters({"Password": password} if password else {}).required("Password", PASSWORD)
-    try:
-        stored = visit.run("GetPasswordPolicy")["PasswordPolicy"]
-    except NoPermission:
-        return
-    check_password_strength(PasswordPolicy.from_stored(stored), Secret(password))
-
-
-class UserLeftBehind(Exception):
-    """The login profile failed and the user could not be deleted again (the principal may
-    not): ``error`` is the login profile's, ``note`` says what was left."""
-
-    def __init__(self, error: RamstsError, name: str) -> None:
-        super().__init__(error.message)
-        self.error = error
-        self.note = (
-            f"The user {name} was created without console access and could not be deleted"
-            " again: delete it, or enable its console access on its page."
-        )
+def _not_created(visit: Visit, error: RamstsError) -> Response:
+    """The form again, as typed but for the password, with the one error."""
+    values = dict(form_fields(visit, *NEW_USER_FIELDS, "openapi_access"), Password="")
+    return visit.render(
+        "user_new.html", status=error.http_status, values=values, problem=visit.problem(error)
+    )
 
 
 def user_details(visit: Visit, **extra: Any) -> Response:
-    name = visit.path("name")
+    """The page of the user the path names, answering a form posted to it."""
+    return _user_page(visit, visit.path("name"), **extra)
+
+
+def _user_page(visit: Visit, name: str, **extra: Any) -> Response:
     status = int(extra.pop("status", 200))
-    user = visit.run("GetUser", UserName=name)["User"]
+    user = visit.act(users.get_user, name)
     groups, groups_problem = visit.attempt("ListGroupsForUser", UserName=name)
     policies, policies_problem = visit.attempt("ListPoliciesForUser", UserName=name)
-    keys, keys_problem = visit.attempt("ListAccessKeys", UserName=name)
-    profile, profile_problem = visit.attempt("GetLoginProfile", UserName=name)
+    keys, keys_problem = visit.attempt_to(access_keys.list_access_keys, KeyOwner(name))
+    profile, profile_problem = visit.attempt_to(login_profiles.get_login_profile, name)
     mfa, mfa_problem = visit.attempt("GetUserMFAInfo", UserName=name)
     devices, devices_problem = visit.attempt("ListVirtualMFADevices")
     attached = policies.get("Policies", {}).get("Policy", [])
@@ -137,9 +107,9 @@ def user_details(visit: Visit, **extra: Any) -> Response:
         "groups_problem": groups_problem,
         "policies": attached,
         "policies_problem": policies_problem,
-        "keys": keys.get("AccessKeys", {}).get("AccessKey", []),
+        "keys": keys or (),
         "keys_problem": keys_problem,
-        "profile": profile.get("LoginProfile"),
+        "profile": None if profile is None else profile.profile,
         "profile_missing": _missing(profile_problem),
         "profile_problem": None if _missing(profile_problem) else profile_problem,
         "mfa": mfa.get("MFADevice"),
@@ -187,17 +157,19 @@ def create_access_key(visit: Visit) -> Response:
     """The new secret is rendered into this one response (never a redirect, a cookie or a log),
     which the browser is told not to store."""
     name = visit.path("name")
-    created = visit.run("CreateAccessKey", UserName=name)["AccessKey"]
+    created = visit.act(access_keys.create_access_key, KeyOwner(name))
     return user_details(visit, new_key=created)
 
 
 def change_access_key(visit: Visit) -> Response:
-    name, key_id = visit.path("name"), visit.path("key_id")
+    name = visit.path("name")
+    key = OwnedKey(visit.path("key_id"), KeyOwner(name))
+    key_id = key.access_key_id
     if visit.field("operation") == "delete":
-        visit.run("DeleteAccessKey", UserName=name, UserAccessKeyId=key_id)
+        visit.act(access_keys.delete_access_key, key)
         return visit.redirect(f"/users/{name}", notice=f"AccessKey {key_id} was deleted.")
-    status = "Inactive" if visit.field("operation") == "disable" else "Active"
-    visit.run("UpdateAccessKey", UserName=name, UserAccessKeyId=key_id, Status=status)
+    status: AccessKeyStatus = "Inactive" if visit.field("operation") == "disable" else "Active"
+    visit.act(access_keys.update_access_key, KeyStatusChange(key, status))
     return visit.redirect(f"/users/{name}", notice=f"AccessKey {key_id} is now {status}.")
 
 
@@ -212,7 +184,7 @@ def change_membership(visit: Visit) -> Response:
 
 def delete_user(visit: Visit) -> Response:
     name = visit.path("name")
-    visit.run("DeleteUser", UserName=name)
+    visit.act(users.delete_user, name)
     return visit.redirect("/users", notice=f"User {name} was deleted.")
 
 

@@ -119,6 +119,15 @@ def checked_text(name: str, value: str, rule: TextRule | None = None) -> str:
     return value
 
 
+def out_of_range(name: str, value: str, minimum: int, maximum: int) -> InvalidParameter:
+    """The error for an integer parameter outside ``minimum``–``maximum``."""
+    return InvalidParameter(
+        name,
+        f"The parameter {name} must be between {minimum} and {maximum};"
+        f" got {_quoted(name, value)}.",
+    )
+
+
 def checked_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
     """``value`` of parameter ``name`` if it is one of ``allowed`` (exact spelling)."""
     if value not in allowed:
@@ -188,11 +197,7 @@ class Parameters:
         widest = max(len(str(abs(minimum))), len(str(abs(maximum))))
         too_long = len(value.lstrip("-").lstrip("0")) > widest
         if too_long or not minimum <= (number := int(value)) <= maximum:
-            raise InvalidParameter(
-                name,
-                f"The parameter {name} must be between {minimum} and {maximum};"
-                f" got {_quoted(name, value)}.",
-            )
+            raise out_of_range(name, value, minimum, maximum)
         return number
 
     def boolean(self, name: str, *, default: bool) -> bool:

@@ -80,12 +80,12 @@ def test_a_principal_that_could_not_delete_the_user_again_still_leaves_none_behi
     assert user_names(console) == ["maker"]
 
 
-def create_with_both_accesses(client: ConsoleClient, name: str) -> httpx.Response:
+def create_with_both_accesses(
+    client: ConsoleClient, name: str, groups: list[str] | None = None
+) -> httpx.Response:
     client.get("/users/new")
-    return client.post(
-        "/users/new",
-        {"UserName": name, "console_access": "1", "Password": PASSWORD, "openapi_access": "1"},
-    )
+    form = {"UserName": name, "console_access": "1", "Password": PASSWORD, "openapi_access": "1"}
+    return client.post("/users/new", {**form, "GroupName": groups or []})
 
 
 def test_openapi_access_shows_the_new_secret_once_on_the_user_s_page(
@@ -113,3 +113,28 @@ def test_an_access_key_the_principal_may_not_create_undoes_the_user_and_its_logi
     assert "ram:CreateAccessKey" in refused.text
     assert 'value="ivan"' in refused.text
     assert user_names(console) == ["hr"]
+
+
+def test_a_group_the_principal_may_not_join_it_to_undoes_the_whole_user(
+    client: ConsoleClient, console: ConsoleSite
+) -> None:
+    console.ram("CreateGroup", GroupName="ops")
+    console.ram("CreateGroup", GroupName="dev")
+    login = administrator(
+        console, "hr", "ram:CreateUser", "ram:CreateLoginProfile", "ram:CreateAccessKey"
+    )
+    client.sign_in(login, PASSWORD)
+    assert "Add to groups" not in client.get("/users/new").text  # hr may not list groups
+    refused = create_with_both_accesses(client, "jan", ["ops"])
+    assert refused.status_code == 403
+    assert "ram:AddUserToGroup" in refused.text
+    assert user_names(console) == ["hr"]
+
+    root = ConsoleClient(console)
+    root.sign_in(console.account_id, console.root_password)
+    page = root.get("/users/new").text
+    assert '<option value="dev">' in page and '<option value="ops">' in page
+    assert create_with_both_accesses(root, "jan", ["ops", "dev"]).status_code == 200
+    root.http.close()
+    joined = console.ram("ListGroupsForUser", UserName="jan")["Groups"]["Group"]
+    assert sorted(group["GroupName"] for group in joined) == ["dev", "ops"]

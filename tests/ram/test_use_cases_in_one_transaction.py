@@ -1,17 +1,18 @@
 """Use cases composed in one transaction (``within``), as the console's Create User form runs
-them: the user, its login profile and its AccessKey. Each is authorized as its own action; a
-refusal of any part — by the password policy, a policy, a quota, a name taken — leaves nothing
-of the others behind, on SQLite and on PostgreSQL."""
+them: the user, its login profile, its AccessKey and its groups. Each is authorized as its own
+action; a refusal of any part — by the password policy, a policy, a quota, a name taken —
+leaves nothing of the others behind, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 
 from ramsts.caller import Caller
 from ramsts.errors import RamstsError
 from ramsts.ram.access_keys import KeyOwner, NewAccessKey, create_access_key
+from ramsts.ram.groups import Membership, add_user_to_group
 from ramsts.ram.login_profiles import NewLoginProfile, create_login_profile
 from ramsts.ram.passwords import PasswordPolicy
 from ramsts.ram.quotas import Quotas
@@ -24,18 +25,24 @@ PASSWORD = "New-User-Passw0rd!"
 
 
 def create_with_access(
-    ram: RamService, caller: Caller, name: str, password: str = PASSWORD
+    ram: RamService, caller: Caller, name: str, password: str = PASSWORD, groups: Sequence[str] = ()
 ) -> NewAccessKey:
-    """The user ``name``, console access with ``password``, and an AccessKey: one transaction."""
+    """The user ``name``, console access with ``password``, an AccessKey, membership of
+    ``groups``: one transaction."""
     with ram.transaction(caller.account_id) as tx:
         user = create_user(ram, caller, NewUser(name, display_name="New"), tx)
         create_login_profile(ram, caller, NewLoginProfile(name, Secret(password)), tx)
-        return create_access_key(ram, caller, KeyOwner(user.user_name), tx)
+        key = create_access_key(ram, caller, KeyOwner(user.user_name), tx)
+        for group in groups:
+            add_user_to_group(ram, caller, Membership(group, name), tx)
+        return key
 
 
-def refusal(ram: RamService, caller: Caller, name: str, password: str = PASSWORD) -> str:
+def refusal(
+    ram: RamService, caller: Caller, name: str, password: str = PASSWORD, groups: Sequence[str] = ()
+) -> str:
     with pytest.raises(RamstsError) as refused:
-        create_with_access(ram, caller, name, password)
+        create_with_access(ram, caller, name, password, groups)
     return refused.value.code
 
 
@@ -49,7 +56,8 @@ def left_behind(ram: RamService, account: Account, name: str) -> list[str]:
         if tx.login_profiles.get(user.user_id) is not None:
             found.append("login profile")
         keys = tx.access_keys.list_for(account.account_id, user.user_id)
-        return found + ["access key"] * len(keys)
+        groups = tx.groups.list_for_user(user.user_id)
+        return found + ["access key"] * len(keys) + [m.group.group_name for m in groups]
 
 
 @pytest.fixture
@@ -121,6 +129,27 @@ def test_a_name_taken_or_a_quota_reached_refuses_the_whole(
     )
     assert refusal(one_user, root, "hal") == "LimitExceeded.User"
     assert left_behind(ram, account, "hal") == []
+
+
+def test_groups_joined_in_the_same_transaction_and_one_too_many_undoes_everything(
+    ram: RamService, root: Caller, account: Account
+) -> None:
+    names = [f"team-{number}" for number in range(6)]
+    with ram.store.transaction() as tx:
+        for name in names:
+            tx.groups.create(account.account_id, group_name=name, comments="", now=ram.now())
+    create_with_access(ram, root, "jo", groups=names[:2])
+    assert left_behind(ram, account, "jo") == [
+        "user",
+        "login profile",
+        "access key",
+        "team-0",
+        "team-1",
+    ]
+    assert refusal(ram, root, "kim", groups=names) == "LimitExceeded.User.Group"
+    assert left_behind(ram, account, "kim") == []
+    assert refusal(ram, root, "lee", groups=["no-such-group"]) == "EntityNotExist.Group"
+    assert left_behind(ram, account, "lee") == []
 
 
 def test_inputs_built_without_a_request_are_checked_as_the_api_checks_its_parameters() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ramsts.errors import InvalidParameter
+from ramsts.parameters import out_of_range
 
 DEFAULT_MAX_ITEMS = 100
 MOST_ITEMS = 1000
@@ -18,9 +18,10 @@ class Listing:
     max_items: int = DEFAULT_MAX_ITEMS
 
     def __post_init__(self) -> None:
-        if not 1 <= self.max_items <= MOST_ITEMS:
-            raise InvalidParameter(
-                "MaxItems",
-                f"The parameter MaxItems must be between 1 and {MOST_ITEMS};"
-                f' got "{self.max_items}".',
-            )
+        self.check(MOST_ITEMS)
+
+    def check(self, most: int) -> None:
+        """Refuse a page larger than ``most`` items, for a listing that documents fewer than
+        :data:`MOST_ITEMS` (``MaxItems``, as the API reads it)."""
+        if not 1 <= self.max_items <= most:
+            raise out_of_range("MaxItems", str(self.max_items), 1, most)

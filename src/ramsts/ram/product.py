@@ -19,7 +19,7 @@ ACTION_MODULES = (
     "wire.access_keys",
     "wire.login_profiles",
     "passwords",
-    "groups",
+    "wire.groups",
     "system_policies",
     "roles",
     "service_linked_roles",

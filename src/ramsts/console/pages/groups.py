@@ -16,17 +16,20 @@ from ramsts.console.authorize import (
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
+from ramsts.ram import groups as ram_groups
+from ramsts.ram.groups import LIST_GROUPS_MAX_ITEMS, GroupListing, Membership, NewGroup
+from ramsts.ram.listing import MOST_ITEMS, Listing
 
 
 def list_groups(visit: Visit, *, status: int = 200, **extra: Any) -> Response:
-    groups = visit.items("ListGroups", "Groups", "Group")
+    groups = visit.every(ram_groups.list_groups, page_size=LIST_GROUPS_MAX_ITEMS)
     return visit.render("groups.html", status=status, groups=groups, **extra)
 
 
 def create_group(visit: Visit) -> Response:
     name = visit.field("GroupName")
     try:
-        visit.run("CreateGroup", GroupName=name, Comments=visit.field("Comments"))
+        visit.act(ram_groups.create_group, NewGroup(name, visit.field("Comments")))
     except RamstsError as error:
         values = {"GroupName": name, "Comments": visit.field("Comments")}
         return list_groups(
@@ -37,8 +40,11 @@ def create_group(visit: Visit) -> Response:
 
 def group_details(visit: Visit, *, status: int = 200, **extra: Any) -> Response:
     name = visit.path("name")
-    group = visit.run("GetGroup", GroupName=name)["Group"]
-    members, members_problem = visit.attempt("ListUsersForGroup", GroupName=name)
+    group = visit.act(ram_groups.get_group, name)
+    # A group holds at most the account's users: one page of the most a listing gives.
+    members, members_problem = visit.attempt_to(
+        ram_groups.list_users_for_group, GroupListing(name, Listing(max_items=MOST_ITEMS))
+    )
     policies, policies_problem = visit.attempt("ListPoliciesForGroup", GroupName=name)
     attached = policies.get("Policies", {}).get("Policy", [])
     available, available_problem = [], None
@@ -50,7 +56,7 @@ def group_details(visit: Visit, *, status: int = 200, **extra: Any) -> Response:
         "group.html",
         status=status,
         group=group,
-        members=members.get("Users", {}).get("User", []),
+        members=() if members is None else members.items,
         members_problem=members_problem,
         policies=attached,
         policies_problem=policies_problem,
@@ -82,15 +88,15 @@ def detach_from_group(visit: Visit) -> Response:
 def change_members(visit: Visit) -> Response:
     name, user = visit.path("name"), visit.field("UserName")
     if visit.field("operation") == "remove":
-        visit.run("RemoveUserFromGroup", GroupName=name, UserName=user)
+        visit.act(ram_groups.remove_user_from_group, Membership(name, user))
         return visit.redirect(f"/groups/{name}", notice=f"{user} left {name}.")
-    visit.run("AddUserToGroup", GroupName=name, UserName=user)
+    visit.act(ram_groups.add_user_to_group, Membership(name, user))
     return visit.redirect(f"/groups/{name}", notice=f"{user} joined {name}.")
 
 
 def delete_group(visit: Visit) -> Response:
     name = visit.path("name")
-    visit.run("DeleteGroup", GroupName=name)
+    visit.act(ram_groups.delete_group, name)
     return visit.redirect("/groups", notice=f"Group {name} was deleted.")
 
 

@@ -12,12 +12,12 @@ from starlette.routing import BaseRoute, Route
 from ramsts.console.site import Site
 from ramsts.console.visits import UseCase, Visit, signed_in_page
 from ramsts.errors import RamstsError
-from ramsts.ram import users
+from ramsts.ram import groups, users
+from ramsts.ram.groups import LIST_GROUPS_MAX_ITEMS
 from ramsts.ram.listing import MOST_ITEMS, Listing
 from ramsts.store import Page
 
 COUNTED = (
-    ("Groups", "ListGroups", "Groups", "Group", "/groups"),
     ("Roles", "ListRoles", "Roles", "Role", "/roles"),
     ("Custom policies", "ListPolicies", "Policies", "Policy", "/policies?type=Custom"),
 )
@@ -26,6 +26,11 @@ COUNTED = (
 def overview(visit: Visit) -> Response:
     counts = [
         {"label": "Users", "count": _count(visit, users.list_users), "href": "/users"},
+        {
+            "label": "Groups",
+            "count": _count(visit, groups.list_groups, LIST_GROUPS_MAX_ITEMS),
+            "href": "/groups",
+        },
     ]
     for label, action, plural, singular, href in COUNTED:
         params = {"PolicyType": "Custom"} if action == "ListPolicies" else {}

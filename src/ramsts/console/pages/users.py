@@ -21,11 +21,12 @@ from ramsts.console.problems import Problem
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, form_fields, signed_in_page
 from ramsts.errors import RamstsError
-from ramsts.ram import access_keys, login_profiles, users
+from ramsts.ram import access_keys, groups, login_profiles, users
 from ramsts.ram.access_keys import KeyOwner, KeyStatusChange, OwnedKey
+from ramsts.ram.groups import LIST_GROUPS_MAX_ITEMS, Membership
 from ramsts.ram.login_profiles import NewLoginProfile
 from ramsts.ram.users import NewUser
-from ramsts.store import AccessKeyStatus
+from ramsts.store import AccessKeyStatus, Group
 from ramsts.types import Secret
 
 NEW_USER_FIELDS = ("UserName", "DisplayName", "Comments", "Password")
@@ -39,7 +40,7 @@ def new_user(visit: Visit) -> Response:
     """The user and the access asked for are created in one transaction (see
     :mod:`ramsts.console.new_user`): a refusal shows the form again, and nothing was written."""
     if visit.request.method == "GET":
-        return visit.render("user_new.html", values={})
+        return visit.render("user_new.html", values={}, groups=_joinable_groups(visit))
     try:
         created = visit.act(create_user_with_access, _new_user_form(visit))
     except RamstsError as error:
@@ -70,14 +71,30 @@ def _new_user_form(visit: Visit) -> NewUserForm:
         ),
         console_access=console_access,
         access_key=bool(visit.field("openapi_access")),
+        groups=tuple(group for group in visit.fields("GroupName") if group),
     )
+
+
+def _joinable_groups(visit: Visit) -> list[Group]:
+    """The groups the form offers: none to a principal that may not list them."""
+    try:
+        return visit.every(groups.list_groups, page_size=LIST_GROUPS_MAX_ITEMS)
+    except RamstsError:
+        return []
 
 
 def _not_created(visit: Visit, error: RamstsError) -> Response:
     """The form again, as typed but for the password, with the one error."""
-    values = dict(form_fields(visit, *NEW_USER_FIELDS, "openapi_access"), Password="")
+    values: dict[str, Any] = dict(
+        form_fields(visit, *NEW_USER_FIELDS, "openapi_access"), Password=""
+    )
+    values["groups"] = visit.fields("GroupName")
     return visit.render(
-        "user_new.html", status=error.http_status, values=values, problem=visit.problem(error)
+        "user_new.html",
+        status=error.http_status,
+        values=values,
+        problem=visit.problem(error),
+        groups=_joinable_groups(visit),
     )
 
 
@@ -89,7 +106,7 @@ def user_details(visit: Visit, **extra: Any) -> Response:
 def _user_page(visit: Visit, name: str, **extra: Any) -> Response:
     status = int(extra.pop("status", 200))
     user = visit.act(users.get_user, name)
-    groups, groups_problem = visit.attempt("ListGroupsForUser", UserName=name)
+    memberships, groups_problem = visit.attempt_to(groups.list_groups_for_user, name)
     policies, policies_problem = visit.attempt("ListPoliciesForUser", UserName=name)
     keys, keys_problem = visit.attempt_to(access_keys.list_access_keys, KeyOwner(name))
     profile, profile_problem = visit.attempt_to(login_profiles.get_login_profile, name)
@@ -103,7 +120,7 @@ def _user_page(visit: Visit, name: str, **extra: Any) -> Response:
         available_problem = visit.problem(error)
     context = {
         "user": user,
-        "groups": groups.get("Groups", {}).get("Group", []),
+        "groups": memberships or (),
         "groups_problem": groups_problem,
         "policies": attached,
         "policies_problem": policies_problem,
@@ -176,9 +193,9 @@ def change_access_key(visit: Visit) -> Response:
 def change_membership(visit: Visit) -> Response:
     name, group = visit.path("name"), visit.field("GroupName")
     if visit.field("operation") == "remove":
-        visit.run("RemoveUserFromGroup", UserName=name, GroupName=group)
+        visit.act(groups.remove_user_from_group, Membership(group, name))
         return visit.redirect(f"/users/{name}", notice=f"{name} left group {group}.")
-    visit.run("AddUserToGroup", UserName=name, GroupName=group)
+    visit.act(groups.add_user_to_group, Membership(group, name))
     return visit.redirect(f"/users/{name}", notice=f"{name} joined group {group}.")
 
 

@@ -3,19 +3,24 @@ list to a *selected* list, then OK attaches every selected one, and each attache
 detached again.
 
 A selected policy travels as ``<PolicyType>:<PolicyName>`` in repeated ``policy`` fields. Each
-attachment is its own ``AttachPolicyTo<Kind>`` call as the signed-in principal, so a principal
-allowed to attach some policies but not others gets exactly the ones it may attach and is told
-which were refused.
+attachment is its own use case (:func:`ramsts.ram.attachments.attach_policy`) in its own
+transaction, as the signed-in principal, so a principal allowed to attach some policies but not
+others gets exactly the ones it may attach and is told which were refused.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from ramsts.console.problems import Problem
 from ramsts.console.visits import Visit
 from ramsts.errors import RamstsError
+from ramsts.ram import attachments
+from ramsts.ram.attachments import Attachment, PolicyRef, PrincipalRef
+from ramsts.ram.policies import checked_policy_type
+from ramsts.store import AttachedPolicy
 
 Kind = Literal["User", "Group", "Role"]
 
@@ -31,9 +36,17 @@ class PolicyChoice:
         return f"{self.policy_type}:{self.policy_name}"
 
 
-def available_policies(visit: Visit, attached: list[dict[str, Any]]) -> list[PolicyChoice]:
+def attached_policies(
+    visit: Visit, kind: Kind, name: str
+) -> tuple[tuple[AttachedPolicy, ...], Problem | None]:
+    """The policies attached to the ``kind`` called ``name``, or why they may not be read."""
+    attached, problem = visit.attempt_to(attachments.list_policies_for, PrincipalRef(kind, name))
+    return attached or (), problem
+
+
+def available_policies(visit: Visit, attached: Sequence[AttachedPolicy]) -> list[PolicyChoice]:
     """Every policy the principal may list, but those already attached; custom ones first."""
-    taken = {(p["PolicyType"], p["PolicyName"]) for p in attached}
+    taken = {(a.policy.policy_type, a.policy.policy_name) for a in attached}
     listed = visit.items("ListPolicies", "Policies", "Policy", MaxItems="1000")
     choices = [
         PolicyChoice(p["PolicyType"], p["PolicyName"], p.get("Description", ""))
@@ -51,12 +64,7 @@ def attach_selected(visit: Visit, kind: Kind, name: str) -> tuple[list[str], lis
     for value in visit.fields("policy"):
         policy_type, _, policy_name = value.partition(":")
         try:
-            visit.run(
-                f"AttachPolicyTo{kind}",
-                PolicyType=policy_type,
-                PolicyName=policy_name,
-                **{f"{kind}Name": name},
-            )
+            visit.act(attachments.attach_policy, _attachment(kind, name, policy_type, policy_name))
         except RamstsError as error:
             problems.append(visit.problem(error))
         else:
@@ -66,13 +74,15 @@ def attach_selected(visit: Visit, kind: Kind, name: str) -> tuple[list[str], lis
 
 def detach_one(visit: Visit, kind: Kind, name: str) -> str:
     policy_name = visit.field("PolicyName")
-    visit.run(
-        f"DetachPolicyFrom{kind}",
-        PolicyType=visit.field("PolicyType"),
-        PolicyName=policy_name,
-        **{f"{kind}Name": name},
-    )
+    attachment = _attachment(kind, name, visit.field("PolicyType"), policy_name)
+    visit.act(attachments.detach_policy, attachment)
     return policy_name
+
+
+def _attachment(kind: Kind, name: str, policy_type: str, policy_name: str) -> Attachment:
+    return Attachment(
+        PolicyRef(checked_policy_type(policy_type), policy_name), PrincipalRef(kind, name)
+    )
 
 
 def attach_outcome(attached: list[str]) -> str:

@@ -1,28 +1,27 @@
-"""Attaching policies to users, groups and roles: AttachPolicyTo*, DetachPolicyFrom*,
-ListPoliciesFor*, ListEntitiesForPolicy (spec api.md §9.3 "Attachments").
+"""Attaching policies to users, groups and roles: attach, detach, list a principal's policies
+and a policy's principals (spec api.md §9.3 "Attachments").
 
-The three principal kinds follow one set of rules, so each action is written once and registered
-per kind. Attaching twice is ``EntityAlreadyExists.<Kind>.Policy``, detaching what is not attached
+The three principal kinds follow one set of rules, so each use case is written once for all
+three. Attaching twice is ``EntityAlreadyExists.<Kind>.Policy``, detaching what is not attached
 ``EntityNotExist.<Kind>.Policy``, and each principal holds at most the ``Quotas`` number of system
 and of custom policies (``LimitExceeded.<Kind>.Policy``). A change is in force from the next
-request on: the action's transaction tells the authorizer when it commits.
+request on: the transaction tells the authorizer when it commits.
 
 Attach and Detach are authorized on both entities they join, the principal's ARN and the
 policy's, each with its stored name; ``ResourceGroupId`` is honoured for the one scope ramsts
-has (the account) and refused for any other.
+has (the account) and refused for any other. The use cases run as :mod:`ramsts.ram.users`' do.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ramsts.caller import Caller
 from ramsts.errors import EntityNotExist, LimitExceeded, ServiceError
-from ramsts.parameters import Parameters, TextRule
+from ramsts.parameters import TextRule, optional_text, required_text
 from ramsts.ram.entities import (
     GROUP,
     GROUP_NAME,
@@ -34,21 +33,25 @@ from ramsts.ram.entities import (
     EntityKind,
     policy_kind,
 )
-from ramsts.ram.policies import read_policy_type
-from ramsts.ram.rendering import Body, iso8601, wrapped
-from ramsts.ram.service import RamService
-from ramsts.store import AttachedPolicy, Policy, PrincipalType, Transaction
+from ramsts.ram.policies import checked_policy_type
+from ramsts.store import (
+    AttachedPolicy,
+    Policy,
+    PolicyEntities,
+    PolicyType,
+    PrincipalType,
+    Transaction,
+)
 
 if TYPE_CHECKING:
-    from ramsts.api.actions import ActionTable
-
+    from ramsts.ram.service import RamService
 
 _QUOTED_LENGTH = 64
 
 
 @dataclass(frozen=True, slots=True)
 class PrincipalKind:
-    """How the actions name, find and authorize one kind of principal."""
+    """How the use cases name, find and authorize one kind of principal."""
 
     principal_type: PrincipalType
     parameter: str
@@ -62,10 +65,51 @@ KINDS = (
     PrincipalKind("Group", "GroupName", GROUP_NAME, GROUP, lambda group: group.group_id),
     PrincipalKind("Role", "RoleName", ROLE_REFERENCE, ROLE, lambda role: role.role_id),
 )
+KIND_OF: dict[PrincipalType, PrincipalKind] = {kind.principal_type: kind for kind in KINDS}
 
 
 @dataclass(frozen=True, slots=True)
-class _Attachment:
+class PrincipalRef:
+    """The user, group or role ``name``."""
+
+    principal_type: PrincipalType
+    name: str
+
+    def __post_init__(self) -> None:
+        kind = KIND_OF[self.principal_type]
+        required_text(kind.parameter, self.name, kind.rule)
+
+    @property
+    def kind(self) -> PrincipalKind:
+        return KIND_OF[self.principal_type]
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRef:
+    """The system or custom policy ``policy_name``."""
+
+    policy_type: PolicyType
+    policy_name: str
+
+    def __post_init__(self) -> None:
+        checked_policy_type(self.policy_type)
+        required_text("PolicyName", self.policy_name, POLICY_NAME)
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """``policy`` attached to ``principal``; ``resource_group_id``: its scope, as asked."""
+
+    policy: PolicyRef
+    principal: PrincipalRef
+    resource_group_id: str | None = None
+
+    def __post_init__(self) -> None:
+        optional_text("ResourceGroupId", self.resource_group_id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Joined:
     """What an Attach or Detach names, resolved and authorized: the principal and the policy."""
 
     principal_id: str
@@ -73,27 +117,80 @@ class _Attachment:
     policy: Policy
 
 
-def _authorized_attachment(
-    kind: PrincipalKind,
-    ram: RamService,
-    tx: Transaction,
-    caller: Caller,
-    params: Mapping[str, str],
-    *,
-    action: str,
-) -> _Attachment:
+def attach_policy(
+    ram: RamService, caller: Caller, attachment: Attachment, within: Transaction | None = None
+) -> None:
+    principal_type = attachment.principal.principal_type
+    account_id = caller.account_id
+    with ram.transaction(account_id, within=within) as tx:
+        found = _authorized(ram, tx, caller, attachment, f"ram:AttachPolicyTo{principal_type}")
+        policy_type = found.policy.policy_type
+        limit = ram.quotas.attached_policies(principal_type, policy_type)
+        if tx.attachments.count_for(principal_type, found.principal_id, policy_type) >= limit:
+            raise LimitExceeded(
+                f"{principal_type}.Policy",
+                f"The {principal_type.lower()} {found.principal_name} already has {limit}"
+                f" {policy_type} policies attached.",
+            )
+        tx.attachments.attach(
+            principal_type, found.principal_id, found.policy, account_id=account_id, now=ram.now()
+        )
+
+
+def detach_policy(
+    ram: RamService, caller: Caller, attachment: Attachment, within: Transaction | None = None
+) -> None:
+    principal_type = attachment.principal.principal_type
+    with ram.transaction(caller.account_id, within=within) as tx:
+        found = _authorized(ram, tx, caller, attachment, f"ram:DetachPolicyFrom{principal_type}")
+        if not tx.attachments.detach(principal_type, found.principal_id, found.policy.policy_id):
+            raise EntityNotExist(
+                f"{principal_type}.Policy",
+                f"The policy {found.policy.policy_name} is not attached to the"
+                f" {principal_type.lower()} {found.principal_name}.",
+            )
+
+
+def list_policies_for(
+    ram: RamService, caller: Caller, principal: PrincipalRef, within: Transaction | None = None
+) -> tuple[AttachedPolicy, ...]:
+    kind = principal.kind
+    action = f"ram:ListPoliciesFor{kind.principal_type}"
+    with ram.read(within=within) as tx:
+        target = ram.authorized(tx, caller, action, kind.entity, principal.name)
+        return tuple(
+            tx.attachments.list_for(
+                kind.principal_type, kind.principal_id(target), account_id=caller.account_id
+            )
+        )
+
+
+def list_entities_for_policy(
+    ram: RamService, caller: Caller, policy: PolicyRef, within: Transaction | None = None
+) -> PolicyEntities:
+    with ram.read(within=within) as tx:
+        found = ram.authorized(
+            tx,
+            caller,
+            "ram:ListEntitiesForPolicy",
+            policy_kind(policy.policy_type),
+            policy.policy_name,
+        )
+        return tx.attachments.entities(found.policy_id, account_id=caller.account_id)
+
+
+def _authorized(
+    ram: RamService, tx: Transaction, caller: Caller, attachment: Attachment, action: str
+) -> _Joined:
     """The action needs permission on both entities it joins, each on its stored ARN (the real
     service's Attach/Detach actions name the principal's and the policy's resource): a caller
     kept from ``AdministratorAccess`` cannot attach it to anyone, itself included."""
-    read = Parameters(params)
-    policy_type = read_policy_type(read)
-    policy_name = read.required("PolicyName", POLICY_NAME)
-    name = read.required(kind.parameter, kind.rule)
-    scope = read.optional("ResourceGroupId")
-    target = ram.authorized(tx, caller, action, kind.entity, name)
-    policy = ram.authorized(tx, caller, action, policy_kind(policy_type), policy_name)
-    _check_account_scope(scope, caller.account_id)
-    return _Attachment(kind.principal_id(target), kind.entity.stored_name(target), policy)
+    kind = attachment.principal.kind
+    wanted = attachment.policy
+    target = ram.authorized(tx, caller, action, kind.entity, attachment.principal.name)
+    policy = ram.authorized(tx, caller, action, policy_kind(wanted.policy_type), wanted.policy_name)
+    _check_account_scope(attachment.resource_group_id, caller.account_id)
+    return _Joined(kind.principal_id(target), kind.entity.stored_name(target), policy)
 
 
 def _check_account_scope(resource_group_id: str | None, account_id: str) -> None:
@@ -104,7 +201,7 @@ def _check_account_scope(resource_group_id: str | None, account_id: str) -> None
     account-wide: the account's id is honoured, and any other value is refused as the real
     service refuses a group it does not know, rather than accepted and ignored (which would
     grant account-wide what was asked for one group)."""
-    if resource_group_id is None or resource_group_id == account_id:
+    if not resource_group_id or resource_group_id == account_id:
         return
     shown = json.dumps(resource_group_id[:_QUOTED_LENGTH], ensure_ascii=False)
     raise ServiceError(
@@ -113,127 +210,3 @@ def _check_account_scope(resource_group_id: str | None, account_id: str) -> None
         f" account-wide: give no ResourceGroupId, or the account's id {account_id}.",
         http_status=404,
     )
-
-
-def attach_policy(
-    kind: PrincipalKind, ram: RamService, caller: Caller | None, params: Mapping[str, str]
-) -> Body:
-    principal = ram.signed_in(caller)
-    account_id = principal.account_id
-    action = f"ram:AttachPolicyTo{kind.principal_type}"
-    with ram.transaction(account_id) as tx:
-        found = _authorized_attachment(kind, ram, tx, principal, params, action=action)
-        policy_type = found.policy.policy_type
-        limit = ram.quotas.attached_policies(kind.principal_type, policy_type)
-        if tx.attachments.count_for(kind.principal_type, found.principal_id, policy_type) >= limit:
-            raise LimitExceeded(
-                f"{kind.principal_type}.Policy",
-                f"The {kind.principal_type.lower()} {found.principal_name} already has {limit}"
-                f" {policy_type} policies attached.",
-            )
-        tx.attachments.attach(
-            kind.principal_type,
-            found.principal_id,
-            found.policy,
-            account_id=account_id,
-            now=ram.now(),
-        )
-    return {}
-
-
-def detach_policy(
-    kind: PrincipalKind, ram: RamService, caller: Caller | None, params: Mapping[str, str]
-) -> Body:
-    principal = ram.signed_in(caller)
-    action = f"ram:DetachPolicyFrom{kind.principal_type}"
-    with ram.transaction(principal.account_id) as tx:
-        found = _authorized_attachment(kind, ram, tx, principal, params, action=action)
-        if not tx.attachments.detach(
-            kind.principal_type, found.principal_id, found.policy.policy_id
-        ):
-            raise EntityNotExist(
-                f"{kind.principal_type}.Policy",
-                f"The policy {found.policy.policy_name} is not attached to the"
-                f" {kind.principal_type.lower()} {found.principal_name}.",
-            )
-    return {}
-
-
-def _render_attached(attached: AttachedPolicy) -> Body:
-    policy = attached.policy
-    return {
-        "PolicyName": policy.policy_name,
-        "PolicyType": policy.policy_type,
-        "Description": policy.description,
-        "DefaultVersion": policy.default_version,
-        "AttachDate": iso8601(attached.attached_at),
-    }
-
-
-def list_policies_for(
-    kind: PrincipalKind, ram: RamService, caller: Caller | None, params: Mapping[str, str]
-) -> Body:
-    principal = ram.signed_in(caller)
-    name = Parameters(params).required(kind.parameter, kind.rule)
-    action = f"ram:ListPoliciesFor{kind.principal_type}"
-    with ram.read() as tx:
-        target = ram.authorized(tx, principal, action, kind.entity, name)
-        attached = tx.attachments.list_for(
-            kind.principal_type, kind.principal_id(target), account_id=principal.account_id
-        )
-    return wrapped("Policies", "Policy", map(_render_attached, attached))
-
-
-def list_entities_for_policy(
-    ram: RamService, caller: Caller | None, params: Mapping[str, str]
-) -> Body:
-    principal = ram.signed_in(caller)
-    read = Parameters(params)
-    policy_type = read_policy_type(read)
-    policy_name = read.required("PolicyName", POLICY_NAME)
-    with ram.read() as tx:
-        policy = ram.authorized(
-            tx, principal, "ram:ListEntitiesForPolicy", policy_kind(policy_type), policy_name
-        )
-        entities = tx.attachments.entities(policy.policy_id, account_id=principal.account_id)
-    users = (
-        {
-            "UserId": user.user_id,
-            "UserName": user.user_name,
-            "DisplayName": user.display_name,
-            "AttachDate": iso8601(at),
-        }
-        for user, at in entities.users
-    )
-    groups = (
-        {"GroupName": group.group_name, "Comments": group.comments, "AttachDate": iso8601(at)}
-        for group, at in entities.groups
-    )
-    roles = (
-        {
-            "RoleId": role.role_id,
-            "RoleName": role.role_name,
-            "Arn": role.arn,
-            "Description": role.description,
-            "AttachDate": iso8601(at),
-        }
-        for role, at in entities.roles
-    )
-    return {
-        **wrapped("Users", "User", users),
-        **wrapped("Groups", "Group", groups),
-        **wrapped("Roles", "Role", roles),
-    }
-
-
-def register(table: ActionTable, ram: RamService) -> None:
-    for kind in KINDS:
-        principal_type = kind.principal_type
-        table.add(ram.version, f"AttachPolicyTo{principal_type}", partial(attach_policy, kind, ram))
-        table.add(
-            ram.version, f"DetachPolicyFrom{principal_type}", partial(detach_policy, kind, ram)
-        )
-        table.add(
-            ram.version, f"ListPoliciesFor{principal_type}", partial(list_policies_for, kind, ram)
-        )
-    table.add(ram.version, "ListEntitiesForPolicy", partial(list_entities_for_policy, ram))

@@ -38,7 +38,11 @@ POLICY_TYPES: tuple[PolicyType, ...] = ("System", "Custom")
 
 def read_policy_type(read: Parameters) -> PolicyType:
     """``System`` or ``Custom``; absent or anything else is ``InvalidParameter.PolicyType``."""
-    value = read.raw("PolicyType")
+    return checked_policy_type(read.raw("PolicyType"))
+
+
+def checked_policy_type(value: str | None) -> PolicyType:
+    """``value`` as a policy type, or ``InvalidParameter.PolicyType``."""
     for policy_type in POLICY_TYPES:
         if value == policy_type:
             return policy_type

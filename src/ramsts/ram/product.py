@@ -25,7 +25,7 @@ ACTION_MODULES = (
     "service_linked_roles",
     "policies",
     "policy_versions",
-    "attachments",
+    "wire.attachments",
     "tags",
     "account_alias",
     "security_preference",

@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute, Route
 from ramsts.console.authorize import (
     attach_outcome,
     attach_selected,
+    attached_policies,
     available_policies,
     detach_one,
 )
@@ -45,8 +46,7 @@ def group_details(visit: Visit, *, status: int = 200, **extra: Any) -> Response:
     members, members_problem = visit.attempt_to(
         ram_groups.list_users_for_group, GroupListing(name, Listing(max_items=MOST_ITEMS))
     )
-    policies, policies_problem = visit.attempt("ListPoliciesForGroup", GroupName=name)
-    attached = policies.get("Policies", {}).get("Policy", [])
+    attached, policies_problem = attached_policies(visit, "Group", name)
     available, available_problem = [], None
     try:
         available = available_policies(visit, attached)

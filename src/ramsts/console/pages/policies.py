@@ -15,6 +15,9 @@ from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
 from ramsts.policy import PolicyError
+from ramsts.ram import attachments
+from ramsts.ram.attachments import PolicyRef
+from ramsts.ram.policies import checked_policy_type
 
 BLANK_TEMPLATE = """{
   "Version": "1",
@@ -106,8 +109,8 @@ def policy_details(
     versions, versions_problem = visit.attempt(
         "ListPolicyVersions", PolicyType=policy_type, PolicyName=name
     )
-    entities, entities_problem = visit.attempt(
-        "ListEntitiesForPolicy", PolicyType=policy_type, PolicyName=name
+    entities, entities_problem = visit.attempt_to(
+        attachments.list_entities_for_policy, PolicyRef(checked_policy_type(policy_type), name)
     )
     shown = visit.query("version") or policy["DefaultVersion"]
     document = found.get("DefaultPolicyVersion", {}).get("PolicyDocument", "")
@@ -123,9 +126,9 @@ def policy_details(
         shown_version=shown,
         versions=versions.get("PolicyVersions", {}).get("PolicyVersion", []),
         versions_problem=versions_problem,
-        users=entities.get("Users", {}).get("User", []),
-        groups=entities.get("Groups", {}).get("Group", []),
-        roles=entities.get("Roles", {}).get("Role", []),
+        users=() if entities is None else entities.users,
+        groups=() if entities is None else entities.groups,
+        roles=() if entities is None else entities.roles,
         entities_problem=entities_problem,
         new_version_text=extra.pop("new_version_text", None),
         **extra,

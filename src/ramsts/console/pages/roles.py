@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from ramsts.console.authorize import (
     attach_outcome,
     attach_selected,
+    attached_policies,
     available_policies,
     detach_one,
 )
@@ -101,8 +102,7 @@ def new_role(visit: Visit) -> Response:
 def role_details(visit: Visit, *, status: int = 200, **extra: Any) -> Response:
     name = visit.path("name")
     role = visit.run("GetRole", RoleName=name)["Role"]
-    policies, policies_problem = visit.attempt("ListPoliciesForRole", RoleName=name)
-    attached = policies.get("Policies", {}).get("Policy", [])
+    attached, policies_problem = attached_policies(visit, "Role", name)
     available, available_problem = [], None
     try:
         available = available_policies(visit, attached)

@@ -21,10 +21,11 @@ from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
 from ramsts.policy import DecidingStatement, Decision
-from ramsts.ram import users
+from ramsts.ram import attachments, users
+from ramsts.ram.attachments import PrincipalRef
 from ramsts.ram.listing import MOST_ITEMS, Listing
 from ramsts.signing.timestamps import format_timestamp
-from ramsts.store import User
+from ramsts.store import PrincipalType, User
 
 SESSION_NAME = "policy-simulator"
 
@@ -71,19 +72,19 @@ def simulate(visit: Visit) -> Response:
 
 
 def _decide(visit: Visit, form: dict[str, str]) -> dict[str, Any]:
-    kind = "Role" if form["principal_type"] == "Role" else "User"
+    kind: PrincipalType = "Role" if form["principal_type"] == "Role" else "User"
     name = form["principal_name"]
     found: User | dict[str, Any] = (
         visit.act(users.get_user, name)
         if kind == "User"
         else visit.run("GetRole", RoleName=name)["Role"]
     )
-    attached = visit.run(f"ListPoliciesFor{kind}", **{f"{kind}Name": name})["Policies"]["Policy"]
+    attached = visit.act(attachments.list_policies_for, PrincipalRef(kind, name))
     simulated = _simulated_caller(visit, found)
     decision = visit.site.ram.authorizer.decide(
         simulated, form["action"], form["resource"], parse_context(form["context"])
     )
-    types = {p["PolicyName"]: p["PolicyType"] for p in attached}
+    types: dict[str, str] = {a.policy.policy_name: a.policy.policy_type for a in attached}
     return {
         "decision": decision,
         "simulated": simulated,

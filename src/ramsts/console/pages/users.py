@@ -1,4 +1,4 @@
-"""Users: the list, creating one (optionally with console access and an AccessKey, in one
+"""Users: the list, creating one (optionally with console access, an AccessKey and groups, in one
 transaction), and a user's details — groups, permissions (Authorize / detach), AccessKeys (a
 new secret shown exactly once), console access and the MFA device (their forms are
 :mod:`ramsts.console.pages.user_access`'s)."""
@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 from ramsts.console.authorize import (
     attach_outcome,
     attach_selected,
+    attached_policies,
     available_policies,
     detach_one,
 )
@@ -107,12 +108,11 @@ def _user_page(visit: Visit, name: str, **extra: Any) -> Response:
     status = int(extra.pop("status", 200))
     user = visit.act(users.get_user, name)
     memberships, groups_problem = visit.attempt_to(groups.list_groups_for_user, name)
-    policies, policies_problem = visit.attempt("ListPoliciesForUser", UserName=name)
+    attached, policies_problem = attached_policies(visit, "User", name)
     keys, keys_problem = visit.attempt_to(access_keys.list_access_keys, KeyOwner(name))
     profile, profile_problem = visit.attempt_to(login_profiles.get_login_profile, name)
     mfa, mfa_problem = visit.attempt("GetUserMFAInfo", UserName=name)
     devices, devices_problem = visit.attempt("ListVirtualMFADevices")
-    attached = policies.get("Policies", {}).get("Policy", [])
     available, available_problem = [], None
     try:
         available = available_policies(visit, attached)

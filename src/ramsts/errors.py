@@ -92,6 +92,19 @@ class NoPermission(RamstsError):
     http_status = 403
 
 
+NOT_AUTHORIZED = "You are not authorized to do this action."
+"""A refusal's message where nothing more may be said: an action reached without an
+authenticated caller."""
+
+
+def not_supplied(name: str) -> str:
+    """The message of a required parameter not given, as the gateway and the services word it."""
+    return (
+        f'The input parameter "{name}" that is mandatory for processing this request'
+        " is not supplied."
+    )
+
+
 class AuthenticationFail(RamstsError):
     """A federated credential (an OIDC token) that does not prove who it claims to be, or whose
     issuer ramsts could not check: ``AuthenticationFail.OIDCToken.Expired``,

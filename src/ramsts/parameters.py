@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ramsts.errors import InvalidParameter, MissingParameter
+from ramsts.errors import InvalidParameter, MissingParameter, not_supplied
 from ramsts.wire_json import NestedTooDeep, decode_json
 
 SECRET_PARAMETERS = frozenset(
@@ -88,8 +88,7 @@ def missing_parameter(name: str, *, suffix: bool = False) -> MissingParameter:
     ``suffix``, as STS documents it)."""
     return MissingParameter(
         name if suffix else None,
-        f'The input parameter "{name}" that is mandatory for processing this request'
-        " is not supplied.",
+        not_supplied(name),
     )
 
 

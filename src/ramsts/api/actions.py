@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ramsts.caller import Caller
-from ramsts.errors import GatewayError
+from ramsts.errors import GatewayError, not_supplied
 
 ActionHandler = Callable[[Caller | None, Mapping[str, str]], dict[str, Any]]
 AsyncActionHandler = Callable[[Caller | None, Mapping[str, str]], Awaitable[dict[str, Any]]]
@@ -119,8 +119,7 @@ class ActionTable:
         if not version:
             raise GatewayError(
                 "MissingParameter",
-                'The input parameter "Version" that is mandatory for processing this request '
-                "is not supplied.",
+                not_supplied("Version"),
             )
         actions = self._actions.get(version)
         if actions is None:
@@ -133,8 +132,7 @@ class ActionTable:
         if not action:
             raise GatewayError(
                 "MissingParameter",
-                'The input parameter "Action" that is mandatory for processing this request '
-                "is not supplied.",
+                not_supplied("Action"),
             )
         registered = actions.get(action)
         if registered is None:

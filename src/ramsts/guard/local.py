@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from ramsts.authentication import Connection, RequestAuthenticator
 from ramsts.caller import Caller
-from ramsts.errors import NoPermission
+from ramsts.errors import NOT_AUTHORIZED, NoPermission
 from ramsts.guard.context import request_context
 from ramsts.guard.request import GuardRequest
 from ramsts.guard.result import (
@@ -169,5 +169,5 @@ def _connection(request: GuardRequest, signed: SignedRequest) -> Connection:
 
 def _known(caller: Caller | None) -> Caller:
     if caller is None:  # anonymous_allowed=False: authentication raises instead
-        raise NoPermission(None, "You are not authorized to do this action.")
+        raise NoPermission(None, NOT_AUTHORIZED)
     return caller

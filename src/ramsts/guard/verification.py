@@ -30,6 +30,7 @@ from typing import Any
 
 from ramsts.caller import Caller
 from ramsts.errors import (
+    NOT_AUTHORIZED,
     AuthenticationError,
     InvalidParameter,
     NoPermission,
@@ -124,7 +125,7 @@ class VerifyRequest:
 
 def _service(caller: Caller | None) -> Caller:
     if caller is None:
-        raise NoPermission(None, "You are not authorized to do this action.")
+        raise NoPermission(None, NOT_AUTHORIZED)
     return caller
 
 

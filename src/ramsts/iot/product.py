@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ramsts.authentication import RequestAuthenticator
 from ramsts.caller import Caller
 from ramsts.config import Settings
-from ramsts.errors import NoPermission
+from ramsts.errors import NOT_AUTHORIZED, NoPermission
 from ramsts.guard import LocalVerifier
 from ramsts.guard.local import Authorizes
 from ramsts.iot import API_VERSION, DEFAULT_REGION, PRODUCT_CODE, host_id
@@ -53,7 +53,7 @@ class GuardedAction:
 
     def __call__(self, caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         if caller is None:
-            raise NoPermission(None, "You are not authorized to do this action.")
+            raise NoPermission(None, NOT_AUTHORIZED)
         action, resources = self._iot.target(self._action, params, caller.account_id)
         result = self._verifier.authorize(caller, action, resources, {})
         if not result.allowed:

@@ -28,7 +28,13 @@ from typing import TypeVar
 
 from ramsts.caller import Caller
 from ramsts.crypto import MasterKey
-from ramsts.errors import EntityAlreadyExists, EntityNotExist, InvalidParameter, NoPermission
+from ramsts.errors import (
+    NOT_AUTHORIZED,
+    EntityAlreadyExists,
+    EntityNotExist,
+    InvalidParameter,
+    NoPermission,
+)
 from ramsts.ram.authorization import Authorizer
 from ramsts.ram.entities import USER, EntityKind
 from ramsts.ram.quotas import DEFAULT_QUOTAS, Quotas
@@ -58,7 +64,7 @@ class RamService:
         """The caller of a signed request. RAM registers no anonymous action, so ``None`` here
         means a request that was never authenticated: it is refused, not served."""
         if caller is None:
-            raise NoPermission(None, "You are not authorized to do this action.")
+            raise NoPermission(None, NOT_AUTHORIZED)
         return caller
 
     def now(self) -> datetime:

@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from ramsts.errors import AuthenticationError, GatewayError, InvalidParameter, MissingParameter
+from ramsts.errors import (
+    AuthenticationError,
+    GatewayError,
+    InvalidParameter,
+    MissingParameter,
+    not_supplied,
+)
 from ramsts.signing.encoding import FORM_MEDIA_TYPE, decode_form, wire_text
 from ramsts.signing.timestamps import parse_timestamp
 
@@ -276,8 +282,7 @@ def _required(value: str | None, name: str) -> str:
     if not value:
         raise MissingParameter(
             None,
-            f'The input parameter "{name}" that is mandatory for processing this request '
-            "is not supplied.",
+            not_supplied(name),
         )
     return value
 

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ramsts.caller import Caller
-from ramsts.errors import NoPermission
+from ramsts.errors import NOT_AUTHORIZED, NoPermission
 from ramsts.sts import API_VERSION, HOST_ID, PRODUCT_CODE
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def get_caller_identity(caller: Caller | None, params: Mapping[str, str]) -> dic
     if caller is None:
         # Registered as a signed action, so authentication never lets this happen; refuse
         # rather than answer for nobody.
-        raise NoPermission(None, "You are not authorized to do this action.")
+        raise NoPermission(None, NOT_AUTHORIZED)
     body: dict[str, Any] = {
         "AccountId": caller.account_id,
         "Arn": caller.arn,

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ramsts.caller import Caller
-from ramsts.errors import EntityNotExist, NoPermission
+from ramsts.errors import NOT_AUTHORIZED, EntityNotExist, NoPermission
 from ramsts.parameters import Parameters
 from ramsts.ram.arns import role_arn
 from ramsts.ram.authorization import Authorizer
@@ -93,7 +93,7 @@ class RevokeRoleSessions:
 
     def __call__(self, caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         if caller is None:
-            raise NoPermission(None, "You are not authorized to do this action.")
+            raise NoPermission(None, NOT_AUTHORIZED)
         role_name = Parameters(params).required("RoleName", ROLE_REFERENCE)
         account_id = caller.account_id
         role = revoke_role_sessions(

@@ -127,6 +127,60 @@ def out_of_range(name: str, value: str, minimum: int, maximum: int) -> InvalidPa
     )
 
 
+def checked_integer(name: str, value: str, *, minimum: int, maximum: int) -> int:
+    """``value`` of parameter ``name`` read as the real services read an integer, within
+    ``minimum``–``maximum``."""
+    if _INTEGER.fullmatch(value) is None:
+        raise InvalidParameter(
+            name,
+            f"The parameter {name} {_quoted(name, value)} is not an integer"
+            " (decimal digits 0-9, perhaps after a minus sign).",
+        )
+    # More digits than either bound has is out of range; int() is spared such numbers (it
+    # refuses those of over 4,300 digits).
+    widest = max(len(str(abs(minimum))), len(str(abs(maximum))))
+    too_long = len(value.lstrip("-").lstrip("0")) > widest
+    if too_long or not minimum <= (number := int(value)) <= maximum:
+        raise out_of_range(name, value, minimum, maximum)
+    return number
+
+
+def checked_tag(name: str, key: str, value: str) -> tuple[str, str]:
+    """One tag of parameter ``name`` (``Tag``): a key of 1 to 128 characters without a reserved
+    prefix, a value of at most 128, neither with a control character."""
+    if not 1 <= len(key) <= 128 or _CONTROL_CHARACTERS.search(key + value) is not None:
+        raise _malformed_tag(name)
+    if len(value) > 128:
+        raise InvalidParameter(
+            f"{name}.Value",
+            f"The {name} value of {_quoted(name, key)} is longer than 128 characters.",
+        )
+    if key.startswith(("acs:", "aliyun")):
+        raise InvalidParameter(
+            f"{name}.Key", f"The {name} key {_quoted(name, key)} uses a reserved prefix."
+        )
+    return key, value
+
+
+def checked_tag_set(
+    name: str, pairs: list[tuple[str, str]], *, limit: int = 20
+) -> list[tuple[str, str]]:
+    """Tags each checked with :func:`checked_tag`, as a whole: keys unique, at most ``limit``."""
+    if len({key for key, _ in pairs}) != len(pairs):
+        raise InvalidParameter(f"{name}.Key", f"The {name} keys must be unique.")
+    if len(pairs) > limit:
+        raise InvalidParameter(name, f"At most {limit} tags may be given in {name}.")
+    return pairs
+
+
+def _malformed_tag(name: str) -> InvalidParameter:
+    return InvalidParameter(
+        f"{name}.Key",
+        f'Each {name} must be an object with a "Key" of 1 to 128 characters'
+        ' and a string "Value", without control characters.',
+    )
+
+
 def checked_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
     """``value`` of parameter ``name`` if it is one of ``allowed`` (exact spelling)."""
     if value not in allowed:
@@ -185,19 +239,7 @@ class Parameters:
         value = self.raw(name)
         if value is None:
             return default
-        if _INTEGER.fullmatch(value) is None:
-            raise InvalidParameter(
-                name,
-                f"The parameter {name} {_quoted(name, value)} is not an integer"
-                " (decimal digits 0-9, perhaps after a minus sign).",
-            )
-        # More digits than either bound has is out of range; int() is spared such numbers (it
-        # refuses those of over 4,300 digits).
-        widest = max(len(str(abs(minimum))), len(str(abs(maximum))))
-        too_long = len(value.lstrip("-").lstrip("0")) > widest
-        if too_long or not minimum <= (number := int(value)) <= maximum:
-            raise out_of_range(name, value, minimum, maximum)
-        return number
+        return checked_integer(name, value, minimum=minimum, maximum=maximum)
 
     def boolean(self, name: str, *, default: bool) -> bool:
         value = self.raw(name)
@@ -248,32 +290,10 @@ class Parameters:
         for item in self.json_list(name):
             key = item.get("Key") if isinstance(item, dict) else None
             value = item.get("Value", "") if isinstance(item, dict) else None
-            if (
-                not isinstance(key, str)
-                or not 1 <= len(key) <= 128
-                or not isinstance(value, str)
-                or _CONTROL_CHARACTERS.search(key + value) is not None
-            ):
-                raise InvalidParameter(
-                    f"{name}.Key",
-                    f'Each {name} must be an object with a "Key" of 1 to 128 characters'
-                    ' and a string "Value", without control characters.',
-                )
-            if len(value) > 128:
-                raise InvalidParameter(
-                    f"{name}.Value",
-                    f"The {name} value of {_quoted(name, key)} is longer than 128 characters.",
-                )
-            if key.startswith(("acs:", "aliyun")):
-                raise InvalidParameter(
-                    f"{name}.Key", f"The {name} key {_quoted(name, key)} uses a reserved prefix."
-                )
-            pairs.append((key, value))
-        if len({key for key, _ in pairs}) != len(pairs):
-            raise InvalidParameter(f"{name}.Key", f"The {name} keys must be unique.")
-        if len(pairs) > limit:
-            raise InvalidParameter(name, f"At most {limit} tags may be given in {name}.")
-        return pairs
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise _malformed_tag(name)
+            pairs.append(checked_tag(name, key, value))
+        return checked_tag_set(name, pairs, limit=limit)
 
     def max_items(self, *, default: int = 100, maximum: int = 1000) -> int:
         value = self.integer("MaxItems", default=default, minimum=1, maximum=maximum)

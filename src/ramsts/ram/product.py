@@ -21,7 +21,7 @@ ACTION_MODULES = (
     "passwords",
     "wire.groups",
     "system_policies",
-    "roles",
+    "wire.roles",
     "service_linked_roles",
     "policies",
     "policy_versions",

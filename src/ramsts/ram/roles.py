@@ -1,31 +1,39 @@
-"""RAM roles: CreateRole, GetRole, UpdateRole, DeleteRole, ListRoles (spec api.md §9.3 "Roles").
+"""RAM roles: create, read, change, delete and list them (spec api.md §9.3 "Roles").
 
 A role's trust policy (``AssumeRolePolicyDocument``) is checked with the trust grammar before it
 is stored. Deleting a role ends its live STS sessions without a revocation list: STS checks every
 session against the role (by ``RoleId``) when it is used, and the role is gone.
+
+The use cases run as :mod:`ramsts.ram.users`' do: caller and typed input, authorized as their
+own action, in the transaction given (``within``) or their own.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import replace
-from functools import partial
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ramsts.caller import Caller
 from ramsts.errors import DeleteConflict, InvalidParameter, LimitExceeded
-from ramsts.parameters import Parameters, TextRule
+from ramsts.parameters import (
+    TextRule,
+    checked_tag,
+    checked_tag_set,
+    checked_text,
+    optional_text,
+    out_of_range,
+    required_text,
+)
 from ramsts.policy import Policy, named_principals, parse_policy
 from ramsts.ram.arns import every, role_arn
 from ramsts.ram.entities import ROLE, ROLE_REFERENCE, USER
-from ramsts.ram.rendering import Body, iso8601, paged
-from ramsts.ram.service import RamService
-from ramsts.ram.tags import read_tag_filter, render_tags
-from ramsts.store import Role, Transaction
+from ramsts.ram.listing import Listing
+from ramsts.store import Page, Role, Tag, Transaction
 
 if TYPE_CHECKING:
-    from ramsts.api.actions import ActionTable
+    from ramsts.ram.service import RamService
 
 ROLE_NAME = TextRule(64, pattern=re.compile(r"[A-Za-z0-9.-]+"))
 DESCRIPTION = TextRule(1024)
@@ -57,109 +65,119 @@ def role_principal_name(role: Role) -> str:
     return f"{role.role_name}@role.{role.account_id}.onaliyunservice.com"
 
 
-def render_role(role: Role) -> Body:
-    """The fields CreateRole answers with; the other actions add to them."""
-    return {
-        "RoleId": role.role_id,
-        "RoleName": role.role_name,
-        "Arn": role.arn,
-        "Description": role.description,
-        "AssumeRolePolicyDocument": role.assume_role_policy_document,
-        "MaxSessionDuration": role.max_session_duration,
-        "AllowConsoleLogin": role.allow_console_login,
-        "CreateDate": iso8601(role.created_at),
-    }
+@dataclass(frozen=True, slots=True)
+class NewRole:
+    role_name: str
+    assume_role_policy_document: str
+    description: str = ""
+    max_session_duration: int = MIN_SESSION_DURATION
+    allow_console_login: bool = False
+    tags: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        required_text("RoleName", self.role_name, ROLE_NAME)
+        required_text("AssumeRolePolicyDocument", self.assume_role_policy_document)
+        optional_text("Description", self.description, DESCRIPTION)
+        _check_session_duration("MaxSessionDuration", self.max_session_duration)
+        checked_tag_set("Tag", [checked_tag("Tag", key, value) for key, value in self.tags])
 
 
-def render_full_role(role: Role) -> Body:
-    """GetRole's role: everything RAM knows about it."""
-    return {
-        **render_role(role),
-        "UpdateDate": iso8601(role.updated_at),
-        "IsServiceLinkedRole": role.is_service_linked_role,
-        "RolePrincipalName": role_principal_name(role),
-    }
+@dataclass(frozen=True, slots=True)
+class RoleChange:
+    """What to change of role ``role_name``; ``None`` keeps a setting as it is."""
+
+    role_name: str
+    new_assume_role_policy_document: str | None = None
+    new_description: str | None = None
+    new_max_session_duration: int | None = None
+    new_allow_console_login: bool | None = None
+
+    def __post_init__(self) -> None:
+        required_text("RoleName", self.role_name, ROLE_REFERENCE)
+        optional_text("NewAssumeRolePolicyDocument", self.new_assume_role_policy_document)
+        if self.new_description is not None:
+            checked_text("NewDescription", self.new_description, DESCRIPTION)
+        if self.new_max_session_duration is not None:
+            _check_session_duration("NewMaxSessionDuration", self.new_max_session_duration)
 
 
-def create_role(ram: RamService, caller: Caller | None, params: Mapping[str, str]) -> Body:
-    principal = ram.signed_in(caller)
-    read = Parameters(params)
-    role_name = read.required("RoleName", ROLE_NAME)
-    document = read.required("AssumeRolePolicyDocument")
-    description = read.optional("Description", DESCRIPTION) or ""
-    max_session_duration = read.integer(
-        "MaxSessionDuration",
-        default=MIN_SESSION_DURATION,
-        minimum=MIN_SESSION_DURATION,
-        maximum=MAX_SESSION_DURATION,
-    )
-    allow_console_login = read.boolean("AllowConsoleLogin", default=False)
-    tags = read.tags("Tag")
-    account_id = principal.account_id
-    ram.authorizer.require(principal, "ram:CreateRole", role_arn(account_id, role_name))
-    trust = parse_policy(document, kind="trust")
-    with ram.transaction(account_id) as tx:
+@dataclass(frozen=True, slots=True)
+class RoleListing:
+    """A page of the account's roles, of those carrying every tag of ``tagged`` (a key with
+    ``None`` matches any value)."""
+
+    listing: Listing = field(default_factory=Listing)
+    tagged: Sequence[tuple[str, str | None]] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RolesPage:
+    """A page of roles, and the tags of each (by RoleId)."""
+
+    page: Page[Role]
+    tags: dict[str, list[Tag]]
+
+
+def create_role(
+    ram: RamService, caller: Caller, new: NewRole, within: Transaction | None = None
+) -> Role:
+    account_id = caller.account_id
+    ram.authorizer.require(caller, "ram:CreateRole", role_arn(account_id, new.role_name))
+    trust = parse_policy(new.assume_role_policy_document, kind="trust")
+    with ram.transaction(account_id, within=within) as tx:
         if tx.roles.count(account_id) >= ram.quotas.roles:
             raise LimitExceeded("Role", f"The account already has {ram.quotas.roles} roles.")
         role = tx.roles.create(
             account_id,
-            role_name=role_name,
-            assume_role_policy_document=document,
+            role_name=new.role_name,
+            assume_role_policy_document=new.assume_role_policy_document,
             now=ram.now(),
-            description=description,
-            max_session_duration=max_session_duration or MIN_SESSION_DURATION,
-            allow_console_login=allow_console_login,
+            description=new.description,
+            max_session_duration=new.max_session_duration,
+            allow_console_login=new.allow_console_login,
         )
         # Bound once the role exists, so that a trust policy may name the role itself.
         bound = trusted_principal_ids(tx, trust)
         if bound:
             role = tx.roles.update(replace(role, trusted_principal_ids=bound), now=role.created_at)
-        tx.tags.set(account_id, "role", role.role_id, dict(tags))
-    return {"Role": render_role(role)}
+        tx.tags.set(account_id, "role", role.role_id, dict(new.tags))
+    return role
 
 
-def get_role(ram: RamService, caller: Caller | None, params: Mapping[str, str]) -> Body:
-    principal = ram.signed_in(caller)
-    role_name = Parameters(params).required("RoleName", ROLE_REFERENCE)
-    with ram.read() as tx:
-        role = ram.authorized(tx, principal, "ram:GetRole", ROLE, role_name)
-    return {"Role": render_full_role(role)}
+def get_role(
+    ram: RamService, caller: Caller, role_name: str, within: Transaction | None = None
+) -> Role:
+    required_text("RoleName", role_name, ROLE_REFERENCE)
+    with ram.read(within=within) as tx:
+        return ram.authorized(tx, caller, "ram:GetRole", ROLE, role_name)
 
 
-def update_role(ram: RamService, caller: Caller | None, params: Mapping[str, str]) -> Body:
-    principal = ram.signed_in(caller)
-    read = Parameters(params)
-    role_name = read.required("RoleName", ROLE_REFERENCE)
-    document = read.optional("NewAssumeRolePolicyDocument")
-    description = read.optional("NewDescription", DESCRIPTION)
-    max_session_duration = read.integer(
-        "NewMaxSessionDuration", minimum=MIN_SESSION_DURATION, maximum=MAX_SESSION_DURATION
-    )
-    allow_console_login = (
-        read.boolean("NewAllowConsoleLogin", default=False)
-        if "NewAllowConsoleLogin" in read
-        else None
-    )
-    with ram.transaction(principal.account_id) as tx:
-        role = ram.authorized(tx, principal, "ram:UpdateRole", ROLE, role_name)
+def update_role(
+    ram: RamService, caller: Caller, change: RoleChange, within: Transaction | None = None
+) -> Role:
+    document = change.new_assume_role_policy_document or None
+    with ram.transaction(caller.account_id, within=within) as tx:
+        role = ram.authorized(tx, caller, "ram:UpdateRole", ROLE, change.role_name)
         trusted = role.trusted_principal_ids
         if document is not None:
             # A trust policy written anew binds its names to whoever carries them now.
             trusted = trusted_principal_ids(tx, parse_policy(document, kind="trust"))
         if role.is_service_linked_role:
-            _refuse_service_linked_change(role, document, max_session_duration)
+            _refuse_service_linked_change(role, document, change.new_max_session_duration)
+        allow_console_login = change.new_allow_console_login
         changed = replace(
             role,
             assume_role_policy_document=document or role.assume_role_policy_document,
             trusted_principal_ids=trusted,
-            description=role.description if description is None else description,
-            max_session_duration=max_session_duration or role.max_session_duration,
+            description=role.description
+            if change.new_description is None
+            else change.new_description,
+            max_session_duration=change.new_max_session_duration or role.max_session_duration,
             allow_console_login=(
                 role.allow_console_login if allow_console_login is None else allow_console_login
             ),
         )
-        updated = tx.roles.update(changed, now=ram.now())
-    return {"Role": {**render_role(updated), "UpdateDate": iso8601(updated.updated_at)}}
+        return tx.roles.update(changed, now=ram.now())
 
 
 def _refuse_service_linked_change(
@@ -178,47 +196,41 @@ def _refuse_service_linked_change(
         )
 
 
-def delete_role(ram: RamService, caller: Caller | None, params: Mapping[str, str]) -> Body:
-    principal = ram.signed_in(caller)
-    role_name = Parameters(params).required("RoleName", ROLE_REFERENCE)
-    with ram.transaction(principal.account_id) as tx:
-        role = ram.authorized(tx, principal, "ram:DeleteRole", ROLE, role_name)
+def delete_role(
+    ram: RamService, caller: Caller, role_name: str, within: Transaction | None = None
+) -> None:
+    required_text("RoleName", role_name, ROLE_REFERENCE)
+    with ram.transaction(caller.account_id, within=within) as tx:
+        role = ram.authorized(tx, caller, "ram:DeleteRole", ROLE, role_name)
         if tx.roles.count_policies(role.role_id):
             raise DeleteConflict(
                 "Role.Policy",
                 f"The role {role.role_name} still has policies attached; detach them first.",
             )
         tx.roles.delete(role.role_id)
-    return {}
 
 
-def list_roles(ram: RamService, caller: Caller | None, params: Mapping[str, str]) -> Body:
-    principal = ram.signed_in(caller)
-    read = Parameters(params)
-    marker = read.optional("Marker")
-    max_items = read.max_items()
-    tagged = read_tag_filter(read)
-    account_id = principal.account_id
-    ram.authorizer.require(principal, "ram:ListRoles", every(account_id, "role"))
-    with ram.read() as tx:
-        page = tx.roles.list(account_id, marker=marker, max_items=max_items, tagged=tagged)
+def list_roles(
+    ram: RamService, caller: Caller, asked: RoleListing, within: Transaction | None = None
+) -> RolesPage:
+    account_id = caller.account_id
+    listing = asked.listing
+    ram.authorizer.require(caller, "ram:ListRoles", every(account_id, "role"))
+    with ram.read(within=within) as tx:
+        page = tx.roles.list(
+            account_id, marker=listing.marker, max_items=listing.max_items, tagged=asked.tagged
+        )
         tags = tx.tags.for_resources("role", [role.role_id for role in page.items])
-
-    def listed(role: Role) -> Body:
-        body = render_role(role)
-        del body["AssumeRolePolicyDocument"]
-        return {
-            **body,
-            "UpdateDate": iso8601(role.updated_at),
-            **render_tags(tags.get(role.role_id, [])),
-        }
-
-    return paged("Roles", "Role", page, listed)
+    return RolesPage(page, tags)
 
 
-def register(table: ActionTable, ram: RamService) -> None:
-    table.add(ram.version, "CreateRole", partial(create_role, ram))
-    table.add(ram.version, "GetRole", partial(get_role, ram))
-    table.add(ram.version, "UpdateRole", partial(update_role, ram))
-    table.add(ram.version, "DeleteRole", partial(delete_role, ram))
-    table.add(ram.version, "ListRoles", partial(list_roles, ram))
+def roles_page(
+    ram: RamService, caller: Caller, listing: Listing, within: Transaction | None = None
+) -> Page[Role]:
+    """:func:`list_roles` without a tag filter and without the tags: a plain listing."""
+    return list_roles(ram, caller, RoleListing(listing), within).page
+
+
+def _check_session_duration(name: str, seconds: int) -> None:
+    if not MIN_SESSION_DURATION <= seconds <= MAX_SESSION_DURATION:
+        raise out_of_range(name, str(seconds), MIN_SESSION_DURATION, MAX_SESSION_DURATION)

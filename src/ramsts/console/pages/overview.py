@@ -12,15 +12,12 @@ from starlette.routing import BaseRoute, Route
 from ramsts.console.site import Site
 from ramsts.console.visits import UseCase, Visit, signed_in_page
 from ramsts.errors import RamstsError
-from ramsts.ram import groups, users
+from ramsts.ram import groups, roles, users
 from ramsts.ram.groups import LIST_GROUPS_MAX_ITEMS
 from ramsts.ram.listing import MOST_ITEMS, Listing
 from ramsts.store import Page
 
-COUNTED = (
-    ("Roles", "ListRoles", "Roles", "Role", "/roles"),
-    ("Custom policies", "ListPolicies", "Policies", "Policy", "/policies?type=Custom"),
-)
+COUNTED = (("Custom policies", "ListPolicies", "Policies", "Policy", "/policies?type=Custom"),)
 
 
 def overview(visit: Visit) -> Response:
@@ -31,6 +28,7 @@ def overview(visit: Visit) -> Response:
             "count": _count(visit, groups.list_groups, LIST_GROUPS_MAX_ITEMS),
             "href": "/groups",
         },
+        {"label": "Roles", "count": _count(visit, roles.roles_page), "href": "/roles"},
     ]
     for label, action, plural, singular, href in COUNTED:
         params = {"PolicyType": "Custom"} if action == "ListPolicies" else {}

@@ -28,8 +28,11 @@ from ramsts.console.pages.validation import editor_verdict, refusal
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
+from ramsts.parameters import checked_integer
 from ramsts.policy import PolicyError
+from ramsts.ram import roles
 from ramsts.ram.arns import root_arn
+from ramsts.ram.roles import MAX_SESSION_DURATION, MIN_SESSION_DURATION, NewRole, RoleChange
 
 WIZARD_FIELDS = (
     "entity_type",
@@ -59,7 +62,7 @@ def trust_policy(entity_type: str, principal: str) -> str:
 
 
 def list_roles(visit: Visit) -> Response:
-    return visit.render("roles.html", roles=visit.items("ListRoles", "Roles", "Role"))
+    return visit.render("roles.html", roles=visit.every(roles.roles_page))
 
 
 def new_role(visit: Visit) -> Response:
@@ -81,13 +84,14 @@ def new_role(visit: Visit) -> Response:
     else:
         principal = root_arn(visit.principal.account_id)
     try:
-        created = visit.run(
-            "CreateRole",
-            RoleName=values["RoleName"],
-            Description=values["Description"],
-            MaxSessionDuration=values["MaxSessionDuration"],
-            AssumeRolePolicyDocument=trust_policy(values["entity_type"], principal),
-        )["Role"]
+        new = NewRole(
+            role_name=values["RoleName"],
+            assume_role_policy_document=trust_policy(values["entity_type"], principal),
+            description=values["Description"],
+            max_session_duration=_session_duration("MaxSessionDuration", values)
+            or MIN_SESSION_DURATION,
+        )
+        created = visit.act(roles.create_role, new)
     except RamstsError as error:
         return visit.render(
             "role_new.html",
@@ -101,7 +105,7 @@ def new_role(visit: Visit) -> Response:
 
 def role_details(visit: Visit, *, status: int = 200, **extra: Any) -> Response:
     name = visit.path("name")
-    role = visit.run("GetRole", RoleName=name)["Role"]
+    role = visit.act(roles.get_role, name)
     attached, policies_problem = attached_policies(visit, "Role", name)
     available, available_problem = [], None
     try:
@@ -142,7 +146,7 @@ def detach_from_role(visit: Visit) -> Response:
 def update_trust_policy(visit: Visit) -> Response:
     name, document = visit.path("name"), visit.field("AssumeRolePolicyDocument")
     try:
-        visit.run("UpdateRole", RoleName=name, NewAssumeRolePolicyDocument=document)
+        visit.act(roles.update_role, RoleChange(name, new_assume_role_policy_document=document))
     except PolicyError as error:
         verdict = editor_verdict(refusal(document, error), document)
         return role_details(
@@ -157,19 +161,29 @@ def update_trust_policy(visit: Visit) -> Response:
 
 def update_role(visit: Visit) -> Response:
     name = visit.path("name")
-    visit.run(
-        "UpdateRole",
-        RoleName=name,
-        NewDescription=visit.field("Description"),
-        NewMaxSessionDuration=visit.field("MaxSessionDuration"),
+    change = RoleChange(
+        name,
+        new_description=visit.field("Description") or None,
+        new_max_session_duration=_session_duration(
+            "NewMaxSessionDuration", {"NewMaxSessionDuration": visit.field("MaxSessionDuration")}
+        ),
     )
+    visit.act(roles.update_role, change)
     return visit.redirect(f"/roles/{name}", notice=f"Role {name} was saved.")
 
 
 def delete_role(visit: Visit) -> Response:
     name = visit.path("name")
-    visit.run("DeleteRole", RoleName=name)
+    visit.act(roles.delete_role, name)
     return visit.redirect("/roles", notice=f"Role {name} was deleted.")
+
+
+def _session_duration(name: str, fields: dict[str, str]) -> int | None:
+    """The form's session duration as the API reads ``name`` (``None``: left empty)."""
+    text = fields.get(name, "")
+    if not text:
+        return None
+    return checked_integer(name, text, minimum=MIN_SESSION_DURATION, maximum=MAX_SESSION_DURATION)
 
 
 def routes(site: Site) -> list[BaseRoute]:

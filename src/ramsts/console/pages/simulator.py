@@ -21,11 +21,11 @@ from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
 from ramsts.policy import DecidingStatement, Decision
-from ramsts.ram import attachments, users
+from ramsts.ram import attachments, roles, users
 from ramsts.ram.attachments import PrincipalRef
 from ramsts.ram.listing import MOST_ITEMS, Listing
 from ramsts.signing.timestamps import format_timestamp
-from ramsts.store import PrincipalType, User
+from ramsts.store import PrincipalType, Role, User
 
 SESSION_NAME = "policy-simulator"
 
@@ -55,11 +55,11 @@ def simulate(visit: Visit) -> Response:
         "context": visit.request.query_params.get("context", ""),
     }
     users_page, _ = visit.attempt_to(users.list_users, Listing(max_items=MOST_ITEMS))
-    roles, _ = visit.attempt("ListRoles", MaxItems="1000")
+    roles_page, _ = visit.attempt_to(roles.roles_page, Listing(max_items=MOST_ITEMS))
     context: dict[str, Any] = {
         "form": form,
         "users": [u.user_name for u in users_page.items] if users_page else [],
-        "roles": [r["RoleName"] for r in roles.get("Roles", {}).get("Role", [])],
+        "roles": [r.role_name for r in roles_page.items] if roles_page else [],
     }
     if form["principal_name"] and form["action"]:
         try:
@@ -74,10 +74,8 @@ def simulate(visit: Visit) -> Response:
 def _decide(visit: Visit, form: dict[str, str]) -> dict[str, Any]:
     kind: PrincipalType = "Role" if form["principal_type"] == "Role" else "User"
     name = form["principal_name"]
-    found: User | dict[str, Any] = (
-        visit.act(users.get_user, name)
-        if kind == "User"
-        else visit.run("GetRole", RoleName=name)["Role"]
+    found: User | Role = (
+        visit.act(users.get_user, name) if kind == "User" else visit.act(roles.get_role, name)
     )
     attached = visit.act(attachments.list_policies_for, PrincipalRef(kind, name))
     simulated = _simulated_caller(visit, found)
@@ -93,9 +91,8 @@ def _decide(visit: Visit, form: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _simulated_caller(visit: Visit, found: User | dict[str, Any]) -> Caller:
-    """The simulated principal: the user as stored, or a session of the role (as GetRole
-    answers it)."""
+def _simulated_caller(visit: Visit, found: User | Role) -> Caller:
+    """The simulated principal: the user as stored, or a session of the role."""
     account_id = visit.principal.account_id
     context = {"acs:CurrentTime": format_timestamp(visit.site.clock()), "acs:MFAPresent": "false"}
     if isinstance(found, User):
@@ -110,15 +107,15 @@ def _simulated_caller(visit: Visit, found: User | dict[str, Any]) -> Caller:
             user_name=found.user_name,
             context=context,
         )
-    role_name = found["RoleName"]
+    role_name = found.role_name
     return Caller(
         account_id=account_id,
         identity_type="AssumedRoleUser",
         arn=f"acs:ram::{account_id}:assumed-role/{role_name}/{SESSION_NAME}",
-        principal_id=f"{found['RoleId']}:{SESSION_NAME}",
+        principal_id=f"{found.role_id}:{SESSION_NAME}",
         access_key_id="",
         display_name=f"{role_name}/{SESSION_NAME}",
-        role_id=found["RoleId"],
+        role_id=found.role_id,
         role_name=role_name,
         session_name=SESSION_NAME,
         context=context,

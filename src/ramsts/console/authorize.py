@@ -18,8 +18,8 @@ from ramsts.console.problems import Problem
 from ramsts.console.visits import Visit
 from ramsts.errors import RamstsError
 from ramsts.ram import attachments
-from ramsts.ram.attachments import Attachment, PolicyRef, PrincipalRef
-from ramsts.ram.policies import checked_policy_type
+from ramsts.ram.attachments import Attachment, PrincipalRef
+from ramsts.ram.policies import PolicyRef, checked_policy_type, policies_of_type
 from ramsts.store import AttachedPolicy
 
 Kind = Literal["User", "Group", "Role"]
@@ -47,11 +47,10 @@ def attached_policies(
 def available_policies(visit: Visit, attached: Sequence[AttachedPolicy]) -> list[PolicyChoice]:
     """Every policy the principal may list, but those already attached; custom ones first."""
     taken = {(a.policy.policy_type, a.policy.policy_name) for a in attached}
-    listed = visit.items("ListPolicies", "Policies", "Policy", MaxItems="1000")
     choices = [
-        PolicyChoice(p["PolicyType"], p["PolicyName"], p.get("Description", ""))
-        for p in listed
-        if (p["PolicyType"], p["PolicyName"]) not in taken
+        PolicyChoice(p.policy_type, p.policy_name, p.description)
+        for p in visit.every(policies_of_type(None))
+        if (p.policy_type, p.policy_name) not in taken
     ]
     return sorted(choices, key=lambda c: (c.policy_type != "Custom", c.policy_name.lower()))
 

@@ -25,7 +25,6 @@ from ramsts.parameters import TextRule, optional_text, required_text
 from ramsts.ram.entities import (
     GROUP,
     GROUP_NAME,
-    POLICY_NAME,
     ROLE,
     ROLE_REFERENCE,
     USER,
@@ -33,12 +32,11 @@ from ramsts.ram.entities import (
     EntityKind,
     policy_kind,
 )
-from ramsts.ram.policies import checked_policy_type
+from ramsts.ram.policies import PolicyRef
 from ramsts.store import (
     AttachedPolicy,
     Policy,
     PolicyEntities,
-    PolicyType,
     PrincipalType,
     Transaction,
 )
@@ -82,18 +80,6 @@ class PrincipalRef:
     @property
     def kind(self) -> PrincipalKind:
         return KIND_OF[self.principal_type]
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyRef:
-    """The system or custom policy ``policy_name``."""
-
-    policy_type: PolicyType
-    policy_name: str
-
-    def __post_init__(self) -> None:
-        checked_policy_type(self.policy_type)
-        required_text("PolicyName", self.policy_name, POLICY_NAME)
 
 
 @dataclass(frozen=True, slots=True)

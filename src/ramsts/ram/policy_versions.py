@@ -19,13 +19,9 @@ from ramsts.caller import Caller
 from ramsts.errors import DeleteConflict, EntityNotExist, LimitExceeded
 from ramsts.parameters import Parameters, TextRule
 from ramsts.ram.entities import CUSTOM_POLICY, POLICY_NAME, policy_kind
-from ramsts.ram.policies import (
-    read_document,
-    read_policy_type,
-    render_version,
-)
 from ramsts.ram.rendering import Body, wrapped
 from ramsts.ram.service import RamService
+from ramsts.ram.wire.policies import read_document, read_policy_type, render_version
 from ramsts.store import Policy, PolicyVersion, Transaction
 
 if TYPE_CHECKING:

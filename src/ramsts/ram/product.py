@@ -23,7 +23,7 @@ ACTION_MODULES = (
     "system_policies",
     "wire.roles",
     "service_linked_roles",
-    "policies",
+    "wire.policies",
     "policy_versions",
     "wire.attachments",
     "tags",

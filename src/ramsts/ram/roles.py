@@ -11,7 +11,6 @@ own action, in the transaction given (``within``) or their own.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -29,8 +28,8 @@ from ramsts.parameters import (
 from ramsts.policy import Policy, named_principals, parse_policy
 from ramsts.ram.arns import every, role_arn
 from ramsts.ram.entities import ROLE, ROLE_REFERENCE, USER
-from ramsts.ram.listing import Listing
-from ramsts.store import Page, Role, Tag, Transaction
+from ramsts.ram.listing import Listing, TagFilter, TaggedPage
+from ramsts.store import Page, Role, Transaction
 
 if TYPE_CHECKING:
     from ramsts.ram.service import RamService
@@ -107,15 +106,7 @@ class RoleListing:
     ``None`` matches any value)."""
 
     listing: Listing = field(default_factory=Listing)
-    tagged: Sequence[tuple[str, str | None]] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class RolesPage:
-    """A page of roles, and the tags of each (by RoleId)."""
-
-    page: Page[Role]
-    tags: dict[str, list[Tag]]
+    tagged: TagFilter = ()
 
 
 def create_role(
@@ -212,7 +203,7 @@ def delete_role(
 
 def list_roles(
     ram: RamService, caller: Caller, asked: RoleListing, within: Transaction | None = None
-) -> RolesPage:
+) -> TaggedPage[Role]:
     account_id = caller.account_id
     listing = asked.listing
     ram.authorizer.require(caller, "ram:ListRoles", every(account_id, "role"))
@@ -221,7 +212,7 @@ def list_roles(
             account_id, marker=listing.marker, max_items=listing.max_items, tagged=asked.tagged
         )
         tags = tx.tags.for_resources("role", [role.role_id for role in page.items])
-    return RolesPage(page, tags)
+    return TaggedPage(page, tags)
 
 
 def roles_page(

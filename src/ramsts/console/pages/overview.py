@@ -15,9 +15,8 @@ from ramsts.errors import RamstsError
 from ramsts.ram import groups, roles, users
 from ramsts.ram.groups import LIST_GROUPS_MAX_ITEMS
 from ramsts.ram.listing import MOST_ITEMS, Listing
+from ramsts.ram.policies import policies_of_type
 from ramsts.store import Page
-
-COUNTED = (("Custom policies", "ListPolicies", "Policies", "Policy", "/policies?type=Custom"),)
 
 
 def overview(visit: Visit) -> Response:
@@ -29,14 +28,12 @@ def overview(visit: Visit) -> Response:
             "href": "/groups",
         },
         {"label": "Roles", "count": _count(visit, roles.roles_page), "href": "/roles"},
+        {
+            "label": "Custom policies",
+            "count": _count(visit, policies_of_type("Custom")),
+            "href": "/policies?type=Custom",
+        },
     ]
-    for label, action, plural, singular, href in COUNTED:
-        params = {"PolicyType": "Custom"} if action == "ListPolicies" else {}
-        try:
-            count: int | None = len(visit.items(action, plural, singular, **params))
-        except RamstsError:
-            count = None
-        counts.append({"label": label, "count": count, "href": href})
     alias, _ = visit.attempt("GetAccountAlias")
     preference, _ = visit.attempt("GetSecurityPreference")
     return visit.render(

@@ -16,8 +16,15 @@ from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
 from ramsts.policy import PolicyError
 from ramsts.ram import attachments
-from ramsts.ram.attachments import PolicyRef
-from ramsts.ram.policies import checked_policy_type
+from ramsts.ram import policies as ram_policies
+from ramsts.ram.policies import (
+    DescriptionChange,
+    NewPolicy,
+    PolicyDeletion,
+    PolicyRef,
+    checked_policy_type,
+    policies_of_type,
+)
 
 BLANK_TEMPLATE = """{
   "Version": "1",
@@ -35,18 +42,16 @@ POLICY_TYPES = ("All", "System", "Custom")
 def list_policies(visit: Visit) -> Response:
     policy_type = visit.query("type") if visit.query("type") in POLICY_TYPES else "All"
     search = visit.query("q")
-    params = {} if policy_type == "All" else {"PolicyType": policy_type}
-    policies = visit.items("ListPolicies", "Policies", "Policy", MaxItems="1000", **params)
+    of_type = None if policy_type == "All" else checked_policy_type(policy_type)
+    found = visit.every(policies_of_type(of_type))
     if search:
         needle = search.lower()
-        policies = [
-            p
-            for p in policies
-            if needle in p["PolicyName"].lower() or needle in p.get("Description", "").lower()
+        found = [
+            p for p in found if needle in p.policy_name.lower() or needle in p.description.lower()
         ]
     return visit.render(
         "policies.html",
-        policies=policies,
+        policies=found,
         policy_type=policy_type,
         search=search,
         types=POLICY_TYPES,
@@ -68,7 +73,8 @@ def new_policy(visit: Visit) -> Response:
         values["PolicyDocument"], verdict = held
         return visit.render("policy_new.html", values=values, verdict=verdict)
     try:
-        visit.run("CreatePolicy", **values)
+        new = NewPolicy(values["PolicyName"], values["PolicyDocument"], values["Description"])
+        visit.act(ram_policies.create_policy, new)
     except RamstsError as error:
         return visit.render(
             "policy_new.html", status=error.http_status, values=values, **_refused(visit, error)
@@ -104,17 +110,16 @@ def policy_details(
 ) -> Response:
     """A policy's page; the forms that answer with it (new versions) are a custom policy's."""
     name = visit.path("name")
-    found = visit.run("GetPolicy", PolicyType=policy_type, PolicyName=name)
-    policy = found["Policy"]
+    wanted = PolicyRef(checked_policy_type(policy_type), name)
+    found = visit.act(ram_policies.get_policy, wanted)
+    policy = found.policy
     versions, versions_problem = visit.attempt(
         "ListPolicyVersions", PolicyType=policy_type, PolicyName=name
     )
-    entities, entities_problem = visit.attempt_to(
-        attachments.list_entities_for_policy, PolicyRef(checked_policy_type(policy_type), name)
-    )
-    shown = visit.query("version") or policy["DefaultVersion"]
-    document = found.get("DefaultPolicyVersion", {}).get("PolicyDocument", "")
-    if shown != policy["DefaultVersion"]:
+    entities, entities_problem = visit.attempt_to(attachments.list_entities_for_policy, wanted)
+    shown = visit.query("version") or policy.default_version
+    document = found.default.policy_document
+    if shown != policy.default_version:
         document = visit.run(
             "GetPolicyVersion", PolicyType=policy_type, PolicyName=name, VersionId=shown
         )["PolicyVersion"]["PolicyDocument"]
@@ -181,13 +186,16 @@ def change_version(visit: Visit) -> Response:
 
 def update_description(visit: Visit) -> Response:
     name = visit.path("name")
-    visit.run("UpdatePolicyDescription", PolicyName=name, NewDescription=visit.field("Description"))
+    visit.act(
+        ram_policies.update_policy_description,
+        DescriptionChange(name, visit.field("Description")),
+    )
     return visit.redirect(f"/policies/Custom/{name}", notice="The description was saved.")
 
 
 def delete_policy(visit: Visit) -> Response:
     name = visit.path("name")
-    visit.run("DeletePolicy", PolicyName=name, CascadingDelete="true")
+    visit.act(ram_policies.delete_policy, PolicyDeletion(name, cascading=True))
     return visit.redirect("/policies?type=Custom", notice=f"Policy {name} was deleted.")
 
 

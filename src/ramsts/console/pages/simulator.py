@@ -24,8 +24,9 @@ from ramsts.policy import DecidingStatement, Decision
 from ramsts.ram import attachments, roles, users
 from ramsts.ram.attachments import PrincipalRef
 from ramsts.ram.listing import MOST_ITEMS, Listing
+from ramsts.ram.policies import PolicyRef, get_policy
 from ramsts.signing.timestamps import format_timestamp
-from ramsts.store import PrincipalType, Role, User
+from ramsts.store import PolicyType, PrincipalType, Role, User
 
 SESSION_NAME = "policy-simulator"
 
@@ -82,7 +83,7 @@ def _decide(visit: Visit, form: dict[str, str]) -> dict[str, Any]:
     decision = visit.site.ram.authorizer.decide(
         simulated, form["action"], form["resource"], parse_context(form["context"])
     )
-    types: dict[str, str] = {a.policy.policy_name: a.policy.policy_type for a in attached}
+    types = {a.policy.policy_name: a.policy.policy_type for a in attached}
     return {
         "decision": decision,
         "simulated": simulated,
@@ -123,19 +124,20 @@ def _simulated_caller(visit: Visit, found: User | Role) -> Caller:
 
 
 def _statement_text(
-    visit: Visit, statement: DecidingStatement, types: dict[str, str]
+    visit: Visit, statement: DecidingStatement, types: dict[str, PolicyType]
 ) -> dict[str, Any]:
     """The deciding statement with its JSON, when the signed-in principal may read its policy
     (a group's policy is not in the user's own list, so both types are tried)."""
     name = str(statement.policy)
     shown: dict[str, Any] = {"policy": name, "index": statement.statement, "sid": statement.sid}
     shown["effect"] = statement.effect
-    for policy_type in [types[name]] if name in types else ["Custom", "System"]:
+    tried: list[PolicyType] = [types[name]] if name in types else ["Custom", "System"]
+    for policy_type in tried:
         try:
-            body = visit.run("GetPolicy", PolicyType=policy_type, PolicyName=name)
+            found = visit.act(get_policy, PolicyRef(policy_type, name))
         except RamstsError:
             continue
-        document = json.loads(body["DefaultPolicyVersion"]["PolicyDocument"])
+        document = json.loads(found.default.policy_document)
         statements = document.get("Statement", [])
         if isinstance(statements, dict):
             statements = [statements]

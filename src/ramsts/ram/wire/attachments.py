@@ -10,7 +10,6 @@ from ramsts.parameters import Parameters
 from ramsts.ram.attachments import (
     KINDS,
     Attachment,
-    PolicyRef,
     PrincipalKind,
     PrincipalRef,
     attach_policy,
@@ -19,9 +18,10 @@ from ramsts.ram.attachments import (
     list_policies_for,
 )
 from ramsts.ram.entities import POLICY_NAME
-from ramsts.ram.policies import read_policy_type
+from ramsts.ram.policies import PolicyRef
 from ramsts.ram.rendering import Body, iso8601, wrapped
 from ramsts.ram.wire.declaration import RpcAction, no_body, register_actions
+from ramsts.ram.wire.policies import read_policy_type
 from ramsts.store import AttachedPolicy, PolicyEntities
 
 if TYPE_CHECKING:

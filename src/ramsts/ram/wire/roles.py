@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ramsts.parameters import Parameters
 from ramsts.ram.entities import ROLE_REFERENCE
-from ramsts.ram.listing import Listing
+from ramsts.ram.listing import Listing, TaggedPage
 from ramsts.ram.rendering import Body, iso8601, paged
 from ramsts.ram.roles import (
     DESCRIPTION,
@@ -17,7 +17,6 @@ from ramsts.ram.roles import (
     NewRole,
     RoleChange,
     RoleListing,
-    RolesPage,
     create_role,
     delete_role,
     get_role,
@@ -116,7 +115,7 @@ def _changed(role: Role) -> Body:
     return {"Role": {**render_role(role), "UpdateDate": iso8601(role.updated_at)}}
 
 
-def _listed(roles: RolesPage) -> Body:
+def _listed(roles: TaggedPage[Role]) -> Body:
     def listed(role: Role) -> Body:
         body = render_role(role)
         del body["AssumeRolePolicyDocument"]

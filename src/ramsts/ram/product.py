@@ -1,7 +1,8 @@
 """RAM as a product of the API: ``Ram`` ``2015-05-01`` on ``ram.aliyuncs.com``, and its actions.
 
-Each action module exposes ``register(table, ram)``. The modules are listed here in the order of
-the spec's action groups (api.md §9.1).
+Each action module exposes ``register(table, ram)``: the wire declarations of the use cases
+(``wire.<module>``) and the modules not yet converted. They are listed here in the order of the
+spec's action groups (api.md §9.1).
 """
 
 from __future__ import annotations

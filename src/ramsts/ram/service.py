@@ -1,19 +1,20 @@
-"""What every RAM action module receives: :class:`RamService`.
+"""What every RAM use case receives: :class:`RamService`.
 
 It holds the store, the master key (secrets at rest, diagnostic messages), the authorizer, the
-clock and the quotas, and opens the one transaction of each action. Action modules register
-their handlers with ``register(table, ram)`` (see :mod:`ramsts.ram.product`)::
+clock and the quotas, and opens the transaction of each use case — or lends the one a caller
+composing several opened (``within``, see :meth:`RamService.transaction`)::
 
-    def register(table: ActionTable, ram: RamService) -> None:
-        def get_user(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-            principal = ram.signed_in(caller)
-            name = Parameters(params).required("UserName", USER_NAME)
-            with ram.read() as tx:
-                user = ram.authorized(tx, principal, "ram:GetUser", USER, name)
-                ...
-        table.add(ram.version, "GetUser", get_user)
+    def get_user(
+        ram: RamService, caller: Caller, user_name: str, within: Transaction | None = None
+    ) -> User:
+        with ram.read(within=within) as tx:
+            return ram.authorized(tx, caller, "ram:GetUser", USER, user_name)
 
-An action on a named entity resolves it first and authorizes on the stored entity's ARN
+The API reaches the use cases through their wire declarations (:mod:`ramsts.ram.wire`); the
+modules not converted yet register handlers of their own with ``register(table, ram)`` (see
+:mod:`ramsts.ram.product`).
+
+A use case on a named entity resolves it first and authorizes on the stored entity's ARN
 (:meth:`RamService.authorized`, :mod:`ramsts.ram.entities`), in the transaction that then reads
 or changes it.
 """

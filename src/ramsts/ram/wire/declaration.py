@@ -1,6 +1,6 @@
 """One declaration per RPC action, and the handler the API's action table runs for it.
 
-    RpcAction("GetUser", read=user_name, run=get_user, render=user_with_last_login)
+    RpcAction("GetUser", user_name, get_user, _found)   # ramsts.ram.wire.users
 
 A handler refuses an unauthenticated caller, reads the parameters into the typed input (raising
 the real service's ``MissingParameter`` / ``InvalidParameter.*`` in the order the parameters

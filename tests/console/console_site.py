@@ -30,6 +30,13 @@ class ConsoleSite:
 
     def ram(self, action: str, **params: str) -> Any:
         """Arrange state as the account's root, through the same actions the console calls."""
+        return self._as_root("2015-05-01", action, params)
+
+    def ims(self, action: str, **params: str) -> Any:
+        """As :meth:`ram`, for Ims's identity providers."""
+        return self._as_root("2019-08-15", action, params)
+
+    def _as_root(self, version: str, action: str, params: dict[str, str]) -> Any:
         caller = Caller(
             account_id=self.account_id,
             identity_type="Account",
@@ -38,7 +45,7 @@ class ConsoleSite:
             access_key_id="",
             display_name=self.account_id,
         )
-        return self.server.services.actions.resolve("2015-05-01", action).handler(caller, params)
+        return self.server.services.actions.resolve(version, action).handler(caller, params)
 
     def administrator(self, name: str, password: str, *actions: str) -> str:
         """A RAM user allowed ``actions`` (and nothing else) on every resource, with console

@@ -11,23 +11,13 @@ import pytest
 from console_site import ConsoleSite
 from playwright.sync_api import expect
 
-from ramsts.caller import Caller
 from saml_idp import SamlIdp
 
 pytestmark = pytest.mark.browser
 
 
 def providers(console: ConsoleSite) -> list[str]:
-    root = Caller(
-        account_id=console.account_id,
-        identity_type="Account",
-        arn=f"acs:ram::{console.account_id}:root",
-        principal_id=console.account_id,
-        access_key_id="",
-        display_name=console.account_id,
-    )
-    listed = console.server.services.actions.resolve("2019-08-15", "ListSAMLProviders")
-    body = listed.handler(root, {})
+    body = console.ims("ListSAMLProviders")
     return [p["SAMLProviderName"] for p in body["SAMLProviders"]["SAMLProvider"]]
 
 

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ramsts.console.backend import ConsoleServices
 from ramsts.console.pages import (
     groups,
+    oidc_providers,
     overview,
     password,
     policies,
@@ -79,6 +80,7 @@ def create_console(services: ConsoleServices) -> Starlette:
         *groups.routes(site),
         *roles.routes(site),
         *policies.routes(site),
+        *oidc_providers.routes(site),
         *saml_providers.routes(site),
         *simulator.routes(site),
         *security.routes(site),

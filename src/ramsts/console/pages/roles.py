@@ -3,10 +3,15 @@ permissions with the Authorize dialog.
 
 The wizard follows the real console (and the user's guide, step 1): choose the trusted entity
 type (*User Role*: RAM users of an Alibaba Cloud account assume it; *Service Role*: a cloud
-service does), then the trusted account (the current one by default) or service, then name,
-description and MaxSessionDuration, then *Create*. The trust policy it writes is the console's
-documented one (spec api.md §9.7). The wizard's earlier answers ride along in hidden fields, so
-it keeps no state on the server.
+service does; *IdP Role*: users of an OIDC or SAML identity provider do, by AssumeRoleWithOIDC or
+AssumeRoleWithSAML), then the trusted account (the current one by default), service or identity
+provider, then name, description and MaxSessionDuration, then *Create*. The trust policy it
+writes is the console's documented one (spec api.md §9.7); for an OIDC provider it names the
+issuer and the client id the tokens must carry (``oidc:iss``, ``oidc:aud``, and ``oidc:sub`` if
+given), as the real console's RRSA roles do. A SAML provider's role gets no ``saml:recipient``
+condition: the server checks an assertion's Recipient against the URLs it accepts itself, and
+those are its operator's to configure. The wizard's earlier answers ride along in hidden fields,
+so it keeps no state on the server.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ from ramsts.console.authorize import (
 from ramsts.console.pages.validation import editor_verdict, refusal
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
-from ramsts.errors import RamstsError
+from ramsts.errors import MissingParameter, RamstsError
+from ramsts.ims import API_VERSION as IMS_VERSION
 from ramsts.parameters import checked_integer
 from ramsts.policy import PolicyError
 from ramsts.ram import roles
@@ -39,6 +45,9 @@ WIZARD_FIELDS = (
     "trusted",
     "other_account",
     "service",
+    "provider",
+    "client_id",
+    "subject",
     "RoleName",
     "Description",
     "MaxSessionDuration",
@@ -53,12 +62,67 @@ SERVICES = (
 )
 
 
-def trust_policy(entity_type: str, principal: str) -> str:
+PRINCIPAL_KEYS = {"account": "RAM", "service": "Service", "idp": "Federated"}
+
+
+def trust_policy(entity_type: str, principal: str, conditions: dict[str, str] | None = None) -> str:
     """The trust policy of a new role: a RAM account's root (any of its users or roles that is
-    itself allowed ``sts:AssumeRole``) or a cloud service may assume it."""
-    key = "Service" if entity_type == "service" else "RAM"
-    statement = {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {key: [principal]}}
+    itself allowed ``sts:AssumeRole``), a cloud service, or an identity provider's users (whose
+    tokens meet ``conditions``) may assume it."""
+    statement: dict[str, Any] = {
+        "Action": "sts:AssumeRole",
+        "Effect": "Allow",
+        "Principal": {PRINCIPAL_KEYS[entity_type]: [principal]},
+    }
+    if conditions:
+        statement["Condition"] = {"StringEquals": conditions}
     return json.dumps({"Statement": [statement], "Version": "1"}, indent=2)
+
+
+def identity_providers(visit: Visit) -> list[dict[str, str]]:
+    """The account's OIDC and SAML providers the caller may list, for the wizard to trust."""
+    found = [
+        {"arn": p["Arn"], "name": p["OIDCProviderName"], "kind": "OIDC"}
+        for p in visit.calls.items(
+            visit.principal,
+            "ListOIDCProviders",
+            "OIDCProviders",
+            "OIDCProvider",
+            version=IMS_VERSION,
+        )
+    ]
+    found += [
+        {"arn": p["Arn"], "name": p["SAMLProviderName"], "kind": "SAML"}
+        for p in visit.calls.items(
+            visit.principal,
+            "ListSAMLProviders",
+            "SAMLProviders",
+            "SAMLProvider",
+            version=IMS_VERSION,
+        )
+    ]
+    return found
+
+
+def _idp_conditions(visit: Visit, values: dict[str, str]) -> dict[str, str] | None:
+    """What an OIDC provider's tokens must say to assume the role; ``None`` for SAML."""
+    provider = values["provider"]
+    if not provider:
+        raise MissingParameter("Provider", "Choose the identity provider the role trusts.")
+    if ":oidc-provider/" not in provider:
+        return None
+    name = provider.rsplit("/", 1)[1]
+    found = visit.calls.run(
+        visit.principal, "GetOIDCProvider", version=IMS_VERSION, OIDCProviderName=name
+    )["OIDCProvider"]
+    if not values["client_id"]:
+        raise MissingParameter(
+            "ClientId", "Choose the client id (oidc:aud) the role's tokens must be issued to."
+        )
+    conditions = {"oidc:iss": found["IssuerUrl"], "oidc:aud": values["client_id"]}
+    if values["subject"]:
+        conditions["oidc:sub"] = values["subject"]
+    return conditions
 
 
 def list_roles(visit: Visit) -> Response:
@@ -67,26 +131,49 @@ def list_roles(visit: Visit) -> Response:
 
 def new_role(visit: Visit) -> Response:
     values = {name: visit.field(name) for name in WIZARD_FIELDS}
-    values["entity_type"] = values["entity_type"] or "account"
+    if values["entity_type"] not in PRINCIPAL_KEYS:
+        values["entity_type"] = "account"
     values["trusted"] = values["trusted"] or "current"
     step = visit.field("step") if visit.request.method == "POST" else ""
     context: dict[str, Any] = {"values": values, "services": SERVICES}
     if step == "type":
+        if values["entity_type"] == "idp":
+            try:
+                context["providers"] = identity_providers(visit)
+            except RamstsError as error:
+                context["providers"], context["problem"] = [], visit.problem(error)
         return visit.render("role_new.html", step="entity", **context)
     if step == "entity":
+        if values["entity_type"] == "idp":
+            try:
+                _idp_conditions(visit, values)
+            except RamstsError as error:
+                context["providers"] = identity_providers(visit)
+                return visit.render(
+                    "role_new.html",
+                    step="entity",
+                    status=error.http_status,
+                    problem=visit.problem(error),
+                    **context,
+                )
         return visit.render("role_new.html", step="details", **context)
     if step != "details":
         return visit.render("role_new.html", step="type", **context)
+    conditions = None
     if values["entity_type"] == "service":
         principal = values["service"]
+    elif values["entity_type"] == "idp":
+        principal = values["provider"]
     elif values["trusted"] == "other":
         principal = root_arn(values["other_account"])
     else:
         principal = root_arn(visit.principal.account_id)
     try:
+        if values["entity_type"] == "idp":
+            conditions = _idp_conditions(visit, values)
         new = NewRole(
             role_name=values["RoleName"],
-            assume_role_policy_document=trust_policy(values["entity_type"], principal),
+            assume_role_policy_document=trust_policy(values["entity_type"], principal, conditions),
             description=values["Description"],
             max_session_duration=_session_duration("MaxSessionDuration", values)
             or MIN_SESSION_DURATION,

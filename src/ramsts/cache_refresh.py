@@ -10,6 +10,10 @@ GIL. With a :class:`RefreshAhead`, an entry used after half its age limit (:data
 reloaded by one background thread while requests go on using it; under steady traffic no request
 waits for the database, and no entry is ever used older than its limit.
 
+The same object counts each cache's hits and misses, by the cache's name, for the metrics
+(:meth:`RefreshAhead.hits`, :meth:`RefreshAhead.misses`): plain integers under a lock, a
+fraction of a microsecond a lookup.
+
 Those caches are keyed by what requests name — a role in a RoleArn, an AccessKeyId — which a
 caller chooses freely, so each is a :class:`BoundedCache`: past its limit, storing an entry
 forgets the one stored longest ago, and no stream of made-up names can grow memory.
@@ -79,13 +83,32 @@ class BoundedCache(Generic[_K, _V]):
 
 
 class RefreshAhead:
-    """Runs reloads in the background, one at a time per entry. Thread-safe; share one per
-    process."""
+    """Runs reloads in the background, one at a time per entry, and counts each cache's hits
+    and misses. Thread-safe; share one per process."""
 
     def __init__(self, executor: Executor = _refreshing) -> None:
         self._executor = executor
         self._pending: set[Hashable] = set()
         self._lock = threading.Lock()
+        self._hits: dict[str, int] = {}
+        self._misses: dict[str, int] = {}
+        self._counts_lock = threading.Lock()  # lookups run on the loop and in worker threads
+
+    def count_hit(self, cache: str) -> None:
+        with self._counts_lock:
+            self._hits[cache] = self._hits.get(cache, 0) + 1
+
+    def count_miss(self, cache: str) -> None:
+        with self._counts_lock:
+            self._misses[cache] = self._misses.get(cache, 0) + 1
+
+    def hits(self) -> dict[str, int]:
+        """Lookups answered from each cache so far, by cache name."""
+        return dict(self._hits)
+
+    def misses(self) -> dict[str, int]:
+        """Lookups each cache had to load (absent or expired entries), by cache name."""
+        return dict(self._misses)
 
     def due(self, age: float, limit: float) -> bool:
         """Whether an entry of ``age`` seconds, kept at most ``limit``, should be reloaded."""
@@ -125,12 +148,19 @@ def cached_or_loaded(
     *args: object,
     refresh: RefreshAhead | None,
     entry: Hashable,
+    cache: str,
 ) -> _T:
     """``cached`` while it is younger than ``limit`` seconds, else ``load(*args)`` (which stores
     the fresh value itself). Past :data:`REFRESH_AT` of its limit, ``refresh`` (when given)
-    reloads ``entry`` in the background."""
+    reloads ``entry`` in the background, and counts the lookup as a hit or miss of ``cache``
+    (a load that fails, or that must move to a thread, is counted where it ends)."""
     if cached is None or age >= limit:
-        return load(*args)
-    if refresh is not None and refresh.due(age, limit):
-        refresh.reload(entry, partial(load, *args))
+        loaded = load(*args)
+        if refresh is not None:
+            refresh.count_miss(cache)
+        return loaded
+    if refresh is not None:
+        refresh.count_hit(cache)
+        if refresh.due(age, limit):
+            refresh.reload(entry, partial(load, *args))
     return cached

@@ -266,6 +266,7 @@ class Authenticator:
             access_key_id,
             refresh=self._refresh,
             entry=("key", access_key_id),
+            cache="access_keys",
         )
         if cached.owner.key.status != "Active":
             raise AuthenticationError(
@@ -342,6 +343,7 @@ class Authenticator:
             role_id,
             refresh=self._refresh,
             entry=("role", role_id),
+            cache="role_states",
         )
 
     def _load_role_state(self, role_id: str) -> _RoleState:

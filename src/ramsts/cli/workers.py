@@ -26,6 +26,7 @@ from typing import Any
 
 from ramsts.cli.graceful import serve_until_stopped
 from ramsts.config import TransportSettings, settings_from_env
+from ramsts.metrics.directory import forget_worker
 from ramsts.services import build_services
 
 STOP_MARGIN = 10.0
@@ -76,6 +77,8 @@ def serve_in_workers(workers: int, options: dict[str, Any], transport: Transport
                     logger.error(
                         "worker %s exited (%s); starting another", process.pid, process.exitcode
                     )
+                    if process.pid is not None:
+                        forget_worker(process.pid)
                     processes[index] = _start(context, options, transport, sockets[index])
     finally:
         _stop_all(processes, transport.shutdown_timeout + STOP_MARGIN)

@@ -192,7 +192,15 @@ class Authorizer:
         expires_at, policies = cached
         age = self._ttl - (expires_at - now)
         return cached_or_loaded(
-            policies, age, self._ttl, self._reload, caller, key, refresh=self._refresh, entry=key
+            policies,
+            age,
+            self._ttl,
+            self._reload,
+            caller,
+            key,
+            refresh=self._refresh,
+            entry=key,
+            cache="principal_policies",
         )
 
     def _reload(self, caller: Caller, key: tuple[str, str]) -> PrincipalPolicies:

@@ -185,6 +185,16 @@ class NonceLedger:
         # Counted by the writer and by the loop holding the loop connection; a lost update only
         # moves a purge.
         self._spent = 0
+        self._observe_batch: Callable[[int], None] | None = None
+
+    def observe_batches(self, observe: Callable[[int], None]) -> None:
+        """Call ``observe`` with the number of nonces of every statement written (the metrics'
+        batch sizes); it must be thread-safe, and quick: the writer and the loop call it."""
+        self._observe_batch = observe
+
+    def queue_depth(self) -> int:
+        """Submissions and loop turns waiting for the writer thread now."""
+        return self._queue.qsize()
 
     def use(self, key: str, expires_at: datetime) -> bool:
         """Record ``key`` as spent until ``expires_at``; ``False`` if it was spent already."""
@@ -542,6 +552,8 @@ class NonceLedger:
                 )
                 cursor.execute(sql, [value for row in chunk for value in row])
                 fresh.update(key for (key,) in cursor.fetchall())
+                if self._observe_batch is not None:
+                    self._observe_batch(len(chunk))
         finally:
             cursor.close()
         return fresh

@@ -416,6 +416,7 @@ class AssumeRole:
             role_name,
             refresh=self._refresh,
             entry=key,
+            cache="roles",
         )
 
     def _load_role(self, account_id: str, role_name: str) -> CachedRole:

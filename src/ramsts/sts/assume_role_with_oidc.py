@@ -188,6 +188,7 @@ class AssumeRoleWithOIDC:
             name,
             refresh=self._refresh,
             entry=("oidc-provider", *key),
+            cache="oidc_providers",
         ).provider
 
     def _load_provider(self, account_id: str, name: str) -> _CachedProvider:

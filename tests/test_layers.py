@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "ramsts"
-FRAMEWORKS = frozenset({"sqlalchemy", "alembic", "starlette", "uvicorn", "jinja2", "httpx"})
+FRAMEWORKS = frozenset(
+    {"sqlalchemy", "alembic", "starlette", "uvicorn", "jinja2", "httpx", "prometheus_client"}
+)
 
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     (
@@ -31,12 +33,13 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "request_ids",
                 "cache_refresh",
                 "config",
+                "request_quotas",
             }
         ),
     ),
-    ("engines", frozenset({"policy", "signing", "tokens", "crypto", "store"})),
+    ("engines", frozenset({"policy", "signing", "tokens", "crypto", "store", "metrics"})),
     ("authentication", frozenset({"authentication", "federation"})),
-    ("services", frozenset({"ram", "sts", "ims"})),
+    ("services", frozenset({"ram", "sts", "ims", "throttling"})),
     ("entry points", frozenset({"api", "console", "guard"})),
     ("sample resource service", frozenset({"iot"})),
     ("composition root", frozenset({"services"})),
@@ -46,7 +49,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
 
 SIDEWAYS: dict[str, frozenset[str]] = {
     "parameters": frozenset({"errors", "wire_json"}),
-    "config": frozenset({"errors"}),
+    "config": frozenset({"errors", "request_quotas"}),  # settings hold parsed request quotas
+    "request_quotas": frozenset({"errors"}),
     "tokens": frozenset({"crypto"}),  # a SecurityToken is sealed with the crypto primitives
     "sts": frozenset({"ram", "ims"}),  # STS assumes RAM's roles; OIDC sessions name providers
     "ims": frozenset({"ram"}),  # the Ims actions run on the RAM service, as the real service's
@@ -57,6 +61,8 @@ SIDEWAYS: dict[str, frozenset[str]] = {
 
 FRAMEWORKS_ALLOWED: dict[str, frozenset[str]] = {
     "store": frozenset({"sqlalchemy", "alembic"}),
+    # Prometheus' values and exposition, behind one registry (docs/operations.md).
+    "metrics": frozenset({"prometheus_client"}),
     "api": frozenset({"starlette"}),
     "console": frozenset({"starlette", "jinja2"}),
     # The remote client's synchronous path; the middleware is plain ASGI (docs/guard.md).

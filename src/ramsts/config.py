@@ -25,6 +25,12 @@ variable                    default                          meaning
 ``RAMSTS_SAML_RECIPIENTS``  (Alibaba Cloud's SSO URLs)      the ``Recipient`` URLs (comma-
                                                              separated) AssumeRoleWithSAML
                                                              accepts instead
+``RAMSTS_LOG_FORMAT``       ``text``                         ``text``, or ``json``: one JSON
+                                                             object a line
+``RAMSTS_METRICS``          ``0``                            ``1``: serve ``GET /metrics``
+                                                             (Prometheus text format)
+``RAMSTS_THROTTLE``         (none)                           per-account request quotas,
+                                                             e.g. ``AssumeRole=100/s``
 ``RAMSTS_TRUSTED_PROXIES``  (none)                           proxies whose ``X-Forwarded-*``
                                                              headers are believed
 ``RAMSTS_HEADER_TIMEOUT``   ``5``                            seconds to send a request head
@@ -52,9 +58,11 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from ramsts.errors import InvalidParameter
+from ramsts.request_quotas import RequestQuota, parse_request_quotas
 
 MASTER_KEY_FILE_NAME = "master.key"
 LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("text", "json")
 MAX_HEADER_TIMEOUT = 600.0
 MAX_SHUTDOWN_TIMEOUT = 3600.0
 
@@ -119,7 +127,12 @@ class Settings:
     workers: int = 1
     data_dir: Path = Path("./var")
     log_level: str = "info"
+    log_format: str = "text"
     demo_products: bool = False
+    metrics: bool = False
+    """Whether ``GET /metrics`` answers (docs/operations.md: who may scrape)."""
+    throttle: tuple[RequestQuota, ...] = ()
+    """Per-account request quotas; none by default."""
     transport: TransportSettings = TransportSettings()
     # Read by `ramsts serve` alone, which hands them to every worker's uvicorn: the workers'
     # applications never need them, so to_env() leaves them out.
@@ -143,6 +156,8 @@ class Settings:
             given["transport"] = self.transport.overridden(**transport)
         if "data_dir" in given:
             given["data_dir"] = Path(given["data_dir"])
+        if isinstance(given.get("throttle"), str):
+            given["throttle"] = parse_request_quotas(given["throttle"])
         for name in ("tls_cert", "tls_key", "oidc_ca_file"):
             if name in given:
                 given[name] = Path(given[name])
@@ -167,7 +182,10 @@ class Settings:
             "RAMSTS_WORKERS": str(self.workers),
             "RAMSTS_DATA_DIR": str(self.data_dir),
             "RAMSTS_LOG_LEVEL": self.log_level,
+            "RAMSTS_LOG_FORMAT": self.log_format,
             "RAMSTS_DEMO_PRODUCTS": "1" if self.demo_products else "0",
+            "RAMSTS_METRICS": "1" if self.metrics else "0",
+            "RAMSTS_THROTTLE": ",".join(str(quota) for quota in self.throttle),
             **(
                 {} if self.oidc_ca_file is None else {"RAMSTS_OIDC_CA_FILE": str(self.oidc_ca_file)}
             ),
@@ -192,7 +210,10 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
             workers=_number(source, "RAMSTS_WORKERS", defaults.workers, "a whole number"),
             data_dir=Path(source.get("RAMSTS_DATA_DIR", str(defaults.data_dir))),
             log_level=source.get("RAMSTS_LOG_LEVEL", defaults.log_level).lower(),
+            log_format=source.get("RAMSTS_LOG_FORMAT", defaults.log_format).lower(),
             demo_products=_flag(source, "RAMSTS_DEMO_PRODUCTS"),
+            metrics=_flag(source, "RAMSTS_METRICS"),
+            throttle=parse_request_quotas(source.get("RAMSTS_THROTTLE", "")),
             tls_cert=_path(source, "RAMSTS_TLS_CERT"),
             tls_key=_path(source, "RAMSTS_TLS_KEY"),
             oidc_ca_file=_path(source, "RAMSTS_OIDC_CA_FILE"),
@@ -298,6 +319,11 @@ def _checked(settings: Settings) -> Settings:
         raise InvalidParameter(
             "LogLevel",
             f"The log level must be one of {', '.join(LOG_LEVELS)}: {settings.log_level!r}.",
+        )
+    if settings.log_format not in LOG_FORMATS:
+        raise InvalidParameter(
+            "LogFormat",
+            f"The log format must be one of {', '.join(LOG_FORMATS)}: {settings.log_format!r}.",
         )
     if (settings.tls_cert is None) != (settings.tls_key is None):
         raise InvalidParameter(

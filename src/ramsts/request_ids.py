@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import random
+from contextvars import ContextVar
+
+current_request_id: ContextVar[str | None] = ContextVar("ramsts_request_id", default=None)
+"""The RequestId of the request being served, in its asyncio task (log lines name it)."""
 
 _VERSION_AND_VARIANT_CLEARED = ~((0xF << 76) | (0x3 << 62))
 _VERSION_4_VARIANT_RFC_4122 = (0x4 << 76) | (0x2 << 62)

@@ -34,16 +34,19 @@ from starlette.routing import BaseRoute, Mount
 from ramsts.api import ApiApplication, create_app
 from ramsts.api.actions import ActionTable
 from ramsts.api.health import Readiness
+from ramsts.api.metrics_route import metrics_route
 from ramsts.authentication import Authenticator
 from ramsts.cache_refresh import RefreshAhead
 from ramsts.config import Settings
 from ramsts.crypto import MasterKey, load_master_key
 from ramsts.federation import IssuerKeys
 from ramsts.iot import API_VERSION as IOT_API_VERSION
+from ramsts.metrics import Metrics
 from ramsts.ram.accounts import AccountService
 from ramsts.ram.authorization import Authorizer
 from ramsts.ram.service import RamService
 from ramsts.store import Conflict, Store, open_store
+from ramsts.throttling import Throttle
 from ramsts.tokens import KeyRing, TokenKey
 from ramsts.types import Clock, system_clock
 
@@ -139,8 +142,16 @@ class Services:
     refresh: RefreshAhead
     issuer_keys: IssuerKeys
     """OIDC issuers' signing keys, fetched with the CA bundle of ``settings.oidc_ca_file``."""
+    metrics: Metrics | None = None
+    """This process's metrics, when ``settings.metrics`` asks for them."""
+    throttle: Throttle | None = None
+    """The per-account request quotas of ``settings.throttle``, when there are any."""
 
     def close(self) -> None:
+        if self.throttle is not None:
+            self.throttle.close()
+        if self.metrics is not None:
+            self.metrics.close()
         self.store.dispose()
 
 
@@ -150,16 +161,19 @@ def build_services(
     env: Mapping[str, str] | None = None,
     clock: Clock = system_clock,
     action_modules: tuple[str, ...] | None = None,
+    wall_clock: Callable[[], float] = time.time,
 ) -> Services:
     """Open everything ``settings`` describe; ``env`` supplies ``RAMSTS_MASTER_KEY`` (the process
     environment by default). ``action_modules`` defaults to :func:`server_action_modules`; tools
-    that serve no requests pass ``()``."""
+    that serve no requests pass ``()``. ``wall_clock`` (seconds since the epoch) numbers the
+    throttle's windows."""
     master_key = load_master_key(os.environ if env is None else env, settings.master_key_file)
     store = open_store(settings.db_url, clock=clock)
     try:
         key_ring = StoredKeyRing(store, master_key, clock=clock)
         refresh = RefreshAhead()
         authorizer = Authorizer(store, master_key, refresh=refresh)
+        throttle = Throttle(settings.throttle, store, now=wall_clock) if settings.throttle else None
         services = Services(
             settings=settings,
             clock=clock,
@@ -173,6 +187,8 @@ def build_services(
             actions=ActionTable(),
             refresh=refresh,
             issuer_keys=IssuerKeys(ca_file=settings.oidc_ca_file, refresh=refresh),
+            metrics=process_metrics(store, refresh, throttle) if settings.metrics else None,
+            throttle=throttle,
         )
         modules = server_action_modules(settings) if action_modules is None else action_modules
         for name in modules:
@@ -191,6 +207,40 @@ def build_services(
 
 CONSOLE_PATH = "/console"
 
+NONCE_BATCH_BUCKETS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0)
+
+
+def process_metrics(store: Store, refresh: RefreshAhead, throttle: Throttle | None) -> Metrics:
+    """The metrics of a server process: the requests (counted by the API), and what the caches,
+    the nonce ledger and the throttle keep count of."""
+    metrics = Metrics()
+    metrics.add_counts(
+        "ramsts_cache_hits", "Lookups answered from a cache, by cache.", "cache", refresh.hits
+    )
+    metrics.add_counts(
+        "ramsts_cache_misses", "Lookups a cache had to load, by cache.", "cache", refresh.misses
+    )
+    metrics.add_gauge(
+        "ramsts_nonce_queue_depth",
+        "Signature nonces waiting for the nonce writer.",
+        store.nonce_queue_depth,
+    )
+    store.observe_nonce_batches(
+        metrics.add_histogram(
+            "ramsts_nonce_batch_size",
+            "Signature nonces spent per statement.",
+            NONCE_BATCH_BUCKETS,
+        )
+    )
+    if throttle is not None:
+        metrics.add_counts(
+            "ramsts_throttled_requests",
+            "Requests refused with Throttling.User, by action.",
+            "action",
+            throttle.refused,
+        )
+    return metrics
+
 
 def server_action_modules(settings: Settings) -> tuple[str, ...]:
     """The products a server with ``settings`` serves."""
@@ -201,9 +251,10 @@ def create_server_app(services: Services, *, readiness: Readiness | None = None)
     """The application a server runs: the API, with the console mounted when there is one.
     ``readiness`` (by default one of its own) asks the store whether it takes writes; the server
     that runs the application tells it when it stops."""
+    metrics = [] if services.metrics is None else [metrics_route(services.metrics)]
     return create_app(
         services,
-        extra_routes=_console_routes(services),
+        extra_routes=[*metrics, *_console_routes(services)],
         readiness=readiness or Readiness(services.store.check_writable),
     )
 

@@ -17,7 +17,9 @@ from ramsts.api import ActionTable, create_app
 from ramsts.authentication import Connection, Verified
 from ramsts.caller import Caller
 from ramsts.errors import EntityNotExist, NoPermission
+from ramsts.metrics import Metrics
 from ramsts.signing import SignedRequest
+from ramsts.throttling import Throttle
 
 ROOT = Caller(
     account_id="1234567890123456",
@@ -64,6 +66,8 @@ class RecordingAuthenticator:
 class FakeServices:
     actions: ActionTable
     authenticator: RecordingAuthenticator
+    metrics: Metrics | None = None
+    throttle: Throttle | None = None
 
 
 def whoami(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:

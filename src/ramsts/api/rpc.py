@@ -14,6 +14,9 @@ Where the work runs:
 * The nonce is awaited from the store, which spends the nonces of one turn of the loop together
   (:meth:`ramsts.store.Store.use_nonce_async`): one statement for many requests instead of a
   commit each, and on SQLite far fewer turns at the write lock the workers contend for.
+* A throttled action (``--throttle``) is counted against its caller's account once the request
+  is authenticated (:mod:`ramsts.throttling`: in memory, merged through the store by a thread),
+  and the answered request is counted in the metrics after its response is sent.
 * Actions registered ``cached`` (AssumeRole, GetCallerIdentity), which reach the store only
   through caches, run the same way. Every other action reads and writes the database, so its
   handler runs in a small worker-thread pool of this module's own (:data:`SYNC_THREADS` threads
@@ -54,9 +57,11 @@ from ramsts.api.incoming import (
 from ramsts.api.redaction import redact_params
 from ramsts.authentication import Connection, RequestAuthenticator
 from ramsts.errors import GatewayError, InvalidParameter, RamstsError
-from ramsts.request_ids import new_request_id
+from ramsts.metrics import UNKNOWN, Metrics
+from ramsts.request_ids import current_request_id, new_request_id
 from ramsts.signing import SignedRequest, parse_request
 from ramsts.store.cache_first import cache_first
+from ramsts.throttling import Throttle
 
 logger = logging.getLogger("ramsts.api")
 
@@ -81,6 +86,12 @@ class ApiServices(Protocol):
     @property
     def authenticator(self) -> RequestAuthenticator: ...
 
+    @property
+    def metrics(self) -> Metrics | None: ...
+
+    @property
+    def throttle(self) -> Throttle | None: ...
+
 
 class RpcEndpoint:
     """The ASGI application answering ``/``."""
@@ -88,10 +99,14 @@ class RpcEndpoint:
     def __init__(self, services: ApiServices) -> None:
         self._actions = services.actions
         self._authenticator = services.authenticator
+        self._metrics = services.metrics
+        self._throttle = services.throttle
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = new_request_id()
+        current_request_id.set(request_id)  # for log lines of this request (its task's own)
         started = time.perf_counter()
+        code = "OK"
         incoming: IncomingRequest | None = None
         signed: SignedRequest | None = None
         action: RegisteredAction | None = None
@@ -119,12 +134,21 @@ class RpcEndpoint:
                 render_body({"RequestId": request_id, **body}, fmt, root=f"{action.name}Response"),
             )
         except RamstsError as error:
+            code = error.code
             shape = self._error_shape(incoming, signed, action)
             response = render_error(error, request_id=request_id, **shape)
         except Exception as exc:
+            code = "InternalError"
             shape = self._error_shape(incoming, signed, action)
             response = render_unexpected(exc, request_id=request_id, **shape)
         await send_response(send, response, request_id)
+        if self._metrics is not None:
+            self._metrics.record_request(
+                action.product.code if action is not None else UNKNOWN,
+                action.name if action is not None else UNKNOWN,
+                code,
+                time.perf_counter() - started,
+            )
         _log_access(request_id, signed, action, response.status, started)
 
     async def _run(
@@ -133,6 +157,8 @@ class RpcEndpoint:
         caller = await self._authenticator.authenticate_async(
             signed, connection, anonymous_allowed=action.anonymous, executor=_sync_work
         )
+        if self._throttle is not None and caller is not None:
+            self._throttle.admit(caller.account_id, action.product.code, action.name)
         if action.handler_async is not None:
             return await action.handler_async(caller, signed.params)
         handle = partial(action.handler, caller, signed.params)
@@ -222,20 +248,32 @@ def _log_access(
     status: int,
     started: float,
 ) -> None:
-    """One line per request. Parameters only at DEBUG, and then with credentials redacted."""
+    """One line per request. Parameters only at DEBUG, and then with credentials redacted. The
+    fields also travel as the record's attributes, for the JSON log format
+    (:mod:`ramsts.cli.log_format`)."""
     if not logger.isEnabledFor(logging.INFO):
         return
     elapsed_ms = (time.perf_counter() - started) * 1000
     name = action.name if action else (signed.action if signed else "-")
     version = signed.version if signed else "-"
+    access_key_id = signed.access_key_id if signed and signed.access_key_id else "-"
     logger.info(
         "%s %s %s %s %d %.1fms",
         request_id,
         version,
         name,
-        signed.access_key_id if signed and signed.access_key_id else "-",
+        access_key_id,
         status,
         elapsed_ms,
+        extra={
+            "request_id": request_id,
+            "product": action.product.code if action else None,
+            "version": version,
+            "action": name,
+            "access_key_id": access_key_id,
+            "status": status,
+            "latency_ms": round(elapsed_ms, 3),
+        },
     )
     if signed is not None and logger.isEnabledFor(logging.DEBUG):
         logger.debug("%s params %s", request_id, _params_text(signed.params))

@@ -18,6 +18,7 @@ import os
 import socket
 import ssl
 import sys
+from contextlib import nullcontext
 from typing import Any
 
 import uvicorn
@@ -28,6 +29,7 @@ from ramsts.cli.graceful import serve_until_stopped
 from ramsts.cli.workers import serve_in_workers
 from ramsts.config import Settings, settings_from_env
 from ramsts.crypto import MasterKeyError
+from ramsts.metrics.directory import multiprocess_directory
 from ramsts.ram.accounts import CreatedAccount
 from ramsts.services import build_services
 from ramsts.store import StoreError
@@ -50,6 +52,23 @@ def register(subparsers: Any) -> None:
         "--log-level",
         choices=("debug", "info", "warning", "error"),
         help="log level (RAMSTS_LOG_LEVEL, default info)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        help="text lines, or one JSON object a line (RAMSTS_LOG_FORMAT, default text)",
+    )
+    parser.add_argument(
+        "--metrics",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="serve GET /metrics, Prometheus' text format (RAMSTS_METRICS=1; default off)",
+    )
+    parser.add_argument(
+        "--throttle",
+        metavar="QUOTAS",
+        help="per-account request quotas, e.g. AssumeRole=100/s,GetCallerIdentity=100/s "
+        "(RAMSTS_THROTTLE; default none)",
     )
     parser.add_argument(
         "--demo-products",
@@ -107,6 +126,9 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         data_dir=args.data_dir,
         log_level=args.log_level,
+        log_format=args.log_format,
+        metrics=args.metrics,
+        throttle=args.throttle,
         demo_products=args.demo_products,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
@@ -141,7 +163,8 @@ def run(args: argparse.Namespace) -> int:
     services.close()
     # The workers read their settings from the environment they inherit.
     os.environ.update(settings.to_env())
-    serve_in_workers(settings.workers, options, settings.transport)
+    with multiprocess_directory() if settings.metrics else nullcontext():
+        serve_in_workers(settings.workers, options, settings.transport)
     return EXIT_OK
 
 
@@ -177,7 +200,7 @@ def _uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "host": settings.host,
         "port": settings.port,
-        "log_config": logging_config(settings.log_level),
+        "log_config": logging_config(settings.log_level, settings.log_format),
     }
 
 
@@ -212,9 +235,14 @@ def check_tls_files(settings: Settings) -> str | None:
     return None
 
 
-def logging_config(level: str) -> dict[str, Any]:
-    """uvicorn's logging configuration, with ramsts' own loggers on its default handler."""
+def logging_config(level: str, log_format: str = "text") -> dict[str, Any]:
+    """uvicorn's logging configuration, with ramsts' own loggers on its default handler; in
+    the ``json`` format, every handler writes :class:`~ramsts.cli.log_format.JsonLogFormatter`
+    lines."""
     config: dict[str, Any] = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    if log_format == "json":
+        json_lines = {"()": "ramsts.cli.log_format.JsonLogFormatter"}
+        config["formatters"] = {"default": json_lines, "access": dict(json_lines)}
     config["loggers"]["ramsts"] = {
         "handlers": ["default"],
         "level": level.upper(),

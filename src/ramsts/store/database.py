@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import datetime
@@ -26,6 +26,7 @@ from ramsts.store.errors import (
 from ramsts.store.migrate import check_current, upgrade
 from ramsts.store.nonce_ledger import NonceLedger
 from ramsts.store.records import AccessKeyOwner
+from ramsts.store.request_counts import RequestCounts, WindowCount
 from ramsts.store.transaction import Transaction
 from ramsts.store.write_gate import WriteGate, gated
 from ramsts.types import Clock, system_clock
@@ -50,6 +51,9 @@ class Store:
             engine, clock=clock, write_gate=self._write_gate, outages=self._outages
         )
         self._checkpoints = WalCheckpointer(engine) if on_file else None
+        self._request_counts = RequestCounts(
+            engine, write_gate=self._write_gate, outages=self._outages
+        )
 
     @property
     def dialect(self) -> str:
@@ -144,6 +148,21 @@ class Store:
         :func:`~ramsts.store.without_database`: the nonces of one turn of the loop are spent
         together, with whatever else is queued, in one statement."""
         return self._nonces.use_async(key, expires_at)
+
+    def add_request_counts(self, counts: Sequence[tuple[str, int, int]]) -> dict[str, WindowCount]:
+        """Add ``(quota_key, window_start, calls)`` to the request counts every server on this
+        database shares, in one statement; each key's ``(window_start, count)`` afterwards."""
+        check_database_allowed()
+        return self._request_counts.add(counts)
+
+    def observe_nonce_batches(self, observe: Callable[[int], None]) -> None:
+        """Have ``observe`` called with the size of every batch of nonces written (thread-safe
+        and quick: the nonce writer calls it)."""
+        self._nonces.observe_batches(observe)
+
+    def nonce_queue_depth(self) -> int:
+        """Nonce submissions waiting for the store's nonce writer now."""
+        return self._nonces.queue_depth()
 
     def dispose(self) -> None:
         """Stop the nonce writer (failing the nonces still queued), then close every pooled

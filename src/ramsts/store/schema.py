@@ -373,3 +373,14 @@ token_keys = sa.Table(
         postgresql_where=sa.text("is_current"),
     ),
 )
+
+request_counts = sa.Table(
+    "request_counts",
+    metadata,
+    # "<Action>/<AccountId>": one row per quota and account, counting its current window.
+    sa.Column("quota_key", sa.String(64), primary_key=True),
+    sa.Column("window_start", sa.BigInteger, nullable=False),
+    sa.Column("request_count", sa.BigInteger, nullable=False),
+)
+"""The calls each account made of a throttled action in the current window, summed over every
+server sharing the database (:mod:`ramsts.store.request_counts`)."""

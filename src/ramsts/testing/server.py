@@ -12,7 +12,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import count
@@ -304,9 +304,16 @@ def ramsts_server(
     tls_key: Path | None = None,
     oidc_ca_file: Path | None = None,
     saml_recipients: tuple[str, ...] = (),
+    throttle: str = "",
+    wall_clock: Callable[[], float] = time.time,
+    metrics: bool = False,
 ) -> Iterator[RamstsServer]:
     """A ramsts server for the duration of the block: a fresh SQLite database unless ``db_url``
     names another (empty, or shared with a CLI under test together with its ``master_key``).
+
+    ``throttle`` sets per-account request quotas as ``--throttle`` does
+    (``"AssumeRole=2/s"``: your code meets ``Throttling.User``), their windows numbered by
+    ``wall_clock`` (seconds since the epoch); ``metrics`` serves ``GET /metrics``.
 
     ``tls=True`` serves https with a new development certificate for 127.0.0.1, whose CA is
     ``server.ca_file``; ``tls_cert`` and ``tls_key`` serve https with a certificate of your own.
@@ -329,11 +336,13 @@ def ramsts_server(
             data_dir=Path(data_dir),
             oidc_ca_file=oidc_ca_file,
             saml_recipients=saml_recipients,
-        )
+            metrics=metrics,
+        ).overridden(throttle=throttle)
         services = build_services(
             settings,
             env={MASTER_KEY_ENV: key.encoded()},
             clock=clock,
+            wall_clock=wall_clock,
         )
         try:
             created = services.accounts.create_account("ramsts-testing")

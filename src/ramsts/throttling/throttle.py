@@ -8,8 +8,10 @@ known to have made in the current window stay below the limit, and refused with
 What a server knows of the others is what the store told it at its last merge: every
 :data:`MERGE_INTERVAL` seconds while it has traffic, a thread of its own adds the calls it
 admitted since (one upsert for every key it saw, :meth:`ramsts.store.Store.add_request_counts`)
-and reads back each key's total over all servers. The request path never waits for the
-database: it compares and increments a number in memory, a microsecond.
+and reads back each key's total over all servers; for a second after its last call in a window
+it goes on merging (adding nothing) to keep up with the others, then writes nothing until its
+next call. The request path never waits for the database: it compares and increments a number
+in memory, a microsecond.
 
 The bound: a server learns of another's calls at most two merge intervals after they were made
 (the other's merge, then its own). So in one window, the calls admitted across ``N`` servers
@@ -42,6 +44,11 @@ from ramsts.request_quotas import THROTTLED_PRODUCT, RequestQuota
 MERGE_INTERVAL = 0.1
 """Seconds between two merges of a server's counts with the store, while it has traffic."""
 
+FOLLOW_UP_MERGES = 10
+"""Merges a window still takes part in after this server's last call in it (adding nothing,
+learning the others' count): for a second after its traffic, a server keeps up with the others;
+an idle one writes nothing."""
+
 THROTTLED_CODE = "Throttling.User"
 THROTTLED_MESSAGE = "Request was denied due to user flow control."
 
@@ -69,6 +76,8 @@ class _Window:
     """Calls this server admitted since, not yet added to the store."""
     merging: int = 0
     """Calls being added to the store by the merge under way."""
+    idle_merges: int = 0
+    """Merges since this server's last call in this window."""
 
     @property
     def counted(self) -> int:
@@ -117,6 +126,7 @@ class Throttle:
                 self._refused[action] = self._refused.get(action, 0) + 1
                 raise ServiceError(THROTTLED_CODE, THROTTLED_MESSAGE)
             window.unmerged += 1
+            window.idle_merges = 0
         if not self._traffic.is_set():
             self._wake_merger()
 
@@ -136,11 +146,12 @@ class Throttle:
             for key, window in list(self._windows.items()):
                 if window.start + window.quota.period <= now and not window.unmerged:
                     del self._windows[key]
-            sending = [
-                (key, window.start, window.unmerged) for key, window in self._windows.items()
-            ]
-            for window in self._windows.values():
-                window.merging, window.unmerged = window.unmerged, 0
+            sending = []
+            for key, window in self._windows.items():
+                if window.unmerged or window.idle_merges < FOLLOW_UP_MERGES:
+                    sending.append((key, window.start, window.unmerged))
+                    window.merging, window.unmerged = window.unmerged, 0
+                    window.idle_merges += 1
         if not sending:
             return
         try:
@@ -175,7 +186,8 @@ class Throttle:
         self._traffic.set()
 
     def _merge_while_busy(self) -> None:
-        """Merge every interval while there are windows; sleep until traffic returns."""
+        """Merge every interval while a window has calls to add or to follow up; then wait
+        for traffic."""
         interval = self._interval or MERGE_INTERVAL
         while not self._closing:
             self._traffic.wait()
@@ -185,7 +197,10 @@ class Throttle:
             except Exception:  # a bug: say so, and go on counting
                 _logger.exception("merging request counts failed")
             with self._lock:
-                if not self._windows:
+                if not any(
+                    window.unmerged or window.idle_merges < FOLLOW_UP_MERGES
+                    for window in self._windows.values()
+                ):
                     self._traffic.clear()
 
     def close(self) -> None:

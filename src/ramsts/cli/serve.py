@@ -18,7 +18,8 @@ import os
 import socket
 import ssl
 import sys
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
 from typing import Any
 
 import uvicorn
@@ -30,6 +31,7 @@ from ramsts.cli.workers import serve_in_workers
 from ramsts.config import Settings, settings_from_env
 from ramsts.crypto import MasterKeyError
 from ramsts.metrics.directory import multiprocess_directory
+from ramsts.metrics.registry import MULTIPROCESS_DIR_ENV
 from ramsts.ram.accounts import CreatedAccount
 from ramsts.services import build_services
 from ramsts.store import StoreError
@@ -137,6 +139,18 @@ def run(args: argparse.Namespace) -> int:
         max_connections=args.max_connections,
         shutdown_timeout=args.shutdown_timeout,
     )
+    with _metrics_directory(settings):
+        return _serve(settings)
+
+
+def _metrics_directory(settings: Settings) -> AbstractContextManager[object]:
+    """Where the workers' metrics meet (:mod:`ramsts.metrics.directory`), emptied before any
+    metric is made: with several workers, or in the directory an operator chose."""
+    shared = settings.workers > 1 or bool(os.environ.get(MULTIPROCESS_DIR_ENV))
+    return multiprocess_directory() if settings.metrics and shared else nullcontext()
+
+
+def _serve(settings: Settings) -> int:
     tls_problem = check_tls_files(settings)
     if tls_problem is not None:
         print(f"ramsts serve: {tls_problem}", file=sys.stderr)
@@ -148,7 +162,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     raise_file_limit(settings.transport.max_connections)  # the workers inherit it
     try:
-        services = build_services(settings)
+        # With workers, this process only prepares the database: its services count nothing.
+        services = build_services(
+            settings if settings.workers == 1 else replace(settings, metrics=False, throttle=())
+        )
     except (MasterKeyError, StoreError) as exc:
         print(f"ramsts serve: {exc}", file=sys.stderr)
         return EXIT_FAILURE
@@ -163,8 +180,7 @@ def run(args: argparse.Namespace) -> int:
     services.close()
     # The workers read their settings from the environment they inherit.
     os.environ.update(settings.to_env())
-    with multiprocess_directory() if settings.metrics else nullcontext():
-        serve_in_workers(settings.workers, options, settings.transport)
+    serve_in_workers(settings.workers, options, settings.transport)
     return EXIT_OK
 
 

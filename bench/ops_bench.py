@@ -8,8 +8,10 @@ turn, closed loop, for several rounds (so that drift of the machine falls on all
 
 Two figures per configuration: the best round's rate, and the requests served per CPU second
 of the server's processes (parent and workers, from ``/proc``) over all rounds. On a machine
-that other work shares, the rate follows whatever else runs; the CPU cost of a request hardly
-does, so the ratios of the second are the ones to read there. ``--reference-src DIR`` adds a
+that other work shares, the rate follows whatever else runs, and even the CPU figure moves with
+it; so a third measure takes the network out: the RPC endpoint of each configuration called in
+this process (ASGI, pre-signed AssumeRoles, 32 at a time on one event loop, SQLite), in CPU time
+per request, best of many interleaved batches, pinned to one core. ``--reference-src DIR`` adds a
 baseline server running another checkout's ``src`` (today's main, say): the cost of the change
 with metrics and throttling off. Target: AssumeRole with metrics on at ≥ 95% of the baseline.
 
@@ -21,17 +23,28 @@ with metrics and throttling off. Target: AssumeRole with metrics on at ≥ 95% o
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
+import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from api_bench import ApiServer, fresh_database, start_server
 from loadgen import HttpRequest, LoadResult, run_load
+from ramsts.cache_refresh import RefreshAhead
+from ramsts.config import settings_from_env
 from ramsts.crypto import MASTER_KEY_ENV, MasterKey
+from ramsts.metrics import Metrics
+from ramsts.request_quotas import parse_request_quotas
+from ramsts.services import build_services, create_server_app
+from ramsts.throttling import Throttle
 from sts_bench import prepare_assume_role
 
 TARGET_RATIO = 0.95
@@ -158,6 +171,155 @@ def report(servers: dict[str, Measured]) -> tuple[list[str], bool]:
     return lines, ok
 
 
+class InProcessServer:
+    """An application of a configuration, called as ASGI in this process: what
+    ``sts_bench.prepare_assume_role`` needs of a server (``send``, the root key)."""
+
+    def __init__(self, name: str, variables: dict[str, str], data_dir: Path, key: str) -> None:
+        settings = settings_from_env(
+            {
+                **variables,
+                "RAMSTS_DB": f"sqlite:///{data_dir / name.replace(' ', '-')}.db",
+                "RAMSTS_DATA_DIR": str(data_dir),
+            }
+        )
+        self.services = build_services(settings, env={MASTER_KEY_ENV: key})
+        self.app = create_server_app(self.services)
+        created = self.services.accounts.create_account("bench")
+        self.access_key_id = created.access_key_id
+        self.access_key_secret = created.access_key_secret
+        self.loop = asyncio.new_event_loop()
+
+    def send(self, request: HttpRequest) -> tuple[int, str]:
+        status, body = self.loop.run_until_complete(self._call(request))
+        return status, body.decode()
+
+    async def _call(self, request: HttpRequest) -> tuple[int, bytes]:
+        path, _, query = request.target.partition("?")
+        scope = {
+            "type": "http",
+            "method": request.method,
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": query.encode("latin-1"),
+            "headers": [(k.lower().encode(), v.encode("latin-1")) for k, v in request.headers],
+            "client": ("127.0.0.1", 40000),
+            "server": ("127.0.0.1", 8080),
+            "scheme": "http",
+            "http_version": "1.1",
+            "root_path": "",
+        }
+        answer: dict[str, Any] = {}
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": request.body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            answer.setdefault("status", message.get("status"))
+            if message["type"] == "http.response.body":
+                answer["body"] = message.get("body", b"")
+
+        await self.app(scope, receive, send)
+        return int(answer["status"]), bytes(answer["body"])
+
+    async def _many(self, requests: list[HttpRequest]) -> list[tuple[int, bytes]]:
+        return list(await asyncio.gather(*(self._call(request) for request in requests)))
+
+    def batch(self, requests: list[HttpRequest]) -> float:
+        """CPU seconds to answer ``requests``, 32 at a time."""
+        started = time.process_time()
+        for start in range(0, len(requests), 32):
+            answers = self.loop.run_until_complete(self._many(requests[start : start + 32]))
+            if any(status != 200 for status, _ in answers):
+                raise RuntimeError(f"an AssumeRole failed: {answers[0]}")
+        return time.process_time() - started
+
+    def close(self) -> None:
+        self.services.close()
+        self.loop.close()
+
+
+def endpoint_costs(batches: int) -> dict[str, float]:
+    """Microseconds of CPU per AssumeRole through each configuration's endpoint, in process:
+    the best of ``batches`` interleaved batches of 500."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
+    key = MasterKey.generate().encoded()
+    best: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="ramsts-ops-in-process-") as data_dir:
+        servers = {
+            name: InProcessServer(name, variables, Path(data_dir), key)
+            for name, variables in CONFIGURATIONS.items()
+        }
+        try:
+            signers = {name: prepare_assume_role(server) for name, server in servers.items()}  # type: ignore[arg-type]
+            for _ in range(batches):
+                for name, server in servers.items():
+                    requests = signers[name](500)
+                    cost = server.batch(requests) / len(requests) * 1e6
+                    best[name] = min(cost, best.get(name, cost))
+        finally:
+            for server in servers.values():
+                server.close()
+    return best
+
+
+def hook_costs(seconds: float) -> dict[str, float]:
+    """Microseconds of CPU of what each configuration adds to a request, alone and best of
+    batches: the metrics' record of a request; the throttle's admission; and the cache
+    counting every configuration pays (four lookups, as an AssumeRole by a RAM user makes)."""
+    metrics = Metrics()
+    throttle = Throttle(parse_request_quotas(GENEROUS_QUOTA), _NoCounts(), merge_interval=None)
+    refresh = RefreshAhead()
+
+    def count_lookups() -> None:
+        for cache in ("access_keys", "principal_policies", "roles", "principal_policies"):
+            refresh.count_hit(cache)
+
+    added = {
+        "metrics on": lambda: metrics.record_request("Sts", "AssumeRole", "OK", 0.0004),
+        "throttle on": lambda: throttle.admit("1234567890123456", "Sts", "AssumeRole"),
+        "cache counts": count_lookups,
+    }
+    costs = {name: _best_cpu_per_call(hook, seconds) * 1e6 for name, hook in added.items()}
+    metrics.close()
+    return costs
+
+
+def multiprocess_metrics_cost(seconds: float) -> float:
+    """The metrics' record of a request as a server with workers makes it (prometheus-client's
+    multiprocess mode, chosen when it is imported): measured in a fresh interpreter."""
+    code = f"import json, ops_bench; print(json.dumps(ops_bench.hook_costs({seconds})))"
+    with tempfile.TemporaryDirectory(prefix="ramsts-ops-metrics-") as directory:
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": directory},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+        )
+    return float(json.loads(done.stdout.splitlines()[-1])["metrics on"])
+
+
+class _NoCounts:
+    def add_request_counts(
+        self, counts: Sequence[tuple[str, int, int]]
+    ) -> dict[str, tuple[int, int]]:
+        return {}
+
+
+def _best_cpu_per_call(call: Callable[[], object], seconds: float) -> float:
+    best = float("inf")
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        started = time.process_time()
+        for _ in range(10_000):
+            call()
+        best = min(best, (time.process_time() - started) / 10_000)
+    return best
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="AssumeRole with metrics and throttling.")
     parser.add_argument("--requests", type=int, help="requests per round (default 20,000)")
@@ -167,11 +329,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--reference-src", type=Path, help="also measure a baseline on this checkout's src/"
     )
+    parser.add_argument(
+        "--batches", type=int, help="in-process batches per configuration (default 20)"
+    )
     parser.add_argument("--quick", action="store_true", help="500 requests, 1 round")
     args = parser.parse_args(argv)
     args.requests = args.requests or (500 if args.quick else 20_000)
     args.rounds = args.rounds or (1 if args.quick else 3)
     args.concurrency = args.concurrency or (8 if args.quick else 32)
+    args.batches = args.batches or (2 if args.quick else 20)
     return args
 
 
@@ -184,7 +350,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         flush=True,
     )
     lines, ok = report(measure(args))
-    print("\n".join(lines))
+    print("\n".join(lines), flush=True)
+    costs = endpoint_costs(args.batches)
+    print(f"in process, one core, best of {args.batches} batches of 500 (CPU µs per AssumeRole):")
+    for name, cost in costs.items():
+        print(f"  {name:<20} {cost:>7.1f} µs  ratio {costs['baseline'] / cost:.3f}")
+    ratio = costs["baseline"] / costs["metrics on"]
+    print(f"target: metrics on ≥ {TARGET_RATIO:.0%} of the baseline, in process: {ratio:.1%}")
+    seconds = 0.5 if args.quick else 3.0
+    hooks = hook_costs(seconds)
+    hooks["metrics, N workers"] = multiprocess_metrics_cost(seconds)
+    print("what each adds to a request, alone (CPU µs), and its share of the baseline's cost:")
+    for name, cost in hooks.items():
+        print(f"  {name:<20} {cost:>7.2f} µs  {cost / costs['baseline']:.1%}")
     return 0 if ok else 1
 
 

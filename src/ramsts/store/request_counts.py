@@ -12,16 +12,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from ramsts.store.errors import OutageHold, translated_outages
-from ramsts.store.schema import request_counts
 from ramsts.store.write_gate import WriteGate, gated
 
 WindowCount = tuple[int, int]
 """A window's start (seconds since the epoch) and the calls counted in it."""
+
+
+_UPSERT = (
+    "INSERT INTO request_counts (quota_key, window_start, request_count) VALUES {rows}"
+    " ON CONFLICT (quota_key) DO UPDATE SET"
+    " request_count = CASE"
+    " WHEN excluded.window_start = request_counts.window_start"
+    " THEN request_counts.request_count + excluded.request_count"
+    " WHEN excluded.window_start > request_counts.window_start THEN excluded.request_count"
+    " ELSE request_counts.request_count END,"
+    " window_start = CASE"
+    " WHEN excluded.window_start > request_counts.window_start THEN excluded.window_start"
+    " ELSE request_counts.window_start END"
+    " RETURNING quota_key, window_start, request_count"
+)
+"""Both databases' upsert (every SET expression sees the row as it was). Written out rather
+than built with SQLAlchemy, whose compiling cost a millisecond a merge, ten merges a second."""
 
 
 class RequestCounts:
@@ -33,39 +47,19 @@ class RequestCounts:
         self._engine = engine
         self._write_gate = write_gate
         self._outages = outages
-        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        self._row = "(?, ?, ?)" if engine.dialect.paramstyle == "qmark" else "(%s, %s, %s)"
 
     def add(self, counts: Sequence[tuple[str, int, int]]) -> dict[str, WindowCount]:
         """Add each ``(quota_key, window_start, calls)`` (distinct keys) to the shared counts;
         every key's window and count after the addition, everyone's calls included."""
         if not counts:
             return {}
-        insert = self._insert(request_counts).values(
-            [
-                {"quota_key": key, "window_start": window, "request_count": calls}
-                for key, window, calls in counts
-            ]
-        )
-        stored, added = request_counts.c, insert.excluded
-        same_window = added.window_start == stored.window_start
-        newer_window = added.window_start > stored.window_start
-        statement = insert.on_conflict_do_update(
-            index_elements=[stored.quota_key],
-            set_={
-                "request_count": sa.case(
-                    (same_window, stored.request_count + added.request_count),
-                    (newer_window, added.request_count),
-                    else_=stored.request_count,
-                ),
-                "window_start": sa.case(
-                    (newer_window, added.window_start), else_=stored.window_start
-                ),
-            },
-        ).returning(stored.quota_key, stored.window_start, stored.request_count)
+        sql = _UPSERT.format(rows=", ".join([self._row] * len(counts)))  # the values are bound
+        values = tuple(value for row in counts for value in row)
         with (
             translated_outages(self._outages),
             gated(self._write_gate),
             self._engine.begin() as connection,
         ):
-            rows = connection.execute(statement).all()
+            rows = connection.exec_driver_sql(sql, values).all()
         return {key: (int(window), int(count)) for key, window, count in rows}

@@ -130,8 +130,9 @@ def measure(args: argparse.Namespace) -> dict[str, Measured]:
         servers = start_all(stack, args.workers, master_key, args.reference_src)
         for each in servers.values():
             run_load(each.server.url, each.sign(min(500, args.requests)), concurrency=8)
-        for _ in range(args.rounds):
-            for each in servers.values():
+        for turn in range(args.rounds):
+            for name in _rotated(list(servers), turn):
+                each = servers[name]
                 requests = each.sign(args.requests)
                 before = server_cpu_seconds(each.server.port)
                 each.rounds.append(
@@ -139,6 +140,13 @@ def measure(args: argparse.Namespace) -> dict[str, Measured]:
                 )
                 each.cpu_seconds += server_cpu_seconds(each.server.port) - before
     return servers
+
+
+def _rotated(names: list[str], turn: int) -> list[str]:
+    """``names`` starting at a different one each turn: whichever runs first or last in a turn
+    (after the signing, or before the next) is measured in each position alike."""
+    start = turn % len(names)
+    return names[start:] + names[:start]
 
 
 def report(servers: dict[str, Measured]) -> tuple[list[str], bool]:
@@ -255,8 +263,9 @@ def endpoint_costs(batches: int) -> dict[str, float]:
         }
         try:
             signers = {name: prepare_assume_role(server) for name, server in servers.items()}  # type: ignore[arg-type]
-            for _ in range(batches):
-                for name, server in servers.items():
+            for turn in range(batches):
+                for name in _rotated(list(servers), turn):
+                    server = servers[name]
                     requests = signers[name](500)
                     cost = server.batch(requests) / len(requests) * 1e6
                     best[name] = min(cost, best.get(name, cost))

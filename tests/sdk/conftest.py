@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live_server import STARTUP_TIMEOUT, LiveServer, start_server
+from live_server import LiveServer, serving
 
 from ramsts.config import Settings
 from ramsts.crypto import MASTER_KEY_ENV, MasterKey
@@ -33,18 +33,5 @@ from ramsts.services import build_services
 def live_server(db_url: str, tmp_path: Path) -> Iterator[LiveServer]:
     settings = Settings(db_url=db_url, data_dir=tmp_path)
     services = build_services(settings, env={MASTER_KEY_ENV: MasterKey.generate().encoded()})
-    created = services.accounts.create_account("sdk-tests")
-    server, thread, port = start_server(services)
-    try:
-        yield LiveServer(
-            host="127.0.0.1",
-            port=port,
-            account_id=created.account_id,
-            access_key_id=created.access_key_id,
-            access_key_secret=created.access_key_secret.reveal(),
-            services=services,
-        )
-    finally:
-        server.should_exit = True
-        thread.join(timeout=STARTUP_TIMEOUT)
-        services.close()
+    with serving(services, "sdk-tests") as server:
+        yield server

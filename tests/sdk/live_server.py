@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import uvicorn
@@ -54,3 +56,24 @@ def start_server(services: Services) -> tuple[uvicorn.Server, threading.Thread, 
             raise RuntimeError("the test server did not start")
         time.sleep(0.01)
     return server, thread, port
+
+
+@contextmanager
+def serving(services: Services, account_name: str) -> Iterator[LiveServer]:
+    """``services`` served on a free loopback port, with a new account of ``account_name``;
+    the server stopped and the services closed afterwards."""
+    created = services.accounts.create_account(account_name)
+    server, thread, port = start_server(services)
+    try:
+        yield LiveServer(
+            host="127.0.0.1",
+            port=port,
+            account_id=created.account_id,
+            access_key_id=created.access_key_id,
+            access_key_secret=created.access_key_secret.reveal(),
+            services=services,
+        )
+    finally:
+        server.should_exit = True
+        thread.join(timeout=STARTUP_TIMEOUT)
+        services.close()

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from ramsts.ims import API_VERSION, HOST_ID, PRODUCT_CODE
+from ramsts.ims import (
+    API_VERSION,
+    HOST_ID,
+    PRODUCT_CODE,
+    login_profiles,
+    users,
+)
 from ramsts.ims.oidc_providers import register_oidc_providers
 from ramsts.ims.saml_providers import register_saml_providers
 from ramsts.ram.service import RamService
@@ -19,8 +25,11 @@ class _HasRam(Protocol):
 
 
 def register(table: ActionTable, services: _HasRam) -> None:
-    """Declare Ims and register its OIDC and SAML provider actions, run by the RAM service (same
-    store, same authorizer, same transactions)."""
+    """Declare Ims and register its actions, run by the RAM service (same store, same
+    authorizer, same transactions): the OIDC and SAML providers, and, under their Ims names,
+    RAM's users and login profiles."""
     table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
     register_oidc_providers(table, services.ram, version=API_VERSION)
     register_saml_providers(table, services.ram, version=API_VERSION)
+    users.register(table, services.ram)
+    login_profiles.register(table, services.ram)

@@ -44,10 +44,16 @@ def no_body(_: object) -> Body:
 
 
 def register_actions(
-    table: ActionTable, ram: RamService, actions: Iterable[RpcAction[Any, Any]]
+    table: ActionTable,
+    ram: RamService,
+    actions: Iterable[RpcAction[Any, Any]],
+    *,
+    version: str | None = None,
 ) -> None:
+    """Register ``actions`` under RAM's API version, or ``version`` (Ims's, whose actions run
+    RAM's use cases under names of its own)."""
     for action in actions:
-        table.add(ram.version, action.name, _handler(ram, action))
+        table.add(version or ram.version, action.name, _handler(ram, action))
 
 
 def _handler(ram: RamService, action: RpcAction[In, Out]) -> ActionHandler:

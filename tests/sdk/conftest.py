@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from live_server import LiveServer, serving
 
+from fresh_databases import PostgresSchemas, migrated_sqlite_file
 from ramsts.config import Settings
 from ramsts.crypto import MASTER_KEY_ENV, MasterKey
 from ramsts.services import build_services
@@ -31,7 +32,26 @@ from ramsts.services import build_services
 
 @pytest.fixture
 def live_server(db_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    settings = Settings(db_url=db_url, data_dir=tmp_path)
+    yield from _serving(db_url, tmp_path)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def module_live_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """As ``live_server``, one for a whole module on each store: cheaper, for tests that keep
+    out of each other's way (names of their own, state put back)."""
+    directory = tmp_path_factory.mktemp("server")
+    if request.param == "sqlite":
+        yield from _serving(f"sqlite:///{migrated_sqlite_file(directory / 'ramsts.db')}", directory)
+    else:
+        schemas: PostgresSchemas = request.getfixturevalue("postgres_databases")
+        with schemas.empty() as url:
+            yield from _serving(url, directory)
+
+
+def _serving(db_url: str, directory: Path) -> Iterator[LiveServer]:
+    settings = Settings(db_url=db_url, data_dir=directory)
     services = build_services(settings, env={MASTER_KEY_ENV: MasterKey.generate().encoded()})
     with serving(services, "sdk-tests") as server:
         yield server

@@ -2,13 +2,12 @@
 server, on SQLite and PostgreSQL: the same users RAM serves, named by UserPrincipalName, with
 Ims's shapes, RAM's rules and errors, and authorization as ram:<Action> on the user's ARN.
 
-One server per store for the whole module: each test makes users of its own names."""
+One server per store for the whole module (``module_live_server``): each test makes users of
+its own names."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from alibabacloud_ims20190815 import models as ims
@@ -16,61 +15,28 @@ from alibabacloud_ims20190815.client import Client as ImsClient
 from alibabacloud_ram20150501 import models as ram
 from alibabacloud_ram20150501.client import Client as RamClient
 from alibabacloud_tea_openapi.exceptions import ClientException
-from alibabacloud_tea_openapi.models import Config
-from live_server import LiveServer, serving
+from ims_clients import ims_client, ram_client, upn
+from live_server import LiveServer
 from rpc_sdks import Signer, tea_rpc
 
-from fresh_databases import PostgresSchemas, migrated_sqlite_file
-from ramsts.config import Settings
-from ramsts.crypto import MASTER_KEY_ENV, MasterKey
 from ramsts.ims import API_VERSION
-from ramsts.services import build_services
 
 pytestmark = pytest.mark.sdk
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    directory = tmp_path_factory.mktemp("ims")
-    if request.param == "sqlite":
-        yield from _serving(f"sqlite:///{migrated_sqlite_file(directory / 'ramsts.db')}", directory)
-    else:
-        schemas: PostgresSchemas = request.getfixturevalue("postgres_databases")
-        with schemas.empty() as url:
-            yield from _serving(url, directory)
-
-
-def _serving(db_url: str, directory: Path) -> Iterator[LiveServer]:
-    settings = Settings(db_url=db_url, data_dir=directory)
-    services = build_services(settings, env={MASTER_KEY_ENV: MasterKey.generate().encoded()})
-    with serving(services, "ims-tests") as server:
-        yield server
-
-
-def _config(server: LiveServer, key: tuple[str, str] | None = None) -> Config:
-    access_key_id, secret = key or (server.access_key_id, server.access_key_secret)
-    return Config(
-        access_key_id=access_key_id,
-        access_key_secret=secret,
-        endpoint=server.endpoint,
-        protocol="http",
-    )
+@pytest.fixture(scope="module")
+def server(module_live_server: LiveServer) -> LiveServer:
+    return module_live_server
 
 
 @pytest.fixture(scope="module")
 def ims_root(server: LiveServer) -> ImsClient:
-    return ImsClient(_config(server))
+    return ims_client(server)
 
 
 @pytest.fixture(scope="module")
 def ram_root(server: LiveServer) -> RamClient:
-    return RamClient(_config(server))
-
-
-def upn(server: LiveServer, name: str) -> str:
-    return f"{name}@{server.account_id}.onaliyun.com"
+    return ram_client(server)
 
 
 def test_a_user_created_through_ims_is_the_user_ram_sees(
@@ -219,7 +185,7 @@ def test_ims_calls_are_authorized_as_the_ram_action_on_the_users_arn(
         ram.AttachPolicyToUserRequest(policy_type="Custom", policy_name="ReadGus", user_name="fay")
     )
     key = ram_root.create_access_key(ram.CreateAccessKeyRequest(user_name="fay")).body.access_key
-    fay = ImsClient(_config(server, (key.access_key_id, key.access_key_secret)))
+    fay = ims_client(server, (key.access_key_id, key.access_key_secret))
 
     gus = fay.get_user(ims.GetUserRequest(user_principal_name=upn(server, "gus"))).body.user
     assert gus.user_principal_name == upn(server, "gus")

@@ -8,6 +8,8 @@ from ramsts.ims import (
     API_VERSION,
     HOST_ID,
     PRODUCT_CODE,
+    access_keys,
+    groups,
     login_profiles,
     users,
 )
@@ -27,9 +29,11 @@ class _HasRam(Protocol):
 def register(table: ActionTable, services: _HasRam) -> None:
     """Declare Ims and register its actions, run by the RAM service (same store, same
     authorizer, same transactions): the OIDC and SAML providers, and, under their Ims names,
-    RAM's users and login profiles."""
+    RAM's users, login profiles, AccessKeys and groups."""
     table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
     register_oidc_providers(table, services.ram, version=API_VERSION)
     register_saml_providers(table, services.ram, version=API_VERSION)
     users.register(table, services.ram)
     login_profiles.register(table, services.ram)
+    access_keys.register(table, services.ram)
+    groups.register(table, services.ram)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ramsts.ram.service import RamService
 
 
-def _render_key(key: AccessKey) -> Body:
+def render_access_key(key: AccessKey) -> Body:
     return {
         "AccessKeyId": key.access_key_id,
         "Status": key.status,
@@ -54,13 +54,13 @@ def _status_change(read: Parameters) -> KeyStatusChange:
     return KeyStatusChange(OwnedKey(access_key_id, _owner(read)), status)
 
 
-def _created(new: NewAccessKey) -> Body:
+def render_new_access_key(new: NewAccessKey) -> Body:
     # The one place the secret is ever revealed to anyone: the caller who created it.
-    return {"AccessKey": {**_render_key(new.key), "AccessKeySecret": new.secret.reveal()}}
+    return {"AccessKey": {**render_access_key(new.key), "AccessKeySecret": new.secret.reveal()}}
 
 
 def _listed(keys: tuple[AccessKey, ...]) -> Body:
-    return wrapped("AccessKeys", "AccessKey", (_render_key(key) for key in keys))
+    return wrapped("AccessKeys", "AccessKey", (render_access_key(key) for key in keys))
 
 
 def _last_used(key: AccessKey) -> Body:
@@ -69,7 +69,7 @@ def _last_used(key: AccessKey) -> Body:
 
 
 ACTIONS = (
-    RpcAction("CreateAccessKey", _owner, create_access_key, _created),
+    RpcAction("CreateAccessKey", _owner, create_access_key, render_new_access_key),
     RpcAction("UpdateAccessKey", _status_change, update_access_key, no_body),
     RpcAction("DeleteAccessKey", _owned_key, delete_access_key, no_body),
     RpcAction("ListAccessKeys", _owner, list_access_keys, _listed),

@@ -48,7 +48,7 @@ def render_group(group: Group, *, created: bool = False) -> Body:
     return body
 
 
-def _render_membership(membership: GroupMembership) -> Body:
+def render_membership(membership: GroupMembership) -> Body:
     group = membership.group
     return {
         "GroupId": group.group_id,
@@ -71,12 +71,12 @@ def group_name(read: Parameters) -> str:
     return read.required("GroupName", GROUP_NAME)
 
 
-def _new_group(read: Parameters) -> NewGroup:
+def new_group(read: Parameters) -> NewGroup:
     name = read.required("GroupName", GROUP_NAME)
     return NewGroup(name, read.optional("Comments", COMMENTS) or "")
 
 
-def _group_change(read: Parameters) -> GroupChange:
+def group_change(read: Parameters) -> GroupChange:
     return GroupChange(
         group_name=read.required("GroupName", GROUP_NAME),
         new_group_name=read.optional("NewGroupName", GROUP_NAME),
@@ -84,7 +84,7 @@ def _group_change(read: Parameters) -> GroupChange:
     )
 
 
-def _groups_listing(read: Parameters) -> Listing:
+def groups_listing(read: Parameters) -> Listing:
     marker = read.raw("Marker")
     return Listing(marker, read.max_items(maximum=LIST_GROUPS_MAX_ITEMS))
 
@@ -94,7 +94,7 @@ def _membership(read: Parameters) -> Membership:
     return Membership(name, read.required("UserName", USER_NAME))
 
 
-def _members_listing(read: Parameters) -> GroupListing:
+def members_listing(read: Parameters) -> GroupListing:
     name = read.required("GroupName", GROUP_NAME)
     return GroupListing(name, listing(read))
 
@@ -112,7 +112,7 @@ def _listed(page: Page[Group]) -> Body:
 
 
 def _memberships(memberships: tuple[GroupMembership, ...]) -> Body:
-    return wrapped("Groups", "Group", (_render_membership(m) for m in memberships))
+    return wrapped("Groups", "Group", (render_membership(m) for m in memberships))
 
 
 def _members(page: Page[GroupMember]) -> Body:
@@ -120,15 +120,15 @@ def _members(page: Page[GroupMember]) -> Body:
 
 
 ACTIONS = (
-    RpcAction("CreateGroup", _new_group, create_group, _created),
+    RpcAction("CreateGroup", new_group, create_group, _created),
     RpcAction("GetGroup", group_name, get_group, _group),
-    RpcAction("UpdateGroup", _group_change, update_group, _group),
+    RpcAction("UpdateGroup", group_change, update_group, _group),
     RpcAction("DeleteGroup", group_name, delete_group, no_body),
-    RpcAction("ListGroups", _groups_listing, list_groups, _listed),
+    RpcAction("ListGroups", groups_listing, list_groups, _listed),
     RpcAction("AddUserToGroup", _membership, add_user_to_group, no_body),
     RpcAction("RemoveUserFromGroup", _membership, remove_user_from_group, no_body),
     RpcAction("ListGroupsForUser", user_name, list_groups_for_user, _memberships),
-    RpcAction("ListUsersForGroup", _members_listing, list_users_for_group, _members),
+    RpcAction("ListUsersForGroup", members_listing, list_users_for_group, _members),
 )
 
 

@@ -9,6 +9,7 @@ from ramsts.ims import (
     HOST_ID,
     PRODUCT_CODE,
     access_keys,
+    account_settings,
     groups,
     login_profiles,
     users,
@@ -29,7 +30,7 @@ class _HasRam(Protocol):
 def register(table: ActionTable, services: _HasRam) -> None:
     """Declare Ims and register its actions, run by the RAM service (same store, same
     authorizer, same transactions): the OIDC and SAML providers, and, under their Ims names,
-    RAM's users, login profiles, AccessKeys and groups."""
+    RAM's users, login profiles, AccessKeys, groups, password policy and security preference."""
     table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
     register_oidc_providers(table, services.ram, version=API_VERSION)
     register_saml_providers(table, services.ram, version=API_VERSION)
@@ -37,3 +38,4 @@ def register(table: ActionTable, services: _HasRam) -> None:
     login_profiles.register(table, services.ram)
     access_keys.register(table, services.ram)
     groups.register(table, services.ram)
+    account_settings.register(table, services.ram)

@@ -158,8 +158,11 @@ def change_password(
     return tx.login_profiles.update(changed, now=now)
 
 
-def _requested_changes(read: Parameters) -> dict[str, Any]:
-    """The settings the request names, range-checked, by field name."""
+def requested_password_policy(
+    read: Parameters, names: Mapping[str, str] = WIRE_NAMES
+) -> dict[str, Any]:
+    """The settings the request names, range-checked, by field name; ``names``: each setting's
+    parameter name (Ims spells ``HardExpiry`` ``HardExpire``)."""
     minimum_length = read.integer("MinimumPasswordLength", minimum=-(2**31), maximum=2**31)
     low, high = MINIMUM_LENGTH_RANGE
     if minimum_length is not None and not low <= minimum_length <= high:
@@ -182,30 +185,40 @@ def _requested_changes(read: Parameters) -> dict[str, Any]:
         "require_symbols",
         "hard_expiry",
     ):
-        wire = WIRE_NAMES[name]
+        wire = names[name]
         if wire in read:
             changes[name] = read.boolean(wire, default=False)
     return changes
 
 
-def register(table: ActionTable, ram: RamService) -> None:
-    def set_password_policy(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        principal = ram.signed_in(caller)
-        changes = _requested_changes(Parameters(params))
-        account_id = principal.account_id
-        ram.authorizer.require(principal, "ram:SetPasswordPolicy", account_resource(account_id))
-        with ram.transaction(account_id) as tx:
-            policy = replace(password_policy(tx, account_id), **changes)
-            tx.account_settings.set_password_policy(account_id, policy.render())
-        return {"PasswordPolicy": policy.render()}
+def get_password_policy(ram: RamService, caller: Caller) -> PasswordPolicy:
+    account_id = caller.account_id
+    ram.authorizer.require(caller, "ram:GetPasswordPolicy", account_resource(account_id))
+    with ram.read() as tx:
+        return password_policy(tx, account_id)
 
-    def get_password_policy(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+
+def set_password_policy(
+    ram: RamService, caller: Caller, changes: Mapping[str, Any]
+) -> PasswordPolicy:
+    """``changes`` (field name → value, as :func:`requested_password_policy` reads them) over
+    the account's policy; the policy as stored."""
+    account_id = caller.account_id
+    ram.authorizer.require(caller, "ram:SetPasswordPolicy", account_resource(account_id))
+    with ram.transaction(account_id) as tx:
+        policy = replace(password_policy(tx, account_id), **changes)
+        tx.account_settings.set_password_policy(account_id, policy.render())
+    return policy
+
+
+def register(table: ActionTable, ram: RamService) -> None:
+    def set_policy(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         principal = ram.signed_in(caller)
-        account_id = principal.account_id
-        ram.authorizer.require(principal, "ram:GetPasswordPolicy", account_resource(account_id))
-        with ram.read() as tx:
-            policy = password_policy(tx, account_id)
-        return {"PasswordPolicy": policy.render()}
+        changes = requested_password_policy(Parameters(params))
+        return {"PasswordPolicy": set_password_policy(ram, principal, changes).render()}
+
+    def get_policy(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+        return {"PasswordPolicy": get_password_policy(ram, ram.signed_in(caller)).render()}
 
     def change_own_password(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         principal = ram.signed_in(caller)
@@ -230,6 +243,6 @@ def register(table: ActionTable, ram: RamService) -> None:
             change_password(tx, principal.user_id, old_password, new_password, now=ram.now())
         return {}
 
-    table.add(ram.version, "SetPasswordPolicy", set_password_policy)
-    table.add(ram.version, "GetPasswordPolicy", get_password_policy)
+    table.add(ram.version, "SetPasswordPolicy", set_policy)
+    table.add(ram.version, "GetPasswordPolicy", get_policy)
     table.add(ram.version, "ChangePassword", change_own_password)

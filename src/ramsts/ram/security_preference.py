@@ -190,7 +190,7 @@ def parse_network_masks(text: str) -> list[Network]:
     return networks
 
 
-def _requested_changes(read: Parameters, raw: Mapping[str, str]) -> dict[str, Any]:
+def requested_security_preference(read: Parameters, raw: Mapping[str, str]) -> dict[str, Any]:
     """The settings the request names, checked, by field name."""
     defaults = SecurityPreference()
     changes: dict[str, Any] = {}
@@ -208,24 +208,35 @@ def _requested_changes(read: Parameters, raw: Mapping[str, str]) -> dict[str, An
     return changes
 
 
+def get_security_preference(ram: RamService, caller: Caller) -> SecurityPreference:
+    account_id = caller.account_id
+    ram.authorizer.require(caller, "ram:GetSecurityPreference", account_resource(account_id))
+    with ram.read() as tx:
+        return security_preference(tx, account_id)
+
+
+def set_security_preference(
+    ram: RamService, caller: Caller, changes: Mapping[str, Any]
+) -> SecurityPreference:
+    """``changes`` (field name → value, as :func:`requested_security_preference` reads them)
+    over the account's preference; the preference as stored."""
+    account_id = caller.account_id
+    ram.authorizer.require(caller, "ram:SetSecurityPreference", account_resource(account_id))
+    with ram.transaction(account_id) as tx:
+        preference = replace(security_preference(tx, account_id), **changes)
+        tx.account_settings.set_security_preference(account_id, preference.stored())
+    return preference
+
+
 def register(table: ActionTable, ram: RamService) -> None:
-    def set_security_preference(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+    def set_preference(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         principal = ram.signed_in(caller)
-        changes = _requested_changes(Parameters(params), params)
-        account_id = principal.account_id
-        ram.authorizer.require(principal, "ram:SetSecurityPreference", account_resource(account_id))
-        with ram.transaction(account_id) as tx:
-            preference = replace(security_preference(tx, account_id), **changes)
-            tx.account_settings.set_security_preference(account_id, preference.stored())
+        changes = requested_security_preference(Parameters(params), params)
+        return {"SecurityPreference": set_security_preference(ram, principal, changes).render()}
+
+    def get_preference(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+        preference = get_security_preference(ram, ram.signed_in(caller))
         return {"SecurityPreference": preference.render()}
 
-    def get_security_preference(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        principal = ram.signed_in(caller)
-        account_id = principal.account_id
-        ram.authorizer.require(principal, "ram:GetSecurityPreference", account_resource(account_id))
-        with ram.read() as tx:
-            preference = security_preference(tx, account_id)
-        return {"SecurityPreference": preference.render()}
-
-    table.add(ram.version, "SetSecurityPreference", set_security_preference)
-    table.add(ram.version, "GetSecurityPreference", get_security_preference)
+    table.add(ram.version, "SetSecurityPreference", set_preference)
+    table.add(ram.version, "GetSecurityPreference", get_preference)

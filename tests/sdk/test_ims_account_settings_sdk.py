@@ -124,3 +124,29 @@ def test_a_user_without_a_grant_may_not_read_the_password_policy(
     with pytest.raises(ClientException) as refused:
         nosy.get_password_policy()
     assert (refused.value.code, refused.value.status_code) == ("NoPermission", 403)
+
+
+def test_a_ram_user_changes_its_own_password_through_ims(
+    module_live_server: LiveServer, ram_root: RamClient
+) -> None:
+    ram_root.create_user(ram.CreateUserRequest(user_name="pat"))
+    ram_root.create_login_profile(
+        ram.CreateLoginProfileRequest(user_name="pat", password="Old-Passw0rd-!x")
+    )
+    key = ram_root.create_access_key(ram.CreateAccessKeyRequest(user_name="pat")).body
+    pat = ims_client(
+        module_live_server, (key.access_key.access_key_id, key.access_key.access_key_secret)
+    )
+    with pytest.raises(ClientException) as wrong:
+        pat.change_password(
+            ims.ChangePasswordRequest(old_password="Wrong-Pa55-!w", new_password="New-Passw0rd-!y")
+        )
+    assert (wrong.value.code, wrong.value.status_code) == ("InvalidParameter.OldPassword", 400)
+    pat.change_password(
+        ims.ChangePasswordRequest(old_password="Old-Passw0rd-!x", new_password="New-Passw0rd-!y")
+    )
+    with pytest.raises(ClientException) as again:  # the old password no longer is the password
+        pat.change_password(
+            ims.ChangePasswordRequest(old_password="Old-Passw0rd-!x", new_password="Other-Pa55-!z")
+        )
+    assert again.value.code == "InvalidParameter.OldPassword"

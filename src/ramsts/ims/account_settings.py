@@ -1,6 +1,7 @@
-"""GetPasswordPolicy, SetPasswordPolicy, GetSecurityPreference, SetSecurityPreference (Ims
-``2019-08-15``): the account's settings RAM keeps (:mod:`ramsts.ram.passwords`,
-:mod:`ramsts.ram.security_preference`), in Ims's spelling.
+"""GetPasswordPolicy, SetPasswordPolicy, ChangePassword, GetSecurityPreference,
+SetSecurityPreference (Ims ``2019-08-15``): the account's settings RAM keeps, and a RAM user
+changing its own password (:mod:`ramsts.ram.passwords`, :mod:`ramsts.ram.security_preference`),
+in Ims's spelling.
 
 Authorized as the ``ram:<Action>`` of the same name on the account, checked and stored by RAM's
 use cases: a setting changed through Ims is the one RAM's GetPasswordPolicy shows.
@@ -24,7 +25,9 @@ from ramsts.parameters import Parameters
 from ramsts.ram.passwords import (
     WIRE_NAMES,
     PasswordPolicy,
+    change_own_password,
     get_password_policy,
+    own_password_change,
     requested_password_policy,
     set_password_policy,
 )
@@ -35,7 +38,7 @@ from ramsts.ram.security_preference import (
     requested_security_preference,
     set_security_preference,
 )
-from ramsts.ram.wire.declaration import RpcAction, register_actions
+from ramsts.ram.wire.declaration import RpcAction, no_body, register_actions
 
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
@@ -101,6 +104,7 @@ ACTIONS = (
     RpcAction(
         "SetPasswordPolicy", _password_policy_changes, set_password_policy, render_password_policy
     ),
+    RpcAction("ChangePassword", own_password_change, change_own_password, no_body),
     RpcAction(
         "GetSecurityPreference",
         _no_input,

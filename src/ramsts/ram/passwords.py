@@ -211,6 +211,36 @@ def set_password_policy(
     return policy
 
 
+@dataclass(frozen=True, slots=True)
+class OwnPasswordChange:
+    old_password: Secret
+    new_password: Secret
+
+
+def own_password_change(read: Parameters) -> OwnPasswordChange:
+    return OwnPasswordChange(
+        Secret(read.required("OldPassword", PASSWORD)),
+        Secret(read.required("NewPassword", PASSWORD)),
+    )
+
+
+def change_own_password(ram: RamService, caller: Caller, change: OwnPasswordChange) -> None:
+    """ChangePassword: a RAM user changing its own password."""
+    if caller.identity_type != "RAMUser" or caller.user_id is None:
+        raise NoPermission(None, "Only a RAM user can change its own password.")
+    with ram.transaction(caller.account_id) as tx:
+        user = ram.caller_user(tx, caller)
+        # Whether users may change their passwords is the security preference's to say, not
+        # a policy's; an explicit Deny on ram:ChangePassword is still honoured.
+        if ram.authorizer.decide(caller, "ram:ChangePassword", user.arn).effect == "ExplicitDeny":
+            ram.authorizer.require(caller, "ram:ChangePassword", user.arn)
+        if not security_preference(tx, caller.account_id).allow_user_to_change_password:
+            raise NoPermission(
+                None, "The account's security preference does not let users change passwords."
+            )
+        change_password(tx, caller.user_id, change.old_password, change.new_password, now=ram.now())
+
+
 def register(table: ActionTable, ram: RamService) -> None:
     def set_policy(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         principal = ram.signed_in(caller)
@@ -220,29 +250,10 @@ def register(table: ActionTable, ram: RamService) -> None:
     def get_policy(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         return {"PasswordPolicy": get_password_policy(ram, ram.signed_in(caller)).render()}
 
-    def change_own_password(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        principal = ram.signed_in(caller)
-        read = Parameters(params)
-        old_password = Secret(read.required("OldPassword", PASSWORD))
-        new_password = Secret(read.required("NewPassword", PASSWORD))
-        if principal.identity_type != "RAMUser" or principal.user_id is None:
-            raise NoPermission(None, "Only a RAM user can change its own password.")
-        with ram.transaction(principal.account_id) as tx:
-            user = ram.caller_user(tx, principal)
-            # Whether users may change their passwords is the security preference's to say, not
-            # a policy's; an explicit Deny on ram:ChangePassword is still honoured.
-            if (
-                ram.authorizer.decide(principal, "ram:ChangePassword", user.arn).effect
-                == "ExplicitDeny"
-            ):
-                ram.authorizer.require(principal, "ram:ChangePassword", user.arn)
-            if not security_preference(tx, principal.account_id).allow_user_to_change_password:
-                raise NoPermission(
-                    None, "The account's security preference does not let users change passwords."
-                )
-            change_password(tx, principal.user_id, old_password, new_password, now=ram.now())
+    def change_own(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+        change_own_password(ram, ram.signed_in(caller), own_password_change(Parameters(params)))
         return {}
 
     table.add(ram.version, "SetPasswordPolicy", set_policy)
     table.add(ram.version, "GetPasswordPolicy", get_policy)
-    table.add(ram.version, "ChangePassword", change_own_password)
+    table.add(ram.version, "ChangePassword", change_own)

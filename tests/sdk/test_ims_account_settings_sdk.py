@@ -150,3 +150,16 @@ def test_a_ram_user_changes_its_own_password_through_ims(
             ims.ChangePasswordRequest(old_password="Old-Passw0rd-!x", new_password="Other-Pa55-!z")
         )
     assert again.value.code == "InvalidParameter.OldPassword"
+
+
+def test_the_default_domain_is_the_account_ids_until_the_account_has_an_alias(
+    module_live_server: LiveServer, ims_root: ImsClient, ram_root: RamClient
+) -> None:
+    account = module_live_server.account_id
+    assert ims_root.get_default_domain().body.default_domain_name == f"{account}.onaliyun.com"
+    ram_root.set_account_alias(ram.SetAccountAliasRequest(account_alias="acme-domain"))
+    try:
+        domain = ims_root.get_default_domain().body.default_domain_name
+        assert domain == "acme-domain.onaliyun.com"
+    finally:
+        ram_root.clear_account_alias()

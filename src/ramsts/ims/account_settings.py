@@ -1,7 +1,7 @@
 """GetPasswordPolicy, SetPasswordPolicy, ChangePassword, GetSecurityPreference,
-SetSecurityPreference (Ims ``2019-08-15``): the account's settings RAM keeps, and a RAM user
-changing its own password (:mod:`ramsts.ram.passwords`, :mod:`ramsts.ram.security_preference`),
-in Ims's spelling.
+SetSecurityPreference, GetDefaultDomain (Ims ``2019-08-15``): the account's settings RAM keeps
+(the default domain is its alias's), and a RAM user changing its own password
+(:mod:`ramsts.ram.passwords`, :mod:`ramsts.ram.security_preference`), in Ims's spelling.
 
 Authorized as the ``ram:<Action>`` of the same name on the account, checked and stored by RAM's
 use cases: a setting changed through Ims is the one RAM's GetPasswordPolicy shows.
@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from ramsts.errors import InvalidParameter
 from ramsts.ims import API_VERSION
+from ramsts.ims.principal_names import default_domain
 from ramsts.parameters import Parameters
+from ramsts.ram.arns import account_resource
 from ramsts.ram.passwords import (
     WIRE_NAMES,
     PasswordPolicy,
@@ -94,7 +96,21 @@ def _no_input(read: Parameters) -> None:
     return None
 
 
+def get_default_domain(ram: RamService, caller: Caller, _: None) -> str:
+    """GetDefaultDomain: ``<AccountAlias>.onaliyun.com``, or ``<AccountId>.onaliyun.com`` for
+    an account without an alias (:mod:`ramsts.ims.principal_names`)."""
+    account_id = caller.account_id
+    ram.authorizer.require(caller, "ram:GetDefaultDomain", account_resource(account_id))
+    with ram.read() as tx:
+        return default_domain(tx, account_id)
+
+
+def _domain(name: str) -> Body:
+    return {"DefaultDomainName": name}
+
+
 ACTIONS = (
+    RpcAction("GetDefaultDomain", _no_input, get_default_domain, _domain),
     RpcAction(
         "GetPasswordPolicy",
         _no_input,

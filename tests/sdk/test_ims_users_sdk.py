@@ -175,7 +175,12 @@ def test_ims_calls_are_authorized_as_the_ram_action_on_the_users_arn(
                 "Effect": "Allow",
                 "Action": "ram:GetUser",
                 "Resource": f"acs:ram::{server.account_id}:user/gus",
-            }
+            },
+            {
+                "Effect": "Allow",
+                "Action": "ram:ListUserBasicInfos",
+                "Resource": f"acs:ram::{server.account_id}:user/*",
+            },
         ],
     }
     ram_root.create_policy(
@@ -198,6 +203,10 @@ def test_ims_calls_are_authorized_as_the_ram_action_on_the_users_arn(
         assert (refused.value.code, refused.value.status_code) == ("NoPermission", 403)
     with pytest.raises(ClientException) as refused:
         fay.delete_user(ims.DeleteUserRequest(user_principal_name=upn(server, "gus")))
+    assert refused.value.code == "NoPermission"
+    assert fay.list_user_basic_infos(ims.ListUserBasicInfosRequest()).body.user_basic_infos
+    with pytest.raises(ClientException) as refused:  # ram:ListUsers is another action
+        fay.list_users(ims.ListUsersRequest())
     assert refused.value.code == "NoPermission"
 
 
@@ -254,3 +263,18 @@ def test_an_ims_action_ramsts_does_not_serve_is_not_found(server: LiveServer) ->
     with pytest.raises(ClientException) as refused:
         tea_rpc(server.endpoint, root, API_VERSION, "ListApplications")
     assert refused.value.code == "InvalidAction.NotFound"
+
+
+def test_basic_infos_list_every_active_user_and_no_frozen_one(
+    server: LiveServer, ims_root: ImsClient
+) -> None:
+    ims_root.create_user(ims.CreateUserRequest(user_principal_name=upn(server, "kay")))
+    infos = ims_root.list_user_basic_infos(ims.ListUserBasicInfosRequest(max_items=1000)).body
+    assert upn(server, "kay") in [
+        info.user_principal_name for info in infos.user_basic_infos.user_basic_info
+    ]
+    frozen = ims_root.list_user_basic_infos(ims.ListUserBasicInfosRequest(status="freeze")).body
+    assert (frozen.user_basic_infos.user_basic_info, frozen.is_truncated) == ([], False)
+    with pytest.raises(ClientException) as refused:
+        ims_root.list_users(ims.ListUsersRequest(status="deleted"))
+    assert (refused.value.code, refused.value.status_code) == ("InvalidParameter.Status", 400)

@@ -1,4 +1,5 @@
-"""CreateUser, GetUser, UpdateUser, DeleteUser, ListUsers (Ims ``2019-08-15``) on RAM's users.
+"""CreateUser, GetUser, UpdateUser, DeleteUser, ListUsers, ListUserBasicInfos (Ims
+``2019-08-15``) on RAM's users.
 
 The same users RAM serves, through RAM's use cases (:mod:`ramsts.ram.users`) and so its rules,
 authorization (``ram:<Action>`` on ``acs:ram::<AccountId>:user/<UserName>``) and errors; only
@@ -15,6 +16,7 @@ ramsts keeps no tags on users: a ``Tag`` given to CreateUser or ListUsers is ref
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,7 +30,7 @@ from ramsts.ims.principal_names import (
     render_principal_name,
     user_name_in,
 )
-from ramsts.parameters import Parameters, TextRule, missing_parameter
+from ramsts.parameters import Parameters, TextRule, checked_choice, missing_parameter
 from ramsts.ram.arns import every
 from ramsts.ram.entities import USER
 from ramsts.ram.listing import Listing
@@ -185,9 +187,25 @@ def _user_change(read: Parameters) -> ImsUserChange:
     )
 
 
-def _listing(read: Parameters) -> Listing:
+USER_STATUSES = ("active", "freeze")
+
+
+@dataclass(frozen=True, slots=True)
+class UserListing:
+    listing: Listing
+    active: bool
+    """Whether the ``Status`` asked for includes ``active``: ramsts has no frozen users."""
+
+
+def _listing(read: Parameters) -> UserListing:
+    """``Status``: ``active`` (the default), ``freeze``, or both, comma-separated."""
     refuse_tags(read)
-    return listing(read)
+    statuses = [
+        status.strip().lower() for status in (read.optional("Status") or "active").split(",")
+    ]
+    for status in statuses:
+        checked_choice("Status", status, USER_STATUSES)
+    return UserListing(listing(read), "active" in statuses)
 
 
 def _found_user(read: Parameters) -> UserReference:
@@ -241,14 +259,29 @@ class ImsUsersPage:
     domain: str
 
 
-def _list(ram: RamService, caller: Caller, listed: Listing) -> ImsUsersPage:
-    with ram.read() as tx:
-        page = list_users(ram, caller, listed, within=tx)
-        return ImsUsersPage(page, default_domain(tx, caller.account_id))
+def _lister(action: str) -> Callable[[RamService, Caller, UserListing], ImsUsersPage]:
+    def run(ram: RamService, caller: Caller, asked: UserListing) -> ImsUsersPage:
+        with ram.read() as tx:
+            page = list_users(ram, caller, asked.listing, within=tx, action=action)
+            domain = default_domain(tx, caller.account_id)
+        return ImsUsersPage(page if asked.active else Page((), False, None), domain)
+
+    return run
 
 
 def _one_user(found: ImsUser) -> Body:
     return {"User": render_user(found)}
+
+
+def _basic_infos(listed: ImsUsersPage) -> Body:
+    def render(user: User) -> Body:
+        return {
+            "UserPrincipalName": render_principal_name(user.user_name, listed.domain),
+            "UserId": user.user_id,
+            "DisplayName": user.display_name,
+        }
+
+    return paged("UserBasicInfos", "UserBasicInfo", listed.page, render)
 
 
 def _users(listed: ImsUsersPage) -> Body:
@@ -262,7 +295,8 @@ ACTIONS = (
     RpcAction("GetUser", _found_user, _get, _one_user),
     RpcAction("UpdateUser", _user_change, _update, _one_user),
     RpcAction("DeleteUser", user_reference, _delete, no_body),
-    RpcAction("ListUsers", _listing, _list, _users),
+    RpcAction("ListUsers", _listing, _lister("ram:ListUsers"), _users),
+    RpcAction("ListUserBasicInfos", _listing, _lister("ram:ListUserBasicInfos"), _basic_infos),
 )
 
 

@@ -130,9 +130,16 @@ def delete_user(
 
 
 def list_users(
-    ram: RamService, caller: Caller, listing: Listing, within: Transaction | None = None
+    ram: RamService,
+    caller: Caller,
+    listing: Listing,
+    within: Transaction | None = None,
+    *,
+    action: str = "ram:ListUsers",
 ) -> Page[User]:
-    ram.authorizer.require(caller, "ram:ListUsers", every(caller.account_id, "user"))
+    """Authorized as ``action`` on every user: ``ram:ListUsers``, or Ims's
+    ``ram:ListUserBasicInfos``, the same listing with fewer fields shown."""
+    ram.authorizer.require(caller, action, every(caller.account_id, "user"))
     with ram.read(within=within) as tx:
         return tx.users.list(caller.account_id, marker=listing.marker, max_items=listing.max_items)
 

@@ -16,7 +16,7 @@ from alibabacloud_tea_openapi.exceptions import ClientException
 from ims_clients import ims_client, ram_client, upn
 from live_server import LiveServer
 
-pytestmark = pytest.mark.sdk
+pytestmark = [pytest.mark.sdk, pytest.mark.xdist_group("ims-keys-groups")]
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from alibabacloud_tea_openapi.exceptions import ClientException
 from ims_clients import ims_client, ram_client
 from live_server import LiveServer
 
-pytestmark = pytest.mark.sdk
+pytestmark = [pytest.mark.sdk, pytest.mark.xdist_group("ims-settings")]
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from rpc_sdks import Signer, tea_rpc
 
 from ramsts.ims import API_VERSION
 
-pytestmark = pytest.mark.sdk
+pytestmark = [pytest.mark.sdk, pytest.mark.xdist_group("ims-users")]
 
 
 @pytest.fixture(scope="module")

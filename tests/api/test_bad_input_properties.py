@@ -489,12 +489,12 @@ FREE_TEXT = [
 @pytest.mark.parametrize(("action", "params"), FREE_TEXT, ids=[a for a, _ in FREE_TEXT])
 def test_a_nul_character_in_free_text_is_refused_not_a_500(request, store, action, params):
     api = request.getfixturevalue(f"{store}_api")
-    registered = next(a for a in api.actions if a.name == action)
+    registered = next(a for a in api.actions if a.name == action and a.product.code == "Ram")
     check_answer(api, registered, params, api.send(registered, params, api.root))
 
 
 def test_control_characters_are_refused_and_xml_answers_stay_well_formed(sqlite_api):
-    by_name = {action.name: action for action in sqlite_api.actions}
+    by_name = {a.name: a for a in sqlite_api.actions if a.product.code == "Ram"}  # Ims has some
     refused = sqlite_api.send(
         by_name["CreateUser"], {"UserName": "bell", "DisplayName": "ring\x07\x01"}, sqlite_api.root
     )

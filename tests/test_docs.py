@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import inspect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -284,6 +285,27 @@ def test_no_registered_action_is_documented_as_planned(
         name for _, name in registered_actions if documented.get(name, "").startswith("planned")
     ]
     assert not stale, "registered, yet docs/api.md calls them planned: " + ", ".join(stale)
+
+
+def test_every_ims_action_of_the_sdk_is_listed_once_done_exactly_when_served(
+    registered_actions: list[tuple[str, str]],
+) -> None:
+    """The "Every Ims action" table: each action alibabacloud-ims20190815 can call, once, "done"
+    if and only if ramsts registers it under Ims's version, "not served" otherwise."""
+    import alibabacloud_ims20190815.client as ims_client
+
+    sdk_actions = set(re.findall(r"action = '(\w+)'", inspect.getsource(ims_client)))
+    lines = (DOCS / "api.md").read_text(encoding="utf-8").splitlines()
+    listed = [
+        (_TICKED.findall(row["action"])[0], row["status"])
+        for row, heading in _table_rows(lines)
+        if heading == "### Every Ims action"
+    ]
+    names = [name for name, _ in listed]
+    assert sorted(names) == sorted(sdk_actions), "the table is not the SDK's list of actions"
+    served = {name for version, name in registered_actions if version == "2019-08-15"}
+    assert {name for name, status in listed if status == "done"} == served
+    assert {status for _, status in listed} <= {"done", "not served"}
 
 
 # -- docs/cli.md -------------------------------------------------------------------------------

@@ -7,12 +7,17 @@ groups of its own names."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from alibabacloud_ims20190815 import models as ims
 from alibabacloud_ims20190815.client import Client as ImsClient
 from alibabacloud_ram20150501 import models as ram
 from alibabacloud_ram20150501.client import Client as RamClient
+from alibabacloud_sts20150401 import models as sts_models
+from alibabacloud_sts20150401.client import Client as StsClient
 from alibabacloud_tea_openapi.exceptions import ClientException
+from alibabacloud_tea_openapi.models import Config
 from ims_clients import ims_client, ram_client, upn
 from live_server import LiveServer
 
@@ -102,6 +107,64 @@ def test_without_a_principal_name_the_caller_acts_on_its_own_keys(
 ) -> None:
     own = ims_root.list_access_keys(ims.ListAccessKeysRequest()).body.access_keys.access_key
     assert server.access_key_id in [key.access_key_id for key in own]
+
+
+def test_a_role_session_must_name_whose_keys_it_lists(
+    server: LiveServer, ram_root: RamClient
+) -> None:
+    trust = {
+        "Version": "1",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"RAM": [f"acs:ram::{server.account_id}:root"]},
+            }
+        ],
+    }
+    role = ram_root.create_role(
+        ram.CreateRoleRequest(
+            role_name="keys-auditor", assume_role_policy_document=json.dumps(trust)
+        )
+    ).body.role
+    assume = {
+        "Version": "1",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role.arn}],
+    }
+    ram_root.create_user(ram.CreateUserRequest(user_name="rex"))
+    ram_root.create_policy(
+        ram.CreatePolicyRequest(policy_name="AssumeAuditor", policy_document=json.dumps(assume))
+    )
+    ram_root.attach_policy_to_user(
+        ram.AttachPolicyToUserRequest(
+            policy_type="Custom", policy_name="AssumeAuditor", user_name="rex"
+        )
+    )
+    rex = ram_root.create_access_key(ram.CreateAccessKeyRequest(user_name="rex")).body.access_key
+    sts = StsClient(
+        Config(
+            access_key_id=rex.access_key_id,
+            access_key_secret=rex.access_key_secret,
+            endpoint=server.endpoint,
+            protocol="http",
+        )
+    )
+    session = sts.assume_role(
+        sts_models.AssumeRoleRequest(role_arn=role.arn, role_session_name="audit")
+    ).body.credentials
+    auditor = ImsClient(
+        Config(
+            access_key_id=session.access_key_id,
+            access_key_secret=session.access_key_secret,
+            security_token=session.security_token,
+            endpoint=server.endpoint,
+            protocol="http",
+        )
+    )
+    with pytest.raises(ClientException) as refused:
+        auditor.list_access_keys(ims.ListAccessKeysRequest())
+    assert (refused.value.code, refused.value.status_code) == ("MissingParameter", 400)
+    assert "UserPrincipalName" in refused.value.message
 
 
 def test_a_user_may_not_make_keys_for_another_without_a_grant(

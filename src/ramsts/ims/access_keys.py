@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ramsts.caller import Caller
 from ramsts.ims import API_VERSION
 from ramsts.ims.principal_names import PrincipalName, principal_name, user_name_in
-from ramsts.parameters import Parameters
+from ramsts.parameters import Parameters, missing_parameter
 from ramsts.ram.access_keys import (
     ACCESS_KEY_ID,
     STATUSES,
@@ -67,7 +67,13 @@ def _status_change(read: Parameters) -> ImsKey:
 
 
 def _key_owner(tx: Transaction, caller: Caller, name: PrincipalName | None) -> KeyOwner:
-    return KeyOwner(None if name is None else user_name_in(tx, caller.account_id, name))
+    """Without a name, the caller's own keys: a RAM user's or the root's; any other caller (a
+    role session) must name the user, and is told so in Ims's parameter name."""
+    if name is None:
+        if caller.identity_type != "RAMUser" and not caller.is_root:
+            raise missing_parameter("UserPrincipalName")
+        return KeyOwner(None)
+    return KeyOwner(user_name_in(tx, caller.account_id, name))
 
 
 def _create(ram: RamService, caller: Caller, owner: PrincipalName | None) -> NewAccessKey:

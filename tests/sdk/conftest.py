@@ -22,6 +22,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alibabacloud_ims20190815.client import Client as ImsClient
+from alibabacloud_ram20150501.client import Client as RamClient
+from ims_clients import ims_client, ram_client
 from live_server import LiveServer, serving
 
 from fresh_databases import PostgresSchemas, migrated_sqlite_file
@@ -55,3 +58,14 @@ def _serving(db_url: str, directory: Path) -> Iterator[LiveServer]:
     services = build_services(settings, env={MASTER_KEY_ENV: MasterKey.generate().encoded()})
     with serving(services, "sdk-tests") as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def ims_root(module_live_server: LiveServer) -> ImsClient:
+    """alibabacloud-ims20190815 on the module's server, signed with its root's AccessKey."""
+    return ims_client(module_live_server)
+
+
+@pytest.fixture(scope="module")
+def ram_root(module_live_server: LiveServer) -> RamClient:
+    return ram_client(module_live_server)

@@ -18,7 +18,7 @@ from alibabacloud_sts20150401 import models as sts_models
 from alibabacloud_sts20150401.client import Client as StsClient
 from alibabacloud_tea_openapi.exceptions import ClientException
 from alibabacloud_tea_openapi.models import Config
-from ims_clients import ims_client, ram_client, upn
+from ims_clients import ims_client, upn
 from live_server import LiveServer
 
 pytestmark = [pytest.mark.sdk, pytest.mark.xdist_group("ims-keys-groups")]
@@ -27,16 +27,6 @@ pytestmark = [pytest.mark.sdk, pytest.mark.xdist_group("ims-keys-groups")]
 @pytest.fixture(scope="module")
 def server(module_live_server: LiveServer) -> LiveServer:
     return module_live_server
-
-
-@pytest.fixture(scope="module")
-def ims_root(server: LiveServer) -> ImsClient:
-    return ims_client(server)
-
-
-@pytest.fixture(scope="module")
-def ram_root(server: LiveServer) -> RamClient:
-    return ram_client(server)
 
 
 def test_a_users_keys_are_made_listed_disabled_and_deleted_through_ims_as_ram_sees_them(

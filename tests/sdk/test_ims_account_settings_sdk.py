@@ -10,20 +10,10 @@ from alibabacloud_ims20190815.client import Client as ImsClient
 from alibabacloud_ram20150501 import models as ram
 from alibabacloud_ram20150501.client import Client as RamClient
 from alibabacloud_tea_openapi.exceptions import ClientException
-from ims_clients import ims_client, ram_client
+from ims_clients import ims_client
 from live_server import LiveServer
 
 pytestmark = [pytest.mark.sdk, pytest.mark.xdist_group("ims-settings")]
-
-
-@pytest.fixture(scope="module")
-def ims_root(module_live_server: LiveServer) -> ImsClient:
-    return ims_client(module_live_server)
-
-
-@pytest.fixture(scope="module")
-def ram_root(module_live_server: LiveServer) -> RamClient:
-    return ram_client(module_live_server)
 
 
 def test_a_password_policy_set_through_ims_is_the_one_ram_keeps(

@@ -15,7 +15,7 @@ from alibabacloud_ims20190815.client import Client as ImsClient
 from alibabacloud_ram20150501 import models as ram
 from alibabacloud_ram20150501.client import Client as RamClient
 from alibabacloud_tea_openapi.exceptions import ClientException
-from ims_clients import ims_client, ram_client, upn
+from ims_clients import ims_client, upn
 from live_server import LiveServer
 from rpc_sdks import Signer, tea_rpc
 
@@ -27,16 +27,6 @@ pytestmark = [pytest.mark.sdk, pytest.mark.xdist_group("ims-users")]
 @pytest.fixture(scope="module")
 def server(module_live_server: LiveServer) -> LiveServer:
     return module_live_server
-
-
-@pytest.fixture(scope="module")
-def ims_root(server: LiveServer) -> ImsClient:
-    return ims_client(server)
-
-
-@pytest.fixture(scope="module")
-def ram_root(server: LiveServer) -> RamClient:
-    return ram_client(server)
 
 
 def test_a_user_created_through_ims_is_the_user_ram_sees(

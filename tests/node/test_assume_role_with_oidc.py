@@ -250,12 +250,6 @@ def test_the_ims_sdk_manages_oidc_providers(federation: Federation, signature: s
     assert (caught.value.code, caught.value.status_code) == ("EntityNotExist.OIDCProvider", 404)
 
 
-def test_other_ims_actions_are_not_found(federation: Federation) -> None:
-    with pytest.raises(ClientException) as caught:
-        ims_client(federation.server).get_user(ims_models.GetUserRequest(user_principal_name="x"))
-    assert (caught.value.code, caught.value.status_code) == ("InvalidAction.NotFound", 404)
-
-
 # -- AssumeRoleWithOIDC ------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from ramsts.errors import RamstsError
 from ramsts.ram import mfa
 from ramsts.ram.service import RamService
 from ramsts.ram.totp import decode_base32_seed, totp
+from ramsts.ram.wire import mfa as mfa_wire
 from ramsts.store import Account, User
 
 STEP = timedelta(seconds=30)
@@ -22,7 +23,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture
 def actions(ram_actions: Any, ram: RamService) -> Any:
-    mfa.register(ram_actions, ram)
+    mfa_wire.register(ram_actions, ram)
     return ram_actions
 
 

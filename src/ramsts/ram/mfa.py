@@ -6,6 +6,10 @@ A device is created unbound, with a random TOTP seed (:mod:`ramsts.ram.totp`) th
 bound to the device's serial number so a sealed seed copied to another device does not open.
 Binding it to a user asks for two consecutive codes, proving the user's app holds the seed and
 keeps time. A user has at most one device; a device serves at most one user.
+
+The use cases run as :mod:`ramsts.ram.users`' do: caller and typed input, authorized as their
+own action (with the security preference's self-service grants), in the transaction given or
+their own; :mod:`ramsts.ram.wire.mfa` serves them as RAM's actions.
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ from __future__ import annotations
 import base64
 import io
 import re
-from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import segno
 
@@ -29,9 +33,8 @@ from ramsts.errors import (
     LimitExceeded,
     ServiceError,
 )
-from ramsts.parameters import Parameters, TextRule
+from ramsts.parameters import TextRule, required_text
 from ramsts.ram.entities import MFA_DEVICE, SERIAL_NUMBER, USER, USER_NAME
-from ramsts.ram.rendering import Body, iso8601, wrapped
 from ramsts.ram.security_preference import require_self_service
 from ramsts.ram.totp import (
     encode_base32_seed,
@@ -41,9 +44,9 @@ from ramsts.ram.totp import (
     verify_consecutive_codes,
 )
 from ramsts.store import Transaction, User, VirtualMfaDevice
+from ramsts.types import Secret
 
 if TYPE_CHECKING:
-    from ramsts.api.actions import ActionTable
     from ramsts.ram.service import RamService
 
 DEVICE_NAME = TextRule(64, pattern=re.compile(r"[A-Za-z0-9._-]+"))
@@ -88,142 +91,181 @@ def bound_device(tx: Transaction, user: User) -> VirtualMfaDevice:
     return device
 
 
-def _authentication_code(read: Parameters, name: str) -> str:
-    code = read.required(name)
+@dataclass(frozen=True, slots=True)
+class CreatedMfaDevice:
+    """A new device and its seed, shown this once: as base32, and as the ``otpauth://`` URI an
+    authenticator app scans."""
+
+    serial_number: str
+    base32_seed: Secret
+    otpauth_uri: Secret
+
+
+@dataclass(frozen=True, slots=True)
+class ListedMfaDevice:
+    """A device and the user it is bound to (``None``: unbound)."""
+
+    device: VirtualMfaDevice
+    user: User | None
+
+
+@dataclass(frozen=True, slots=True)
+class MfaBinding:
+    """Bind the device ``serial_number`` to ``user_name``, proven by two consecutive codes."""
+
+    serial_number: str
+    user_name: str
+    first_code: str
+    second_code: str
+
+    def __post_init__(self) -> None:
+        required_text("SerialNumber", self.serial_number, SERIAL_NUMBER)
+        required_text("UserName", self.user_name, USER_NAME)
+        check_authentication_code("AuthenticationCode1", self.first_code)
+        check_authentication_code("AuthenticationCode2", self.second_code)
+
+
+@dataclass(frozen=True, slots=True)
+class UserMfaDevice:
+    """The device bound to a user."""
+
+    user: User
+    device: VirtualMfaDevice
+
+
+def check_authentication_code(parameter: str, code: str) -> str:
     if not is_code_format(code):
         raise InvalidParameter(
-            "AuthenticationCode.Format", f"The parameter {name} must be six digits."
+            "AuthenticationCode.Format", f"The parameter {parameter} must be six digits."
         )
     return code
 
 
-def _render_listed(tx: Transaction, device: VirtualMfaDevice) -> Body:
-    """A ListVirtualMFADevices item; an unbound device has an empty ``User`` and no
-    ``ActivateDate``, as the real service answers."""
-    user = tx.users.get_by_id(device.user_id) if device.user_id is not None else None
-    body: Body = {"SerialNumber": device.serial_number, "User": {}}
-    if user is not None and device.enabled_at is not None:
-        body["ActivateDate"] = iso8601(device.enabled_at)
-        body["User"] = {
-            "UserId": user.user_id,
-            "UserName": user.user_name,
-            "DisplayName": user.display_name,
-        }
-    return body
-
-
-def register(table: ActionTable, ram: RamService) -> None:
-    self_service = partial(require_self_service, ram)
-
-    def create_device(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        principal = ram.signed_in(caller)
-        name = Parameters(params).required("VirtualMFADeviceName", DEVICE_NAME)
-        account_id = principal.account_id
-        serial_number = mfa_arn(account_id, name)
-        self_service(principal, "ram:CreateVirtualMFADevice", serial_number)
-        seed = new_seed()
-        with ram.transaction(account_id) as tx:
-            if tx.mfa_devices.count(account_id) >= MAX_VIRTUAL_MFA_DEVICES:
-                raise LimitExceeded(
-                    "VirtualMFADevice",
-                    f"The account already has {MAX_VIRTUAL_MFA_DEVICES} virtual MFA devices.",
-                )
-            sealed = seal_seed(ram.master_key, serial_number, seed)
-            tx.mfa_devices.create(account_id, device_name=name, sealed_seed=sealed, now=ram.now())
-        uri = otpauth_uri(seed, issuer=ISSUER, account=f"{name}@{account_id}")
-        return {
-            "VirtualMFADevice": {
-                "SerialNumber": serial_number,
-                "Base32StringSeed": encode_base32_seed(seed),
-                "QRCodePNG": qr_code_png(uri),
-            }
-        }
-
-    def delete_device(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        principal = ram.signed_in(caller)
-        serial_number = Parameters(params).required("SerialNumber", SERIAL_NUMBER)
-        with ram.transaction(principal.account_id) as tx:
-            device = ram.authorized(
-                tx,
-                principal,
-                "ram:DeleteVirtualMFADevice",
-                MFA_DEVICE,
-                serial_number,
-                require=self_service,
+def create_virtual_mfa_device(
+    ram: RamService, caller: Caller, device_name: str, within: Transaction | None = None
+) -> CreatedMfaDevice:
+    required_text("VirtualMFADeviceName", device_name, DEVICE_NAME)
+    account_id = caller.account_id
+    serial_number = mfa_arn(account_id, device_name)
+    require_self_service(ram, caller, "ram:CreateVirtualMFADevice", serial_number)
+    seed = new_seed()
+    with ram.transaction(account_id, within=within) as tx:
+        if tx.mfa_devices.count(account_id) >= MAX_VIRTUAL_MFA_DEVICES:
+            raise LimitExceeded(
+                "VirtualMFADevice",
+                f"The account already has {MAX_VIRTUAL_MFA_DEVICES} virtual MFA devices.",
             )
-            if device.user_id is not None:
-                raise DeleteConflict(
-                    "VirtualMFADevice.User",
-                    f"The virtual MFA device {device.serial_number} is bound to a user; unbind it"
-                    " first.",
-                )
-            tx.mfa_devices.delete(device.serial_number)
-        return {}
+        sealed = seal_seed(ram.master_key, serial_number, seed)
+        tx.mfa_devices.create(
+            account_id, device_name=device_name, sealed_seed=sealed, now=ram.now()
+        )
+    uri = otpauth_uri(seed, issuer=ISSUER, account=f"{device_name}@{account_id}")
+    return CreatedMfaDevice(serial_number, Secret(encode_base32_seed(seed)), Secret(uri))
 
-    def list_devices(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        principal = ram.signed_in(caller)
-        account_id = principal.account_id
-        ram.authorizer.require(principal, "ram:ListVirtualMFADevices", mfa_arn(account_id, "*"))
-        with ram.read() as tx:
-            listed = [_render_listed(tx, device) for device in tx.mfa_devices.list(account_id)]
-        return wrapped("VirtualMFADevices", "VirtualMFADevice", listed)
 
-    def bind_device(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        principal = ram.signed_in(caller)
-        read = Parameters(params)
-        serial_number = read.required("SerialNumber", SERIAL_NUMBER)
-        name = read.required("UserName", USER_NAME)
-        first = _authentication_code(read, "AuthenticationCode1")
-        second = _authentication_code(read, "AuthenticationCode2")
-        with ram.transaction(principal.account_id) as tx:
-            user = ram.authorized(
-                tx, principal, "ram:BindMFADevice", USER, name, require=self_service
+def delete_virtual_mfa_device(
+    ram: RamService, caller: Caller, serial_number: str, within: Transaction | None = None
+) -> None:
+    required_text("SerialNumber", serial_number, SERIAL_NUMBER)
+    with ram.transaction(caller.account_id, within=within) as tx:
+        device = ram.authorized(
+            tx,
+            caller,
+            "ram:DeleteVirtualMFADevice",
+            MFA_DEVICE,
+            serial_number,
+            require=partial(require_self_service, ram),
+        )
+        if device.user_id is not None:
+            raise DeleteConflict(
+                "VirtualMFADevice.User",
+                f"The virtual MFA device {device.serial_number} is bound to a user; unbind it"
+                " first.",
             )
-            # Authorized on the user only, as the real service's BindMFADevice is.
-            device = MFA_DEVICE.existing(tx, principal.account_id, serial_number)
-            if tx.mfa_devices.get_for_user(user.user_id) is not None:
-                raise EntityAlreadyExists(
-                    "User.MFADevice", f"The user {user.user_name} has an MFA device bound already."
-                )
-            if device.user_id is not None:
-                raise EntityAlreadyExists(
-                    "VirtualMFADevice.User",
-                    f"The virtual MFA device {device.serial_number} is bound to another user.",
-                )
-            seed = unseal_seed(ram.master_key, device)
-            if verify_consecutive_codes(seed, first, second, ram.now()) is None:
-                raise ServiceError(
-                    "CheckAuthenticationCodeFail",
-                    "The authentication codes are not two consecutive codes of the device.",
-                    http_status=403,
-                )
-            tx.mfa_devices.bind(device.serial_number, user.user_id, now=ram.now())
-        return {}
+        tx.mfa_devices.delete(device.serial_number)
 
-    def unbind_device(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        principal = ram.signed_in(caller)
-        name = Parameters(params).required("UserName", USER_NAME)
-        with ram.transaction(principal.account_id) as tx:
-            user = ram.authorized(
-                tx, principal, "ram:UnbindMFADevice", USER, name, require=self_service
+
+def list_virtual_mfa_devices(
+    ram: RamService, caller: Caller, within: Transaction | None = None
+) -> list[ListedMfaDevice]:
+    """The account's devices by name, each with the user it is bound to."""
+    account_id = caller.account_id
+    ram.authorizer.require(caller, "ram:ListVirtualMFADevices", mfa_arn(account_id, "*"))
+    with ram.read(within=within) as tx:
+        return [
+            ListedMfaDevice(
+                device,
+                tx.users.get_by_id(device.user_id) if device.user_id is not None else None,
             )
-            device = bound_device(tx, user)
-            tx.mfa_devices.unbind(user.user_id)
-        return {"MFADevice": {"SerialNumber": device.serial_number}}
+            for device in tx.mfa_devices.list(account_id)
+        ]
 
-    def get_user_mfa_info(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        principal = ram.signed_in(caller)
-        name = Parameters(params).required("UserName", USER_NAME)
-        with ram.read() as tx:
-            user = ram.authorized(
-                tx, principal, "ram:GetUserMFAInfo", USER, name, require=self_service
+
+def bind_mfa_device(
+    ram: RamService, caller: Caller, binding: MfaBinding, within: Transaction | None = None
+) -> None:
+    account_id = caller.account_id
+    with ram.transaction(account_id, within=within) as tx:
+        user = ram.authorized(
+            tx,
+            caller,
+            "ram:BindMFADevice",
+            USER,
+            binding.user_name,
+            require=partial(require_self_service, ram),
+        )
+        # Authorized on the user only, as the real service's BindMFADevice is.
+        device = MFA_DEVICE.existing(tx, account_id, binding.serial_number)
+        if tx.mfa_devices.get_for_user(user.user_id) is not None:
+            raise EntityAlreadyExists(
+                "User.MFADevice", f"The user {user.user_name} has an MFA device bound already."
             )
-            device = bound_device(tx, user)
-        return {"MFADevice": {"SerialNumber": device.serial_number, "Type": DEVICE_TYPE}}
+        if device.user_id is not None:
+            raise EntityAlreadyExists(
+                "VirtualMFADevice.User",
+                f"The virtual MFA device {device.serial_number} is bound to another user.",
+            )
+        seed = unseal_seed(ram.master_key, device)
+        codes = (binding.first_code, binding.second_code)
+        if verify_consecutive_codes(seed, *codes, ram.now()) is None:
+            raise ServiceError(
+                "CheckAuthenticationCodeFail",
+                "The authentication codes are not two consecutive codes of the device.",
+                http_status=403,
+            )
+        tx.mfa_devices.bind(device.serial_number, user.user_id, now=ram.now())
 
-    table.add(ram.version, "CreateVirtualMFADevice", create_device)
-    table.add(ram.version, "DeleteVirtualMFADevice", delete_device)
-    table.add(ram.version, "ListVirtualMFADevices", list_devices)
-    table.add(ram.version, "BindMFADevice", bind_device)
-    table.add(ram.version, "UnbindMFADevice", unbind_device)
-    table.add(ram.version, "GetUserMFAInfo", get_user_mfa_info)
+
+def unbind_mfa_device(
+    ram: RamService, caller: Caller, user_name: str, within: Transaction | None = None
+) -> UserMfaDevice:
+    """The device the user had, now unbound (and still there, to bind again or delete)."""
+    required_text("UserName", user_name, USER_NAME)
+    with ram.transaction(caller.account_id, within=within) as tx:
+        user = ram.authorized(
+            tx,
+            caller,
+            "ram:UnbindMFADevice",
+            USER,
+            user_name,
+            require=partial(require_self_service, ram),
+        )
+        device = bound_device(tx, user)
+        tx.mfa_devices.unbind(user.user_id)
+    return UserMfaDevice(user, device)
+
+
+def get_user_mfa_info(
+    ram: RamService, caller: Caller, user_name: str, within: Transaction | None = None
+) -> UserMfaDevice:
+    required_text("UserName", user_name, USER_NAME)
+    with ram.read(within=within) as tx:
+        user = ram.authorized(
+            tx,
+            caller,
+            "ram:GetUserMFAInfo",
+            USER,
+            user_name,
+            require=partial(require_self_service, ram),
+        )
+        return UserMfaDevice(user, bound_device(tx, user))

@@ -30,7 +30,7 @@ ACTION_MODULES = (
     "tags",
     "account_alias",
     "security_preference",
-    "mfa",
+    "wire.mfa",
     "diagnostics",
 )
 

@@ -12,6 +12,7 @@ from ramsts.ims import (
     account_settings,
     groups,
     login_profiles,
+    mfa_devices,
     users,
 )
 from ramsts.ims.oidc_providers import register_oidc_providers
@@ -39,3 +40,4 @@ def register(table: ActionTable, services: _HasRam) -> None:
     access_keys.register(table, services.ram)
     groups.register(table, services.ram)
     account_settings.register(table, services.ram)
+    mfa_devices.register(table, services.ram)

@@ -3,6 +3,7 @@ UnbindMFADevice, GetUserMFAInfo on the wire (spec api.md §9.2)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ramsts.caller import Caller
@@ -27,6 +28,7 @@ from ramsts.ram.mfa import (
 from ramsts.ram.rendering import Body, iso8601, wrapped
 from ramsts.ram.wire.declaration import RpcAction, no_body, register_actions
 from ramsts.ram.wire.users import user_name
+from ramsts.store import User
 
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
@@ -65,21 +67,21 @@ def _binding(read: Parameters) -> MfaBinding:
     return MfaBinding(serial, name, *authentication_codes(read))
 
 
-def _listed(devices: list[ListedMfaDevice]) -> Body:
-    """An unbound device has an empty ``User`` and no ``ActivateDate``, as the real service
-    answers."""
+def render_listed_device(listed: ListedMfaDevice, named: Callable[[User], Body]) -> Body:
+    """A device of a listing, its user's name given by ``named`` (RAM's ``UserName``, Ims's
+    ``UserPrincipalName``). An unbound device has an empty ``User`` and no ``ActivateDate``, as
+    the real service answers."""
+    device, user = listed.device, listed.user
+    body: Body = {"SerialNumber": device.serial_number, "User": {}}
+    if user is not None and device.enabled_at is not None:
+        body["ActivateDate"] = iso8601(device.enabled_at)
+        body["User"] = {"UserId": user.user_id, **named(user), "DisplayName": user.display_name}
+    return body
 
+
+def _listed(devices: list[ListedMfaDevice]) -> Body:
     def render(listed: ListedMfaDevice) -> Body:
-        device, user = listed.device, listed.user
-        body: Body = {"SerialNumber": device.serial_number, "User": {}}
-        if user is not None and device.enabled_at is not None:
-            body["ActivateDate"] = iso8601(device.enabled_at)
-            body["User"] = {
-                "UserId": user.user_id,
-                "UserName": user.user_name,
-                "DisplayName": user.display_name,
-            }
-        return body
+        return render_listed_device(listed, lambda user: {"UserName": user.user_name})
 
     return wrapped("VirtualMFADevices", "VirtualMFADevice", map(render, devices))
 

@@ -153,3 +153,43 @@ def test_the_default_domain_is_the_account_ids_until_the_account_has_an_alias(
         assert domain == "acme-domain.onaliyun.com"
     finally:
         ram_root.clear_account_alias()
+
+
+def test_the_default_domain_set_through_ims_is_the_account_alias_ram_keeps(
+    module_live_server: LiveServer, ims_root: ImsClient, ram_root: RamClient
+) -> None:
+    account_id = module_live_server.account_id
+    try:
+        set_to = ims_root.set_default_domain(
+            ims.SetDefaultDomainRequest(default_domain_name="examplecompany.onaliyun.com")
+        ).body
+        assert set_to.default_domain_name == "examplecompany.onaliyun.com"
+        assert ims_root.get_default_domain().body.default_domain_name == set_to.default_domain_name
+        assert ram_root.get_account_alias().body.account_alias == "examplecompany"
+    finally:
+        back = ims_root.set_default_domain(
+            ims.SetDefaultDomainRequest(default_domain_name=f"{account_id}.onaliyun.com")
+        ).body
+    assert back.default_domain_name == f"{account_id}.onaliyun.com"
+    assert ram_root.get_account_alias().body.account_alias == ""
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "examplecompany.example.com",  # not the platform's suffix
+        "-example.onaliyun.com",  # a hyphen first, as the real service refuses
+        "Example_Co.onaliyun.com",  # the real service's form, but no alias ramsts can keep
+        "1234567890123456.onaliyun.com",  # another account's id
+    ],
+)
+def test_a_default_domain_that_cannot_be_the_alias_is_refused(
+    ims_root: ImsClient, ram_root: RamClient, name: str
+) -> None:
+    with pytest.raises(ClientException) as refused:
+        ims_root.set_default_domain(ims.SetDefaultDomainRequest(default_domain_name=name))
+    assert (refused.value.code, refused.value.status_code) == (
+        "InvalidParameter.DefaultDomainName",
+        400,
+    )
+    assert ram_root.get_account_alias().body.account_alias == ""

@@ -1,6 +1,6 @@
 """GetPasswordPolicy, SetPasswordPolicy, ChangePassword, GetSecurityPreference,
-SetSecurityPreference, GetDefaultDomain (Ims ``2019-08-15``): the account's settings RAM keeps
-(the default domain is its alias's), and a RAM user changing its own password
+SetSecurityPreference, GetDefaultDomain, SetDefaultDomain (Ims ``2019-08-15``): the account's
+settings RAM keeps (the default domain is its alias's), and a RAM user changing its own password
 (:mod:`ramsts.ram.passwords`, :mod:`ramsts.ram.security_preference`), in Ims's spelling.
 
 Authorized as the ``ram:<Action>`` of the same name on the account, checked and stored by RAM's
@@ -16,13 +16,16 @@ of the answers: a security setting is never accepted and then not kept.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ramsts.errors import InvalidParameter
 from ramsts.ims import API_VERSION
-from ramsts.ims.principal_names import default_domain
+from ramsts.ims.principal_names import DOMAIN_SUFFIX, default_domain
 from ramsts.parameters import Parameters
+from ramsts.ram.account_alias import ACCOUNT_ALIAS, set_account_alias
 from ramsts.ram.arns import account_resource
 from ramsts.ram.passwords import (
     WIRE_NAMES,
@@ -105,12 +108,56 @@ def get_default_domain(ram: RamService, caller: Caller, _: None) -> str:
         return default_domain(tx, account_id)
 
 
+DEFAULT_DOMAIN_NAME = re.compile(r"(?=.{1,64}\Z)[A-Za-z0-9._]+(?:-[A-Za-z0-9._]+)*", re.ASCII)
+"""The real service's form: letters, digits, ``.``, ``_`` and single inner hyphens, 64 at most."""
+
+
+def _default_domain_name(read: Parameters) -> str:
+    """The prefix of the ``DefaultDomainName`` asked for, which ramsts keeps as the account
+    alias: a name the real service takes but that is no alias (upper case, ``.``, ``_``, longer
+    than 32) is refused, not changed."""
+    name = read.required("DefaultDomainName")
+    shown = json.dumps(name[:80], ensure_ascii=False)
+    if DEFAULT_DOMAIN_NAME.fullmatch(name) is None or not name.endswith(DOMAIN_SUFFIX):
+        raise InvalidParameter(
+            "DefaultDomainName",
+            f"The parameter DefaultDomainName {shown} must be <AccountAlias>{DOMAIN_SUFFIX}, 64"
+            " characters at most of letters, digits, periods, underscores and single hyphens.",
+        )
+    prefix = name.removesuffix(DOMAIN_SUFFIX)
+    if ACCOUNT_ALIAS.fullmatch(prefix) is None:
+        raise InvalidParameter(
+            "DefaultDomainName",
+            f"The parameter DefaultDomainName {shown} names a prefix ramsts cannot keep: the"
+            " default domain is the account alias, 3 to 32 lower-case letters, digits or single"
+            " hyphens, or the account's own id.",
+        )
+    return prefix
+
+
+def set_default_domain(ram: RamService, caller: Caller, prefix: str) -> str:
+    """SetDefaultDomain: the account alias ``prefix``; the account's own id clears the alias,
+    whose default it is."""
+    account_id = caller.account_id
+    if len(prefix) == len(account_id) and prefix.isdigit() and prefix != account_id:
+        raise InvalidParameter(
+            "DefaultDomainName",
+            f"The default domain {prefix}{DOMAIN_SUFFIX} is another account's id: only"
+            f" {account_id}{DOMAIN_SUFFIX} or an alias may be the default domain.",
+        )
+    with ram.transaction(account_id) as tx:
+        alias = None if prefix == account_id else prefix
+        set_account_alias(ram, caller, alias, action="ram:SetDefaultDomain", within=tx)
+        return default_domain(tx, account_id)
+
+
 def _domain(name: str) -> Body:
     return {"DefaultDomainName": name}
 
 
 ACTIONS = (
     RpcAction("GetDefaultDomain", _no_input, get_default_domain, _domain),
+    RpcAction("SetDefaultDomain", _default_domain_name, set_default_domain, _domain),
     RpcAction(
         "GetPasswordPolicy",
         _no_input,

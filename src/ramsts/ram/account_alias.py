@@ -21,6 +21,7 @@ from ramsts.ram.arns import account_resource
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
     from ramsts.ram.service import RamService
+    from ramsts.store import Transaction
 
 ACCOUNT_ALIAS = re.compile(r"(?=.{3,32}\Z)[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -36,6 +37,22 @@ def check_account_alias(alias: str) -> str:
     return alias
 
 
+def set_account_alias(
+    ram: RamService,
+    caller: Caller,
+    alias: str | None,
+    *,
+    action: str = "ram:SetAccountAlias",
+    within: Transaction | None = None,
+) -> None:
+    """Give the account ``alias`` (checked by :func:`check_account_alias`), or none, authorized
+    as ``action`` on the account: Ims's SetDefaultDomain sets the same alias as its own action."""
+    account_id = caller.account_id
+    ram.authorizer.require(caller, action, account_resource(account_id))
+    with ram.transaction(account_id, within=within) as tx:
+        tx.accounts.set_alias(account_id, alias)
+
+
 def register(table: ActionTable, ram: RamService) -> None:
     def authorized(caller: Caller | None, action: str) -> str:
         principal = ram.signed_in(caller)
@@ -43,11 +60,9 @@ def register(table: ActionTable, ram: RamService) -> None:
         ram.authorizer.require(principal, f"ram:{action}", account_resource(account_id))
         return account_id
 
-    def set_account_alias(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
+    def set_alias(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         alias = check_account_alias(Parameters(params).required("AccountAlias"))
-        account_id = authorized(caller, "SetAccountAlias")
-        with ram.transaction(account_id) as tx:
-            tx.accounts.set_alias(account_id, alias)
+        set_account_alias(ram, ram.signed_in(caller), alias)
         return {}
 
     def get_account_alias(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
@@ -62,6 +77,6 @@ def register(table: ActionTable, ram: RamService) -> None:
             tx.accounts.set_alias(account_id, None)
         return {}
 
-    table.add(ram.version, "SetAccountAlias", set_account_alias)
+    table.add(ram.version, "SetAccountAlias", set_alias)
     table.add(ram.version, "GetAccountAlias", get_account_alias)
     table.add(ram.version, "ClearAccountAlias", clear_account_alias)

@@ -119,3 +119,30 @@ def test_a_code_that_is_not_six_digits_is_refused_before_the_user_is_looked_up(
         "InvalidParameter.AuthenticationCode.Format",
         400,
     )
+
+
+def test_disabling_a_users_mfa_unbinds_and_deletes_the_device(
+    module_live_server: LiveServer, ims_root: ImsClient, ram_root: RamClient
+) -> None:
+    ram_root.create_user(ram.CreateUserRequest(user_name="mfa-bob"))
+    created = ims_root.create_virtual_mfadevice(
+        ims.CreateVirtualMFADeviceRequest(virtual_mfadevice_name="bob-phone")
+    ).body.virtual_mfadevice
+    first, second = consecutive_codes(created.base_32string_seed)
+    bob = upn(module_live_server, "mfa-bob")
+    ims_root.bind_mfadevice(
+        ims.BindMFADeviceRequest(
+            serial_number=created.serial_number,
+            user_principal_name=bob,
+            authentication_code_1=first,
+            authentication_code_2=second,
+        )
+    )
+
+    ims_root.disable_virtual_mfa(ims.DisableVirtualMFARequest(user_principal_name=bob))
+
+    with pytest.raises(ClientException) as refused:
+        ims_root.get_user_mfainfo(ims.GetUserMFAInfoRequest(user_principal_name=bob))
+    assert refused.value.code == "EntityNotExist.User.MFADevice"
+    everything = ram_root.list_virtual_mfadevices().body.virtual_mfadevices.virtual_mfadevice
+    assert created.serial_number not in [d.serial_number for d in everything]

@@ -1,5 +1,5 @@
 """CreateVirtualMFADevice, DeleteVirtualMFADevice, ListVirtualMFADevices, BindMFADevice,
-UnbindMFADevice, GetUserMFAInfo (Ims ``2019-08-15``): RAM's virtual MFA devices
+UnbindMFADevice, GetUserMFAInfo, DisableVirtualMFA (Ims ``2019-08-15``): RAM's virtual MFA devices
 (:mod:`ramsts.ram.mfa`), a user named by its UserPrincipalName.
 
 Authorized and refused as RAM's are. Ims pages ``ListVirtualMFADevices`` (``Marker``,
@@ -90,6 +90,15 @@ def _unbind(ram: RamService, caller: Caller, name: PrincipalName) -> UserMfaDevi
         return unbind_mfa_device(ram, caller, user_name_in(tx, account_id, name), within=tx)
 
 
+def _disable(ram: RamService, caller: Caller, name: PrincipalName) -> None:
+    """DisableVirtualMFA: the user's device unbound and deleted in one transaction, as
+    UnbindMFADevice then DeleteVirtualMFADevice, each authorized as itself."""
+    account_id = caller.account_id
+    with ram.transaction(account_id) as tx:
+        unbound = unbind_mfa_device(ram, caller, user_name_in(tx, account_id, name), within=tx)
+        delete_virtual_mfa_device(ram, caller, unbound.device.serial_number, within=tx)
+
+
 def _mfa_info(ram: RamService, caller: Caller, name: PrincipalName) -> UserMfaDevice:
     account_id = caller.account_id
     with ram.read() as tx:
@@ -141,6 +150,7 @@ ACTIONS = (
     RpcAction("BindMFADevice", _binding, _bind, no_body),
     RpcAction("UnbindMFADevice", _principal_name, _unbind, _unbound),
     RpcAction("GetUserMFAInfo", _principal_name, _mfa_info, _rendered_info),
+    RpcAction("DisableVirtualMFA", _principal_name, _disable, no_body),
 )
 
 

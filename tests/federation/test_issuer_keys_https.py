@@ -9,6 +9,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -120,3 +121,38 @@ def test_an_issuer_that_never_answers_is_given_up_on(tls: tuple[Path, Path, Path
         silent.close()
     assert caught.value.code == "AuthenticationFail.OIDCToken.HttpsUrlInvalid"
     assert "no answer within 0.2 seconds" in caught.value.message
+
+
+def test_a_name_that_does_not_resolve_in_time_is_given_up_on(tls: tuple[Path, Path, Path]) -> None:
+    """The system's resolver takes no timeout; the fetch's bound holds anyway."""
+    released = threading.Event()
+
+    def hanging(host: str, port: int) -> list[tuple[str, int]]:
+        released.wait(10)
+        return [("127.0.0.1", port)]
+
+    fetch = HttpsFetcher(ca_file=tls[0], timeout=0.2, resolve=hanging)
+    started = time.monotonic()
+    try:
+        with pytest.raises(AuthenticationFail) as caught:
+            fetch("https://idp.example.internal/.well-known/openid-configuration")
+    finally:
+        released.set()
+    assert time.monotonic() - started < 2
+    assert caught.value.code == "AuthenticationFail.OIDCToken.HttpsUrlInvalid"
+    assert "idp.example.internal did not resolve within 0.2 seconds" in caught.value.message
+
+
+def test_the_certificate_is_checked_for_the_urls_name_not_the_address(
+    tls: tuple[Path, Path, Path], issuer_url: str
+) -> None:
+    port = int(issuer_url.rsplit(":", 1)[1])
+
+    def to_loopback(host: str, asked_port: int) -> list[tuple[str, int]]:
+        return [("127.0.0.1", asked_port)]
+
+    fetch = HttpsFetcher(ca_file=tls[0], resolve=to_loopback)
+    assert fetch(f"https://localhost:{port}/jwks").document["keys"]
+    with pytest.raises(AuthenticationFail) as caught:
+        fetch(f"https://idp.example.internal:{port}/jwks")
+    assert "not trusted" in caught.value.message

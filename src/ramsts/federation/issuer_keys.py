@@ -6,8 +6,9 @@ PyJWT reads. Both fetches:
 
 * go over https only, checked against the system's trust store or, when the server is given one
   (``RAMSTS_OIDC_CA_FILE``), that CA bundle instead;
-* are bounded: :data:`FETCH_TIMEOUT` seconds per connection step, :data:`MAX_DOCUMENT_BYTES` per
-  answer, no redirects. An issuer that is down or slow makes the call fail with
+* are bounded: :data:`FETCH_TIMEOUT` seconds per connection step (the name's lookup included,
+  which the system's resolver would not bound), :data:`MAX_DOCUMENT_BYTES` per answer, no
+  redirects. An issuer that is down or slow makes the call fail with
   ``AuthenticationFail.OIDCToken.HttpsUrlInvalid`` within the timeout, and that failure is
   answered at once for :data:`FAILURE_BACKOFF` seconds, so a dead IdP never ties up the worker
   threads;
@@ -32,10 +33,13 @@ import contextlib
 import hashlib
 import http.client
 import json
+import socket
 import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,14 +207,80 @@ def _unreachable(url: str, why: str) -> AuthenticationFail:
     )
 
 
+Resolve = Callable[[str, int], list[tuple[str, int]]]
+"""The addresses to try for a host and port, in order."""
+
+_resolving = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ramsts-issuer-dns")
+"""Where issuers' names are looked up: the system's resolver takes no timeout, so a lookup that
+hangs holds one of these threads, never the request, which gives up after the fetch timeout."""
+
+
+def system_addresses(host: str, port: int) -> list[tuple[str, int]]:
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [(str(info[4][0]), port) for info in found]
+
+
+class _ResolvedHttpsConnection(http.client.HTTPSConnection):
+    """Connects to an address resolved beforehand, checking the certificate for the URL's host."""
+
+    def __init__(
+        self,
+        host: str,
+        addresses: list[tuple[str, int]],
+        *,
+        timeout: float,
+        context: ssl.SSLContext,
+    ) -> None:
+        super().__init__(host, addresses[0][1], timeout=timeout, context=context)
+        self._addresses = addresses
+        self._tls_context = context
+
+    def connect(self) -> None:
+        failure: OSError | None = None
+        for address in self._addresses:
+            try:
+                sock = socket.create_connection(address, self.timeout)
+            except OSError as error:
+                failure = error
+                continue
+            try:
+                self.sock = self._tls_context.wrap_socket(sock, server_hostname=self.host)
+            except BaseException:
+                sock.close()
+                raise
+            return
+        raise failure or OSError(f"no address for {self.host}")
+
+
 class HttpsFetcher:
     """GET a JSON document over https, remembering the server's verified certificate chain."""
 
-    def __init__(self, *, ca_file: Path | None = None, timeout: float = FETCH_TIMEOUT) -> None:
+    def __init__(
+        self,
+        *,
+        ca_file: Path | None = None,
+        timeout: float = FETCH_TIMEOUT,
+        resolve: Resolve = system_addresses,
+    ) -> None:
         # A CA file of one's own is read at once, so that a wrong one fails at start-up; the
         # system's trust store (70 ms to load) only when an issuer is first fetched.
         self._tls = None if ca_file is None else ssl.create_default_context(cafile=str(ca_file))
         self._timeout = timeout
+        self._resolve = resolve
+
+    def _addresses(self, url: str, host: str, port: int) -> list[tuple[str, int]]:
+        lookup = _resolving.submit(self._resolve, host, port)
+        try:
+            addresses = lookup.result(timeout=self._timeout)
+        except FutureTimeout:
+            raise _unreachable(
+                url, f"its name {host} did not resolve within {self._timeout:g} seconds"
+            ) from None
+        except OSError as error:
+            raise _unreachable(url, f"its name {host} does not resolve ({error})") from None
+        if not addresses:
+            raise _unreachable(url, f"its name {host} has no address")
+        return addresses
 
     def _context(self) -> ssl.SSLContext:
         if self._tls is None:
@@ -222,8 +292,9 @@ class HttpsFetcher:
         if parts.scheme != "https" or not parts.hostname:
             raise _unreachable(url, "it is not an https URL")
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        connection = http.client.HTTPSConnection(
-            parts.hostname, parts.port, timeout=self._timeout, context=self._context()
+        addresses = self._addresses(url, parts.hostname, parts.port or 443)
+        connection = _ResolvedHttpsConnection(
+            parts.hostname, addresses, timeout=self._timeout, context=self._context()
         )
         try:
             connection.connect()

@@ -12,6 +12,7 @@ from alibabacloud_ram20150501.client import Client as RamClient
 from alibabacloud_tea_openapi.exceptions import ClientException
 from ims_clients import ims_client
 from live_server import LiveServer
+from rpc_sdks import Signer, classic_rpc
 
 pytestmark = [pytest.mark.sdk, pytest.mark.xdist_group("ims-settings")]
 
@@ -193,3 +194,11 @@ def test_a_default_domain_that_cannot_be_the_alias_is_refused(
         400,
     )
     assert ram_root.get_account_alias().body.account_alias == ""
+
+
+def test_ims_answers_the_classic_sdks_rpc_v1_signature_as_the_tea_clients_v3(
+    module_live_server: LiveServer, ims_root: ImsClient
+) -> None:
+    signer = Signer(module_live_server.access_key_id, module_live_server.access_key_secret)
+    classic = classic_rpc(module_live_server.endpoint, signer, "2019-08-15", "GetDefaultDomain")
+    assert classic["DefaultDomainName"] == ims_root.get_default_domain().body.default_domain_name

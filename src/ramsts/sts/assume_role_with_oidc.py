@@ -58,12 +58,7 @@ VERIFIED = "Success"
 
 @dataclass(frozen=True, slots=True)
 class AssumeRoleWithOIDCRequest:
-    provider_account_id: str
-    provider_name: str
-    provider_arn: str
-    role_account_id: str
-    role_name: str
-    role_arn: str
+    target: FederatedTarget
     token: str
     session_name: str
     duration_seconds: int | None
@@ -84,12 +79,7 @@ class AssumeRoleWithOIDCRequest:
                 f" digits, '.', '@', '-' or '_'; got {shown(session_name)}.",
             )
         return cls(
-            provider_account_id=target.provider_account_id,
-            provider_name=target.provider_name,
-            provider_arn=target.provider_arn,
-            role_account_id=target.role_account_id,
-            role_name=target.role_name,
-            role_arn=target.role_arn,
+            target=target,
             token=token,
             session_name=session_name,
             duration_seconds=read.integer("DurationSeconds", minimum=-(2**31), maximum=2**31 - 1),
@@ -136,14 +126,14 @@ class AssumeRoleWithOIDC:
         # Anonymous by design: a signed request is served the same, its signer playing no part.
         request = AssumeRoleWithOIDCRequest.read(params)
         policy = None if request.policy_text is None else session_policy(request.policy_text)
-        provider = self._provider(request.provider_account_id, request.provider_name)
+        provider = self._provider(request.target.provider_account_id, request.target.provider_name)
         if provider is None:
             raise AuthenticationFail("NoPermission", NO_SUCH_PROVIDER)
         token = verify_id_token(request.token, provider, self._keys, self._clock())
-        cached = self._assume_role.role(request.role_account_id, request.role_name)
+        cached = self._assume_role.role(request.target.role_account_id, request.target.role_name)
         role, trust = cached.role, cached.trust
         if role is None or trust is None:
-            raise EntityNotExist("Role", f"The role does not exist: {request.role_arn}.")
+            raise EntityNotExist("Role", f"The role does not exist: {request.target.role_arn}.")
         decision = evaluate_trust(
             trust,
             Principal(arn=provider.arn, account_id=provider.account_id, type="Federated"),

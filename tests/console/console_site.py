@@ -109,3 +109,10 @@ def sign_in_browser(page: Any, site: ConsoleSite, login_name: str, password: str
     page.get_by_label("Account or user").fill(login_name)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def nav(page: Any, section: str) -> None:
+    """Open ``section`` from the console's navigation, as a person clicks it."""
+    page.get_by_role("navigation", name="Console sections").get_by_role(
+        "link", name=section, exact=True
+    ).click()

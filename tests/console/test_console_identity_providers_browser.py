@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from console_site import ConsoleSite
+from console_site import ConsoleSite, nav
 from playwright.sync_api import expect
 
 from saml_idp import SamlIdp
@@ -21,12 +21,6 @@ pytestmark = pytest.mark.browser
 ISSUER = "https://oidc.example.internal/cluster-1"
 FINGERPRINT = "902ef2deeb3c5b13ea4c3d5193629309e231ae55"
 SERVICE_ACCOUNT = "system:serviceaccount:payments:worker"
-
-
-def nav(page: Any, section: str) -> None:
-    page.get_by_role("navigation", name="Console sections").get_by_role(
-        "link", name=section, exact=True
-    ).click()
 
 
 def oidc_providers(console: ConsoleSite) -> list[str]:

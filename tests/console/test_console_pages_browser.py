@@ -9,18 +9,12 @@ import json
 from typing import Any
 
 import pytest
-from console_site import ConsoleSite
+from console_site import ConsoleSite, nav
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
 READ_ONLY = "AliyunRAMReadOnlyAccess"
-
-
-def nav(page: Any, section: str) -> None:
-    page.get_by_role("navigation", name="Console sections").get_by_role(
-        "link", name=section, exact=True
-    ).click()
 
 
 def notice(page: Any) -> Any:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from console_site import ConsoleSite
+from console_site import ConsoleSite, nav
 from playwright.sync_api import expect
 
 from saml_idp import SamlIdp
@@ -26,9 +26,7 @@ def test_an_idp_is_registered_by_its_metadata_and_deleted(
 ) -> None:
     page = root_page
     metadata = SamlIdp.start(tmp_path).metadata()
-    page.get_by_role("navigation", name="Console sections").get_by_role(
-        "link", name="SAML providers", exact=True
-    ).click()
+    nav(page, "SAML providers")
     expect(page.get_by_text("No SAML providers yet.")).to_be_visible()
 
     page.get_by_label("Provider name").fill("corp-idp")

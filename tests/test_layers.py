@@ -34,6 +34,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "cache_refresh",
                 "config",
                 "request_quotas",
+                "products",
             }
         ),
     ),

@@ -8,8 +8,8 @@ resulting :class:`Services`; nothing else opens the store.
 Plugging in a product's actions: add the module to :data:`ACTION_MODULES`. Each module exposes::
 
     def register(table: ActionTable, services: Services) -> None:
-        table.add_product(code="Sts", version="2015-04-01", host_id="sts.aliyuncs.com")
-        table.add("2015-04-01", "AssumeRole", AssumeRole(services.store, services.key_ring, ...))
+        table.add_product(STS)  # from ramsts.products
+        table.add(STS.version, "AssumeRole", AssumeRole(services.store, services.key_ring, ...))
 
 and takes what its handlers need from ``services`` (``store``, ``master_key``, ``key_ring``,
 ``authorizer``, ``ram``, ``accounts``, ``clock``). Modules are imported by name so that this file
@@ -40,8 +40,8 @@ from ramsts.cache_refresh import RefreshAhead
 from ramsts.config import Settings
 from ramsts.crypto import MasterKey, load_master_key
 from ramsts.federation import IssuerKeys
-from ramsts.iot import API_VERSION as IOT_API_VERSION
 from ramsts.metrics import Metrics
+from ramsts.products import IOT
 from ramsts.ram.accounts import AccountService
 from ramsts.ram.authorization import Authorizer
 from ramsts.ram.service import RamService
@@ -195,8 +195,8 @@ def build_services(
             importlib.import_module(name).register(services.actions, services)
         if not set(DEMO_PRODUCT_MODULES) & set(modules):
             services.actions.mention_unserved(
-                IOT_API_VERSION,
-                f"This server does not serve the IoT sample product ({IOT_API_VERSION}): start it"
+                IOT.version,
+                f"This server does not serve the IoT sample product ({IOT.version}): start it"
                 " with `ramsts serve --demo-products` (or RAMSTS_DEMO_PRODUCTS=1).",
             )
     except BaseException:

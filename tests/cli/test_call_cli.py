@@ -226,6 +226,8 @@ def test_products_map_to_their_api_versions() -> None:
         "ram": "2015-05-01",
         "ims": "2019-08-15",
         "iot": "2018-01-20",
+        "actiontrail": "2020-07-06",
+        "ramsts": "2026-11-01",
     }
 
 

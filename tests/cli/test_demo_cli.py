@@ -9,10 +9,9 @@ import pytest
 
 from local_servers import server_with_iot
 from ramsts.cli import main
-from ramsts.iot import API_VERSION as IOT
 from ramsts.iot.client import Credentials, RpcClient
 
-RAM = "2015-05-01"
+RAM, IOT = "2015-05-01", "2018-01-20"
 
 
 def test_the_demo_runs_the_six_steps_against_an_in_process_server(

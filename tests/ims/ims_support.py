@@ -20,6 +20,7 @@ from ramsts.caller import Caller
 from ramsts.crypto import MasterKey
 from ramsts.errors import RamstsError
 from ramsts.ims.product import register
+from ramsts.products import Product
 from ramsts.ram.authorization import Authorizer
 from ramsts.ram.service import RamService
 from ramsts.store import Account, Store, User, open_store
@@ -34,10 +35,10 @@ class ImsActions:
     """Stands in for the API's ActionTable: records what Ims registers, calls it by name."""
 
     handlers: dict[str, Handler] = field(default_factory=dict)
-    products: list[str] = field(default_factory=list)
+    products: list[Product] = field(default_factory=list)
 
-    def add_product(self, *, code: str, version: str, host_id: str) -> None:
-        self.products.append(f"{code} {version} {host_id}")
+    def add_product(self, product: Product) -> None:
+        self.products.append(product)
 
     def add(self, version: str, name: str, handler: Handler, **options: object) -> None:
         self.handlers[name] = handler

@@ -19,6 +19,7 @@ import pytest
 from ramsts.caller import Caller
 from ramsts.crypto import MasterKey
 from ramsts.errors import RamstsError
+from ramsts.products import Product
 from ramsts.ram.authorization import Authorizer
 from ramsts.ram.product import register
 from ramsts.ram.service import RamService
@@ -47,10 +48,10 @@ class RamActions:
     """Stands in for the API's ActionTable: records what products register, calls it by name."""
 
     handlers: dict[str, Handler] = field(default_factory=dict)
-    products: list[str] = field(default_factory=list)
+    products: list[Product] = field(default_factory=list)
 
-    def add_product(self, *, code: str, version: str, host_id: str) -> None:
-        self.products.append(f"{code} {version} {host_id}")
+    def add_product(self, product: Product) -> None:
+        self.products.append(product)
 
     def add(self, version: str, name: str, handler: Handler, *, anonymous: bool = False) -> None:
         self.handlers[name] = handler

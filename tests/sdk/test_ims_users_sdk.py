@@ -19,8 +19,6 @@ from ims_clients import ims_client, upn
 from live_server import LiveServer
 from rpc_sdks import Signer, tea_rpc
 
-from ramsts.ims import API_VERSION
-
 pytestmark = [pytest.mark.sdk, pytest.mark.xdist_group("ims-users")]
 
 
@@ -251,7 +249,7 @@ def test_a_login_profile_is_made_read_changed_and_deleted_through_ims_as_ram_kee
 def test_an_ims_action_ramsts_does_not_serve_is_not_found(server: LiveServer) -> None:
     root = Signer(server.access_key_id, server.access_key_secret)
     with pytest.raises(ClientException) as refused:
-        tea_rpc(server.endpoint, root, API_VERSION, "ListApplications")
+        tea_rpc(server.endpoint, root, "2019-08-15", "ListApplications")
     assert refused.value.code == "InvalidAction.NotFound"
 
 

@@ -4,10 +4,11 @@ The composition root builds it with :func:`create_app`; products register their 
 :class:`ActionTable` (see :mod:`ramsts.api.actions` for the handler contract).
 """
 
-from ramsts.api.actions import ActionHandler, ActionTable, Product, RegisteredAction
+from ramsts.api.actions import ActionHandler, ActionTable, RegisteredAction
 from ramsts.api.app import HEALTH_PATH, ApiApplication, create_app
 from ramsts.api.rpc import ApiServices
 from ramsts.authentication import RequestAuthenticator
+from ramsts.products import Product
 
 __all__ = [
     "HEALTH_PATH",

@@ -1,8 +1,8 @@
 """The action table: which handler answers each (product version, action name).
 
-Every product (RAM ``2015-05-01``, STS ``2015-04-01``, …) registers its actions here at start-up;
-the RPC endpoint looks them up by the ``Version`` and ``Action`` of each request. A handler is a
-plain service callable::
+Every product (RAM, STS, …, declared in :mod:`ramsts.products`) registers its actions here at
+start-up; the RPC endpoint looks them up by the ``Version`` and ``Action`` of each request. A
+handler is a plain service callable::
 
     def get_caller_identity(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]
 
@@ -10,12 +10,15 @@ It receives the authenticated caller (``None`` only for actions registered ``ano
 the request parameters, and returns the response body without ``RequestId``. It raises a
 :class:`~ramsts.errors.RamstsError` for anything the client should see.
 
-Products plug in from their own packages with strings only, so the service layer never imports
-the HTTP layer at run time (it names :class:`ActionTable` for type checking only)::
+Products plug in from their own packages with their declaration from :mod:`ramsts.products`,
+so the service layer never imports the HTTP layer at run time (it names :class:`ActionTable` for
+type checking only)::
+
+    from ramsts.products import STS
 
     def register(table: ActionTable, services: Services) -> None:
-        table.add_product(code="Sts", version="2015-04-01", host_id="sts.aliyuncs.com")
-        table.add("2015-04-01", "GetCallerIdentity", get_caller_identity)
+        table.add_product(STS)
+        table.add(STS.version, "GetCallerIdentity", get_caller_identity)
 """
 
 from __future__ import annotations
@@ -27,23 +30,12 @@ from typing import Any
 
 from ramsts.caller import Caller
 from ramsts.errors import GatewayError, not_supplied
+from ramsts.products import Product
 
 ActionHandler = Callable[[Caller | None, Mapping[str, str]], dict[str, Any]]
 AsyncActionHandler = Callable[[Caller | None, Mapping[str, str]], Awaitable[dict[str, Any]]]
 
 _ACTION_NAME = re.compile(r"^[A-Z][A-Za-z0-9]{1,127}$")
-
-
-@dataclass(frozen=True, slots=True)
-class Product:
-    """One API product as its clients address it."""
-
-    code: str
-    """Product code as Alibaba's troubleshooting links spell it (``Sts``, ``Ram``)."""
-    version: str
-    """API version the SDKs send (``2015-04-01``)."""
-    host_id: str
-    """The ``HostId`` of error envelopes: the product's public endpoint name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +71,18 @@ class ActionTable:
         could serve but was not started with."""
         self._unserved[version] = how_to_serve
 
-    def add_product(self, *, code: str, version: str, host_id: str) -> Product:
-        """Declare a product; declaring the same one twice is harmless, a clash is a bug."""
-        product = Product(code=code, version=version, host_id=host_id)
+    def add_product(
+        self,
+        product: Product | None = None,
+        *,
+        code: str = "",
+        version: str = "",
+        host_id: str = "",
+    ) -> Product:
+        """Declare a product, one of :mod:`ramsts.products` or, by keywords, one of its own (a
+        test's); declaring the same one twice is harmless, a clash is a bug."""
+        if product is None:
+            product = Product(code=code, version=version, host_id=host_id)
         known = self._products.get(product.version)
         if known is not None and known != product:
             raise ValueError(f"version {product.version} is already served by {known.code}")

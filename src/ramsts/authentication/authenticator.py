@@ -45,6 +45,7 @@ from ramsts.cache_refresh import BoundedCache, RefreshAhead, cached_or_loaded
 from ramsts.caller import Caller
 from ramsts.crypto import STS_ACCESS_KEY_ID_PREFIX, MasterKey
 from ramsts.errors import AuthenticationError
+from ramsts.products import PRODUCTS
 from ramsts.signing import TIMESTAMP_WINDOW, SignedRequest, check_timestamp, verify_signature
 from ramsts.signing.timestamps import format_timestamp
 from ramsts.store import AccessKeyOwner, Store
@@ -69,7 +70,9 @@ LAST_USES_KEPT = 10_000
 """Keys whose last recorded use one process remembers at most; a key forgotten is recorded
 again at its next use, once."""
 
-SERVICE_BY_VERSION = {"2015-04-01": "sts", "2015-05-01": "ram"}
+SERVICE_BY_VERSION = {product.version: product.service for product in PRODUCTS}
+"""The service an AccessKey's last use records, by the API version it signed a request for (a
+version no product declares records itself)."""
 
 _NONCE_KEPT_PAST_WINDOW = TIMESTAMP_WINDOW + timedelta(seconds=2)
 

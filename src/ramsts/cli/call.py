@@ -36,10 +36,11 @@ from urllib.parse import urlsplit
 import httpx
 
 from ramsts.cli import EXIT_DENIED, EXIT_FAILURE, EXIT_INVALID, EXIT_OK
+from ramsts.products import PRODUCTS
 from ramsts.signing import sign_rpc_v1, sign_v3
 from ramsts.types import Secret
 
-API_VERSIONS = {"sts": "2015-04-01", "ram": "2015-05-01", "ims": "2019-08-15", "iot": "2018-01-20"}
+API_VERSIONS = {product.code.lower(): product.version for product in PRODUCTS}
 DEFAULT_ENDPOINT = "http://127.0.0.1:8080"
 ENDPOINT_ENV = "RAMSTS_ENDPOINT"
 CREDENTIALS_FILE_ENV = "ALIBABA_CLOUD_CREDENTIALS_FILE"

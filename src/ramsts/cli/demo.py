@@ -38,12 +38,12 @@ from ramsts.config import Settings, TransportSettings, transport_from_env
 from ramsts.crypto import MASTER_KEY_ENV, MasterKey
 from ramsts.guard import Guard, RemoteVerifier
 from ramsts.guard.remote import DEFAULT_CACHE_TTL
-from ramsts.iot import DEFAULT_REGION
 from ramsts.iot.actions import IotService
 from ramsts.iot.app import create_iot_app
 from ramsts.iot.client import Credentials, RpcClient
 from ramsts.iot.tables import IotTables, open_iot_database
 from ramsts.iot.walkthrough import WalkthroughError, run_walkthrough
+from ramsts.products import IOT, STS
 from ramsts.services import ACTION_MODULES, build_services, freeze_start_up_objects
 from ramsts.types import Secret
 
@@ -111,7 +111,7 @@ def register(subparsers: Any) -> None:
         help="its AccessKeySecret (or RAMSTS_SERVICE_SECRET; a flag shows in process lists)",
     )
     iot.add_argument("--db", default="sqlite://", help="IoT database URL (default: in memory)")
-    iot.add_argument("--region", default=DEFAULT_REGION)
+    iot.add_argument("--region", default=IOT.region)
     iot.add_argument(
         "--cache-ttl",
         type=float,
@@ -168,7 +168,7 @@ def _walk(
     iot = RpcClient(args.iot_endpoint or endpoint, signature=args.signature)
     try:
         if account_id is None:
-            identity = ramsts.call("2015-04-01", "GetCallerIdentity", root)
+            identity = ramsts.call(STS.version, "GetCallerIdentity", root)
             account_id = str(identity.body.get("AccountId", ""))
         calls = run_walkthrough(ramsts, iot, root, account_id, say=print, keep=args.keep)
     except WalkthroughError as failure:

@@ -16,11 +16,10 @@ from typing import Any, Protocol
 
 from ramsts.caller import Caller
 from ramsts.crypto import MasterKey
+from ramsts.products import RAM
 from ramsts.ram.service import RamService
 from ramsts.store import Store
 from ramsts.types import Clock
-
-RAM_VERSION = "2015-05-01"
 
 Handler = Callable[[Caller | None, Mapping[str, str]], dict[str, Any]]
 
@@ -64,7 +63,7 @@ class RamCalls:
         self._actions = actions
 
     def run(
-        self, caller: Caller, action: str, *, version: str = RAM_VERSION, **params: str
+        self, caller: Caller, action: str, *, version: str = RAM.version, **params: str
     ) -> dict[str, Any]:
         """Run ``action`` (of RAM, or of the product serving ``version``: Ims's identity
         providers); an empty form field is a parameter not given."""
@@ -77,7 +76,7 @@ class RamCalls:
         action: str,
         params: Mapping[str, str],
         *,
-        version: str = RAM_VERSION,
+        version: str = RAM.version,
     ) -> dict[str, Any]:
         """Run ``action`` with ``params`` exactly, empty values included (an empty
         ``LoginNetworkMasks`` clears the masks)."""
@@ -90,7 +89,7 @@ class RamCalls:
         plural: str,
         singular: str,
         *,
-        version: str = RAM_VERSION,
+        version: str = RAM.version,
         **params: str,
     ) -> list[Any]:
         """Every item of a listing (``ListUsers`` → ``Users.User``), following its Marker."""

@@ -8,11 +8,12 @@ replayed and, in
 ``scope["state"]``, ``guard_result`` (:class:`GuardResult`) and ``signed_request``
 (:class:`~ramsts.signing.SignedRequest`) — with Starlette, ``request.state.guard_result``.
 At the ASGI lifespan's shutdown it closes the guard's connections (:meth:`Guard.aclose`) before
-passing the shutdown on, for apps that take part in the lifespan protocol, as Starlette's do::
+passing the shutdown on, for apps that take part in the lifespan protocol, as Starlette's do
+(here for :data:`ramsts.products.IOT`)::
 
-    app = GuardMiddleware(api, guard, resolve=lambda signed: Target("iot:" + signed.action,
+    app = GuardMiddleware(api, guard, resolve=lambda signed: Target(IOT.action(signed.action),
                           "acs:iot:cn-shanghai:${AccountId}:product/*"),
-                          host_id="iot.cn-shanghai.aliyuncs.com", product_code="Iot")
+                          host_id=IOT.host_id, product_code=IOT.code)
 
 ``acs:SourceIp`` and ``acs:SecureTransport`` are the scope's ``client`` and ``scheme``, as the
 server reports them. Serve the middleware as ``ramsts demo-iot`` does, with the uvicorn options

@@ -1,4 +1,5 @@
-"""``Ramsts`` ``2026-11-01``: the ramsts extension product resource services call.
+"""``Ramsts`` (:data:`ramsts.products.RAMSTS`): the ramsts extension product resource services
+call.
 
 One action, ``VerifyRequest`` (:mod:`ramsts.guard.verification`). Registered like every product,
 by listing this module in :data:`ramsts.services.ACTION_MODULES`.
@@ -8,14 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from ramsts.products import RAMSTS
+
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
     from ramsts.authentication import RequestAuthenticator
     from ramsts.guard.local import Authorizes
-
-PRODUCT_CODE = "Ramsts"
-API_VERSION = "2026-11-01"
-HOST_ID = "ramsts"
 
 
 class GuardServices(Protocol):
@@ -33,7 +32,7 @@ def register(table: ActionTable, services: GuardServices) -> None:
     from ramsts.guard.local import LocalVerifier
     from ramsts.guard.verification import VerifyRequest
 
-    table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
+    table.add_product(RAMSTS)
     verifier = LocalVerifier(services.authenticator, services.authorizer)
     handler = VerifyRequest(verifier)
-    table.add(API_VERSION, "VerifyRequest", handler, handler_async=handler.call_async)
+    table.add(RAMSTS.version, "VerifyRequest", handler, handler_async=handler.call_async)

@@ -46,7 +46,6 @@ import httpx
 
 from ramsts.errors import ServiceError
 from ramsts.guard.context import checked_service_context
-from ramsts.guard.product import API_VERSION
 from ramsts.guard.remote_client import CallFailed, Endpoint, KeepAliveClient
 from ramsts.guard.request import GuardRequest
 from ramsts.guard.result import (
@@ -57,6 +56,7 @@ from ramsts.guard.result import (
     principal_from_body,
 )
 from ramsts.policy import Decision
+from ramsts.products import RAMSTS
 from ramsts.signing import SignedRequest, sign_rpc_v1
 from ramsts.types import Secret
 
@@ -282,7 +282,7 @@ class RemoteVerifier:
         headers and body."""
         signed = sign_rpc_v1(
             "POST",
-            {"Action": "VerifyRequest", "Version": API_VERSION},
+            {"Action": "VerifyRequest", "Version": RAMSTS.version},
             self._access_key_id,
             self._secret,
             form=params,

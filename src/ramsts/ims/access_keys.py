@@ -1,5 +1,5 @@
 """CreateAccessKey, UpdateAccessKey, DeleteAccessKey, ListAccessKeys, GetAccessKeyLastUsed
-(Ims ``2019-08-15``): RAM's AccessKeys (:mod:`ramsts.ram.access_keys`), the owner named by its
+(Ims): RAM's AccessKeys (:mod:`ramsts.ram.access_keys`), the owner named by its
 UserPrincipalName, or left out for the caller's own keys (a RAM user's, or the root's).
 
 Authorized as ``ram:<Action>`` on the owner's ARN, with the security preference's self-service
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ramsts.caller import Caller
-from ramsts.ims import API_VERSION
 from ramsts.ims.principal_names import PrincipalName, principal_name, user_name_in
 from ramsts.parameters import Parameters, missing_parameter
+from ramsts.products import IMS
 from ramsts.ram.access_keys import (
     ACCESS_KEY_ID,
     STATUSES,
@@ -127,4 +127,4 @@ ACTIONS = (
 
 
 def register(table: ActionTable, ram: RamService) -> None:
-    register_actions(table, ram, ACTIONS, version=API_VERSION)
+    register_actions(table, ram, ACTIONS, version=IMS.version)

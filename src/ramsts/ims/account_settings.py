@@ -1,5 +1,5 @@
 """GetPasswordPolicy, SetPasswordPolicy, ChangePassword, GetSecurityPreference,
-SetSecurityPreference, GetDefaultDomain, SetDefaultDomain (Ims ``2019-08-15``): the account's
+SetSecurityPreference, GetDefaultDomain, SetDefaultDomain (Ims): the account's
 settings RAM keeps (the default domain is its alias's), and a RAM user changing its own password
 (:mod:`ramsts.ram.passwords`, :mod:`ramsts.ram.security_preference`), in Ims's spelling.
 
@@ -22,9 +22,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ramsts.errors import InvalidParameter
-from ramsts.ims import API_VERSION
 from ramsts.ims.principal_names import DOMAIN_SUFFIX, default_domain
 from ramsts.parameters import Parameters
+from ramsts.products import IMS
 from ramsts.ram.account_alias import ACCOUNT_ALIAS, set_account_alias
 from ramsts.ram.arns import account_resource
 from ramsts.ram.passwords import (
@@ -178,7 +178,7 @@ ACTIONS = (
 
 
 def register(table: ActionTable, ram: RamService) -> None:
-    register_actions(table, ram, ACTIONS, version=API_VERSION)
+    register_actions(table, ram, ACTIONS, version=IMS.version)
 
     def set_preference(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
         # Read by hand, not by RpcAction: an empty LoginNetworkMasks (clear them) is told from
@@ -191,4 +191,4 @@ def register(table: ActionTable, ram: RamService) -> None:
         changes = requested_security_preference(read, params)
         return render_security_preference(set_security_preference(ram, principal, changes))
 
-    table.add(API_VERSION, "SetSecurityPreference", set_preference)
+    table.add(IMS.version, "SetSecurityPreference", set_preference)

@@ -1,5 +1,5 @@
 """CreateGroup, GetGroup, UpdateGroup, DeleteGroup, ListGroups, AddUserToGroup,
-RemoveUserFromGroup, ListGroupsForUser, ListUsersForGroup (Ims ``2019-08-15``): RAM's groups
+RemoveUserFromGroup, ListGroupsForUser, ListUsersForGroup (Ims): RAM's groups
 (:mod:`ramsts.ram.groups`), their members named by UserPrincipalName.
 
 Authorized as ``ram:<Action>`` on the group's ARN (a membership on the group's and the user's),
@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from ramsts.caller import Caller
 from ramsts.errors import InvalidParameter
-from ramsts.ims import API_VERSION
 from ramsts.ims.principal_names import (
     PrincipalName,
     default_domain,
@@ -24,6 +23,7 @@ from ramsts.ims.principal_names import (
     user_name_in,
 )
 from ramsts.parameters import Parameters
+from ramsts.products import IMS
 from ramsts.ram.entities import GROUP_NAME
 from ramsts.ram.groups import (
     GroupChange,
@@ -177,4 +177,4 @@ ACTIONS = (
 
 
 def register(table: ActionTable, ram: RamService) -> None:
-    register_actions(table, ram, ACTIONS, version=API_VERSION)
+    register_actions(table, ram, ACTIONS, version=IMS.version)

@@ -1,6 +1,5 @@
-"""CreateLoginProfile, GetLoginProfile, UpdateLoginProfile, DeleteLoginProfile (Ims
-``2019-08-15``): RAM's login profiles (:mod:`ramsts.ram.login_profiles`), the user named by its
-UserPrincipalName.
+"""CreateLoginProfile, GetLoginProfile, UpdateLoginProfile, DeleteLoginProfile (Ims): RAM's
+login profiles (:mod:`ramsts.ram.login_profiles`), the user named by its UserPrincipalName.
 
 Authorized as ``ram:<Action>`` on the user's ARN, checked against the password policy, and
 refused (``EntityNotExist.User.LoginProfile``, ``EntityAlreadyExists.User.LoginProfile``) as
@@ -14,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ramsts.caller import Caller
-from ramsts.ims import API_VERSION
 from ramsts.ims.principal_names import (
     PrincipalName,
     default_domain,
@@ -23,6 +21,7 @@ from ramsts.ims.principal_names import (
     user_name_in,
 )
 from ramsts.parameters import Parameters, missing_parameter
+from ramsts.products import IMS
 from ramsts.ram.entities import USER
 from ramsts.ram.login_profiles import (
     LoginProfileChange,
@@ -166,4 +165,4 @@ ACTIONS = (
 
 
 def register(table: ActionTable, ram: RamService) -> None:
-    register_actions(table, ram, ACTIONS, version=API_VERSION)
+    register_actions(table, ram, ACTIONS, version=IMS.version)

@@ -1,5 +1,5 @@
 """CreateVirtualMFADevice, DeleteVirtualMFADevice, ListVirtualMFADevices, BindMFADevice,
-UnbindMFADevice, GetUserMFAInfo, DisableVirtualMFA (Ims ``2019-08-15``): RAM's virtual MFA devices
+UnbindMFADevice, GetUserMFAInfo, DisableVirtualMFA (Ims): RAM's virtual MFA devices
 (:mod:`ramsts.ram.mfa`), a user named by its UserPrincipalName.
 
 Authorized and refused as RAM's are. Ims pages ``ListVirtualMFADevices`` (``Marker``,
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ramsts.caller import Caller
-from ramsts.ims import API_VERSION
 from ramsts.ims.principal_names import (
     PrincipalName,
     default_domain,
@@ -23,6 +22,7 @@ from ramsts.ims.principal_names import (
     user_name_in,
 )
 from ramsts.parameters import Parameters
+from ramsts.products import IMS
 from ramsts.ram.listing import Listing
 from ramsts.ram.mfa import (
     DEVICE_TYPE,
@@ -155,4 +155,4 @@ ACTIONS = (
 
 
 def register(table: ActionTable, ram: RamService) -> None:
-    register_actions(table, ram, ACTIONS, version=API_VERSION)
+    register_actions(table, ram, ACTIONS, version=IMS.version)

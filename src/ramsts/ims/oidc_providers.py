@@ -1,4 +1,4 @@
-"""OIDC providers (Ims ``2019-08-15``): the OpenID Connect issuers an account trusts.
+"""OIDC providers (Ims): the OpenID Connect issuers an account trusts.
 
 CreateOIDCProvider, GetOIDCProvider, UpdateOIDCProvider, DeleteOIDCProvider, ListOIDCProviders,
 AddClientIdToOIDCProvider, RemoveClientIdFromOIDCProvider, AddFingerprintToOIDCProvider and

@@ -1,13 +1,10 @@
-"""Ims as a product of the API: ``Ims`` ``2019-08-15`` on ``ims.aliyuncs.com``, and its actions."""
+"""Ims as a product of the API (:data:`ramsts.products.IMS`), and its actions."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
 from ramsts.ims import (
-    API_VERSION,
-    HOST_ID,
-    PRODUCT_CODE,
     access_keys,
     account_settings,
     groups,
@@ -17,6 +14,7 @@ from ramsts.ims import (
 )
 from ramsts.ims.oidc_providers import register_oidc_providers
 from ramsts.ims.saml_providers import register_saml_providers
+from ramsts.products import IMS
 from ramsts.ram.service import RamService
 
 if TYPE_CHECKING:
@@ -32,9 +30,9 @@ def register(table: ActionTable, services: _HasRam) -> None:
     """Declare Ims and register its actions, run by the RAM service (same store, same
     authorizer, same transactions): the OIDC and SAML providers, and, under their Ims names,
     RAM's users, login profiles, AccessKeys, groups, password policy and security preference."""
-    table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
-    register_oidc_providers(table, services.ram, version=API_VERSION)
-    register_saml_providers(table, services.ram, version=API_VERSION)
+    table.add_product(IMS)
+    register_oidc_providers(table, services.ram, version=IMS.version)
+    register_saml_providers(table, services.ram, version=IMS.version)
     users.register(table, services.ram)
     login_profiles.register(table, services.ram)
     access_keys.register(table, services.ram)

@@ -1,4 +1,4 @@
-"""SAML providers (Ims ``2019-08-15``): the SAML 2.0 identity providers an account trusts for
+"""SAML providers (Ims): the SAML 2.0 identity providers an account trusts for
 role-based single sign-on.
 
 CreateSAMLProvider, GetSAMLProvider, UpdateSAMLProvider, DeleteSAMLProvider and

@@ -1,5 +1,5 @@
-"""CreateUser, GetUser, UpdateUser, DeleteUser, ListUsers, ListUserBasicInfos (Ims
-``2019-08-15``) on RAM's users.
+"""CreateUser, GetUser, UpdateUser, DeleteUser, ListUsers, ListUserBasicInfos (Ims) on RAM's
+users.
 
 The same users RAM serves, through RAM's use cases (:mod:`ramsts.ram.users`) and so its rules,
 authorization (``ram:<Action>`` on ``acs:ram::<AccountId>:user/<UserName>``) and errors; only
@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 from ramsts.caller import Caller
 from ramsts.errors import InvalidParameter
-from ramsts.ims import API_VERSION
 from ramsts.ims.principal_names import (
     PrincipalName,
     default_domain,
@@ -31,6 +30,7 @@ from ramsts.ims.principal_names import (
     user_name_in,
 )
 from ramsts.parameters import Parameters, TextRule, checked_choice, missing_parameter
+from ramsts.products import IMS
 from ramsts.ram.arns import every
 from ramsts.ram.entities import USER
 from ramsts.ram.listing import Listing
@@ -301,4 +301,4 @@ ACTIONS = (
 
 
 def register(table: ActionTable, ram: RamService) -> None:
-    register_actions(table, ram, ACTIONS, version=API_VERSION)
+    register_actions(table, ram, ACTIONS, version=IMS.version)

@@ -1,4 +1,4 @@
-"""IoT Platform, as a sample resource service guarded by ramsts (API version ``2018-01-20``).
+"""IoT Platform, as a sample resource service guarded by ramsts (:data:`ramsts.products.IOT`).
 
 It stands for an external product: the actions, parameters and response shapes follow the real
 IoT Platform API (QueryProductList, QueryProduct, CreateProduct, UpdateProduct, DeleteProduct,
@@ -14,12 +14,3 @@ through ramsts's store. It runs two ways:
 * standalone, ``ramsts demo-iot``: its own Starlette app behind
   :class:`ramsts.guard.GuardMiddleware` in remote mode (:mod:`ramsts.iot.app`).
 """
-
-PRODUCT_CODE = "Iot"
-API_VERSION = "2018-01-20"
-DEFAULT_REGION = "cn-shanghai"
-
-
-def host_id(region: str) -> str:
-    """The product's public endpoint name, the ``HostId`` of its error envelopes."""
-    return f"iot.{region}.aliyuncs.com"

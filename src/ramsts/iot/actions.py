@@ -24,7 +24,6 @@ from typing import Any
 from ramsts.errors import GatewayError
 from ramsts.guard import ACCOUNT_PLACEHOLDER
 from ramsts.guard.result import Resources
-from ramsts.iot import DEFAULT_REGION
 from ramsts.iot.rendering import (
     IotError,
     device_detail,
@@ -36,6 +35,7 @@ from ramsts.iot.rendering import (
 )
 from ramsts.iot.tables import DeviceRow, IotTables, ProductRow
 from ramsts.parameters import Parameters
+from ramsts.products import IOT
 from ramsts.types import Clock, system_clock
 
 Handler = Callable[[str, Mapping[str, str]], dict[str, Any]]
@@ -75,7 +75,7 @@ class IotService:
     """Thread-safe (each table call is its own transaction)."""
 
     def __init__(
-        self, tables: IotTables, *, region: str = DEFAULT_REGION, clock: Clock = system_clock
+        self, tables: IotTables, *, region: str = IOT.region, clock: Clock = system_clock
     ) -> None:
         self.tables = tables
         self.region = region
@@ -116,14 +116,14 @@ class IotService:
             )
         product_key = params.get("ProductKey") or "*"
         if action in ("QueryProductList", "CreateProduct"):
-            return f"iot:{action}", self.product_arn("*")
+            return IOT.action(action), self.product_arn("*")
         if action == "RegisterDevice":
-            return f"iot:{action}", self.device_arn(product_key, params.get("DeviceName") or "*")
+            return IOT.action(action), self.device_arn(product_key, params.get("DeviceName") or "*")
         if action == "QueryDeviceDetail":
-            return f"iot:{action}", self._device_detail_arn(params, account_id)
+            return IOT.action(action), self._device_detail_arn(params, account_id)
         if action == "BatchGetDeviceState":
-            return f"iot:{action}", self._batch_arns(params, account_id)
-        return f"iot:{action}", self.product_arn(product_key)
+            return IOT.action(action), self._batch_arns(params, account_id)
+        return IOT.action(action), self.product_arn(product_key)
 
     def _device_detail_arn(self, params: Mapping[str, str], account_id: str | None) -> str:
         iot_id = params.get("IotId")

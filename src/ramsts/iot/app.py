@@ -3,7 +3,7 @@
 ``VerifyRequest`` with the service's own AccessKey).
 
 Routes: ``GET``/``POST /`` for the RPC actions (JSON responses; ``Version`` must be
-``2018-01-20``), ``GET /health`` unguarded.
+IoT's, :data:`ramsts.products.IOT`), ``GET /health`` unguarded.
 """
 
 from __future__ import annotations
@@ -26,21 +26,21 @@ from ramsts.guard.envelope import (
     error_answer,
     unexpected_answer,
 )
-from ramsts.iot import API_VERSION, PRODUCT_CODE, host_id
 from ramsts.iot.actions import IotService
+from ramsts.products import IOT
 from ramsts.signing import SignedRequest
 
 
 def create_iot_app(iot: IotService, guard: Guard) -> ASGIApp:
     def resolve(signed: SignedRequest) -> Target:
-        if signed.version != API_VERSION:
+        if signed.version != IOT.version:
             raise GatewayError(
                 "InvalidVersion", "Specified parameter Version is not valid.", http_status=400
             )
         action, resource = iot.target(signed.action, signed.params)
         return Target(action, resource)
 
-    host = host_id(iot.region)
+    host = IOT.host_in(iot.region)
 
     async def rpc(request: Request) -> Response:
         result: GuardResult = request.state.guard_result
@@ -52,13 +52,11 @@ def create_iot_app(iot: IotService, guard: Guard) -> ASGIApp:
             )
         except RamstsError as error:  # a bad parameter: its own code and status, never a 500
             response = _response(
-                error_answer(error, request_id=request_id, host_id=host, product_code=PRODUCT_CODE)
+                error_answer(error, request_id=request_id, host_id=host, product_code=IOT.code)
             )
         except Exception as exc:
             response = _response(
-                unexpected_answer(
-                    exc, request_id=request_id, host_id=host, product_code=PRODUCT_CODE
-                )
+                unexpected_answer(exc, request_id=request_id, host_id=host, product_code=IOT.code)
             )
         else:
             response = Response(
@@ -77,7 +75,7 @@ def create_iot_app(iot: IotService, guard: Guard) -> ASGIApp:
             Route("/health", health, methods=["GET"]),
         ]
     )
-    return GuardMiddleware(app, guard, resolve, host_id=host, product_code=PRODUCT_CODE)
+    return GuardMiddleware(app, guard, resolve, host_id=host, product_code=IOT.code)
 
 
 def _response(answer: ErrorAnswer) -> Response:

@@ -18,9 +18,9 @@ from ramsts.config import Settings
 from ramsts.errors import NOT_AUTHORIZED, NoPermission
 from ramsts.guard import LocalVerifier
 from ramsts.guard.local import Authorizes
-from ramsts.iot import API_VERSION, DEFAULT_REGION, PRODUCT_CODE, host_id
 from ramsts.iot.actions import ACTIONS, IotService
 from ramsts.iot.tables import IotTables, open_iot_database
+from ramsts.products import IOT
 from ramsts.types import Clock
 
 if TYPE_CHECKING:
@@ -62,13 +62,13 @@ class GuardedAction:
 
 
 def register(table: ActionTable, services: IotServices) -> None:
-    table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=host_id(DEFAULT_REGION))
+    table.add_product(IOT)
     engine = open_iot_database(services.settings.db_url)
     # The composition root has no close hook for products yet: release the pool's connections
     # when the services they were opened for go away.
     weakref.finalize(services, engine.dispose)
     tables = IotTables(engine)
-    iot = IotService(tables, region=DEFAULT_REGION, clock=services.clock)
+    iot = IotService(tables, region=IOT.region, clock=services.clock)
     verifier = LocalVerifier(services.authenticator, services.authorizer)
     for action in ACTIONS:
-        table.add(API_VERSION, action, GuardedAction(iot, verifier, action))
+        table.add(IOT.version, action, GuardedAction(iot, verifier, action))

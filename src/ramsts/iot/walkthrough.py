@@ -26,11 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ramsts.iot import API_VERSION as IOT
 from ramsts.iot.client import Credentials, Reply, RpcClient
-
-RAM = "2015-05-01"
-STS = "2015-04-01"
+from ramsts.products import IOT, RAM, STS
 
 _OTHER_SERVICES: list[dict[str, Any]] = [
     {
@@ -137,12 +134,14 @@ class Walkthrough:
         return reply.body
 
     def _ram(self, action: str, **params: str) -> dict[str, Any]:
-        return self._must(self.ramsts.call(RAM, action, self.root, **params), f"RAM {action}")
+        return self._must(
+            self.ramsts.call(RAM.version, action, self.root, **params), f"RAM {action}"
+        )
 
     def _iot(
         self, step: str, credentials: Credentials, action: str, expect: bool, **params: str
     ) -> Reply:
-        reply = self.iot.call(IOT, action, credentials, **params)
+        reply = self.iot.call(IOT.version, action, credentials, **params)
         outcome = "allowed" if reply.status == 200 else f"denied ({reply.body.get('Code')})"
         verdict = "as expected" if (reply.status == 200) == expect else "UNEXPECTED"
         self.say(f"    iot:{action:<20} {outcome:<24} {verdict}")
@@ -217,7 +216,9 @@ class Walkthrough:
         params = {"RoleArn": role_arn, "RoleSessionName": session, "DurationSeconds": "900"}
         if policy is not None:
             params["Policy"] = json.dumps(policy)
-        body = self._must(self.ramsts.call(STS, "AssumeRole", user, **params), "STS AssumeRole")
+        body = self._must(
+            self.ramsts.call(STS.version, "AssumeRole", user, **params), "STS AssumeRole"
+        )
         credentials = body["Credentials"]
         self.say(
             f"    temporary AccessKeyId {credentials['AccessKeyId']}, expires"
@@ -228,7 +229,11 @@ class Walkthrough:
     def create_sample_product(self) -> str:
         """Something to query: the account itself creates one product."""
         reply = self.iot.call(
-            IOT, "CreateProduct", self.root, ProductName=f"demo_{self.role[-4:]}", NodeType="0"
+            IOT.version,
+            "CreateProduct",
+            self.root,
+            ProductName=f"demo_{self.role[-4:]}",
+            NodeType="0",
         )
         product = str(self._must(reply, "IoT CreateProduct as the account")["ProductKey"])
         self.product = product
@@ -321,19 +326,21 @@ class Walkthrough:
             return
         self.say("Cleaning up what the walkthrough created.")
         if "product" in self.created and self.product is not None:
-            self._quietly(self.iot.call(IOT, "DeleteProduct", self.root, ProductKey=self.product))
+            self._quietly(
+                self.iot.call(IOT.version, "DeleteProduct", self.root, ProductKey=self.product)
+            )
         for kind, name in (("Role", self.role), ("User", self.user)):
             if kind.lower() not in self.created:
                 continue
             attached = self.ramsts.call(
-                RAM, f"ListPoliciesFor{kind}", self.root, **{f"{kind}Name": name}
+                RAM.version, f"ListPoliciesFor{kind}", self.root, **{f"{kind}Name": name}
             )
             for policy in (
                 attached.body.get("Policies", {}).get("Policy", []) if attached.ok else []
             ):
                 self._quietly(
                     self.ramsts.call(
-                        RAM,
+                        RAM.version,
                         f"DetachPolicyFrom{kind}",
                         self.root,
                         PolicyType=policy["PolicyType"],
@@ -342,11 +349,11 @@ class Walkthrough:
                     )
                 )
             if kind == "User":
-                keys = self.ramsts.call(RAM, "ListAccessKeys", self.root, UserName=name)
+                keys = self.ramsts.call(RAM.version, "ListAccessKeys", self.root, UserName=name)
                 for key in keys.body.get("AccessKeys", {}).get("AccessKey", []) if keys.ok else []:
                     self._quietly(
                         self.ramsts.call(
-                            RAM,
+                            RAM.version,
                             "DeleteAccessKey",
                             self.root,
                             UserName=name,
@@ -354,12 +361,12 @@ class Walkthrough:
                         )
                     )
             self._quietly(
-                self.ramsts.call(RAM, f"Delete{kind}", self.root, **{f"{kind}Name": name})
+                self.ramsts.call(RAM.version, f"Delete{kind}", self.root, **{f"{kind}Name": name})
             )
         for policy_name in (self.read_only, self.read_write, self.assume):
             if policy_name in self.created:
                 self._quietly(
-                    self.ramsts.call(RAM, "DeletePolicy", self.root, PolicyName=policy_name)
+                    self.ramsts.call(RAM.version, "DeletePolicy", self.root, PolicyName=policy_name)
                 )
         self.created.clear()
 

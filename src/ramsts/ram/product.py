@@ -1,4 +1,4 @@
-"""RAM as a product of the API: ``Ram`` ``2015-05-01`` on ``ram.aliyuncs.com``, and its actions.
+"""RAM as a product of the API (:data:`ramsts.products.RAM`), and its actions.
 
 Each action module exposes ``register(table, ram)``: the wire declarations of the use cases
 (``wire.<module>``) and the modules not yet converted. They are listed here in the order of the
@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Protocol
 
-from ramsts.ram.service import API_VERSION, HOST_ID, PRODUCT_CODE, RamService
+from ramsts.products import RAM
+from ramsts.ram.service import RamService
 
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
@@ -44,6 +45,6 @@ def register(table: ActionTable, services: RamService | _HasRam) -> None:
     """Declare the product and register every RAM action; takes the RamService or anything
     that carries one as ``.ram`` (the composition root's ``Services``)."""
     ram = services if isinstance(services, RamService) else services.ram
-    table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
+    table.add_product(RAM)
     for name in ACTION_MODULES:
         importlib.import_module(f"ramsts.ram.{name}").register(table, ram)

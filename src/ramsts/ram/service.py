@@ -36,15 +36,12 @@ from ramsts.errors import (
     InvalidParameter,
     NoPermission,
 )
+from ramsts.products import RAM
 from ramsts.ram.authorization import Authorizer
 from ramsts.ram.entities import USER, EntityKind
 from ramsts.ram.quotas import DEFAULT_QUOTAS, Quotas
 from ramsts.store import Conflict, InvalidMarker, ReferenceMissing, Store, Transaction, User
 from ramsts.types import Clock, system_clock
-
-PRODUCT_CODE = "Ram"
-API_VERSION = "2015-05-01"
-HOST_ID = "ram.aliyuncs.com"
 
 E = TypeVar("E")
 
@@ -59,7 +56,7 @@ class RamService:
     authorizer: Authorizer
     clock: Clock = system_clock
     quotas: Quotas = field(default=DEFAULT_QUOTAS)
-    version: str = API_VERSION
+    version: str = RAM.version
 
     def signed_in(self, caller: Caller | None) -> Caller:
         """The caller of a signed request. RAM registers no anonymous action, so ``None`` here

@@ -10,7 +10,7 @@ next request, in every server process and across restarts:
   was verified against, read in the same transaction as the verification. An administrator's
   new password (``UpdateLoginProfile`` with ``Password``), the user's own ``ChangePassword``
   (the real service signs the user out of every console session, this one too), a login profile
-  deleted (``DeleteLoginProfile``, which is how RAM 2015-05-01 disables console logon) or
+  deleted (``DeleteLoginProfile``, which is how RAM's API disables console logon) or
   deleted and created again (a new hash, with a new salt, even for the same password), and the
   user's deletion all change or remove the hash, so the fingerprint no longer matches. No
   action has to remember to end sessions, and a sign-in racing a reset loses: it carries the

@@ -1,9 +1,10 @@
 """The signing side: requests as the real SDKs build them, for ``ramsts call``, guard tests and
 benchmarks. Both our verifier and Alibaba's gateway accept what these produce.
 
-A signed request is a value to send, not a sent request (this package does no I/O)::
+A signed request is a value to send, not a sent request (this package does no I/O); with
+:data:`ramsts.products.STS`::
 
-    signed = sign_v3("POST", "127.0.0.1:8080", "GetCallerIdentity", "2015-04-01", {}, ak, secret)
+    signed = sign_v3("POST", "127.0.0.1:8080", "GetCallerIdentity", STS.version, {}, ak, secret)
     httpx.request(signed.method, f"http://127.0.0.1:8080/?{signed.query}",
                   headers=list(signed.headers), content=signed.body)
 

@@ -137,7 +137,7 @@ class Role:
 
 @dataclass(frozen=True, slots=True)
 class OidcProvider:
-    """An OpenID Connect identity provider an account trusts (Ims ``2019-08-15``)."""
+    """An OpenID Connect identity provider an account trusts (Ims)."""
 
     provider_id: str
     account_id: str
@@ -161,8 +161,8 @@ class OidcProvider:
 
 @dataclass(frozen=True, slots=True)
 class SamlProvider:
-    """A SAML 2.0 identity provider an account trusts (Ims ``2019-08-15``), described by the
-    metadata document its administrator uploaded."""
+    """A SAML 2.0 identity provider an account trusts (Ims), described by the metadata
+    document its administrator uploaded."""
 
     provider_id: str
     account_id: str

@@ -1,9 +1,5 @@
-"""STS (Security Token Service, API version ``2015-04-01``): the role-session actions.
+"""STS (Security Token Service, :data:`ramsts.products.STS`): the role-session actions.
 
 Each action module exposes ``register(table, services)``, listed in
-:data:`ramsts.services.ACTION_MODULES`; it declares the product with the constants below.
+:data:`ramsts.services.ACTION_MODULES`; it declares the product as :mod:`ramsts.products` does.
 """
-
-PRODUCT_CODE = "Sts"
-API_VERSION = "2015-04-01"
-HOST_ID = "sts.aliyuncs.com"

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ramsts.caller import Caller
 from ramsts.errors import NOT_AUTHORIZED, NoPermission
-from ramsts.sts import API_VERSION, HOST_ID, PRODUCT_CODE
+from ramsts.products import STS
 
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
@@ -52,5 +52,5 @@ def get_caller_identity(caller: Caller | None, params: Mapping[str, str]) -> dic
 
 def register(table: ActionTable, services: object) -> None:
     """Plug GetCallerIdentity into the action table (it needs nothing from ``services``)."""
-    table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
-    table.add(API_VERSION, "GetCallerIdentity", get_caller_identity)
+    table.add_product(STS)
+    table.add(STS.version, "GetCallerIdentity", get_caller_identity)

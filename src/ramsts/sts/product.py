@@ -1,9 +1,9 @@
-"""STS as a product of the API: ``Sts`` ``2015-04-01`` on ``sts.aliyuncs.com``, and its actions.
+"""STS as a product of the API (:data:`ramsts.products.STS`), and its actions.
 
 AssumeRole, AssumeRoleWithOIDC and AssumeRoleWithSAML (both anonymous) and GetCallerIdentity go
 on the STS version;
 ``RevokeRoleSessions``, a ramsts extension that acts on a RAM role, goes on the RAM version
-(``2015-05-01``), where role management lives (see ``docs/sts.md``).
+(:data:`ramsts.products.RAM`), where role management lives (see ``docs/sts.md``).
 """
 
 from __future__ import annotations
@@ -13,12 +13,9 @@ from typing import TYPE_CHECKING, Protocol
 from ramsts.cache_refresh import RefreshAhead
 from ramsts.config import Settings
 from ramsts.federation import IssuerKeys
+from ramsts.products import RAM, STS
 from ramsts.ram.authorization import Authorizer
-from ramsts.ram.service import API_VERSION as RAM_API_VERSION
-from ramsts.ram.service import HOST_ID as RAM_HOST_ID
-from ramsts.ram.service import PRODUCT_CODE as RAM_PRODUCT_CODE
 from ramsts.store import Store
-from ramsts.sts import API_VERSION, HOST_ID, PRODUCT_CODE
 from ramsts.sts.assume_role import AssumeRole, KeyRingSource
 from ramsts.sts.assume_role_with_oidc import AssumeRoleWithOIDC
 from ramsts.sts.assume_role_with_saml import RECIPIENTS, AssumeRoleWithSAML
@@ -64,10 +61,10 @@ def register(table: ActionTable, services: StsServices) -> None:
         clock=services.clock,
         refresh=services.refresh,
     )
-    table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
-    table.add(API_VERSION, "AssumeRole", assume_role, cached=True)
+    table.add_product(STS)
+    table.add(STS.version, "AssumeRole", assume_role, cached=True)
     table.add(
-        API_VERSION,
+        STS.version,
         "AssumeRoleWithOIDC",
         AssumeRoleWithOIDC(
             services.store,
@@ -81,7 +78,7 @@ def register(table: ActionTable, services: StsServices) -> None:
     )
     # Not cached: every call spends its assertion in the replay ledger, a database write.
     table.add(
-        API_VERSION,
+        STS.version,
         "AssumeRoleWithSAML",
         AssumeRoleWithSAML(
             services.store,
@@ -91,10 +88,10 @@ def register(table: ActionTable, services: StsServices) -> None:
         ),
         anonymous=True,
     )
-    table.add(API_VERSION, "GetCallerIdentity", get_caller_identity, cached=True)
-    table.add_product(code=RAM_PRODUCT_CODE, version=RAM_API_VERSION, host_id=RAM_HOST_ID)
+    table.add(STS.version, "GetCallerIdentity", get_caller_identity, cached=True)
+    table.add_product(RAM)
     table.add(
-        RAM_API_VERSION,
+        RAM.version,
         "RevokeRoleSessions",
         RevokeRoleSessions(
             services.store,

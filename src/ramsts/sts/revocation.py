@@ -8,9 +8,10 @@ rounded up to the next whole second: every session issued in the current second 
 refused, and AssumeRole dates sessions it begins afterwards no earlier than that instant.
 
 Two ways in: the ``RevokeRoleSessions`` action, a ramsts extension served on the RAM version
-(``2015-05-01``, parameter ``RoleName``, authorized as ``ram:RevokeRoleSessions`` on the role's
-ARN), and ``ramsts role revoke-sessions``, which calls :func:`revoke_role_sessions` directly.
-Deleting the role has the same effect on its sessions (authentication finds no role).
+(:data:`ramsts.products.RAM`, parameter ``RoleName``, authorized as ``ram:RevokeRoleSessions``
+on the role's ARN), and ``ramsts role revoke-sessions``, which calls
+:func:`revoke_role_sessions` directly. Deleting the role has the same effect on its sessions
+(authentication finds no role).
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from ramsts.cli.http_protocol import server_options
 from ramsts.config import Settings, TransportSettings
 from ramsts.crypto import MASTER_KEY_ENV, MasterKey
 from ramsts.crypto.dev_certificate import make_dev_certificate, write_dev_certificate
+from ramsts.products import RAM, STS
 from ramsts.services import Services, build_services, create_server_app
 from ramsts.types import Clock, system_clock
 
@@ -39,7 +40,7 @@ PROXY_VARIABLES = (
 )
 STARTUP_TIMEOUT = 10.0
 REGION = "cn-hangzhou"
-STS_VERSION, RAM_VERSION = "2015-04-01", "2015-05-01"
+STS_VERSION, RAM_VERSION = STS.version, RAM.version
 
 
 @dataclass(frozen=True, slots=True)

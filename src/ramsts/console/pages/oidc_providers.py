@@ -1,4 +1,4 @@
-"""OIDC providers (Ims ``2019-08-15``): the list, registering an issuer with its client ids and
+"""OIDC providers (Ims): the list, registering an issuer with its client ids and
 certificate fingerprints, deleting one. Each click runs the Ims action as the signed-in caller,
 authorized as ``ram:<Action>`` on the provider's ARN like every other console page's action."""
 
@@ -12,14 +12,14 @@ from starlette.routing import BaseRoute, Route
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
-from ramsts.ims import API_VERSION as IMS_VERSION
+from ramsts.products import IMS
 
 FORM_FIELDS = ("OIDCProviderName", "IssuerUrl", "ClientIds", "Fingerprints", "Description")
 
 
 def list_providers(visit: Visit, *, status: int = 200, **extra: Any) -> Response:
     providers = visit.calls.items(
-        visit.principal, "ListOIDCProviders", "OIDCProviders", "OIDCProvider", version=IMS_VERSION
+        visit.principal, "ListOIDCProviders", "OIDCProviders", "OIDCProvider", version=IMS.version
     )
     return visit.render("oidc_providers.html", status=status, providers=providers, **extra)
 
@@ -32,7 +32,7 @@ def create_provider(visit: Visit) -> Response:
         visit.calls.run(
             visit.principal,
             "CreateOIDCProvider",
-            version=IMS_VERSION,
+            version=IMS.version,
             OIDCProviderName=values["OIDCProviderName"],
             IssuerUrl=values["IssuerUrl"],
             ClientIds=_comma_separated(values["ClientIds"]),
@@ -50,7 +50,7 @@ def create_provider(visit: Visit) -> Response:
 def delete_provider(visit: Visit) -> Response:
     name = visit.path("name")
     visit.calls.run(
-        visit.principal, "DeleteOIDCProvider", version=IMS_VERSION, OIDCProviderName=name
+        visit.principal, "DeleteOIDCProvider", version=IMS.version, OIDCProviderName=name
     )
     return visit.redirect("/oidc-providers", notice=f"OIDC provider {name} was deleted.")
 

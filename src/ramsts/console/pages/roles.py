@@ -33,9 +33,9 @@ from ramsts.console.pages.validation import editor_verdict, refusal
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import MissingParameter, RamstsError
-from ramsts.ims import API_VERSION as IMS_VERSION
 from ramsts.parameters import checked_integer
 from ramsts.policy import PolicyError
+from ramsts.products import IMS
 from ramsts.ram import roles
 from ramsts.ram.arns import root_arn
 from ramsts.ram.roles import MAX_SESSION_DURATION, MIN_SESSION_DURATION, NewRole, RoleChange
@@ -88,7 +88,7 @@ def identity_providers(visit: Visit) -> list[dict[str, str]]:
             "ListOIDCProviders",
             "OIDCProviders",
             "OIDCProvider",
-            version=IMS_VERSION,
+            version=IMS.version,
         )
     ]
     found += [
@@ -98,7 +98,7 @@ def identity_providers(visit: Visit) -> list[dict[str, str]]:
             "ListSAMLProviders",
             "SAMLProviders",
             "SAMLProvider",
-            version=IMS_VERSION,
+            version=IMS.version,
         )
     ]
     return found
@@ -113,7 +113,7 @@ def _idp_conditions(visit: Visit, values: dict[str, str]) -> dict[str, str] | No
         return None
     name = provider.rsplit("/", 1)[1]
     found = visit.calls.run(
-        visit.principal, "GetOIDCProvider", version=IMS_VERSION, OIDCProviderName=name
+        visit.principal, "GetOIDCProvider", version=IMS.version, OIDCProviderName=name
     )["OIDCProvider"]
     if not values["client_id"]:
         raise MissingParameter(

@@ -1,4 +1,4 @@
-"""SAML providers (Ims ``2019-08-15``): the list, registering an IdP by its metadata, deleting
+"""SAML providers (Ims): the list, registering an IdP by its metadata, deleting
 one. Each click runs the Ims action as the signed-in caller, authorized as ``ram:<Action>`` on
 the provider's ARN like every other console page's action."""
 
@@ -13,13 +13,12 @@ from starlette.routing import BaseRoute, Route
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
-
-IMS_VERSION = "2019-08-15"
+from ramsts.products import IMS
 
 
 def list_providers(visit: Visit, *, status: int = 200, **extra: Any) -> Response:
     providers = visit.calls.items(
-        visit.principal, "ListSAMLProviders", "SAMLProviders", "SAMLProvider", version=IMS_VERSION
+        visit.principal, "ListSAMLProviders", "SAMLProviders", "SAMLProvider", version=IMS.version
     )
     return visit.render("saml_providers.html", status=status, providers=providers, **extra)
 
@@ -32,7 +31,7 @@ def create_provider(visit: Visit) -> Response:
         visit.calls.run(
             visit.principal,
             "CreateSAMLProvider",
-            version=IMS_VERSION,
+            version=IMS.version,
             SAMLProviderName=name,
             Description=description,
             EncodedSAMLMetadataDocument=base64.b64encode(document.encode()).decode()
@@ -54,7 +53,7 @@ def create_provider(visit: Visit) -> Response:
 def delete_provider(visit: Visit) -> Response:
     name = visit.path("name")
     visit.calls.run(
-        visit.principal, "DeleteSAMLProvider", version=IMS_VERSION, SAMLProviderName=name
+        visit.principal, "DeleteSAMLProvider", version=IMS.version, SAMLProviderName=name
     )
     return visit.redirect("/saml-providers", notice=f"SAML provider {name} was deleted.")
 

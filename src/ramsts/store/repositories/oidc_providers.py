@@ -1,4 +1,4 @@
-"""OIDC providers (Ims ``2019-08-15``): an account's trusted OpenID Connect issuers."""
+"""OIDC providers (Ims): an account's trusted OpenID Connect issuers."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""SAML providers (Ims ``2019-08-15``) and the ledger of the assertions they issued that were
-spent on a session (AssumeRoleWithSAML)."""
+"""SAML providers (Ims) and the ledger of the assertions they issued that were spent on a
+session (AssumeRoleWithSAML)."""
 
 from __future__ import annotations
 

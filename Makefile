@@ -13,7 +13,7 @@ NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[server,test]'
 	touch $(STAMP)
 
 # The Node.js SDKs tests/node drives, exactly as package-lock.json pins them. Without npm this
@@ -54,7 +54,7 @@ unit: $(STAMP) $(NODE_STAMP)
 test: lint typecheck unit
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[server,test,bench]'
 	$(BIN)/python bench/policy_bench.py
 
 clean:

@@ -1,7 +1,13 @@
 # The one entry point for people and CI. `make serve` and `make test` work on a fresh machine
 # with only Python 3.11+ (and, for the browser tests, Debian's chromium; for the Node.js SDK
 # tests, node and npm; for the SAML tests' IdP, xmlsec1: see .ci/ensure-services).
-PYTHON ?= python3
+# The venv is made with Python 3.12 or 3.13 where the machine has one that runs (on PATH, or
+# installed by pyenv), else python3: from 3.12 coverage measures through sys.monitoring, and
+# `make test` then takes about a third less CPU than on 3.11.
+PYTHON ?= $(shell for p in python3.12 python3.13 \
+	$$(ls -d $$HOME/.pyenv/versions/3.12*/bin/python3 $$HOME/.pyenv/versions/3.13*/bin/python3 2>/dev/null); \
+	do $$p -c '' 2>/dev/null && { echo $$p; break; }; done)
+PYTHON := $(or $(PYTHON),python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed

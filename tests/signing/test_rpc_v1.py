@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from signing_strategies import methods, params, plus_encoded
 
 from ramsts.errors import AuthenticationError, RamstsError
+from ramsts.parameters import is_secret_parameter
 from ramsts.signing import (
     SignedRequest,
     SignedRpcV1Request,
@@ -125,6 +126,8 @@ def test_a_changed_signature_character_fails(query: dict[str, str], data: st.Dat
 def test_mismatch_message_has_one_colon_right_before_the_server_string_to_sign(
     method: str, query: dict[str, str]
 ) -> None:
+    # A secret's value is shown as *** (tests/signing/test_signing_vectors.py): not here.
+    assume(not any(is_secret_parameter(name) for name in query))
     request = _parse(_sign(method, query))
     with pytest.raises(AuthenticationError) as caught:
         verify_signature(request, Secret("not-the-secret"))

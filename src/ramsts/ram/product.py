@@ -26,7 +26,7 @@ ACTION_MODULES = (
     "wire.roles",
     "service_linked_roles",
     "wire.policies",
-    "policy_versions",
+    "wire.policy_versions",
     "wire.attachments",
     "tags",
     "account_alias",

@@ -15,7 +15,7 @@ from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
 from ramsts.policy import PolicyError
-from ramsts.ram import attachments
+from ramsts.ram import attachments, policy_versions
 from ramsts.ram import policies as ram_policies
 from ramsts.ram.policies import (
     DescriptionChange,
@@ -25,6 +25,7 @@ from ramsts.ram.policies import (
     checked_policy_type,
     policies_of_type,
 )
+from ramsts.ram.policy_versions import NewPolicyVersion, PolicyVersionRef
 
 BLANK_TEMPLATE = """{
   "Version": "1",
@@ -113,23 +114,20 @@ def policy_details(
     wanted = PolicyRef(checked_policy_type(policy_type), name)
     found = visit.act(ram_policies.get_policy, wanted)
     policy = found.policy
-    versions, versions_problem = visit.attempt(
-        "ListPolicyVersions", PolicyType=policy_type, PolicyName=name
-    )
+    versions, versions_problem = visit.attempt_to(policy_versions.list_policy_versions, wanted)
     entities, entities_problem = visit.attempt_to(attachments.list_entities_for_policy, wanted)
     shown = visit.query("version") or policy.default_version
     document = found.default.policy_document
     if shown != policy.default_version:
-        document = visit.run(
-            "GetPolicyVersion", PolicyType=policy_type, PolicyName=name, VersionId=shown
-        )["PolicyVersion"]["PolicyDocument"]
+        version = PolicyVersionRef(name, shown, wanted.policy_type)
+        document = visit.act(policy_versions.get_policy_version, version).policy_document
     return visit.render(
         "policy.html",
         status=status,
         policy=policy,
         document=document,
         shown_version=shown,
-        versions=versions.get("PolicyVersions", {}).get("PolicyVersion", []),
+        versions=versions or (),
         versions_problem=versions_problem,
         users=() if entities is None else entities.users,
         groups=() if entities is None else entities.groups,
@@ -153,12 +151,8 @@ def create_version(visit: Visit) -> Response:
             visit, new_version_text=held[0], verdict=held[1], set_as_default=set_as_default
         )
     try:
-        created = visit.run(
-            "CreatePolicyVersion",
-            PolicyName=name,
-            PolicyDocument=document,
-            SetAsDefault=str(set_as_default).lower(),
-        )["PolicyVersion"]
+        new = NewPolicyVersion(name, document, set_as_default=set_as_default)
+        created = visit.act(policy_versions.create_policy_version, new)
     except RamstsError as error:
         return policy_details(
             visit,
@@ -167,7 +161,7 @@ def create_version(visit: Visit) -> Response:
             set_as_default=set_as_default,
             **_refused(visit, error),
         )
-    version = created["VersionId"]
+    version = created.version_id
     return visit.redirect(
         f"/policies/Custom/{name}?version={version}", notice=f"Version {version} was created."
     )
@@ -175,10 +169,11 @@ def create_version(visit: Visit) -> Response:
 
 def change_version(visit: Visit) -> Response:
     name, version = visit.path("name"), visit.path("version")
+    wanted = PolicyVersionRef(name, version)
     if visit.field("operation") == "delete":
-        visit.run("DeletePolicyVersion", PolicyName=name, VersionId=version)
+        visit.act(policy_versions.delete_policy_version, wanted)
         return visit.redirect(f"/policies/Custom/{name}", notice=f"Version {version} was deleted.")
-    visit.run("SetDefaultPolicyVersion", PolicyName=name, VersionId=version)
+    visit.act(policy_versions.set_default_policy_version, wanted)
     return visit.redirect(
         f"/policies/Custom/{name}?version={version}", notice=f"{version} is now the default."
     )

@@ -73,7 +73,7 @@ def _new_policy(read: Parameters) -> NewPolicy:
     return NewPolicy(name, document, description, tags)
 
 
-def _policy_ref(read: Parameters) -> PolicyRef:
+def policy_ref(read: Parameters) -> PolicyRef:
     name = read.required("PolicyName", POLICY_NAME)
     return PolicyRef(read_policy_type(read), name)
 
@@ -130,7 +130,7 @@ def _described(policy: Policy) -> Body:
 
 ACTIONS = (
     RpcAction("CreatePolicy", _new_policy, create_policy, _created),
-    RpcAction("GetPolicy", _policy_ref, get_policy, _found),
+    RpcAction("GetPolicy", policy_ref, get_policy, _found),
     RpcAction("DeletePolicy", _deletion, delete_policy, no_body),
     RpcAction("ListPolicies", _listing, list_policies, _listed),
     RpcAction(

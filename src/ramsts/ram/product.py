@@ -24,7 +24,7 @@ ACTION_MODULES = (
     "wire.groups",
     "system_policies",
     "wire.roles",
-    "service_linked_roles",
+    "wire.service_linked_roles",
     "wire.policies",
     "wire.policy_versions",
     "wire.attachments",

@@ -11,6 +11,10 @@ system policy comes with the role.
 
 Deletion is immediate (the cloud runs it as a task); the answer still carries a
 ``DeletionTaskId`` as the SDKs expect.
+
+The use cases run as :mod:`ramsts.ram.users`' do: caller and typed input, authorized as their
+own action, in the transaction given (``within``) or their own;
+:mod:`ramsts.ram.wire.service_linked_roles` serves them as RAM's actions.
 """
 
 from __future__ import annotations
@@ -18,22 +22,19 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping
-from functools import partial
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ramsts.caller import Caller
 from ramsts.errors import EntityNotExist, InvalidParameter, LimitExceeded
-from ramsts.parameters import Parameters, TextRule
+from ramsts.parameters import TextRule, optional_text, required_text
 from ramsts.ram.arns import role_arn
 from ramsts.ram.entities import ROLE, ROLE_REFERENCE
-from ramsts.ram.rendering import Body, iso8601
 from ramsts.ram.roles import DESCRIPTION, MIN_SESSION_DURATION
-from ramsts.ram.service import RamService
-from ramsts.store import Role
+from ramsts.store import Role, Transaction
 
 if TYPE_CHECKING:
-    from ramsts.api.actions import ActionTable
+    from ramsts.ram.service import RamService
 
 ROLE_NAME_PREFIX = "AliyunServiceRoleFor"
 SERVICE_NAME = TextRule(
@@ -68,100 +69,97 @@ def trust_policy(service_name: str) -> str:
     return json.dumps(document, indent=2)
 
 
-def render_service_linked_role(role: Role) -> Body:
-    return {
-        "RoleId": role.role_id,
-        "RoleName": role.role_name,
-        "Arn": role.arn,
-        "Description": role.description,
-        "AssumeRolePolicyDocument": role.assume_role_policy_document,
-        "IsServiceLinkedRole": True,
-        "CreateDate": iso8601(role.created_at),
-    }
+@dataclass(frozen=True, slots=True)
+class NewServiceLinkedRole:
+    """The role ``service_name`` assumes, named after it (and ``custom_suffix``); its
+    description is the service's default one unless given."""
+
+    service_name: str
+    custom_suffix: str = ""
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        required_text("ServiceName", self.service_name, SERVICE_NAME)
+        optional_text("CustomSuffix", self.custom_suffix, CUSTOM_SUFFIX)
+        optional_text("Description", self.description, DESCRIPTION)
+        if len(self.role_name) > MAX_ROLE_NAME:
+            raise InvalidParameter(
+                "CustomSuffix.Length",
+                f"The role name {self.role_name!r} would be longer than {MAX_ROLE_NAME}"
+                " characters.",
+            )
+
+    @property
+    def role_name(self) -> str:
+        suffix = self.custom_suffix
+        return role_name_prefix(self.service_name) + (f"_{suffix}" if suffix else "")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLinkedRoleTemplate:
+    """What a service's linked role is: its name's prefix and its description. Every service
+    gets the same template (ramsts knows no catalogue): several roles allowed, no system
+    policy."""
+
+    service_name: str
+
+    @property
+    def role_name_prefix(self) -> str:
+        return role_name_prefix(self.service_name)
+
+    @property
+    def description(self) -> str:
+        return default_description(self.service_name)
 
 
 def create_service_linked_role(
-    ram: RamService, caller: Caller | None, params: Mapping[str, str]
-) -> Body:
-    principal = ram.signed_in(caller)
-    read = Parameters(params)
-    service_name = read.required("ServiceName", SERVICE_NAME)
-    suffix = read.optional("CustomSuffix", CUSTOM_SUFFIX)
-    description = read.optional("Description", DESCRIPTION) or default_description(service_name)
-    role_name = role_name_prefix(service_name) + (f"_{suffix}" if suffix else "")
-    if len(role_name) > MAX_ROLE_NAME:
-        raise InvalidParameter(
-            "CustomSuffix.Length",
-            f"The role name {role_name!r} would be longer than {MAX_ROLE_NAME} characters.",
-        )
-    account_id = principal.account_id
+    ram: RamService, caller: Caller, new: NewServiceLinkedRole, within: Transaction | None = None
+) -> Role:
+    account_id = caller.account_id
     ram.authorizer.require(
-        principal,
+        caller,
         "ram:CreateServiceLinkedRole",
-        role_arn(account_id, role_name),
-        {"ram:ServiceName": service_name},
+        role_arn(account_id, new.role_name),
+        {"ram:ServiceName": new.service_name},
     )
-    with ram.transaction(account_id) as tx:
+    with ram.transaction(account_id, within=within) as tx:
         if tx.roles.count(account_id) >= ram.quotas.roles:
             raise LimitExceeded("Role", f"The account already has {ram.quotas.roles} roles.")
-        role = tx.roles.create(
+        return tx.roles.create(
             account_id,
-            role_name=role_name,
-            assume_role_policy_document=trust_policy(service_name),
+            role_name=new.role_name,
+            assume_role_policy_document=trust_policy(new.service_name),
             now=ram.now(),
-            description=description,
+            description=new.description or default_description(new.service_name),
             max_session_duration=MIN_SESSION_DURATION,
-            service_name=service_name,
+            service_name=new.service_name,
         )
-    return {"Role": render_service_linked_role(role)}
 
 
 def delete_service_linked_role(
-    ram: RamService, caller: Caller | None, params: Mapping[str, str]
-) -> Body:
-    principal = ram.signed_in(caller)
-    role_name = Parameters(params).required("RoleName", ROLE_REFERENCE)
-    with ram.transaction(principal.account_id) as tx:
-        role = ram.authorized(tx, principal, "ram:DeleteServiceLinkedRole", ROLE, role_name)
+    ram: RamService, caller: Caller, role_name: str, within: Transaction | None = None
+) -> str:
+    """The ``DeletionTaskId`` of the deletion, done by the time it is returned."""
+    required_text("RoleName", role_name, ROLE_REFERENCE)
+    with ram.transaction(caller.account_id, within=within) as tx:
+        role = ram.authorized(tx, caller, "ram:DeleteServiceLinkedRole", ROLE, role_name)
         if not role.is_service_linked_role:
             raise EntityNotExist("Role", f"The role {role.role_name} is not a service-linked role.")
         # The service owns what is attached to its role: the attachments go with the role.
         tx.roles.delete(role.role_id)
-    return {"DeletionTaskId": f"deletion-task/{role.role_name}/{uuid.uuid4()}"}
+    return f"deletion-task/{role.role_name}/{uuid.uuid4()}"
 
 
 def get_service_linked_role_template(
-    ram: RamService, caller: Caller | None, params: Mapping[str, str]
-) -> Body:
-    principal = ram.signed_in(caller)
-    service_name = Parameters(params).required("ServiceName", SERVICE_NAME)
-    prefix = role_name_prefix(service_name)
+    ram: RamService, caller: Caller, service_name: str, within: Transaction | None = None
+) -> ServiceLinkedRoleTemplate:
+    """Authorized on the ARN of a role named by the prefix alone; reads nothing stored."""
+    required_text("ServiceName", service_name, SERVICE_NAME)
+    template = ServiceLinkedRoleTemplate(service_name)
     ram.authorizer.require(
-        principal,
+        caller,
         "ram:GetServiceLinkedRoleTemplate",
-        role_arn(principal.account_id, prefix),
+        role_arn(caller.account_id, template.role_name_prefix),
         {"ram:ServiceName": service_name},
     )
-    return {
-        "ServiceLinkedRoleTemplate": {
-            "ServiceName": service_name,
-            "RoleNamePrefix": prefix,
-            "MultipleRolesAllowed": True,
-            "SystemPolicyName": "",
-            "RoleDescriptions": {
-                "RoleDescription": [
-                    {"Language": "en-US", "Description": default_description(service_name)}
-                ]
-            },
-        }
-    }
-
-
-def register(table: ActionTable, ram: RamService) -> None:
-    table.add(ram.version, "CreateServiceLinkedRole", partial(create_service_linked_role, ram))
-    table.add(ram.version, "DeleteServiceLinkedRole", partial(delete_service_linked_role, ram))
-    table.add(
-        ram.version,
-        "GetServiceLinkedRoleTemplate",
-        partial(get_service_linked_role_template, ram),
-    )
+    return template

@@ -28,7 +28,7 @@ ACTION_MODULES = (
     "wire.policies",
     "wire.policy_versions",
     "wire.attachments",
-    "tags",
+    "wire.tags",
     "account_alias",
     "security_preference",
     "wire.mfa",

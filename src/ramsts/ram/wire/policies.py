@@ -25,8 +25,8 @@ from ramsts.ram.policies import (
     update_policy_description,
 )
 from ramsts.ram.rendering import Body, iso8601, paged
-from ramsts.ram.tags import read_tag_filter, render_tags
 from ramsts.ram.wire.declaration import RpcAction, no_body, register_actions
+from ramsts.ram.wire.tags import read_tag_filter, render_tags
 from ramsts.store import Policy, PolicyType, PolicyVersion
 
 if TYPE_CHECKING:

@@ -24,8 +24,8 @@ from ramsts.ram.roles import (
     role_principal_name,
     update_role,
 )
-from ramsts.ram.tags import read_tag_filter, render_tags
 from ramsts.ram.wire.declaration import RpcAction, no_body, register_actions
+from ramsts.ram.wire.tags import read_tag_filter, render_tags
 from ramsts.store import Role
 
 if TYPE_CHECKING:

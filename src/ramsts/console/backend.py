@@ -57,10 +57,13 @@ class ConsoleServices(Protocol):
 
 
 class RamCalls:
-    """Runs RAM actions by name as a caller: ``calls.run(caller, "GetRole", RoleName="x")``."""
+    """Runs actions by name as a caller: ``calls.run(caller, "GetOIDCProvider", version=…,
+    OIDCProviderName="x")``; and holds the RamService the use cases run on (``ram``), for the
+    parts of the console handed only this."""
 
-    def __init__(self, actions: ActionLookup) -> None:
+    def __init__(self, actions: ActionLookup, ram: RamService) -> None:
         self._actions = actions
+        self.ram = ram
 
     def run(
         self, caller: Caller, action: str, *, version: str = RAM.version, **params: str

@@ -3,24 +3,32 @@ what was refused and why.
 
 A ``NoPermission`` carries the AccessDeniedDetail of the real service (the action, the principal,
 the kind of deny). The deciding statements are in its sealed diagnostic message, which the
-console opens the way a user would: by calling ``DecodeDiagnosticMessage`` as the signed-in
-principal. Someone whose policies do not allow that call sees the kind of deny, not the
+console opens the way a user would: by running ``DecodeDiagnosticMessage``'s use case as the
+signed-in principal. Someone whose policies do not allow that call sees the kind of deny, not the
 statements — the console shows no more than the API would tell the same person.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ramsts.caller import Caller
-from ramsts.console.backend import RamCalls
 from ramsts.errors import NoPermission, RamstsError
+from ramsts.ram.diagnostics import decode_diagnostic_message
+from ramsts.ram.service import RamService
 
 DENY_REASONS = {
     "ImplicitDeny": "None of the policies in force allows this action.",
     "ExplicitDeny": "A Deny statement in the policies in force refuses this action.",
 }
+
+
+class CarriesRam(Protocol):
+    """What holds the RamService the console's use cases run on (the site, its RamCalls)."""
+
+    @property
+    def ram(self) -> RamService: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,28 +52,26 @@ class Problem:
     denial: Denial | None = None
 
 
-def describe_error(error: RamstsError, calls: RamCalls, caller: Caller) -> Problem:
+def describe_error(error: RamstsError, services: CarriesRam, caller: Caller) -> Problem:
     """The problem to show for ``error``, raised by an action ``caller`` ran."""
     denial = None
     # ``detail`` is the AccessDeniedDetail itself. A refusal by a rule rather than a policy (a
     # security preference) has none: its message says it all.
     if isinstance(error, NoPermission) and error.detail:
-        denial = _denial(error.detail, calls, caller)
+        denial = _denial(error.detail, services.ram, caller)
     return Problem(
         code=error.code, message=error.message, http_status=error.http_status, denial=denial
     )
 
 
-def _denial(detail: dict[str, str], calls: RamCalls, caller: Caller) -> Denial:
+def _denial(detail: dict[str, str], ram: RamService, caller: Caller) -> Denial:
     deny_type = detail.get("NoPermissionType", "ImplicitDeny")
     explanation = ""
     matched: list[dict[str, Any]] = []
     encoded = detail.get("EncodedDiagnosticMessage", "")
     if encoded:
         try:
-            decoded = calls.run(
-                caller, "DecodeDiagnosticMessage", EncodedDiagnosticMessage=encoded
-            )["DecodedDiagnosticMessage"]
+            decoded = decode_diagnostic_message(ram, caller, encoded)
         except RamstsError:
             pass  # not allowed to decode: the kind of deny is all this principal may learn
         else:

@@ -30,7 +30,7 @@ class Site:
         return cls(
             clock=services.clock,
             ram=services.ram,
-            calls=RamCalls(services.actions),
+            calls=RamCalls(services.actions, services.ram),
             cookies=ConsoleCookies(services.master_key),
             renderer=Renderer(),
             sign_in=SignInService(services.store, services.master_key, clock=services.clock),

@@ -8,6 +8,8 @@ principal's account, then base64-encoded. Only a caller of that same account who
 
 The decoded message has the shape of the Tea SDK's ``DecodedDiagnosticMessage`` model (spec api.md
 §14), plus ``Effect`` and ``Explanation`` and, per matched policy, the deciding statement.
+:func:`decode_diagnostic_message` is the use case (the console's error pages run it as the
+denied principal); :mod:`ramsts.ram.wire.diagnostics` serves it as RAM's action.
 """
 
 from __future__ import annotations
@@ -22,15 +24,14 @@ from typing import TYPE_CHECKING, Any
 from ramsts.caller import Caller
 from ramsts.crypto import MasterKey, UnsealError
 from ramsts.errors import InvalidParameter
-from ramsts.parameters import Parameters
+from ramsts.parameters import required_text
 from ramsts.policy import SESSION_POLICY_NAME, Decision
 from ramsts.policy.request import ContextValue
 from ramsts.ram.arns import account_resource
 from ramsts.ram.ownership import RESOURCE_POLICY_SET, resource_account
-from ramsts.store import PolicyType, PrincipalType
+from ramsts.store import PolicyType, PrincipalType, Transaction
 
 if TYPE_CHECKING:
-    from ramsts.api.actions import ActionTable
     from ramsts.ram.service import RamService
 
 IDENTITY_POLICY_TYPE = "AccountLevelIdentityBasedPolicy"
@@ -181,17 +182,12 @@ def open_diagnostic(master_key: MasterKey, account_id: str, encoded: str) -> dic
     return decoded
 
 
-def register(table: ActionTable, ram: RamService) -> None:
-    def decode_diagnostic_message(
-        caller: Caller | None, params: Mapping[str, str]
-    ) -> dict[str, Any]:
-        """DecodeDiagnosticMessage: what a denial of this account was, and why."""
-        principal = ram.signed_in(caller)
-        encoded = Parameters(params).required("EncodedDiagnosticMessage")
-        ram.authorizer.require(
-            principal, "ram:DecodeDiagnosticMessage", account_resource(principal.account_id)
-        )
-        message = open_diagnostic(ram.master_key, principal.account_id, encoded)
-        return {"DecodedDiagnosticMessage": message}
-
-    table.add(ram.version, "DecodeDiagnosticMessage", decode_diagnostic_message)
+def decode_diagnostic_message(
+    ram: RamService, caller: Caller, encoded: str, within: Transaction | None = None
+) -> dict[str, Any]:
+    """What a denial of the caller's account was, and why (see :meth:`Denial.decoded`); reads
+    nothing stored."""
+    required_text("EncodedDiagnosticMessage", encoded)
+    account_id = caller.account_id
+    ram.authorizer.require(caller, "ram:DecodeDiagnosticMessage", account_resource(account_id))
+    return open_diagnostic(ram.master_key, account_id, encoded)

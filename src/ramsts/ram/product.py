@@ -32,7 +32,7 @@ ACTION_MODULES = (
     "account_alias",
     "security_preference",
     "wire.mfa",
-    "diagnostics",
+    "wire.diagnostics",
 )
 
 

@@ -4,22 +4,22 @@ An alias is 3–32 characters of lower-case letters, digits and hyphens, neither
 ending with a hyphen nor holding two in a row; every refusal of its form is
 ``InvalidParameter.AccountAlias.Format``. Aliases are unique across all accounts of the
 deployment (``EntityAlreadyExists.AccountAlias``), since people sign in with them.
+
+The use cases are authorized as their own action on the account, in the transaction given
+(``within``) or their own; :mod:`ramsts.ram.wire.account_alias` serves them as RAM's actions.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ramsts.caller import Caller
 from ramsts.errors import InvalidParameter
-from ramsts.parameters import Parameters
 from ramsts.ram.arns import account_resource
 
 if TYPE_CHECKING:
-    from ramsts.api.actions import ActionTable
     from ramsts.ram.service import RamService
     from ramsts.store import Transaction
 
@@ -47,36 +47,22 @@ def set_account_alias(
 ) -> None:
     """Give the account ``alias`` (checked by :func:`check_account_alias`), or none, authorized
     as ``action`` on the account: Ims's SetDefaultDomain sets the same alias as its own action."""
+    if alias is not None:
+        check_account_alias(alias)
     account_id = caller.account_id
     ram.authorizer.require(caller, action, account_resource(account_id))
     with ram.transaction(account_id, within=within) as tx:
         tx.accounts.set_alias(account_id, alias)
 
 
-def register(table: ActionTable, ram: RamService) -> None:
-    def authorized(caller: Caller | None, action: str) -> str:
-        principal = ram.signed_in(caller)
-        account_id = principal.account_id
-        ram.authorizer.require(principal, f"ram:{action}", account_resource(account_id))
-        return account_id
+def get_account_alias(ram: RamService, caller: Caller, within: Transaction | None = None) -> str:
+    """The account's alias; ``""`` for none."""
+    account_id = caller.account_id
+    ram.authorizer.require(caller, "ram:GetAccountAlias", account_resource(account_id))
+    with ram.read(within=within) as tx:
+        account = tx.accounts.get(account_id)
+    return account.alias if account is not None and account.alias else ""
 
-    def set_alias(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        alias = check_account_alias(Parameters(params).required("AccountAlias"))
-        set_account_alias(ram, ram.signed_in(caller), alias)
-        return {}
 
-    def get_account_alias(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        account_id = authorized(caller, "GetAccountAlias")
-        with ram.read() as tx:
-            account = tx.accounts.get(account_id)
-        return {"AccountAlias": account.alias if account is not None and account.alias else ""}
-
-    def clear_account_alias(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        account_id = authorized(caller, "ClearAccountAlias")
-        with ram.transaction(account_id) as tx:
-            tx.accounts.set_alias(account_id, None)
-        return {}
-
-    table.add(ram.version, "SetAccountAlias", set_alias)
-    table.add(ram.version, "GetAccountAlias", get_account_alias)
-    table.add(ram.version, "ClearAccountAlias", clear_account_alias)
+def clear_account_alias(ram: RamService, caller: Caller, within: Transaction | None = None) -> None:
+    set_account_alias(ram, caller, None, action="ram:ClearAccountAlias", within=within)

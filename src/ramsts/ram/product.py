@@ -29,7 +29,7 @@ ACTION_MODULES = (
     "wire.policy_versions",
     "wire.attachments",
     "wire.tags",
-    "account_alias",
+    "wire.account_alias",
     "security_preference",
     "wire.mfa",
     "wire.diagnostics",

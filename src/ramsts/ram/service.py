@@ -45,8 +45,23 @@ from ramsts.types import Clock, system_clock
 
 E = TypeVar("E")
 
+Out = TypeVar("Out")
+
 Requirement = Callable[[Caller, str, str], None]
 """``(caller, action, resource)``: return if allowed, raise ``NoPermission`` otherwise."""
+
+
+def without_input(
+    use_case: Callable[[RamService, Caller], Out],
+) -> Callable[[RamService, Caller, None], Out]:
+    """``use_case``, which takes no input (``get_account_alias(ram, caller)``), in the shape of
+    those that take one, ``(ram, caller, None)``: how the wire's declarations and the console's
+    ``Visit.act`` run every use case."""
+
+    def run(ram: RamService, caller: Caller, _: None) -> Out:
+        return use_case(ram, caller)
+
+    return run
 
 
 @dataclass(frozen=True, slots=True)

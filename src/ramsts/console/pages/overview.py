@@ -13,9 +13,11 @@ from ramsts.console.site import Site
 from ramsts.console.visits import UseCase, Visit, signed_in_page
 from ramsts.errors import RamstsError
 from ramsts.ram import groups, roles, users
+from ramsts.ram.account_alias import get_account_alias
 from ramsts.ram.groups import LIST_GROUPS_MAX_ITEMS
 from ramsts.ram.listing import MOST_ITEMS, Listing
 from ramsts.ram.policies import policies_of_type
+from ramsts.ram.service import without_input
 from ramsts.store import Page
 
 
@@ -34,12 +36,12 @@ def overview(visit: Visit) -> Response:
             "href": "/policies?type=Custom",
         },
     ]
-    alias, _ = visit.attempt("GetAccountAlias")
+    alias, _ = visit.attempt_to(without_input(get_account_alias), None)
     preference, _ = visit.attempt("GetSecurityPreference")
     return visit.render(
         "overview.html",
         counts=counts,
-        alias=alias.get("AccountAlias", ""),
+        alias=alias or "",
         preference=preference.get("SecurityPreference"),
     )
 

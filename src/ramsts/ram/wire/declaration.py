@@ -37,6 +37,12 @@ class RpcAction(Generic[In, Out]):
     """Its output → the response body, without ``RequestId``."""
 
 
+def no_input(_: Parameters) -> None:
+    """What an action that takes no parameters of its own reads (its use case is run
+    :func:`~ramsts.ram.service.without_input`)."""
+    return None
+
+
 def no_body(_: object) -> Body:
     """What an action that changes something and returns nothing answers (``RequestId``
     only)."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ramsts.caller import Caller
 from ramsts.parameters import Parameters
 from ramsts.ram.entities import SERIAL_NUMBER, USER_NAME
 from ramsts.ram.mfa import (
@@ -26,7 +25,8 @@ from ramsts.ram.mfa import (
     unbind_mfa_device,
 )
 from ramsts.ram.rendering import Body, iso8601, wrapped
-from ramsts.ram.wire.declaration import RpcAction, no_body, register_actions
+from ramsts.ram.service import without_input
+from ramsts.ram.wire.declaration import RpcAction, no_body, no_input, register_actions
 from ramsts.ram.wire.users import user_name
 from ramsts.store import User
 
@@ -86,10 +86,6 @@ def _listed(devices: list[ListedMfaDevice]) -> Body:
     return wrapped("VirtualMFADevices", "VirtualMFADevice", map(render, devices))
 
 
-def _list_devices(ram: RamService, caller: Caller, _: None) -> list[ListedMfaDevice]:
-    return list_virtual_mfa_devices(ram, caller)
-
-
 def _unbound(found: UserMfaDevice) -> Body:
     return {"MFADevice": {"SerialNumber": found.device.serial_number}}
 
@@ -101,7 +97,7 @@ def _mfa_info(found: UserMfaDevice) -> Body:
 ACTIONS = (
     RpcAction("CreateVirtualMFADevice", device_name, create_virtual_mfa_device, render_created),
     RpcAction("DeleteVirtualMFADevice", serial_number, delete_virtual_mfa_device, no_body),
-    RpcAction("ListVirtualMFADevices", lambda _: None, _list_devices, _listed),
+    RpcAction("ListVirtualMFADevices", no_input, without_input(list_virtual_mfa_devices), _listed),
     RpcAction("BindMFADevice", _binding, bind_mfa_device, no_body),
     RpcAction("UnbindMFADevice", user_name, unbind_mfa_device, _unbound),
     RpcAction("GetUserMFAInfo", user_name, get_user_mfa_info, _mfa_info),

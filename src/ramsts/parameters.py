@@ -218,6 +218,11 @@ class Parameters:
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self._raw.get(name, "") != ""
 
+    def sent(self, name: str) -> bool:
+        """Whether the request carries ``name`` at all, if only empty (where an empty value
+        means something: ``LoginNetworkMasks`` sent empty clears the masks)."""
+        return name in self._raw
+
     def raw(self, name: str) -> str | None:
         """The value as sent; ``None`` when absent. An empty value counts as absent."""
         value = self._raw.get(name)

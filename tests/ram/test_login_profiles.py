@@ -10,9 +10,8 @@ import pytest
 from ramsts.caller import Caller
 from ramsts.crypto import verify_password
 from ramsts.errors import RamstsError
-from ramsts.ram import passwords
 from ramsts.ram.service import RamService
-from ramsts.ram.wire import login_profiles
+from ramsts.ram.wire import login_profiles, passwords
 from ramsts.store import User
 from ramsts.types import Secret
 

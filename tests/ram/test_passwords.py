@@ -9,9 +9,8 @@ import pytest
 
 from ramsts.caller import Caller
 from ramsts.crypto import verify_password
-from ramsts.ram import passwords, security_preference
 from ramsts.ram.service import RamService
-from ramsts.ram.wire import login_profiles
+from ramsts.ram.wire import login_profiles, passwords, security_preference
 from ramsts.store import Account, User
 from ramsts.types import Secret
 

@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 
 from ramsts.caller import Caller
-from ramsts.ram import security_preference
 from ramsts.ram.security_preference import SecurityPreference
 from ramsts.ram.service import RamService
 from ramsts.ram.totp import decode_base32_seed, totp
-from ramsts.ram.wire import access_keys, mfa
+from ramsts.ram.wire import access_keys, mfa, security_preference
 from ramsts.store import User
 
 DEFAULTS = {

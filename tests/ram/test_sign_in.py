@@ -11,13 +11,13 @@ import pytest
 
 from ramsts.caller import Caller
 from ramsts.crypto import hash_password
-from ramsts.ram import passwords, security_preference, sign_in
+from ramsts.ram import sign_in
 from ramsts.ram.passwords import change_password
 from ramsts.ram.service import RamService
 from ramsts.ram.sign_in import SignInResult, SignInService
 from ramsts.ram.sign_in_tickets import TICKET_CONTEXT
 from ramsts.ram.totp import decode_base32_seed, totp
-from ramsts.ram.wire import login_profiles, mfa
+from ramsts.ram.wire import login_profiles, mfa, passwords, security_preference
 from ramsts.store import Account, User
 from ramsts.types import Secret
 

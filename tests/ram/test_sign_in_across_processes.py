@@ -16,12 +16,12 @@ import pytest
 
 from ramsts.caller import Caller
 from ramsts.crypto import hash_password
-from ramsts.ram import passwords, security_preference, sign_in
+from ramsts.ram import sign_in
 from ramsts.ram.service import RamService
 from ramsts.ram.sign_in import SignInService
 from ramsts.ram.sign_in_failures import LOCKOUT_WINDOW, PURGE_ONE_IN, FailedSignIns, stored_key
 from ramsts.ram.totp import decode_base32_seed, totp
-from ramsts.ram.wire import login_profiles, mfa
+from ramsts.ram.wire import login_profiles, mfa, passwords, security_preference
 from ramsts.store import Account, Store, User, open_store
 from ramsts.types import Secret
 

@@ -33,9 +33,8 @@ from aliyunsdkram.request.v20150501.SetPasswordPolicyRequest import SetPasswordP
 from aliyunsdkram.request.v20150501.UnbindMFADeviceRequest import UnbindMFADeviceRequest
 from live_server import LiveServer
 
-from ramsts.ram import passwords, security_preference
 from ramsts.ram.totp import decode_base32_seed, totp
-from ramsts.ram.wire import login_profiles, mfa
+from ramsts.ram.wire import login_profiles, mfa, passwords, security_preference
 
 pytestmark = pytest.mark.sdk
 

@@ -8,6 +8,13 @@ it is given: a call that names one setting never loosens the others behind the c
 :func:`check_new_password` is the one place a new password meets the policy (CreateLoginProfile,
 UpdateLoginProfile, ChangePassword and the console's forced change all go through it), and
 :func:`change_password` is the change itself, shared with the console.
+
+The use cases (:func:`get_password_policy`, :func:`set_password_policy`,
+:func:`change_own_password`) run as :mod:`ramsts.ram.users`' do, in the transaction given
+(``within``) or their own; :mod:`ramsts.ram.wire.passwords` serves them as RAM's actions, and
+Ims's (:mod:`ramsts.ims.account_settings`) under its names. The readers of their parameters
+(:func:`requested_password_policy`, :func:`own_password_change`) are here, where both find them;
+the console reads its form, whose fields are the API's parameters, with them too.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ramsts.caller import Caller
 from ramsts.crypto import hash_password, verify_password
 from ramsts.errors import EntityNotExist, InvalidParameter, NoPermission
-from ramsts.parameters import Parameters, TextRule
+from ramsts.parameters import Parameters, TextRule, required_text
 from ramsts.ram.accounts import PASSWORD_MAX_LENGTH
 from ramsts.ram.arns import account_resource
 from ramsts.ram.security_preference import security_preference
@@ -28,7 +35,6 @@ from ramsts.store import LoginProfile, Transaction
 from ramsts.types import Secret
 
 if TYPE_CHECKING:
-    from ramsts.api.actions import ActionTable
     from ramsts.ram.service import RamService
 
 PASSWORD = TextRule(PASSWORD_MAX_LENGTH)
@@ -191,21 +197,26 @@ def requested_password_policy(
     return changes
 
 
-def get_password_policy(ram: RamService, caller: Caller) -> PasswordPolicy:
+def get_password_policy(
+    ram: RamService, caller: Caller, within: Transaction | None = None
+) -> PasswordPolicy:
     account_id = caller.account_id
     ram.authorizer.require(caller, "ram:GetPasswordPolicy", account_resource(account_id))
-    with ram.read() as tx:
+    with ram.read(within=within) as tx:
         return password_policy(tx, account_id)
 
 
 def set_password_policy(
-    ram: RamService, caller: Caller, changes: Mapping[str, Any]
+    ram: RamService,
+    caller: Caller,
+    changes: Mapping[str, Any],
+    within: Transaction | None = None,
 ) -> PasswordPolicy:
     """``changes`` (field name → value, as :func:`requested_password_policy` reads them) over
     the account's policy; the policy as stored."""
     account_id = caller.account_id
     ram.authorizer.require(caller, "ram:SetPasswordPolicy", account_resource(account_id))
-    with ram.transaction(account_id) as tx:
+    with ram.transaction(account_id, within=within) as tx:
         policy = replace(password_policy(tx, account_id), **changes)
         tx.account_settings.set_password_policy(account_id, policy.render())
     return policy
@@ -213,8 +224,14 @@ def set_password_policy(
 
 @dataclass(frozen=True, slots=True)
 class OwnPasswordChange:
+    """The calling RAM user's password ``old_password`` becomes ``new_password``."""
+
     old_password: Secret
     new_password: Secret
+
+    def __post_init__(self) -> None:
+        required_text("OldPassword", self.old_password.reveal(), PASSWORD)
+        required_text("NewPassword", self.new_password.reveal(), PASSWORD)
 
 
 def own_password_change(read: Parameters) -> OwnPasswordChange:
@@ -224,11 +241,13 @@ def own_password_change(read: Parameters) -> OwnPasswordChange:
     )
 
 
-def change_own_password(ram: RamService, caller: Caller, change: OwnPasswordChange) -> None:
+def change_own_password(
+    ram: RamService, caller: Caller, change: OwnPasswordChange, within: Transaction | None = None
+) -> None:
     """ChangePassword: a RAM user changing its own password."""
     if caller.identity_type != "RAMUser" or caller.user_id is None:
         raise NoPermission(None, "Only a RAM user can change its own password.")
-    with ram.transaction(caller.account_id) as tx:
+    with ram.transaction(caller.account_id, within=within) as tx:
         user = ram.caller_user(tx, caller)
         # Whether users may change their passwords is the security preference's to say, not
         # a policy's; an explicit Deny on ram:ChangePassword is still honoured.
@@ -239,21 +258,3 @@ def change_own_password(ram: RamService, caller: Caller, change: OwnPasswordChan
                 None, "The account's security preference does not let users change passwords."
             )
         change_password(tx, caller.user_id, change.old_password, change.new_password, now=ram.now())
-
-
-def register(table: ActionTable, ram: RamService) -> None:
-    def set_policy(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        principal = ram.signed_in(caller)
-        changes = requested_password_policy(Parameters(params))
-        return {"PasswordPolicy": set_password_policy(ram, principal, changes).render()}
-
-    def get_policy(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        return {"PasswordPolicy": get_password_policy(ram, ram.signed_in(caller)).render()}
-
-    def change_own(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        change_own_password(ram, ram.signed_in(caller), own_password_change(Parameters(params)))
-        return {}
-
-    table.add(ram.version, "SetPasswordPolicy", set_policy)
-    table.add(ram.version, "GetPasswordPolicy", get_policy)
-    table.add(ram.version, "ChangePassword", change_own)

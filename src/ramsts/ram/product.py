@@ -20,7 +20,7 @@ ACTION_MODULES = (
     "wire.users",
     "wire.access_keys",
     "wire.login_profiles",
-    "passwords",
+    "wire.passwords",
     "wire.groups",
     "system_policies",
     "wire.roles",
@@ -30,7 +30,7 @@ ACTION_MODULES = (
     "wire.attachments",
     "wire.tags",
     "wire.account_alias",
-    "security_preference",
+    "wire.security_preference",
     "wire.mfa",
     "wire.diagnostics",
 )

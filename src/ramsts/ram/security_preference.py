@@ -20,6 +20,12 @@ shape (``LoginProfilePreference``, ``AccessKeyPreference``, ``MFAPreference``,
 ``SetSecurityPreference`` changes only the settings it is given, so that naming one setting never
 silently loosens another (dropping the network masks, say). ``LoginNetworkMasks`` sent empty
 clears the masks: sign-in is then allowed from anywhere.
+
+The use cases (:func:`get_security_preference`, :func:`set_security_preference`) run as
+:mod:`ramsts.ram.users`' do, in the transaction given (``within``) or their own;
+:mod:`ramsts.ram.wire.security_preference` serves them as RAM's actions, and Ims's
+(:mod:`ramsts.ims.account_settings`) under its names, both reading the parameters with
+:func:`requested_security_preference`, as the console reads its form (the API's parameters).
 """
 
 from __future__ import annotations
@@ -36,7 +42,6 @@ from ramsts.ram.arns import account_resource, user_arn
 from ramsts.store import Transaction
 
 if TYPE_CHECKING:
-    from ramsts.api.actions import ActionTable
     from ramsts.ram.service import RamService
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -190,8 +195,11 @@ def parse_network_masks(text: str) -> list[Network]:
     return networks
 
 
-def requested_security_preference(read: Parameters, raw: Mapping[str, str]) -> dict[str, Any]:
-    """The settings the request names, checked, by field name."""
+def requested_security_preference(
+    read: Parameters, raw: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The settings the request names, checked, by field name. ``raw``: the parameters
+    ``read`` reads, as Ims's handler still passes them; ``read`` says what was sent."""
     defaults = SecurityPreference()
     changes: dict[str, Any] = {}
     for field, wire in WIRE_NAMES.items():
@@ -202,41 +210,32 @@ def requested_security_preference(read: Parameters, raw: Mapping[str, str]) -> d
     if duration is not None:
         changes["login_session_duration"] = duration
     # Present but empty means "clear the masks", which Parameters would read as absent.
-    if "LoginNetworkMasks" in raw:
+    if read.sent("LoginNetworkMasks"):
         masks = read.optional("LoginNetworkMasks") or ""
         changes["login_network_masks"] = ";".join(str(n) for n in parse_network_masks(masks))
     return changes
 
 
-def get_security_preference(ram: RamService, caller: Caller) -> SecurityPreference:
+def get_security_preference(
+    ram: RamService, caller: Caller, within: Transaction | None = None
+) -> SecurityPreference:
     account_id = caller.account_id
     ram.authorizer.require(caller, "ram:GetSecurityPreference", account_resource(account_id))
-    with ram.read() as tx:
+    with ram.read(within=within) as tx:
         return security_preference(tx, account_id)
 
 
 def set_security_preference(
-    ram: RamService, caller: Caller, changes: Mapping[str, Any]
+    ram: RamService,
+    caller: Caller,
+    changes: Mapping[str, Any],
+    within: Transaction | None = None,
 ) -> SecurityPreference:
     """``changes`` (field name → value, as :func:`requested_security_preference` reads them)
     over the account's preference; the preference as stored."""
     account_id = caller.account_id
     ram.authorizer.require(caller, "ram:SetSecurityPreference", account_resource(account_id))
-    with ram.transaction(account_id) as tx:
+    with ram.transaction(account_id, within=within) as tx:
         preference = replace(security_preference(tx, account_id), **changes)
         tx.account_settings.set_security_preference(account_id, preference.stored())
     return preference
-
-
-def register(table: ActionTable, ram: RamService) -> None:
-    def set_preference(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        principal = ram.signed_in(caller)
-        changes = requested_security_preference(Parameters(params), params)
-        return {"SecurityPreference": set_security_preference(ram, principal, changes).render()}
-
-    def get_preference(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        preference = get_security_preference(ram, ram.signed_in(caller))
-        return {"SecurityPreference": preference.render()}
-
-    table.add(ram.version, "SetSecurityPreference", set_preference)
-    table.add(ram.version, "GetSecurityPreference", get_preference)

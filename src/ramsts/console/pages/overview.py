@@ -17,6 +17,7 @@ from ramsts.ram.account_alias import get_account_alias
 from ramsts.ram.groups import LIST_GROUPS_MAX_ITEMS
 from ramsts.ram.listing import MOST_ITEMS, Listing
 from ramsts.ram.policies import policies_of_type
+from ramsts.ram.security_preference import get_security_preference
 from ramsts.ram.service import without_input
 from ramsts.store import Page
 
@@ -37,12 +38,12 @@ def overview(visit: Visit) -> Response:
         },
     ]
     alias, _ = visit.attempt_to(without_input(get_account_alias), None)
-    preference, _ = visit.attempt("GetSecurityPreference")
+    preference, _ = visit.attempt_to(without_input(get_security_preference), None)
     return visit.render(
         "overview.html",
         counts=counts,
         alias=alias or "",
-        preference=preference.get("SecurityPreference"),
+        preference=preference,
     )
 
 

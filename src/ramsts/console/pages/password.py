@@ -15,6 +15,8 @@ from ramsts.console.sessions import anonymous_session
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
+from ramsts.ram.passwords import OwnPasswordChange, change_own_password
+from ramsts.types import Secret
 
 
 def change_password(visit: Visit) -> Response:
@@ -26,9 +28,8 @@ def change_password(visit: Visit) -> Response:
     if new_password != visit.field("confirm_password"):
         return visit.render("password.html", status=400, error="The new passwords differ.")
     try:
-        visit.run(
-            "ChangePassword", OldPassword=visit.field("old_password"), NewPassword=new_password
-        )
+        change = OwnPasswordChange(Secret(visit.field("old_password")), Secret(new_password))
+        visit.act(change_own_password, change)
     except RamstsError as error:
         return visit.render("password.html", status=error.http_status, problem=visit.problem(error))
     # As on the real console, a new password signs the user out of every session, this one

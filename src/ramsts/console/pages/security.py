@@ -2,8 +2,10 @@
 and the security preference (GetSecurityPreference, SetSecurityPreference), one form each.
 
 Each form sends every setting it shows, so what is saved is what the form showed — a box left
-unticked is ``false``, an empty list of network masks clears them. A refused or invalid save
-shows the page again with the values typed and the service's reason beside that form.
+unticked is ``false``, an empty list of network masks clears them. The fields are named as the
+API's parameters and read by the API's own readers, so the form refuses what the API would. A
+refused or invalid save shows the page again with the values typed and the service's reason
+beside that form.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from starlette.routing import BaseRoute, Route
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
+from ramsts.parameters import Parameters
+from ramsts.ram import passwords, security_preference
+from ramsts.ram.service import without_input
 
 POLICY_NUMBERS = (
     "MinimumPasswordLength",
@@ -38,14 +43,8 @@ PREFERENCE_FLAGS = (
     "AllowUserToManagePublicKeys",
 )
 PREFERENCE_TEXTS = ("LoginSessionDuration", "LoginNetworkMasks")
-
-
-def _flat_preference(rendered: dict[str, Any]) -> dict[str, Any]:
-    """GetSecurityPreference's nested groups as one mapping of setting → value."""
-    flat: dict[str, Any] = {}
-    for group in rendered.values():
-        flat.update(group)
-    return flat
+GET_PASSWORD_POLICY = without_input(passwords.get_password_policy)
+GET_SECURITY_PREFERENCE = without_input(security_preference.get_security_preference)
 
 
 def _submitted(visit: Visit, texts: tuple[str, ...], flags: tuple[str, ...]) -> dict[str, str]:
@@ -56,12 +55,13 @@ def _submitted(visit: Visit, texts: tuple[str, ...], flags: tuple[str, ...]) -> 
 
 def show(visit: Visit, **extra: Any) -> Response:
     status = int(extra.pop("status", 200))
-    policy, policy_problem = visit.attempt("GetPasswordPolicy")
-    preference, preference_problem = visit.attempt("GetSecurityPreference")
+    policy, policy_problem = visit.attempt_to(GET_PASSWORD_POLICY, None)
+    preference, preference_problem = visit.attempt_to(GET_SECURITY_PREFERENCE, None)
     context: dict[str, Any] = {
-        "policy": policy.get("PasswordPolicy"),
+        # The forms' fields are the settings' API names, and so are these values'.
+        "policy": None if policy is None else policy.render(),
         "policy_problem": policy_problem,
-        "preference": _flat_preference(preference.get("SecurityPreference", {})),
+        "preference": None if preference is None else preference.stored(),
         "preference_problem": preference_problem,
         "policy_numbers": POLICY_NUMBERS,
         **extra,
@@ -72,7 +72,8 @@ def show(visit: Visit, **extra: Any) -> Response:
 def set_password_policy(visit: Visit) -> Response:
     values = _submitted(visit, POLICY_NUMBERS, POLICY_FLAGS)
     try:
-        visit.run_as_given("SetPasswordPolicy", values)
+        changes = passwords.requested_password_policy(Parameters(values))
+        visit.act(passwords.set_password_policy, changes)
     except RamstsError as error:
         typed = {name: value == "true" for name, value in values.items() if name in POLICY_FLAGS}
         return show(
@@ -87,7 +88,8 @@ def set_password_policy(visit: Visit) -> Response:
 def set_security_preference(visit: Visit) -> Response:
     values = _submitted(visit, PREFERENCE_TEXTS, PREFERENCE_FLAGS)
     try:
-        visit.run_as_given("SetSecurityPreference", values)
+        changes = security_preference.requested_security_preference(Parameters(values))
+        visit.act(security_preference.set_security_preference, changes)
     except RamstsError as error:
         typed = {k: v == "true" for k, v in values.items() if k in PREFERENCE_FLAGS}
         return show(

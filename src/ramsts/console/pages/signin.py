@@ -29,6 +29,7 @@ from ramsts.console.sessions import (
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page, step_page
 from ramsts.errors import RamstsError
+from ramsts.ram.passwords import OwnPasswordChange, change_own_password
 from ramsts.ram.sign_in import MfaEnrolment, SignInResult
 from ramsts.types import Secret
 
@@ -130,12 +131,8 @@ def password_step(visit: Visit) -> Response:
         now=visit.site.clock(),
     )
     try:
-        visit.calls.run(
-            caller,
-            "ChangePassword",
-            OldPassword=visit.field("old_password"),
-            NewPassword=new_password,
-        )
+        change = OwnPasswordChange(Secret(visit.field("old_password")), Secret(new_password))
+        change_own_password(visit.site.ram, caller, change)
     except RamstsError as error:
         return visit.render("signin_password.html", status=error.http_status, error=error.message)
     result = visit.site.sign_in.sign_in(

@@ -18,8 +18,9 @@ from ramsts.console.pages.users import user_details
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
-from ramsts.ram import login_profiles
+from ramsts.ram import login_profiles, mfa
 from ramsts.ram.login_profiles import LoginProfileChange, NewLoginProfile
+from ramsts.ram.mfa import MfaBinding, qr_code_png
 from ramsts.types import Secret
 
 
@@ -58,24 +59,21 @@ def change_mfa(visit: Visit) -> Response:
     serial_number = visit.field("SerialNumber")
     try:
         if operation == "create":
-            created = visit.run(
-                "CreateVirtualMFADevice", VirtualMFADeviceName=visit.field("VirtualMFADeviceName")
-            )["VirtualMFADevice"]
-            return user_details(visit, new_device=created, binding=created["SerialNumber"])
-        if operation == "bind":
-            visit.run(
-                "BindMFADevice",
-                UserName=name,
-                SerialNumber=serial_number,
-                AuthenticationCode1=visit.field("code1"),
-                AuthenticationCode2=visit.field("code2"),
+            created = visit.act(mfa.create_virtual_mfa_device, visit.field("VirtualMFADeviceName"))
+            # The key goes into this one response, never a redirect.
+            qr = qr_code_png(created.otpauth_uri.reveal())
+            return user_details(
+                visit, new_device=created, new_device_qr=qr, binding=created.serial_number
             )
+        if operation == "bind":
+            codes = (visit.field("code1"), visit.field("code2"))
+            visit.act(mfa.bind_mfa_device, MfaBinding(serial_number, name, *codes))
             notice = f"The MFA device {serial_number} is bound to {name}."
         elif operation == "unbind":
-            unbound = visit.run("UnbindMFADevice", UserName=name)["MFADevice"]["SerialNumber"]
+            unbound = visit.act(mfa.unbind_mfa_device, name).device.serial_number
             notice = f"The MFA device {unbound} was unbound; it is listed below until deleted."
         else:
-            visit.run("DeleteVirtualMFADevice", SerialNumber=serial_number)
+            visit.act(mfa.delete_virtual_mfa_device, serial_number)
             notice = f"The MFA device {serial_number} was deleted."
     except RamstsError as error:
         # A failed bind keeps its form, so the person can try the next two codes.

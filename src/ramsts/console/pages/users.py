@@ -22,15 +22,17 @@ from ramsts.console.problems import Problem
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, form_fields, signed_in_page
 from ramsts.errors import RamstsError
-from ramsts.ram import access_keys, groups, login_profiles, users
+from ramsts.ram import access_keys, groups, login_profiles, mfa, users
 from ramsts.ram.access_keys import KeyOwner, KeyStatusChange, OwnedKey
 from ramsts.ram.groups import LIST_GROUPS_MAX_ITEMS, Membership
 from ramsts.ram.login_profiles import NewLoginProfile
+from ramsts.ram.service import without_input
 from ramsts.ram.users import NewUser
 from ramsts.store import AccessKeyStatus, Group
 from ramsts.types import Secret
 
 NEW_USER_FIELDS = ("UserName", "DisplayName", "Comments", "Password")
+LIST_MFA_DEVICES = without_input(mfa.list_virtual_mfa_devices)
 
 
 def list_users(visit: Visit) -> Response:
@@ -111,8 +113,8 @@ def _user_page(visit: Visit, name: str, **extra: Any) -> Response:
     attached, policies_problem = attached_policies(visit, "User", name)
     keys, keys_problem = visit.attempt_to(access_keys.list_access_keys, KeyOwner(name))
     profile, profile_problem = visit.attempt_to(login_profiles.get_login_profile, name)
-    mfa, mfa_problem = visit.attempt("GetUserMFAInfo", UserName=name)
-    devices, devices_problem = visit.attempt("ListVirtualMFADevices")
+    bound, mfa_problem = visit.attempt_to(mfa.get_user_mfa_info, name)
+    devices, devices_problem = visit.attempt_to(LIST_MFA_DEVICES, None)
     available, available_problem = [], None
     try:
         available = available_policies(visit, attached)
@@ -129,13 +131,9 @@ def _user_page(visit: Visit, name: str, **extra: Any) -> Response:
         "profile": None if profile is None else profile.profile,
         "profile_missing": _missing(profile_problem),
         "profile_problem": None if _missing(profile_problem) else profile_problem,
-        "mfa": mfa.get("MFADevice"),
+        "mfa": None if bound is None else bound.device,
         "mfa_problem": None if _missing(mfa_problem) else mfa_problem,
-        "unbound_devices": [
-            d
-            for d in devices.get("VirtualMFADevices", {}).get("VirtualMFADevice", [])
-            if not d.get("User")
-        ],
+        "unbound_devices": [listed.device for listed in devices or () if listed.user is None],
         "devices_problem": devices_problem,
         "binding": "",
         "available": available,

@@ -4,8 +4,9 @@ The console has no privileged path of its own: every page runs, as the
 :class:`~ramsts.caller.Caller` of the session, either RAM's typed use cases
 (:mod:`ramsts.ram.users`, :mod:`ramsts.ram.login_profiles`, :mod:`ramsts.ram.access_keys`…,
 through ``Visit.act``; a form that is one step to the person composes several in one
-transaction) or, for the actions not yet use cases, the same callables the API dispatches to,
-by name with a parameters mapping (:class:`RamCalls`). Either way the policy engine authorizes
+transaction: every RAM action is one) or, for Ims's identity provider actions, not yet use
+cases, the same callables the API dispatches to, by name with a parameters mapping
+(:class:`RamCalls`). Either way the policy engine authorizes
 each click exactly as it would authorize the same call signed with an AccessKey.
 """
 

@@ -1,8 +1,8 @@
 """RAM as a product of the API (:data:`ramsts.products.RAM`), and its actions.
 
 Each action module exposes ``register(table, ram)``: the wire declarations of the use cases
-(``wire.<module>``) and the modules not yet converted. They are listed here in the order of the
-spec's action groups (api.md §9.1).
+(``wire.<module>``), and ``system_policies``, which registers no action but seeds the system
+policies. They are listed here in the order of the spec's action groups (api.md §9.1).
 """
 
 from __future__ import annotations

@@ -10,9 +10,8 @@ composing several opened (``within``, see :meth:`RamService.transaction`)::
         with ram.read(within=within) as tx:
             return ram.authorized(tx, caller, "ram:GetUser", USER, user_name)
 
-The API reaches the use cases through their wire declarations (:mod:`ramsts.ram.wire`); the
-modules not converted yet register handlers of their own with ``register(table, ram)`` (see
-:mod:`ramsts.ram.product`).
+The API reaches the use cases through their wire declarations (:mod:`ramsts.ram.wire`, listed
+in :mod:`ramsts.ram.product`).
 
 A use case on a named entity resolves it first and authorizes on the stored entity's ARN
 (:meth:`RamService.authorized`, :mod:`ramsts.ram.entities`), in the transaction that then reads

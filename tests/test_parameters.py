@@ -162,3 +162,9 @@ def test_every_secret_parameter_is_hidden_in_any_letter_case() -> None:
                 )
             assert "s3cr3t" not in caught.value.message
     assert not is_secret_parameter("UserName")
+
+
+def test_an_empty_parameter_was_sent_though_it_counts_as_not_given() -> None:
+    read = Parameters({"LoginNetworkMasks": ""})
+    assert read.sent("LoginNetworkMasks") and "LoginNetworkMasks" not in read
+    assert not Parameters({}).sent("LoginNetworkMasks")

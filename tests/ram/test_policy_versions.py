@@ -11,6 +11,14 @@ import pytest
 
 from ramsts.caller import Caller
 from ramsts.errors import RamstsError
+from ramsts.ram.policy_versions import (
+    NewPolicyVersion,
+    PolicyVersionRef,
+    create_policy_version,
+    get_policy_version,
+    set_default_policy_version,
+)
+from ramsts.ram.service import RamService
 
 
 def statement(effect: str, action: str) -> dict[str, Any]:
@@ -160,3 +168,26 @@ def test_system_policy_versions_are_listed_read_only(ram_actions: Any, root: Cal
         )
     )
     assert code == "EntityNotExist.Policy"
+
+
+def test_a_version_made_default_in_the_transaction_that_created_it_is_the_one_in_force(
+    ram_actions: Any, ram: RamService, root: Caller, policy: str
+) -> None:
+    """Composed in one transaction, as a console form would: the new version, then the
+    default moved to it, committed once."""
+    with ram.transaction(root.account_id) as tx:
+        created = create_policy_version(
+            ram, root, NewPolicyVersion(policy, document("iot:*")), within=tx
+        )
+        wanted = PolicyVersionRef(policy, created.version_id)
+        set_default_policy_version(ram, root, wanted, within=tx)
+    found = get_policy_version(ram, root, wanted)
+    assert (found.version_id, found.is_default_version) == ("v2", True)
+    assert version_ids(ram_actions, root) == ["v1", "v2"]
+
+
+def test_a_version_reference_is_checked_as_the_api_checks_it() -> None:
+    assert code_of(lambda: PolicyVersionRef("IoT", "2")) == "InvalidParameter.VersionId.Format"
+    assert code_of(lambda: PolicyVersionRef("IoT", "v1", "Managed")) == (
+        "InvalidParameter.PolicyType"
+    )

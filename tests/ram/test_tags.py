@@ -10,6 +10,8 @@ import pytest
 
 from ramsts.caller import Caller
 from ramsts.errors import RamstsError
+from ramsts.ram.service import RamService
+from ramsts.ram.tags import Tagging, TagListing, Untagging, list_tag_resources, tag_resources
 
 
 def statement(effect: str, action: str) -> dict[str, Any]:
@@ -199,3 +201,35 @@ def test_a_user_needs_permission_to_tag(
         )
     )
     assert code == "NoPermission"
+
+
+@pytest.mark.parametrize(
+    ("build", "code"),
+    [
+        (lambda: Tagging("role", (), (("env", "prod"),)), "MissingParameter"),
+        (lambda: Tagging("role", ("alpha",), ()), "MissingParameter"),
+        (lambda: Tagging("role", ("a b",), (("env", "x"),)), "InvalidParameter.ResourceNames"),
+        (lambda: Tagging("role", ("alpha",), (("acs:env", "x"),)), "InvalidParameter.Tag.Key"),
+        (lambda: Untagging("policy", ("p",)), "MissingParameter"),
+        (lambda: TagListing("role", next_token="not-a-token"), "InvalidParameter.NextToken"),
+        (lambda: TagListing("role", page_size=101), "InvalidParameter.PageSize"),
+    ],
+)
+def test_typed_inputs_built_without_a_request_refuse_what_the_api_refuses(
+    build: Callable[[], object], code: str
+) -> None:
+    assert code_of(build) == code
+
+
+@pytest.mark.usefixtures("resources")
+def test_the_use_cases_tag_and_list_as_the_actions_do(
+    ram_actions: Any, ram: RamService, root: Caller
+) -> None:
+    tag_resources(ram, root, Tagging("role", ("alpha",), (("env", "prod"),)))
+    page = list_tag_resources(ram, root, TagListing("role", tagged=(("env", None),)))
+    assert [(t.resource_name, t.tag.key, t.tag.value) for t in page.tags] == [
+        ("alpha", "env", "prod")
+    ]
+    assert page.next_token is None
+    listed = ram_actions.call(root, "ListTagResources", ResourceType="role")
+    assert [t["ResourceName"] for t in listed["TagResources"]] == ["alpha"]

@@ -10,6 +10,7 @@ writes with the SQLSTATE a hot standby answers (25006)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -94,8 +95,12 @@ def test_on_a_server_that_takes_no_writes_writes_are_unavailable_and_reads_work(
         expires = datetime.now(UTC) + timedelta(minutes=15)
         with pytest.raises(DatabaseUnavailable):
             store.use_nonce("refused-nonce", expires)
+
+        async def awaited() -> bool:
+            return await store.use_nonce_async("refused-awaited", expires)
+
         with pytest.raises(DatabaseUnavailable):
-            store.submit_nonce("refused-batch", expires).result(timeout=10)
+            asyncio.run(awaited())
         with pytest.raises(DatabaseUnavailable) as not_ready:
             store.check_writable()
         assert "takes no writes" in not_ready.value.reason

@@ -1,7 +1,7 @@
-"""The nonce ledger: ``Store.use_nonce`` (one autocommitted statement per signed request, on the
-caller's thread), ``Store.submit_nonce`` (queued, and spent in batches by a writer thread) and
-``Store.use_nonce_async`` (awaited on an event loop: the nonces of one turn of the loop spent
-together, on a SQLite file by the loop itself, else by the writer).
+"""The nonce ledger: ``Store.use_nonce`` (a thread waits while the writer thread spends its nonce
+with whatever else is queued) and ``Store.use_nonce_async`` (awaited on an event loop: the
+nonces of one turn of the loop spent together, on a SQLite file by the loop itself, else by the
+writer). Batching itself is seen through ``NonceLedger.spend``, whose future a test can hold.
 
 What the replay rule needs from it: a nonce is accepted once, whichever way it comes in and across
 stores (processes) on one database (see also ``test_store_database.py``), also when it comes twice
@@ -53,6 +53,16 @@ def store(db_url: str) -> Iterator[Store]:
     opened.dispose()
 
 
+@pytest.fixture
+def ledger(db_url: str) -> Iterator[NonceLedger]:
+    """A ledger of its own on the database, whose futures a test can hold without waiting."""
+    engine = create_engine(db_url)
+    made = NonceLedger(engine, clock=lambda: NOW)
+    yield made
+    made.close()
+    engine.dispose()
+
+
 def nonce_keys(url: str) -> set[str]:
     engine = sa.create_engine(normalise_url(url))
     try:
@@ -74,7 +84,7 @@ def rename_table(url: str, old: str, new: str) -> None:
 @contextmanager
 def another_writer_spending(url: str, key: str) -> Iterator[None]:
     """Another process mid-way through spending ``key``: its row is written but not committed
-    until the block ends (then rolled back), so the store's write of that key waits for it — on
+    until the block ends (then rolled back), so the ledger's write of that key waits for it — on
     SQLite for the database's write lock, on PostgreSQL for the key's row."""
     engine = sa.create_engine(normalise_url(url))
     try:
@@ -87,9 +97,9 @@ def another_writer_spending(url: str, key: str) -> Iterator[None]:
 
 
 @contextmanager
-def writer_held(store: Store, url: str) -> Iterator[None]:
-    """The store's nonce writer kept busy for the block, in a callback of the batch it has just
-    answered: what is submitted meanwhile queues up, to be spent as one batch afterwards."""
+def writer_held(ledger: NonceLedger, url: str) -> Iterator[None]:
+    """The ledger's writer kept busy for the block, in a callback of the batch it has just
+    answered: what is spent meanwhile queues up, to be written as one batch afterwards."""
     held, release = threading.Event(), threading.Event()
 
     def hold(_: Future[bool]) -> None:
@@ -98,7 +108,7 @@ def writer_held(store: Store, url: str) -> Iterator[None]:
 
     with another_writer_spending(url, "LTAIexample:held"):
         # Not answered before the other writer is done, so the callback runs on the writer thread.
-        store.submit_nonce("LTAIexample:held", EXPIRES).add_done_callback(hold)
+        ledger.spend("LTAIexample:held", EXPIRES).add_done_callback(hold)
     assert held.wait(timeout=60)
     try:
         yield
@@ -122,18 +132,24 @@ def assert_one_logged_error_for_all(
     )
 
 
-def test_expired_nonces_are_purged_by_later_uses(db_url: str) -> None:
-    store = open_store(db_url, clock=lambda: NOW)
-    try:
-        assert store.use_nonce("LTAIexample:old", NOW - timedelta(seconds=1))
-        for i in range(PURGE_ONE_IN - 1):
-            assert store.use_nonce(f"LTAIexample:{i}", NOW + timedelta(minutes=15))
-        left = nonce_keys(db_url)
-        assert "LTAIexample:old" not in left
-        assert len(left) == PURGE_ONE_IN - 1
-        assert not store.use_nonce("LTAIexample:0", NOW + timedelta(minutes=15))
-    finally:
-        store.dispose()
+def test_a_nonce_is_fresh_once_then_spent(store: Store) -> None:
+    assert store.use_nonce("LTAIexample:k", EXPIRES) is True
+    assert store.use_nonce("LTAIexample:k", EXPIRES) is False
+    assert store.use_nonce("LTAIexample:other", EXPIRES) is True
+
+
+def test_expired_nonces_are_purged_by_later_uses(store: Store, db_url: str) -> None:
+    assert store.use_nonce("LTAIexample:old", NOW - timedelta(seconds=1))
+    for i in range(PURGE_ONE_IN - 1):
+        assert store.use_nonce(f"LTAIexample:{i}", EXPIRES)
+    # The purge follows the answers, and the writer works in order: a later nonce's answer
+    # comes after it.
+    assert store.use_nonce("LTAIexample:later", EXPIRES)
+
+    left = nonce_keys(db_url)
+    assert "LTAIexample:old" not in left
+    assert len(left) == PURGE_ONE_IN
+    assert not store.use_nonce("LTAIexample:0", EXPIRES)
 
 
 def test_a_spent_nonce_is_refused_even_after_its_expiry_until_purged(store: Store) -> None:
@@ -171,63 +187,41 @@ def test_prepared_lookups_read_what_core_reads(store: Store) -> None:
     assert found == created
 
 
-def test_a_submitted_nonce_is_fresh_once_then_spent(store: Store) -> None:
-    assert store.submit_nonce("LTAIexample:k", EXPIRES).result() is True
-    assert store.submit_nonce("LTAIexample:k", EXPIRES).result() is False
-    assert store.submit_nonce("LTAIexample:other", EXPIRES).result() is True
-
-
-def test_a_nonce_is_spent_whichever_way_it_came_in(store: Store) -> None:
-    assert store.use_nonce("LTAIexample:used", EXPIRES)
-    assert store.submit_nonce("LTAIexample:used", EXPIRES).result() is False
-    assert store.submit_nonce("LTAIexample:submitted", EXPIRES).result() is True
-    assert not store.use_nonce("LTAIexample:submitted", EXPIRES)
-
-
-def test_a_nonce_submitted_through_another_store_is_spent(db_url: str) -> None:
-    first, second = open_store(db_url), open_store(db_url)
-    try:
-        assert first.submit_nonce("LTAIexample:k", EXPIRES).result() is True
-        assert second.submit_nonce("LTAIexample:k", EXPIRES).result() is False
-    finally:
-        first.dispose()
-        second.dispose()
-
-
 def test_the_same_nonce_twice_in_one_batch_is_fresh_only_the_first_time(
-    store: Store, db_url: str
+    ledger: NonceLedger, db_url: str
 ) -> None:
-    with writer_held(store, db_url):
+    with writer_held(ledger, db_url):
         first, again, other = (
-            store.submit_nonce(key, EXPIRES)
+            ledger.spend(key, EXPIRES)
             for key in ("LTAIexample:k", "LTAIexample:k", "LTAIexample:other")
         )
     assert [first.result(), again.result(), other.result()] == [True, False, True]
 
 
-def test_racing_submissions_let_each_nonce_through_exactly_once(store: Store) -> None:
+def test_racing_threads_let_each_nonce_through_exactly_once(store: Store) -> None:
     keys = [f"LTAIexample:{i}" for i in range(400)]
-    submissions = keys * 2
-    random.Random(7).shuffle(submissions)
+    spends = keys * 2
+    random.Random(7).shuffle(spends)
     start = threading.Barrier(8)
 
-    def submit(share: list[str]) -> list[tuple[str, Future[bool]]]:
+    def use(share: list[str]) -> list[tuple[str, bool]]:
         start.wait()
-        return [(key, store.submit_nonce(key, EXPIRES)) for key in share]
+        return [(key, store.use_nonce(key, EXPIRES)) for key in share]
 
     with ThreadPoolExecutor(8) as pool:
-        shares = list(pool.map(submit, [submissions[i::8] for i in range(8)]))
-    answers = [(key, future.result(timeout=60)) for share in shares for key, future in share]
+        shares = list(pool.map(use, [spends[i::8] for i in range(8)]))
+    answers = [answer for share in shares for answer in share]
 
     assert len(answers) == 800
     assert Counter(key for key, fresh in answers if fresh) == Counter(keys)
 
 
-def test_rows_written_either_way_hold_the_same_expiry(store: Store, db_url: str) -> None:
+def test_rows_written_by_the_writer_and_by_the_loop_hold_the_same_expiry(
+    store: Store, db_url: str
+) -> None:
     assert store.use_nonce("LTAIexample:used", EXPIRES)
-    assert store.submit_nonce(
-        "LTAIexample:submitted", EXPIRES.astimezone(timezone(timedelta(hours=8)))
-    ).result()
+    awaited = EXPIRES.astimezone(timezone(timedelta(hours=8)))
+    assert spend_together(store, ["LTAIexample:awaited"], awaited) == [True]
     engine = sa.create_engine(normalise_url(db_url))
     try:
         with engine.connect() as connection:
@@ -236,73 +230,49 @@ def test_rows_written_either_way_hold_the_same_expiry(store: Store, db_url: str)
     finally:
         engine.dispose()
     # As the database holds them (text on SQLite), so the purge compares both alike.
-    assert stored["LTAIexample:used"] == stored["LTAIexample:submitted"]
-
-
-def test_expired_nonces_are_purged_by_later_submissions(db_url: str) -> None:
-    store = open_store(db_url, clock=lambda: NOW)
-    try:
-        assert store.use_nonce("LTAIexample:old-used", NOW - timedelta(seconds=1))
-        assert store.submit_nonce("LTAIexample:old-submitted", NOW - timedelta(seconds=1)).result()
-        batch = [store.submit_nonce(f"LTAIexample:{i}", EXPIRES) for i in range(PURGE_ONE_IN - 1)]
-        assert all(future.result() for future in batch)
-        # The purge follows the answers, and the writer works in order: a later nonce's answer
-        # comes after it.
-        assert store.submit_nonce("LTAIexample:later", EXPIRES).result()
-
-        left = nonce_keys(db_url)
-        assert {"LTAIexample:old-used", "LTAIexample:old-submitted"}.isdisjoint(left)
-        assert len(left) == PURGE_ONE_IN
-    finally:
-        store.dispose()
+    assert stored["LTAIexample:used"] == stored["LTAIexample:awaited"]
 
 
 def test_a_failed_write_fails_its_whole_batch_and_the_writer_carries_on(
-    store: Store, db_url: str, caplog: pytest.LogCaptureFixture
+    ledger: NonceLedger, db_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with writer_held(store, db_url):
+    with writer_held(ledger, db_url):
         rename_table(db_url, "signature_nonces", "signature_nonces_away")
-        batch = [store.submit_nonce(f"LTAIexample:{i}", EXPIRES) for i in range(3)]
+        batch = [ledger.spend(f"LTAIexample:{i}", EXPIRES) for i in range(3)]
     errors = [future.exception(timeout=60) for future in batch]
     rename_table(db_url, "signature_nonces_away", "signature_nonces")
 
     assert_one_logged_error_for_all(errors, caplog)
     # Nothing of the failed batch was kept, and the next batch is written.
-    assert store.submit_nonce("LTAIexample:0", EXPIRES).result(timeout=60) is True
+    assert ledger.spend("LTAIexample:0", EXPIRES).result(timeout=60) is True
 
 
-def test_a_submission_cancelled_before_it_is_written_spends_nothing(
-    store: Store, db_url: str
+def test_closing_stops_the_writer_and_fails_queued_and_later_nonces(
+    ledger: NonceLedger, db_url: str
 ) -> None:
-    with writer_held(store, db_url):
-        cancelled = store.submit_nonce("LTAIexample:k", EXPIRES)
-        assert cancelled.cancel()
-    assert store.submit_nonce("LTAIexample:k", EXPIRES).result() is True
-
-
-def test_disposing_stops_the_writer_and_fails_queued_and_later_submissions(db_url: str) -> None:
-    store = open_store(db_url, clock=lambda: NOW)
     before = writer_threads()
-    assert store.submit_nonce("LTAIexample:k", EXPIRES).result()
+    assert ledger.spend("LTAIexample:k", EXPIRES).result()
     writers = writer_threads() - before
     assert len(writers) == 1
 
-    disposing = threading.Thread(target=store.dispose)
-    with writer_held(store, db_url):
-        queued = store.submit_nonce("LTAIexample:queued", EXPIRES)
-        disposing.start()
+    closing = threading.Thread(target=ledger.close)
+    with writer_held(ledger, db_url):
+        queued = ledger.spend("LTAIexample:queued", EXPIRES)
+        closing.start()
         # Failed at once, while the writer is still busy.
         assert "closed" in str(queued.exception(timeout=60))
-    disposing.join()
+    closing.join()
 
     assert not any(writer.is_alive() for writer in writers)
     with pytest.raises(RuntimeError, match="closed"):
-        store.submit_nonce("LTAIexample:later", EXPIRES).result()
+        ledger.spend("LTAIexample:later", EXPIRES).result()
 
 
-def test_a_naive_expiry_is_refused_when_submitted(store: Store) -> None:
-    with pytest.raises(ValueError, match="aware"):
-        store.submit_nonce("LTAIexample:naive", datetime(2025, 3, 1, 12, 0))
+def test_using_a_nonce_after_disposing_fails(db_url: str) -> None:
+    store = open_store(db_url)
+    store.dispose()
+    with pytest.raises(RuntimeError, match="closed"):
+        store.use_nonce("LTAIexample:later", EXPIRES)
 
 
 # -- awaited on an event loop ------------------------------------------------------------------
@@ -333,14 +303,12 @@ def test_the_same_nonce_twice_in_one_turn_is_fresh_only_for_the_first(store: Sto
     assert spend_together(store, keys) == [True, True, False]
 
 
-def test_an_awaited_nonce_is_spent_for_the_other_ways_in_and_they_for_it(store: Store) -> None:
+def test_an_awaited_nonce_is_spent_for_a_thread_and_a_threads_for_an_await(store: Store) -> None:
     assert store.use_nonce("LTAIexample:used", EXPIRES)
-    assert store.submit_nonce("LTAIexample:submitted", EXPIRES).result() is True
-    assert spend_together(store, ["LTAIexample:used", "LTAIexample:submitted"]) == [False, False]
+    assert spend_together(store, ["LTAIexample:used"]) == [False]
 
-    assert spend_together(store, ["LTAIexample:awaited", "LTAIexample:awaited-too"]) == [True] * 2
+    assert spend_together(store, ["LTAIexample:awaited"]) == [True]
     assert not store.use_nonce("LTAIexample:awaited", EXPIRES)
-    assert store.submit_nonce("LTAIexample:awaited-too", EXPIRES).result() is False
 
 
 def test_a_nonce_awaited_through_another_store_is_spent(db_url: str) -> None:
@@ -483,7 +451,7 @@ def test_closing_the_ledger_hands_the_loops_connection_back_as_the_pool_gave_it(
         ledger = NonceLedger(engine, clock=lambda: NOW)
 
         async def spend() -> bool:
-            return await ledger.use_async("LTAIexample:k", EXPIRES)
+            return await ledger.spend_async("LTAIexample:k", EXPIRES)
 
         assert asyncio.run(spend()) is True
         ledger.close()

@@ -59,12 +59,25 @@ def forwarder(postgres_url: str) -> Iterator[TcpForwarder]:
     made.cut()
 
 
+def forwarded(postgres_url: str, forwarder: TcpForwarder) -> str:
+    return make_url(postgres_url).set(port=forwarder.port).render_as_string(hide_password=False)
+
+
 @pytest.fixture
 def store(postgres_url: str, forwarder: TcpForwarder) -> Iterator[Store]:
-    url = make_url(postgres_url).set(port=forwarder.port).render_as_string(hide_password=False)
-    opened = open_store(url, clock=lambda: NOW)
+    opened = open_store(forwarded(postgres_url, forwarder), clock=lambda: NOW)
     yield opened
     opened.dispose()
+
+
+@pytest.fixture
+def ledger(postgres_url: str, forwarder: TcpForwarder) -> Iterator[NonceLedger]:
+    """A ledger of its own through the forwarder, whose futures a test can hold."""
+    engine = create_engine(forwarded(postgres_url, forwarder))
+    made = NonceLedger(engine, clock=lambda: NOW)
+    yield made
+    made.close()
+    engine.dispose()
 
 
 def account_names(store: Store) -> list[str]:
@@ -112,10 +125,10 @@ def test_every_way_in_is_unavailable_while_cut_off_and_works_once_restored(
 def test_the_nonce_writer_answers_an_outage_to_its_waiters_and_carries_on(
     store: Store, forwarder: TcpForwarder
 ) -> None:
-    assert store.submit_nonce("LTAIexample:before", EXPIRES).result(timeout=30) is True
+    assert store.use_nonce("LTAIexample:before", EXPIRES) is True
     forwarder.cut()
-    submitted = store.submit_nonce("LTAIexample:during", EXPIRES)
-    assert isinstance(submitted.exception(timeout=30), DatabaseUnavailable)
+    with pytest.raises(DatabaseUnavailable):
+        store.use_nonce("LTAIexample:during", EXPIRES)
 
     async def awaited() -> bool:
         return await store.use_nonce_async("LTAIexample:awaited", EXPIRES)
@@ -125,29 +138,29 @@ def test_the_nonce_writer_answers_an_outage_to_its_waiters_and_carries_on(
 
     forwarder.restore()
     # Nothing of the failed writes was kept: the same nonces are fresh now.
-    assert store.submit_nonce("LTAIexample:during", EXPIRES).result(timeout=30) is True
+    assert store.use_nonce("LTAIexample:during", EXPIRES) is True
     assert asyncio.run(awaited()) is True
 
 
-def test_a_nonce_submitted_once_the_writer_has_failed_is_tried_afresh(
-    store: Store, forwarder: TcpForwarder
+def test_a_nonce_spent_once_the_writer_has_failed_is_tried_afresh(
+    ledger: NonceLedger, forwarder: TcpForwarder
 ) -> None:
-    # The failed submitter's callback runs on the writer thread as the failure is answered,
-    # before the writer answers whatever was queued during the attempt: what it submits then
+    # The failed spender's callback runs on the writer thread as the failure is answered,
+    # before the writer answers whatever was queued during the attempt: what it spends then
     # was queued after the failure, once the database is back, and must be spent, not failed.
     forwarder.cut()
-    submitted = store.submit_nonce("LTAIexample:during", EXPIRES)
+    spent = ledger.spend("LTAIexample:during", EXPIRES)
     after: list[Future[bool]] = []
-    resubmitted = threading.Event()
+    spent_again = threading.Event()
 
-    def resubmit(_: Future[bool]) -> None:
+    def spend_again(_: Future[bool]) -> None:
         forwarder.restore()
-        after.append(store.submit_nonce("LTAIexample:after", EXPIRES))
-        resubmitted.set()
+        after.append(ledger.spend("LTAIexample:after", EXPIRES))
+        spent_again.set()
 
-    submitted.add_done_callback(resubmit)
-    assert isinstance(submitted.exception(timeout=30), DatabaseUnavailable)
-    assert resubmitted.wait(timeout=30)
+    spent.add_done_callback(spend_again)
+    assert isinstance(spent.exception(timeout=30), DatabaseUnavailable)
+    assert spent_again.wait(timeout=30)
     assert after[0].result(timeout=30) is True
 
 
@@ -217,11 +230,12 @@ def test_a_sqlite_file_locked_past_its_timeout_is_unavailable_then_writable(
         with pytest.raises(DatabaseUnavailable), store.transaction() as tx:
             tx.accounts.create(name="acme", now=NOW)
         assert time.monotonic() - started < 3
-        assert isinstance(store.submit_nonce("k:1", EXPIRES).exception(30), DatabaseUnavailable)
+        with pytest.raises(DatabaseUnavailable):
+            store.use_nonce("k:1", EXPIRES)
         holder.execute("ROLLBACK")
         with store.transaction() as tx:
             tx.accounts.create(name="acme", now=NOW)
-        assert store.submit_nonce("k:1", EXPIRES).result(30) is True
+        assert store.use_nonce("k:1", EXPIRES) is True
     finally:
         holder.close()
         store.dispose()
@@ -239,7 +253,7 @@ def test_nonces_awaited_on_a_loop_are_answered_when_the_file_cannot_be_opened(
     ledger = NonceLedger(engine, clock=lambda: NOW)
 
     async def spend() -> bool:
-        return await asyncio.wait_for(ledger.use_async("LTAIexample:k", EXPIRES), timeout=10)
+        return await asyncio.wait_for(ledger.spend_async("LTAIexample:k", EXPIRES), timeout=10)
 
     try:
         with pytest.raises(DatabaseUnavailable):
@@ -434,8 +448,12 @@ def test_a_store_that_found_postgresql_unreachable_slowly_answers_at_once_for_a_
     with pytest.raises(DatabaseUnavailable) as held:
         store.use_nonce("LTAIexample:held", EXPIRES)
     assert "not tried again" in held.value.reason
-    submitted = store.submit_nonce("LTAIexample:held", EXPIRES)
-    assert isinstance(submitted.exception(30), DatabaseUnavailable)
+
+    async def awaited() -> bool:
+        return await store.use_nonce_async("LTAIexample:held", EXPIRES)
+
+    with pytest.raises(DatabaseUnavailable):
+        asyncio.run(awaited())
     assert time.monotonic() - started < HOLD_SECONDS
     forwarder.cut()
     forwarder.restore()

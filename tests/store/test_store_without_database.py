@@ -88,11 +88,12 @@ def test_the_block_refuses_before_reaching_the_database() -> None:
         store.dispose()
 
 
-def test_a_nonce_can_be_submitted_inside_the_block(store: Store) -> None:
-    with without_database():
-        fresh = store.submit_nonce("LTAIexample:n", EXPIRES)
-        again = store.submit_nonce("LTAIexample:n", EXPIRES)
-    assert (fresh.result(), again.result()) == (True, False)
+def test_a_nonce_can_be_awaited_inside_the_block(store: Store) -> None:
+    async def spend_twice() -> list[bool]:
+        with without_database():
+            return [await store.use_nonce_async("LTAIexample:n", EXPIRES) for _ in range(2)]
+
+    assert asyncio.run(spend_twice()) == [True, False]
 
 
 def test_blocks_nest(store: Store) -> None:

@@ -24,8 +24,7 @@ Unit of work — one transaction per action, begun and ended in the service acti
         role = tx.roles.get(account_id, role_name)
 
     store.resolve_access_key(access_key_id) -> AccessKeyOwner | None   # gateway hot path
-    store.use_nonce(key, expires_at) -> bool                # own transaction; False = replay
-    store.submit_nonce(key, expires_at) -> Future[bool]     # never blocks: batched by a writer
+    store.use_nonce(key, expires_at) -> bool                # committed at once; False = replay
     await store.use_nonce_async(key, expires_at) -> bool    # on a loop: batched per turn
     store.record_access_key_use(access_key_id, service=, region=None)   # own transaction
 

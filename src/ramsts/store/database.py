@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -130,24 +129,18 @@ class Store:
             )
 
     def use_nonce(self, key: str, expires_at: datetime) -> bool:
-        """Record a signature nonce in one statement of its own, committed at once (outside any
-        transaction); ``False`` if it was used already, by any process on this database."""
+        """Spend a signature nonce until ``expires_at``, committed at once (outside any
+        transaction); ``False`` if it was spent already, by any process on this database. The
+        calling thread waits while the store's nonce writer spends it with whatever else is
+        queued (see :mod:`ramsts.store.nonce_ledger`)."""
         check_database_allowed()
-        return self._nonces.use(key, expires_at)
-
-    def submit_nonce(self, key: str, expires_at: datetime) -> Future[bool]:
-        """Record a signature nonce without blocking, also inside
-        :func:`~ramsts.store.without_database`: the store's nonce writer spends it with whatever
-        else was submitted meanwhile, in one statement. The future's result is ``False`` if the
-        nonce was used already (by any process, or earlier in the same batch); it holds the error
-        if the write failed, and a :class:`RuntimeError` once the store is disposed of."""
-        return self._nonces.submit(key, expires_at)
+        return self._nonces.spend(key, expires_at).result()
 
     def use_nonce_async(self, key: str, expires_at: datetime) -> Awaitable[bool]:
         """:meth:`use_nonce` for a coroutine on an event loop to await, also inside
         :func:`~ramsts.store.without_database`: the nonces of one turn of the loop are spent
-        together, with whatever else is queued, in one statement."""
-        return self._nonces.use_async(key, expires_at)
+        together, in one statement."""
+        return self._nonces.spend_async(key, expires_at)
 
     def add_request_counts(self, counts: Sequence[tuple[str, int, int]]) -> dict[str, WindowCount]:
         """Add ``(quota_key, window_start, calls)`` to the request counts every server on this
@@ -161,7 +154,7 @@ class Store:
         self._nonces.observe_batches(observe)
 
     def nonce_queue_depth(self) -> int:
-        """Nonce submissions waiting for the store's nonce writer now."""
+        """Nonces (and loop turns) waiting for the store's nonce writer now."""
         return self._nonces.queue_depth()
 
     def dispose(self) -> None:

@@ -220,7 +220,7 @@ _without_database: ContextVar[bool] = ContextVar("ramsts_without_database", defa
 
 class without_database:
     """Within the block (in this thread or asyncio task), any store call that would reach the
-    database raises :class:`DatabaseNeeded` instead of blocking; ``Store.submit_nonce`` still
+    database raises :class:`DatabaseNeeded` instead of blocking; ``Store.use_nonce_async`` still
     works. Callers on an event loop try cached work inline and redo it in a worker thread when
     this is raised. Blocks nest.
 

@@ -190,13 +190,41 @@ def _requests(session: Credentials, count: int) -> list[HttpRequest]:
 
 
 def serve_target(target: str, port: int, workers: int) -> None:
-    """Run a factory of this file as ``ramsts serve`` runs the server: the same uvicorn options,
-    the same worker processes."""
-    from ramsts.cli.workers import serve_in_workers
+    """Run a factory of this file as ``ramsts serve --workers`` runs the server: a process per
+    worker, each on a socket of its own (``SO_REUSEPORT``), with the same uvicorn options, until
+    SIGTERM stops them all."""
+    import multiprocessing
+    import signal
+    import threading
+
+    from ramsts.cli.workers import listening_socket
+
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    context = multiprocessing.get_context("spawn")
+    processes = [
+        context.Process(target=_serve_worker, args=(target, listening_socket("127.0.0.1", port)))
+        for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    while not stopped.wait(0.5):
+        pass
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(20)
+
+
+def _serve_worker(target: str, sock: socket.socket) -> None:
+    import uvicorn
+
+    from ramsts.cli.http_protocol import server_options
     from ramsts.config import TransportSettings
 
-    options = {"host": "127.0.0.1", "port": port, "log_level": "warning"}
-    serve_in_workers(target, workers, options, TransportSettings())
+    options = server_options(TransportSettings())
+    config = uvicorn.Config(target, factory=True, log_level="warning", **options)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def main() -> int:

@@ -173,6 +173,19 @@ def test_a_naive_expiry_is_refused(store: Store) -> None:
         store.use_nonce("LTAIexample:naive", datetime(2025, 3, 1, 12, 0))
 
 
+def test_a_nonce_used_inside_a_transaction_on_a_sqlite_file_is_refused_at_once(
+    sqlite_url: str,
+) -> None:
+    """The writer would wait at the write gate for the transaction, which waits for it."""
+    store = open_store(sqlite_url)
+    try:
+        with store.transaction(), pytest.raises(RuntimeError, match="inside another write"):
+            store.use_nonce("LTAIexample:k", EXPIRES)
+        assert store.use_nonce("LTAIexample:k", EXPIRES) is True
+    finally:
+        store.dispose()
+
+
 def test_prepared_lookups_read_what_core_reads(store: Store) -> None:
     with store.transaction() as tx:
         account = tx.accounts.create(name="acme", now=NOW)

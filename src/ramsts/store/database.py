@@ -134,6 +134,8 @@ class Store:
         calling thread waits while the store's nonce writer spends it with whatever else is
         queued (see :mod:`ramsts.store.nonce_ledger`)."""
         check_database_allowed()
+        if self._write_gate is not None:  # the writer would wait for this thread's transaction
+            self._write_gate.refuse_nested_write()
         return self._nonces.spend(key, expires_at).result()
 
     def use_nonce_async(self, key: str, expires_at: datetime) -> Awaitable[bool]:

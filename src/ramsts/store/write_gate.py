@@ -66,9 +66,8 @@ class WriteGate:
     def held(self) -> Iterator[None]:
         """Wait for the gate and hold it for the block. A thread that already holds it would
         wait for itself forever: it gets :class:`RuntimeError` instead."""
+        self.refuse_nested_write()
         me = threading.get_ident()
-        if self._holder == me:
-            raise RuntimeError("a write to the database inside another write on the same thread")
         deadline = time.monotonic() + self._timeout
         if not self._threads.acquire(timeout=self._timeout):
             raise self._still_held()
@@ -84,6 +83,12 @@ class WriteGate:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self._threads.release()
+
+    def refuse_nested_write(self) -> None:
+        """:class:`RuntimeError` if this thread holds the gate: a write it began now, or waited
+        for another thread to make, would wait for itself."""
+        if self._holder == threading.get_ident():
+            raise RuntimeError("a write to the database inside another write on the same thread")
 
     def try_enter(self) -> bool:
         """Take the gate if no writer holds it; ``True`` if taken, then :meth:`leave` it."""

@@ -24,9 +24,6 @@ THROTTLED_ACTIONS = ("AssumeRole", "GetCallerIdentity")
 PERIODS = {"s": 1, "min": 60, "h": 3600}
 """Period suffixes and their seconds."""
 
-REAL_SERVICE_QUOTA = 100
-"""Calls per second per account that the real STS allows each of its actions by default."""
-
 _QUOTA = re.compile(r"^\s*([A-Za-z]+)\s*=\s*([0-9]+)\s*/\s*([a-z]+)\s*$")
 
 

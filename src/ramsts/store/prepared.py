@@ -1,8 +1,8 @@
 """Statements compiled once and run on the DB-API cursor: the hot path's way past SQLAlchemy.
 
 SQLAlchemy Core rebuilds, keys, looks up and wraps every statement it runs; on SQLite that costs
-several times the query itself. The few statements every request runs (the nonce insert, the
-lookups of GetUser) are therefore written as Core expressions, compiled here once per dialect,
+several times the query itself. The few statements every request runs (the lookups of GetUser,
+the nonces' purge) are therefore written as Core expressions, compiled here once per dialect,
 and run straight on the driver's cursor — with the same bind and result conversions as Core
 (``UtcDateTime`` included), so rows read either way are equal.
 

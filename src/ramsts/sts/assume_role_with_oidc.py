@@ -160,11 +160,6 @@ class AssumeRoleWithOIDC:
         body["OIDCTokenInfo"] = _token_info(token)
         return body
 
-    def forget_provider(self, account_id: str, provider_name: str) -> None:
-        key = (account_id, provider_name.lower())
-        self._providers.discard(key)
-        self._missing.discard(key)
-
     def _provider(self, account_id: str, name: str) -> OidcProvider | None:
         key = (account_id, name.lower())
         cached = self._providers.get(key) or self._missing.get(key)

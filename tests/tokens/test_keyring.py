@@ -136,6 +136,19 @@ def test_extended_token_is_malformed(suffix: str) -> None:
         "CAIS" + "A" * 20_000,
         "CAIS\u00e9" + TOKEN[5:],
     ],
+    # Named, not shown: TOKEN is made afresh in each process, and every xdist worker must
+    # collect the same test ids.
+    ids=[
+        "empty",
+        "prefix-only",
+        "prefix-and-zeros",
+        "lower-case-prefix",
+        "standard-base64",
+        "padded",
+        "leading-space",
+        "oversized",
+        "non-ascii",
+    ],
 )
 def test_garbage_is_malformed_never_an_internal_error(garbage: str) -> None:
     assert open_code(RING, garbage) == "InvalidSecurityToken.Malformed"

@@ -31,7 +31,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "parameters",
                 "wire_json",
                 "request_ids",
-                "cache_refresh",
+                "caching",
                 "config",
                 "request_quotas",
                 "products",

@@ -31,6 +31,8 @@ variable                    default                          meaning
                                                              (Prometheus text format)
 ``RAMSTS_THROTTLE``         (none)                           per-account request quotas,
                                                              e.g. ``AssumeRole=100/s``
+``RAMSTS_CACHE_MAX_AGE``    ``1``                            seconds what is read from the
+                                                             database is cached (0 to 3600)
 ``RAMSTS_TRUSTED_PROXIES``  (none)                           proxies whose ``X-Forwarded-*``
                                                              headers are believed
 ``RAMSTS_HEADER_TIMEOUT``   ``5``                            seconds to send a request head
@@ -65,6 +67,7 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("text", "json")
 MAX_HEADER_TIMEOUT = 600.0
 MAX_SHUTDOWN_TIMEOUT = 3600.0
+MAX_CACHE_MAX_AGE = 3600.0
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _Number = TypeVar("_Number", int, float)
@@ -140,6 +143,10 @@ class Settings:
     tls_key: Path | None = None
     oidc_ca_file: Path | None = None
     """The CA bundle OIDC issuers' certificates are checked against; the system's when unset."""
+    cache_max_age: float = 1.0
+    """Seconds a key, role or principal's policies read from the database is used before it
+    is read again: on SQLite the longest a change made by another process takes to apply; on
+    PostgreSQL changes are notified at once, and this bounds only a notification's loss."""
     saml_recipients: tuple[str, ...] = ()
     """The assertion ``Recipient`` URLs AssumeRoleWithSAML accepts, for IdPs configured with a
     self-hosted endpoint's own; empty: the real service's (``https://signin.aliyun.com/…``)."""
@@ -186,6 +193,7 @@ class Settings:
             "RAMSTS_DEMO_PRODUCTS": "1" if self.demo_products else "0",
             "RAMSTS_METRICS": "1" if self.metrics else "0",
             "RAMSTS_THROTTLE": ",".join(str(quota) for quota in self.throttle),
+            "RAMSTS_CACHE_MAX_AGE": repr(self.cache_max_age),
             **(
                 {} if self.oidc_ca_file is None else {"RAMSTS_OIDC_CA_FILE": str(self.oidc_ca_file)}
             ),
@@ -218,6 +226,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
             tls_key=_path(source, "RAMSTS_TLS_KEY"),
             oidc_ca_file=_path(source, "RAMSTS_OIDC_CA_FILE"),
             saml_recipients=_urls(source, "RAMSTS_SAML_RECIPIENTS"),
+            cache_max_age=_number(
+                source, "RAMSTS_CACHE_MAX_AGE", defaults.cache_max_age, "a number of seconds"
+            ),
             transport=transport_from_env(source),
         )
     )
@@ -324,6 +335,12 @@ def _checked(settings: Settings) -> Settings:
         raise InvalidParameter(
             "LogFormat",
             f"The log format must be one of {', '.join(LOG_FORMATS)}: {settings.log_format!r}.",
+        )
+    age = settings.cache_max_age
+    if not (math.isfinite(age) and 0 <= age <= MAX_CACHE_MAX_AGE):
+        raise InvalidParameter(
+            "CacheMaxAge",
+            f"The cache's age limit must be 0 to {MAX_CACHE_MAX_AGE:g} seconds, not {age:g}.",
         )
     if (settings.tls_cert is None) != (settings.tls_key is None):
         raise InvalidParameter(

@@ -36,7 +36,7 @@ from ramsts.api.actions import ActionTable
 from ramsts.api.health import Readiness
 from ramsts.api.metrics_route import metrics_route
 from ramsts.authentication import Authenticator
-from ramsts.cache_refresh import RefreshAhead
+from ramsts.caching import Caches, RefreshAhead
 from ramsts.config import Settings
 from ramsts.crypto import MasterKey, load_master_key
 from ramsts.federation import IssuerKeys
@@ -45,7 +45,7 @@ from ramsts.products import IOT
 from ramsts.ram.accounts import AccountService
 from ramsts.ram.authorization import Authorizer
 from ramsts.ram.service import RamService
-from ramsts.store import Conflict, Store, open_store
+from ramsts.store import Conflict, InvalidationListener, Store, open_store
 from ramsts.throttling import Throttle
 from ramsts.tokens import KeyRing, TokenKey
 from ramsts.types import Clock, system_clock
@@ -139,15 +139,21 @@ class Services:
     accounts: AccountService
     authenticator: Authenticator
     actions: ActionTable
-    refresh: RefreshAhead
+    caches: Caches
+    """Every cache of store data this process keeps (:mod:`ramsts.caching`)."""
     issuer_keys: IssuerKeys
     """OIDC issuers' signing keys, fetched with the CA bundle of ``settings.oidc_ca_file``."""
     metrics: Metrics | None = None
     """This process's metrics, when ``settings.metrics`` asks for them."""
     throttle: Throttle | None = None
     """The per-account request quotas of ``settings.throttle``, when there are any."""
+    invalidations: InvalidationListener | None = None
+    """On PostgreSQL, for a process that serves requests: what invalidates the caches when
+    another process announces a change."""
 
     def close(self) -> None:
+        if self.invalidations is not None:
+            self.invalidations.close()
         if self.throttle is not None:
             self.throttle.close()
         if self.metrics is not None:
@@ -169,11 +175,17 @@ def build_services(
     throttle's windows."""
     master_key = load_master_key(os.environ if env is None else env, settings.master_key_file)
     store = open_store(settings.db_url, clock=clock)
+    modules = server_action_modules(settings) if action_modules is None else action_modules
+    invalidations: InvalidationListener | None = None
     try:
         key_ring = StoredKeyRing(store, master_key, clock=clock)
-        refresh = RefreshAhead()
-        authorizer = Authorizer(store, master_key, refresh=refresh)
+        caches = Caches(RefreshAhead())
+        max_age = settings.cache_max_age
+        authorizer = Authorizer(store, master_key, ttl=max_age, caches=caches)
         throttle = Throttle(settings.throttle, store, now=wall_clock) if settings.throttle else None
+        if modules:
+            # A command that serves nothing caches little and lives briefly: no listener.
+            invalidations = store.listen_for_changes(caches.invalidate, caches.clear)
         services = Services(
             settings=settings,
             clock=clock,
@@ -183,14 +195,16 @@ def build_services(
             authorizer=authorizer,
             ram=RamService(store=store, master_key=master_key, authorizer=authorizer, clock=clock),
             accounts=AccountService(store, master_key, clock=clock),
-            authenticator=Authenticator(store, master_key, key_ring, clock=clock, refresh=refresh),
+            authenticator=Authenticator(
+                store, master_key, key_ring, clock=clock, cache_ttl=max_age, caches=caches
+            ),
             actions=ActionTable(),
-            refresh=refresh,
-            issuer_keys=IssuerKeys(ca_file=settings.oidc_ca_file, refresh=refresh),
-            metrics=process_metrics(store, refresh, throttle) if settings.metrics else None,
+            caches=caches,
+            issuer_keys=IssuerKeys(ca_file=settings.oidc_ca_file, caches=caches),
+            metrics=process_metrics(store, caches, throttle) if settings.metrics else None,
             throttle=throttle,
+            invalidations=invalidations,
         )
-        modules = server_action_modules(settings) if action_modules is None else action_modules
         for name in modules:
             importlib.import_module(name).register(services.actions, services)
         if not set(DEMO_PRODUCT_MODULES) & set(modules):
@@ -200,6 +214,8 @@ def build_services(
                 " with `ramsts serve --demo-products` (or RAMSTS_DEMO_PRODUCTS=1).",
             )
     except BaseException:
+        if invalidations is not None:
+            invalidations.close()
         store.dispose()
         raise
     return services
@@ -210,15 +226,15 @@ CONSOLE_PATH = "/console"
 NONCE_BATCH_BUCKETS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0)
 
 
-def process_metrics(store: Store, refresh: RefreshAhead, throttle: Throttle | None) -> Metrics:
+def process_metrics(store: Store, caches: Caches, throttle: Throttle | None) -> Metrics:
     """The metrics of a server process: the requests (counted by the API), and what the caches,
     the nonce ledger and the throttle keep count of."""
     metrics = Metrics()
     metrics.add_counts(
-        "ramsts_cache_hits", "Lookups answered from a cache, by cache.", "cache", refresh.hits
+        "ramsts_cache_hits", "Lookups answered from a cache, by cache.", "cache", caches.hits
     )
     metrics.add_counts(
-        "ramsts_cache_misses", "Lookups a cache had to load, by cache.", "cache", refresh.misses
+        "ramsts_cache_misses", "Lookups a cache had to load, by cache.", "cache", caches.misses
     )
     metrics.add_gauge(
         "ramsts_nonce_queue_depth",

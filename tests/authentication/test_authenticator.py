@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ramsts.authentication import MAX_CACHE_TTL, Authenticator, Connection, seal_access_key_secret
-from ramsts.cache_refresh import RefreshAhead
+from ramsts.caching import Caches, RefreshAhead
 from ramsts.crypto import MasterKey
 from ramsts.errors import AuthenticationError
 from ramsts.ram.accounts import AccountService, CreatedAccount
@@ -510,7 +510,12 @@ class RunAtOnce(Executor):
 def test_a_key_in_use_is_reloaded_before_it_expires(store, master_key, ring, acme, now_clock):
     ticks = Ticks()
     authenticator = Authenticator(
-        store, master_key, ring, clock=now_clock, monotonic=ticks, refresh=RefreshAhead(RunAtOnce())
+        store,
+        master_key,
+        ring,
+        clock=now_clock,
+        monotonic=ticks,
+        caches=Caches(RefreshAhead(RunAtOnce())),
     )
     secret = acme.access_key_secret.reveal()
     authenticate(authenticator, signed_v1(acme.access_key_id, secret, now_clock.now))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sts_support import Directory, Sts, allow, root_caller, user_caller
 
 from ramsts.api import ActionTable
-from ramsts.cache_refresh import RefreshAhead
+from ramsts.caching import Caches
 from ramsts.config import Settings
 from ramsts.federation import IssuerKeys
 from ramsts.ram.authorization import Authorizer
@@ -66,7 +66,7 @@ class FakeServices:
     authorizer: Authorizer
     key_ring: StoredKeyRing
     clock: Clock
-    refresh: RefreshAhead = field(default_factory=RefreshAhead)
+    caches: Caches = field(default_factory=Caches)
     issuer_keys: IssuerKeys = field(default_factory=IssuerKeys)
     settings: Settings = field(default_factory=Settings)
 

@@ -20,10 +20,12 @@ caches without blocking and then await the nonce, which the store writes in batc
 :meth:`Authenticator.authenticate` does both, for callers on a worker thread.
 
 Speed: resolving a key and unsealing its secret cost a query and an AES-GCM decryption, so the
-result is cached per process for at most :data:`MAX_CACHE_TTL` (1 s). A key disabled or deleted
-(or a role deleted or its sessions revoked) therefore stops working within one second in every
-worker. Last use of long-term keys is recorded at most once per key per
-:data:`LAST_USE_INTERVAL`, not on every request.
+result is cached per process (:mod:`ramsts.caching`) for at most :data:`MAX_CACHE_TTL` (1 s). A
+key disabled or deleted (or a role deleted or its sessions revoked) therefore stops working
+within one second in every worker, at once in the process that changed it, and at once in every
+process on PostgreSQL, whose notification invalidates the account's entries. Last use of
+long-term keys is recorded at most once per key per :data:`LAST_USE_INTERVAL`, not on every
+request.
 
 Every cache here is keyed by what a request names, so each is bounded (:data:`KEYS_KEPT`,
 :data:`ROLE_STATES_KEPT`, :data:`LAST_USES_KEPT`): an AccessKeyId that names no key is never
@@ -41,20 +43,22 @@ from functools import lru_cache, partial
 from typing import Protocol
 
 from ramsts.authentication.access_key_secrets import unseal_access_key_secret
-from ramsts.cache_refresh import BoundedCache, RefreshAhead, cached_or_loaded
+from ramsts.caching import Cache, Caches
 from ramsts.caller import Caller
+from ramsts.config import MAX_CACHE_MAX_AGE
 from ramsts.crypto import STS_ACCESS_KEY_ID_PREFIX, MasterKey
 from ramsts.errors import AuthenticationError
 from ramsts.products import PRODUCTS
 from ramsts.signing import TIMESTAMP_WINDOW, SignedRequest, check_timestamp, verify_signature
 from ramsts.signing.timestamps import format_timestamp
-from ramsts.store import AccessKeyOwner, Store
+from ramsts.store import AccessKeyOwner, Role, Store
 from ramsts.store.cache_first import cache_first
 from ramsts.tokens import KeyRing, SessionClaims, UnknownTokenKeyError
 from ramsts.types import Clock, Secret, system_clock
 
 MAX_CACHE_TTL = 1.0
-"""Seconds a resolved key or role stays cached: the longest a revocation can take to apply."""
+"""Seconds a resolved key or role stays cached: the longest a revocation can take to apply
+where changes are not notified (SQLite)."""
 
 LAST_USE_INTERVAL = 60.0
 """Seconds between two writes of a key's last-use time (GetAccessKeyLastUsed shows minutes)."""
@@ -132,14 +136,19 @@ class Verified:
 class _ResolvedKey:
     owner: AccessKeyOwner
     secret: Secret
-    loaded_at: float
 
 
 @dataclass(frozen=True, slots=True)
 class _RoleState:
-    exists: bool
-    sessions_not_before: datetime | None
-    loaded_at: float
+    role: Role | None
+
+    @property
+    def exists(self) -> bool:
+        return self.role is not None
+
+    @property
+    def sessions_not_before(self) -> datetime | None:
+        return None if self.role is None else self.role.sessions_not_before
 
 
 class Authenticator:
@@ -154,23 +163,39 @@ class Authenticator:
         clock: Clock = system_clock,
         cache_ttl: float = MAX_CACHE_TTL,
         monotonic: Callable[[], float] = time.monotonic,
-        refresh: RefreshAhead | None = None,
+        caches: Caches | None = None,
     ) -> None:
-        """``refresh`` reloads keys and roles in use before they expire (see
-        :mod:`ramsts.cache_refresh`); without it they are reloaded when they have expired."""
-        if not 0 <= cache_ttl <= MAX_CACHE_TTL:
-            raise ValueError(f"the credential cache TTL must be between 0 and {MAX_CACHE_TTL} s")
-        self._refresh = refresh
+        """``caches``: the process's (whose refresh-ahead reloads keys and roles in use before
+        they expire, and whose invalidations reach them); without it, caches of its own."""
+        if not 0 <= cache_ttl <= MAX_CACHE_MAX_AGE:
+            raise ValueError(
+                f"the credential cache TTL must be between 0 and {MAX_CACHE_MAX_AGE} s"
+            )
+        caches = caches or Caches()
         self._store = store
         self._master_key = master_key
         self._key_ring = key_ring
         self._clock = clock
-        self._ttl = cache_ttl
-        self._monotonic = monotonic
         # A lost race between two loads only costs one extra lookup (or last-use write).
-        self._keys: BoundedCache[str, _ResolvedKey] = BoundedCache(KEYS_KEPT)
-        self._roles: BoundedCache[str, _RoleState] = BoundedCache(ROLE_STATES_KEPT)
-        self._last_use: BoundedCache[str, float] = BoundedCache(LAST_USES_KEPT)
+        self._keys = caches.cache(
+            "access_keys",
+            limit=KEYS_KEPT,
+            max_age=cache_ttl,
+            scope=_account_of_key,
+            refreshed=True,
+            monotonic=monotonic,
+        )
+        self._roles = caches.cache(
+            "role_states",
+            limit=ROLE_STATES_KEPT,
+            max_age=cache_ttl,
+            scope=_account_of_role,
+            refreshed=True,
+            monotonic=monotonic,
+        )
+        self._last_use: Cache[str, bool] = caches.cache(
+            "last_uses", limit=LAST_USES_KEPT, max_age=LAST_USE_INTERVAL, monotonic=monotonic
+        )
 
     def authenticate(
         self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
@@ -259,18 +284,7 @@ class Authenticator:
     # -- long-term keys ---------------------------------------------------------------------
 
     def _resolve_key(self, access_key_id: str) -> _ResolvedKey:
-        cached = self._keys.get(access_key_id)
-        age = 0.0 if cached is None else self._monotonic() - cached.loaded_at
-        cached = cached_or_loaded(
-            cached,
-            age,
-            self._ttl,
-            self._load_key,
-            access_key_id,
-            refresh=self._refresh,
-            entry=("key", access_key_id),
-            cache="access_keys",
-        )
+        cached = self._keys.get(access_key_id, self._load_key)
         if cached.owner.key.status != "Active":
             raise AuthenticationError(
                 "InvalidAccessKeyId.Inactive", "Specified access key is disabled."
@@ -286,10 +300,7 @@ class Authenticator:
                 "Specified access key is not found.",
                 http_status=404,
             )
-        secret = unseal_access_key_secret(self._master_key, owner.key)
-        loaded = _ResolvedKey(owner, secret, self._monotonic())
-        self._keys.put(access_key_id, loaded)
-        return loaded
+        return _ResolvedKey(owner, unseal_access_key_secret(self._master_key, owner.key))
 
     def _note_use(self, owner: AccessKeyOwner, request: SignedRequest) -> None:
         """Record the key's last use, at most once per key per LAST_USE_INTERVAL.
@@ -299,13 +310,11 @@ class Authenticator:
         Two threads may both write at the turn of an interval, which is harmless.
         """
         key_id = owner.key.access_key_id
-        tick = self._monotonic()
-        previous = self._last_use.get(key_id)
-        if previous is not None and tick - previous < LAST_USE_INTERVAL:
+        if self._last_use.peek(key_id):
             return
         service = SERVICE_BY_VERSION.get(request.version, request.version)
         self._store.record_access_key_use(key_id, service=service)
-        self._last_use.put(key_id, tick)
+        self._last_use.put(key_id, True)
 
     # -- temporary credentials ----------------------------------------------------------------
 
@@ -336,29 +345,19 @@ class Authenticator:
         return claims
 
     def _role_state(self, role_id: str) -> _RoleState:
-        cached = self._roles.get(role_id)
-        age = 0.0 if cached is None else self._monotonic() - cached.loaded_at
-        return cached_or_loaded(
-            cached,
-            age,
-            self._ttl,
-            self._load_role_state,
-            role_id,
-            refresh=self._refresh,
-            entry=("role", role_id),
-            cache="role_states",
-        )
+        return self._roles.get(role_id, self._load_role_state)
 
     def _load_role_state(self, role_id: str) -> _RoleState:
         with self._store.read() as tx:
-            role = tx.roles.get_by_id(role_id)
-        state = _RoleState(
-            exists=role is not None,
-            sessions_not_before=None if role is None else role.sessions_not_before,
-            loaded_at=self._monotonic(),
-        )
-        self._roles.put(role_id, state)
-        return state
+            return _RoleState(tx.roles.get_by_id(role_id))
+
+
+def _account_of_key(_: str, resolved: _ResolvedKey) -> str:
+    return resolved.owner.account.account_id
+
+
+def _account_of_role(_: str, state: _RoleState) -> str | None:
+    return None if state.role is None else state.role.account_id
 
 
 def _nonce_kept_until(request: SignedRequest, now: datetime) -> datetime:

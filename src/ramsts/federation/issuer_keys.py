@@ -20,9 +20,9 @@ leaf to root) are remembered with the keys. A token is accepted only when the pr
 SHA-1 fingerprint of one of them (``AuthenticationFail.OIDCToken.PublicKeyFingerprintMismatch``
 otherwise), checked on every call, so a fingerprint removed from the provider is in force at once.
 
-Keys are kept for :data:`KEYS_TTL` seconds (reloaded in the background before then, when a
-:class:`~ramsts.cache_refresh.RefreshAhead` is given). A token naming a key id the set does not
-hold makes the set be fetched again — an IdP that rotated its keys is followed without a
+Keys are kept for :data:`KEYS_TTL` seconds (reloaded in the background before then, when the
+:class:`~ramsts.caching.Caches` given has a refresh-ahead). A token naming a key id the set does
+not hold makes the set be fetched again — an IdP that rotated its keys is followed without a
 restart — but at most once per :data:`UNKNOWN_KEY_REFETCH_INTERVAL` per issuer, so forged key ids
 cannot make ramsts hammer the IdP. At most :data:`ISSUERS_KEPT` issuers are kept.
 """
@@ -47,7 +47,7 @@ from urllib.parse import urlsplit
 
 import jwt
 
-from ramsts.cache_refresh import BoundedCache, RefreshAhead
+from ramsts.caching import Cache, Caches
 from ramsts.errors import AuthenticationFail
 from ramsts.store import check_database_allowed
 
@@ -58,6 +58,9 @@ KEYS_TTL = 3600.0
 UNKNOWN_KEY_REFETCH_INTERVAL = 10.0
 FAILURE_BACKOFF = 5.0
 ISSUERS_KEPT = 1000
+ISSUER_KEPT_FOR = 24 * 3600.0
+"""Seconds an issuer met is remembered (its keys are fetched again after :data:`KEYS_TTL`
+anyway): an issuer no longer used is forgotten."""
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 
 Fetch = Callable[[str], "Fetched"]
@@ -90,13 +93,19 @@ class IssuerKeys:
         ca_file: Path | None = None,
         timeout: float = FETCH_TIMEOUT,
         monotonic: Callable[[], float] = time.monotonic,
-        refresh: RefreshAhead | None = None,
+        caches: Caches | None = None,
         fetch: Fetch | None = None,
     ) -> None:
+        """``caches``: the process's, whose refresh-ahead (if any) fetches keys in use again
+        before :data:`KEYS_TTL`."""
+        caches = caches or Caches()
         self._fetch = fetch or HttpsFetcher(ca_file=ca_file, timeout=timeout)
         self._monotonic = monotonic
-        self._refresh = refresh
-        self._issuers: BoundedCache[str, _Issuer] = BoundedCache(ISSUERS_KEPT)
+        self._refresh = caches.refresh
+        # Not store data, so no account scope: an issuer's keys are the same for every account.
+        self._issuers: Cache[str, _Issuer] = caches.cache(
+            "oidc_issuers", limit=ISSUERS_KEPT, max_age=ISSUER_KEPT_FOR, monotonic=monotonic
+        )
         self._lock = threading.Lock()
 
     def key(self, issuer_url: str, key_id: str | None, fingerprints: Iterable[str]) -> jwt.PyJWK:
@@ -125,11 +134,11 @@ class IssuerKeys:
         self._issuers.discard(issuer_url)
 
     def _issuer(self, issuer_url: str) -> _Issuer:
-        found = self._issuers.get(issuer_url)
+        found = self._issuers.peek(issuer_url)
         if found is not None:
             return found
         with self._lock:
-            found = self._issuers.get(issuer_url)
+            found = self._issuers.peek(issuer_url)
             if found is None:
                 found = _Issuer()
                 self._issuers.put(issuer_url, found)

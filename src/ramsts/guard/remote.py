@@ -34,7 +34,6 @@ import asyncio
 import base64
 import json
 import logging
-import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping
@@ -44,6 +43,7 @@ from typing import Any
 
 import httpx
 
+from ramsts.caching import Cache
 from ramsts.errors import ServiceError
 from ramsts.guard.context import checked_service_context
 from ramsts.guard.remote_client import CallFailed, Endpoint, KeepAliveClient
@@ -66,7 +66,8 @@ DEFAULT_CACHE_TTL = 1.0
 """Seconds a positive authorization is reused; the added delay before a policy change applies."""
 MAX_CACHE_TTL = 60.0
 CACHE_LIMIT = 10_000
-"""Cached decisions kept before the cache starts afresh (bounds memory under key churn)."""
+"""Cached decisions kept at most, the oldest stored forgotten first (bounds memory under key
+churn)."""
 DEFAULT_TIMEOUT = 5.0
 KEEPALIVE_EXPIRY = 2.0
 """Seconds an idle connection to the server is kept: below uvicorn's 5 s keep-alive timeout, so
@@ -80,7 +81,6 @@ _CacheKey = tuple[str, str, str, tuple[str, ...], str, bool, str, tuple[tuple[st
 
 @dataclass(frozen=True, slots=True)
 class _Cached:
-    expires_at: float
     decision: Decision
     resource: str
 
@@ -112,7 +112,11 @@ class RemoteVerifier:
         self._access_key_id = access_key_id
         self._secret = access_key_secret
         self._ttl = cache_ttl
-        self._monotonic = monotonic
+        # The server's decisions, not the store's data: the TTL is this cache's only rule (the
+        # server's own caches follow its store's changes).
+        self._cache: Cache[_CacheKey, _Cached] = Cache(
+            "guard_decisions", limit=CACHE_LIMIT, max_age=cache_ttl, monotonic=monotonic
+        )
         url = endpoint if "://" in endpoint else f"http://{endpoint}"
         self._timeout = timeout
         self._loop_clients: weakref.WeakKeyDictionary[
@@ -126,8 +130,6 @@ class RemoteVerifier:
             trust_env=False,
             limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY),
         )
-        self._cache: dict[_CacheKey, _Cached] = {}
-        self._lock = threading.Lock()
 
     async def aclose(self) -> None:
         """Close the running loop's idle connections: at the application's shutdown, before
@@ -183,7 +185,7 @@ class RemoteVerifier:
         signed = signed or request.parse()
         extra = checked_service_context(context)
         key = _cache_key(request, signed, action, resources, extra)
-        cached = self._fresh(key)
+        cached = self._cache.peek(key)
         params = _request_params(request)
         if cached is None:
             params.update(AuthAction=action, Context=json.dumps(extra))
@@ -218,20 +220,8 @@ class RemoteVerifier:
             raise unavailable()
         target = str(body.get("AuthResource", resources[0]))
         if decision.allowed and self._ttl > 0:
-            self._remember(key, _Cached(self._monotonic() + self._ttl, decision, target))
+            self._cache.put(key, _Cached(decision, target))
         return GuardResult(principal, decision, action, target, body.get("AccessDeniedDetail"))
-
-    def _fresh(self, key: _CacheKey) -> _Cached | None:
-        cached = self._cache.get(key)
-        if cached is None or self._monotonic() >= cached.expires_at:
-            return None
-        return cached
-
-    def _remember(self, key: _CacheKey, value: _Cached) -> None:
-        with self._lock:
-            if len(self._cache) >= CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[key] = value
 
     def _call(self, params: dict[str, str]) -> dict[str, Any]:
         try:

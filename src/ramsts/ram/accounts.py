@@ -116,6 +116,7 @@ class AccountService:
             if revoke_others:
                 for key in existing:
                     tx.access_keys.delete(key.access_key_id)
+                tx.announce_change(account_id)
             elif len(existing) >= ROOT_ACCESS_KEY_LIMIT:
                 raise LimitExceeded(
                     "User.AccessKey",

@@ -15,20 +15,22 @@ It knows no RAM action: STS and the resource-service guard ask it the same quest
 own action names (``sts:AssumeRole``, ``oss:GetObject``).
 
 Steady-state authorization needs no database round trip: each principal's policies are compiled
-once and kept for at most :data:`MAX_CACHE_TTL` (one second). A change made in this process calls
-:meth:`Authorizer.invalidate` for the account after it commits, so this process sees it at once;
-other processes see it within the TTL.
+once and kept for at most :data:`MAX_CACHE_TTL` (one second), at most :data:`PRINCIPALS_KEPT` of
+them, in the process's caches (:mod:`ramsts.caching`). A change committed in this process
+invalidates the account in every cache at once (:meth:`Authorizer.invalidate`); one committed
+in another process does on PostgreSQL when its notification arrives, and on SQLite within the
+TTL.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 
-from ramsts.cache_refresh import RefreshAhead, cached_or_loaded
+from ramsts.caching import Cache, Caches
 from ramsts.caller import Caller
+from ramsts.config import MAX_CACHE_MAX_AGE
 from ramsts.crypto import MasterKey
 from ramsts.errors import InternalError, NoPermission
 from ramsts.policy import (
@@ -53,14 +55,23 @@ logger = logging.getLogger(__name__)
 MAX_CACHE_TTL = 1.0
 """Longest time, in seconds, a principal's compiled policies are trusted without a reload."""
 
-_PARSED_LIMIT = 4096
-"""Parsed policy versions (and session policies) remembered before the memo starts afresh."""
+PRINCIPALS_KEPT = 10_000
+"""Principals (RAM users, roles) whose compiled policies one process keeps at most."""
+
+PARSED_KEPT = 4096
+"""Parsed policy versions, and compiled session policies, one process keeps at most."""
+
+PARSED_MAX_AGE = 600.0
+"""Seconds a parsed policy version is kept: a version's document never changes, so this only
+lets versions no longer in use go."""
 
 # Stored documents were validated when written; reading them back must not fail on a size limit
 # that was lower when they were written, or on a system policy larger than a custom one may be.
 _STORED_LIMITS = PolicyLimits(identity=1 << 20, session=1 << 20, trust=1 << 20)
 
 _ROOT_ALLOWED = Decision("Allow")
+
+_ROLE_SESSION = "AssumedRoleUser"
 
 MESSAGE = "You are not authorized to do this action. Resource: {resource} Action: {action}"
 
@@ -94,22 +105,32 @@ class Authorizer:
         *,
         ttl: float = MAX_CACHE_TTL,
         monotonic: Callable[[], float] = time.monotonic,
-        refresh: RefreshAhead | None = None,
+        caches: Caches | None = None,
     ) -> None:
-        """``refresh`` reloads principals' policies in use before they expire (see
-        :mod:`ramsts.cache_refresh`); without it they are reloaded when they have expired."""
-        if not 0 <= ttl <= MAX_CACHE_TTL:
-            raise ValueError(f"the policy cache TTL must be between 0 and {MAX_CACHE_TTL} s")
-        self._refresh = refresh
+        """``caches``: the process's (whose refresh-ahead reloads principals' policies in use
+        before they expire, and whose invalidations reach them); without it, caches of its
+        own."""
+        if not 0 <= ttl <= MAX_CACHE_MAX_AGE:
+            raise ValueError(f"the policy cache TTL must be between 0 and {MAX_CACHE_MAX_AGE} s")
+        caches = caches or Caches()
+        self._caches = caches
         self._store = store
         self._master_key = master_key
-        self._ttl = ttl
-        self._monotonic = monotonic
-        self._lock = threading.Lock()
-        self._principals: dict[tuple[str, str], tuple[float, PrincipalPolicies]] = {}
-        self._generations: dict[str, int] = {}
-        self._parsed: dict[tuple[str, str], Policy] = {}
-        self._sessions: dict[str, PolicySet] = {}
+        self._principals: Cache[_PrincipalKey, PrincipalPolicies] = caches.cache(
+            "principal_policies",
+            limit=PRINCIPALS_KEPT,
+            max_age=ttl,
+            scope=_account_of_principal,
+            refreshed=True,
+            monotonic=monotonic,
+        )
+        # A version's document never changes: these are keyed by what they were parsed from.
+        self._parsed: Cache[tuple[str, str], Policy] = caches.cache(
+            "policy_versions", limit=PARSED_KEPT, max_age=PARSED_MAX_AGE, monotonic=monotonic
+        )
+        self._sessions: Cache[str, PolicySet] = caches.cache(
+            "session_policies", limit=PARSED_KEPT, max_age=PARSED_MAX_AGE, monotonic=monotonic
+        )
 
     def require(
         self,
@@ -151,12 +172,9 @@ class Authorizer:
         return self._decide(caller, action, resource, context, with_resource_policy)[0]
 
     def invalidate(self, account_id: str) -> None:
-        """Forget what is cached for an account; call it after a change to its principals'
-        policies (attachments, memberships, versions, deletions) has committed."""
-        with self._lock:
-            self._generations[account_id] = self._generations.get(account_id, 0) + 1
-            for key in [key for key in self._principals if key[0] == account_id]:
-                del self._principals[key]
+        """Forget what every cache of the process holds of an account; call it after a change
+        to its principals, policies, keys or roles has committed."""
+        self._caches.invalidate(account_id)
 
     def _decide(
         self,
@@ -183,82 +201,58 @@ class Authorizer:
 
     def _policies_of(self, caller: Caller) -> PrincipalPolicies:
         principal = caller.role_id if caller.is_role_session else caller.user_id
-        key = (caller.account_id, f"{caller.identity_type}:{principal}")
-        now = self._monotonic()
-        with self._lock:
-            cached = self._principals.get(key)
-        if cached is None:
-            return self._reload(caller, key)
-        expires_at, policies = cached
-        age = self._ttl - (expires_at - now)
-        return cached_or_loaded(
-            policies,
-            age,
-            self._ttl,
-            self._reload,
-            caller,
-            key,
-            refresh=self._refresh,
-            entry=key,
-            cache="principal_policies",
-        )
+        key = (caller.account_id, caller.identity_type, principal)
+        return self._principals.get(key, self._reload)
 
-    def _reload(self, caller: Caller, key: tuple[str, str]) -> PrincipalPolicies:
-        now = self._monotonic()
-        with self._lock:
-            generation = self._generations.get(caller.account_id, 0)
-        loaded = PrincipalPolicies(self._load(caller), self._parse_stored)
-        with self._lock:
-            # Keep it only if no invalidation happened while loading, or a stale read could
-            # outlive the change that invalidated it.
-            if self._generations.get(caller.account_id, 0) == generation:
-                self._principals[key] = (now + self._ttl, loaded)
-        return loaded
+    def _reload(self, key: _PrincipalKey) -> PrincipalPolicies:
+        return PrincipalPolicies(self._load(key), self._parse_stored)
 
-    def _load(self, caller: Caller) -> list[EffectivePolicy]:
+    def _load(self, key: _PrincipalKey) -> list[EffectivePolicy]:
+        _, identity_type, principal = key
+        if principal is None:
+            return []
         with self._store.read() as tx:
-            if caller.is_role_session:
-                return (
-                    []
-                    if caller.role_id is None
-                    else tx.attachments.effective_for_role(caller.role_id)
-                )
-            return (
-                [] if caller.user_id is None else tx.attachments.effective_for_user(caller.user_id)
-            )
+            if identity_type == _ROLE_SESSION:
+                return tx.attachments.effective_for_role(principal)
+            return tx.attachments.effective_for_user(principal)
 
     def _parse_stored(self, found: EffectivePolicy) -> Policy:
-        key = (found.policy_id, found.version_id)
-        policy = self._parsed.get(key)
-        if policy is None:
-            try:
-                policy = parse_policy(found.policy_document, "identity", limits=_STORED_LIMITS)
-            except PolicyError as error:
-                # Fail closed: skipping the policy could drop one of its Deny statements.
-                logger.error(
-                    "stored policy %s %s does not parse: %s",
-                    found.policy_name,
-                    found.version_id,
-                    error.message,
-                )
-                raise InternalError() from error
-            if len(self._parsed) >= _PARSED_LIMIT:
-                self._parsed.clear()
-            self._parsed[key] = policy
-        return policy
+        return self._parsed.get(
+            (found.policy_id, found.version_id), lambda _: _parsed_version(found)
+        )
 
     def _session_policy(self, text: str | None) -> PolicySet | None:
         if not text:
             return None
-        compiled = self._sessions.get(text)
-        if compiled is None:
-            try:
-                policy = parse_policy(text, "session", limits=_STORED_LIMITS)
-            except PolicyError as error:
-                logger.error("a session policy in a valid token does not parse: %s", error.message)
-                raise InternalError() from error
-            compiled = compile_policy_set([(SESSION_POLICY_NAME, policy)])
-            if len(self._sessions) >= _PARSED_LIMIT:
-                self._sessions.clear()
-            self._sessions[text] = compiled
-        return compiled
+        return self._sessions.get(text, _compiled_session_policy)
+
+
+_PrincipalKey = tuple[str, str, "str | None"]
+"""(account id, identity type, user or role id)."""
+
+
+def _account_of_principal(key: _PrincipalKey, _: PrincipalPolicies) -> str:
+    return key[0]
+
+
+def _parsed_version(found: EffectivePolicy) -> Policy:
+    try:
+        return parse_policy(found.policy_document, "identity", limits=_STORED_LIMITS)
+    except PolicyError as error:
+        # Fail closed: skipping the policy could drop one of its Deny statements.
+        logger.error(
+            "stored policy %s %s does not parse: %s",
+            found.policy_name,
+            found.version_id,
+            error.message,
+        )
+        raise InternalError() from error
+
+
+def _compiled_session_policy(text: str) -> PolicySet:
+    try:
+        policy = parse_policy(text, "session", limits=_STORED_LIMITS)
+    except PolicyError as error:
+        logger.error("a session policy in a valid token does not parse: %s", error.message)
+        raise InternalError() from error
+    return compile_policy_set([(SESSION_POLICY_NAME, policy)])

@@ -155,8 +155,9 @@ class RamService:
         The store's own errors become the real service's codes (``Conflict`` →
         ``EntityAlreadyExists.<entity>``, a row gone meanwhile → ``EntityNotExist.<entity>``,
         a foreign marker → ``InvalidParameter.Marker``); if anything raises, nothing is written.
-        After the commit the authorizer forgets the account's cached policies, so a change to
-        who may do what is in force for the very next request.
+        After the commit this process's caches forget the account's entries, so a change to
+        who may do what is in force for the very next request; the transaction announced the
+        change to the other processes (:meth:`~ramsts.store.Transaction.announce_change`).
 
         ``within``: a transaction the caller opened with this method to compose several use
         cases (a console form); it is used as it is, and its owner commits, maps the errors and
@@ -167,6 +168,8 @@ class RamService:
             return
         with _store_errors(), self.store.transaction() as tx:
             yield tx
+            # Delivered to the other processes when (and only if) the transaction commits.
+            tx.announce_change(account_id)
         self.authorizer.invalidate(account_id)
 
     @contextmanager

@@ -32,6 +32,11 @@ On an event loop, ``with without_database():`` makes every call that would reach
 raise :class:`DatabaseNeeded` instead (in that thread or task only): try cached work inline,
 redo it in a worker thread when raised.
 
+Changes announced across processes (PostgreSQL ``NOTIFY``; see :mod:`ramsts.store.invalidations`)::
+
+    tx.announce_change(account_id)                          # in the transaction that changed it
+    store.listen_for_changes(on_change, on_gap) -> InvalidationListener | None   # one per process
+
 While the database cannot serve (unreachable, out of connections, a SQLite file that cannot be
 opened or stays locked past its timeout), every call that reaches it raises
 :class:`DatabaseUnavailable`, a ``ServiceUnavailable`` (503) that entry points render as any other
@@ -135,6 +140,7 @@ from ramsts.store.errors import (
     without_database,
 )
 from ramsts.store.ids import new_access_key_id
+from ramsts.store.invalidations import InvalidationListener
 from ramsts.store.paging import DEFAULT_MAX_ITEMS
 from ramsts.store.records import (
     AccessKey,
@@ -183,6 +189,7 @@ __all__ = [
     "GroupMember",
     "GroupMembership",
     "InvalidMarker",
+    "InvalidationListener",
     "LoginProfile",
     "OidcProvider",
     "Page",

@@ -22,6 +22,7 @@ from ramsts.store.errors import (
     check_database_allowed,
     translated_outages,
 )
+from ramsts.store.invalidations import InvalidationListener
 from ramsts.store.migrate import check_current, upgrade
 from ramsts.store.nonce_ledger import NonceLedger
 from ramsts.store.records import AccessKeyOwner
@@ -158,6 +159,17 @@ class Store:
     def nonce_queue_depth(self) -> int:
         """Nonces (and loop turns) waiting for the store's nonce writer now."""
         return self._nonces.queue_depth()
+
+    def listen_for_changes(
+        self, on_change: Callable[[str], None], on_gap: Callable[[], None]
+    ) -> InvalidationListener | None:
+        """On PostgreSQL, a listener calling ``on_change(account_id)`` for each change another
+        transaction announced (:meth:`Transaction.announce_change`), and ``on_gap()`` whenever
+        it starts listening (again); close it before :meth:`dispose`. ``None`` on SQLite, which
+        announces nothing (see :mod:`ramsts.store.invalidations`)."""
+        if self.dialect != "postgresql":
+            return None
+        return InvalidationListener(self._engine, on_change, on_gap)
 
     def dispose(self) -> None:
         """Stop the nonce writer (failing the nonces still queued), then close every pooled

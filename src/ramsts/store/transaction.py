@@ -6,6 +6,7 @@ from functools import cached_property
 
 from sqlalchemy.engine import Connection
 
+from ramsts.store.invalidations import announce_change
 from ramsts.store.repositories.access_keys import AccessKeyRepository
 from ramsts.store.repositories.accounts import AccountRepository, AccountSettingsRepository
 from ramsts.store.repositories.attachments import AttachmentRepository
@@ -28,6 +29,12 @@ class Transaction:
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+
+    def announce_change(self, account_id: str) -> None:
+        """Tell every process, once this transaction commits, that what it caches of
+        ``account_id`` (principals, policies, keys, roles) is stale; nothing if it rolls back.
+        On PostgreSQL only (see :mod:`ramsts.store.invalidations`)."""
+        announce_change(self._connection, account_id)
 
     @cached_property
     def accounts(self) -> AccountRepository:

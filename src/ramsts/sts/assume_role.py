@@ -9,7 +9,9 @@ Deny on either side wins (decision 12). An account's root may never assume a rol
 The credentials are stateless: the session's claims are sealed into the SecurityToken with the
 key ring, so nothing is written to the database. A role is looked up once and then kept for at
 most :data:`ROLE_CACHE_TTL` (like the authorizer's policies); a change to a role's trust policy
-or MaxSessionDuration made by any process is therefore in force for AssumeRole within a second.
+or MaxSessionDuration made by any process is therefore in force for AssumeRole within a second
+(at once on PostgreSQL, whose notification invalidates the account's roles, see
+:mod:`ramsts.caching`).
 The trust policy is parsed once per text: a role read again with the same document keeps it.
 A session policy is parsed once per text too (the last :data:`SESSION_POLICY_CACHE_SIZE`):
 applications tend to send the same one with every call.
@@ -37,7 +39,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 
-from ramsts.cache_refresh import BoundedCache, RefreshAhead, cached_or_loaded
+from ramsts.caching import Caches
 from ramsts.caller import Caller
 from ramsts.crypto import new_sts_access_key_id, new_sts_access_key_secret
 from ramsts.errors import EntityNotExist, InvalidParameter, NoPermission
@@ -225,7 +227,6 @@ class SessionRequest:
 class CachedRole:
     role: Role | None
     trust: Policy | None
-    loaded_at: float
 
 
 _RoleKey = tuple[str, str]
@@ -245,20 +246,26 @@ class AssumeRole:
         role_cache_ttl: float = ROLE_CACHE_TTL,
         chained_session_limit: int = CHAINED_SESSION_LIMIT,
         monotonic: Callable[[], float] = time.monotonic,
-        refresh: RefreshAhead | None = None,
+        caches: Caches | None = None,
     ) -> None:
-        """``refresh`` reloads roles in use before they expire (see :mod:`ramsts.cache_refresh`);
-        without it they are reloaded when they have expired."""
-        self._refresh = refresh
+        """``caches``: the process's (whose refresh-ahead reloads roles in use before they
+        expire, and whose invalidations reach them); without it, caches of its own."""
         self._store = store
         self._authorizer = authorizer
         self._key_ring = key_ring
         self._clock = clock
-        self._ttl = role_cache_ttl
         self._chained_limit = chained_session_limit
         self._monotonic = monotonic
-        self._roles: BoundedCache[_RoleKey, CachedRole] = BoundedCache(ROLES_KEPT)
-        self._missing_roles: BoundedCache[_RoleKey, CachedRole] = BoundedCache(MISSING_ROLES_KEPT)
+        self._roles = (caches or Caches()).cache(
+            "roles",
+            limit=ROLES_KEPT,
+            max_age=role_cache_ttl,
+            absent_limit=MISSING_ROLES_KEPT,
+            is_absent=_no_role,
+            scope=_account_of_role,
+            refreshed=True,
+            monotonic=monotonic,
+        )
         self._ring_checked_at = monotonic()
         self._ring_lock = threading.Lock()
 
@@ -313,14 +320,12 @@ class AssumeRole:
 
     def forget_role(self, account_id: str, role_name: str) -> None:
         """Drop a cached role after this process changed it (its sessions were revoked)."""
-        key = (account_id, role_name.lower())
-        self._roles.discard(key)
-        self._missing_roles.discard(key)
+        self._roles.discard((account_id, role_name.lower()))
 
     def cache_sizes(self) -> dict[str, int]:
         """How many entries each cache holds now: ``roles`` (at most :data:`ROLES_KEPT`) and
         ``missing_roles`` (at most :data:`MISSING_ROLES_KEPT`)."""
-        return {"roles": len(self._roles), "missing_roles": len(self._missing_roles)}
+        return {"roles": len(self._roles), "missing_roles": self._roles.absent_count()}
 
     # -- the two halves of the decision ------------------------------------------------------
 
@@ -404,34 +409,14 @@ class AssumeRole:
     def role(self, account_id: str, role_name: str) -> CachedRole:
         """The role and its parsed trust policy (``role`` ``None`` when there is none), from the
         cache every way of assuming a role shares."""
-        key = (account_id, role_name.lower())
-        cached = self._roles.get(key) or self._missing_roles.get(key)
-        age = 0.0 if cached is None else self._monotonic() - cached.loaded_at
-        return cached_or_loaded(
-            cached,
-            age,
-            self._ttl,
-            self._load_role,
-            account_id,
-            role_name,
-            refresh=self._refresh,
-            entry=key,
-            cache="roles",
-        )
+        return self._roles.get((account_id, role_name.lower()), self._load_role)
 
-    def _load_role(self, account_id: str, role_name: str) -> CachedRole:
-        key = (account_id, role_name.lower())
-        previous = self._roles.get(key)
+    def _load_role(self, key: _RoleKey) -> CachedRole:
+        account_id, role_name = key
+        previous = self._roles.peek(key)
         with self._store.read() as tx:
             role = tx.roles.get(account_id, role_name)
-        cached = CachedRole(role, _trust_policy(role, previous), self._monotonic())
-        if role is None:
-            self._roles.discard(key)
-            self._missing_roles.put(key, cached)
-        else:
-            self._missing_roles.discard(key)
-            self._roles.put(key, cached)
-        return cached
+        return CachedRole(role, _trust_policy(role, previous))
 
     def _minting_ring(self) -> KeyRing:
         """The ring to mint with, looking at the store every KEY_RING_REFRESH_INTERVAL so that
@@ -447,6 +432,14 @@ class AssumeRole:
                 self._ring_checked_at = now
                 return ring
         return self._key_ring.current()
+
+
+def _no_role(cached: CachedRole) -> bool:
+    return cached.role is None
+
+
+def _account_of_role(key: _RoleKey, _: CachedRole) -> str:
+    return key[0]
 
 
 def _trust_policy(role: Role | None, previous: CachedRole | None) -> Policy | None:

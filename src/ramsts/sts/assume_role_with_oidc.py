@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ramsts.cache_refresh import BoundedCache, RefreshAhead, cached_or_loaded
+from ramsts.caching import Caches
 from ramsts.caller import Caller
 from ramsts.errors import AuthenticationFail, EntityNotExist, InvalidParameter
 from ramsts.federation import IdToken, IssuerKeys, verify_id_token
@@ -90,7 +90,6 @@ class AssumeRoleWithOIDCRequest:
 @dataclass(frozen=True, slots=True)
 class _CachedProvider:
     provider: OidcProvider | None
-    loaded_at: float
 
 
 _ProviderKey = tuple[str, str]
@@ -108,18 +107,22 @@ class AssumeRoleWithOIDC:
         clock: Clock = system_clock,
         provider_cache_ttl: float = PROVIDER_CACHE_TTL,
         monotonic: Callable[[], float] = time.monotonic,
-        refresh: RefreshAhead | None = None,
+        caches: Caches | None = None,
     ) -> None:
+        """``caches``: the process's (see :class:`~ramsts.sts.assume_role.AssumeRole`)."""
         self._store = store
         self._assume_role = assume_role
         self._keys = issuer_keys
         self._clock = clock
-        self._ttl = provider_cache_ttl
-        self._monotonic = monotonic
-        self._refresh = refresh
-        self._providers: BoundedCache[_ProviderKey, _CachedProvider] = BoundedCache(PROVIDERS_KEPT)
-        self._missing: BoundedCache[_ProviderKey, _CachedProvider] = BoundedCache(
-            MISSING_PROVIDERS_KEPT
+        self._providers = (caches or Caches()).cache(
+            "oidc_providers",
+            limit=PROVIDERS_KEPT,
+            max_age=provider_cache_ttl,
+            absent_limit=MISSING_PROVIDERS_KEPT,
+            is_absent=_no_provider,
+            scope=_account_of_provider,
+            refreshed=True,
+            monotonic=monotonic,
         )
 
     def __call__(self, caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
@@ -161,33 +164,20 @@ class AssumeRoleWithOIDC:
         return body
 
     def _provider(self, account_id: str, name: str) -> OidcProvider | None:
-        key = (account_id, name.lower())
-        cached = self._providers.get(key) or self._missing.get(key)
-        age = 0.0 if cached is None else self._monotonic() - cached.loaded_at
-        return cached_or_loaded(
-            cached,
-            age,
-            self._ttl,
-            self._load_provider,
-            account_id,
-            name,
-            refresh=self._refresh,
-            entry=("oidc-provider", *key),
-            cache="oidc_providers",
-        ).provider
+        return self._providers.get((account_id, name.lower()), self._load_provider).provider
 
-    def _load_provider(self, account_id: str, name: str) -> _CachedProvider:
-        key = (account_id, name.lower())
+    def _load_provider(self, key: _ProviderKey) -> _CachedProvider:
+        account_id, name = key
         with self._store.read() as tx:
-            provider = tx.oidc_providers.get(account_id, name)
-        cached = _CachedProvider(provider, self._monotonic())
-        if provider is None:
-            self._providers.discard(key)
-            self._missing.put(key, cached)
-        else:
-            self._missing.discard(key)
-            self._providers.put(key, cached)
-        return cached
+            return _CachedProvider(tx.oidc_providers.get(account_id, name))
+
+
+def _no_provider(cached: _CachedProvider) -> bool:
+    return cached.provider is None
+
+
+def _account_of_provider(key: _ProviderKey, _: _CachedProvider) -> str:
+    return key[0]
 
 
 def _condition_keys(token: IdToken, session_name: str) -> dict[str, str | list[str]]:

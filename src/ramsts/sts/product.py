@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from ramsts.cache_refresh import RefreshAhead
+from ramsts.caching import Caches
 from ramsts.config import Settings
 from ramsts.federation import IssuerKeys
 from ramsts.products import RAM, STS
@@ -43,7 +43,7 @@ class StsServices(Protocol):
     def clock(self) -> Clock: ...
 
     @property
-    def refresh(self) -> RefreshAhead: ...
+    def caches(self) -> Caches: ...
 
     @property
     def issuer_keys(self) -> IssuerKeys: ...
@@ -59,7 +59,8 @@ def register(table: ActionTable, services: StsServices) -> None:
         services.authorizer,
         services.key_ring,
         clock=services.clock,
-        refresh=services.refresh,
+        role_cache_ttl=services.settings.cache_max_age,
+        caches=services.caches,
     )
     table.add_product(STS)
     table.add(STS.version, "AssumeRole", assume_role, cached=True)
@@ -71,7 +72,8 @@ def register(table: ActionTable, services: StsServices) -> None:
             assume_role,
             services.issuer_keys,
             clock=services.clock,
-            refresh=services.refresh,
+            provider_cache_ttl=services.settings.cache_max_age,
+            caches=services.caches,
         ),
         anonymous=True,
         cached=True,

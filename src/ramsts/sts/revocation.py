@@ -61,6 +61,7 @@ def revoke_role_sessions(
         cutoff = sessions_cutoff(now)
         if not tx.roles.revoke_sessions(role.role_id, not_before=cutoff):
             raise EntityNotExist("Role", f"The role does not exist: {role_name}.")
+        tx.announce_change(account_id)
     return replace(role, sessions_not_before=cutoff)
 
 
@@ -104,6 +105,7 @@ class RevokeRoleSessions:
             now=self._clock(),
             authorize=lambda resource: self._authorizer.require(caller, ACTION, resource),
         )
+        self._authorizer.invalidate(account_id)  # this process's caches, the role's among them
         if self._on_revoked is not None:
             self._on_revoked(account_id, role.role_name)
         return render_revocation(role)

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import os
-from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from ramsts.caching import Cache
 from ramsts.errors import AuthenticationError
 from ramsts.tokens.claims import SessionClaims
 from ramsts.tokens.keys import TokenKey
@@ -39,6 +38,8 @@ TAG_BYTES = 16
 MAX_TOKEN_CHARS = 16 * 1024
 OPENED_TOKENS_KEPT = 4096
 """Tokens a ring remembers having opened (see :meth:`KeyRing.open`)."""
+OPENED_TOKEN_KEPT_FOR = 3600.0
+"""Seconds a token's opened claims are remembered; a token used longer is opened again."""
 
 _PREFIX_BYTES = TOKEN_PREFIX.encode("ascii")
 # URL-safe base64 to the standard alphabet for the strict decoder; the standard alphabet's own
@@ -93,8 +94,10 @@ class KeyRing:
         self._aeads = {
             key_id.encode("ascii"): AESGCM(key.material) for key_id, key in by_id.items()
         }
-        # Oldest first. OrderedDict's get, set and popitem are each atomic under the GIL.
-        self._opened: OrderedDict[str, SessionClaims] = OrderedDict()
+        # Not store data: a token's claims are a function of the token and this ring's keys.
+        self._opened: Cache[str, SessionClaims] = Cache(
+            "opened_tokens", limit=OPENED_TOKENS_KEPT, max_age=OPENED_TOKEN_KEPT_FOR
+        )
 
     @property
     def current(self) -> TokenKey:
@@ -125,13 +128,10 @@ class KeyRing:
         matches, and a changed one is decrypted (and refused) afresh. Expiry is checked on every
         call. The memory lives as long as this ring, whose keys it depends on.
         """
-        claims = self._opened.get(token)
+        claims = self._opened.peek(token)
         if claims is None:
             claims = self._unseal(token)
-            self._opened[token] = claims
-            if len(self._opened) > OPENED_TOKENS_KEPT:
-                with contextlib.suppress(KeyError):  # another thread emptied it first
-                    self._opened.popitem(last=False)
+            self._opened.put(token, claims)
         if (now or self._clock()) >= claims.expires_at:
             raise ExpiredTokenError()
         return claims

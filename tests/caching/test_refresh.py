@@ -1,6 +1,5 @@
-"""The services' caches: bounded, whatever keys they are handed (the newest ``limit`` stored are
-kept); and refresh-ahead: an entry in use is reloaded in the background once it is half its age
-limit, one reload at a time per entry, and a failed reload leaves the entry to expire."""
+"""Refresh-ahead: an entry in use is reloaded in the background once it is half its age limit,
+one reload at a time per entry, and a failed reload leaves the entry to expire."""
 
 from __future__ import annotations
 
@@ -10,10 +9,8 @@ from concurrent.futures import Executor, Future
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from ramsts.cache_refresh import REFRESH_AT, BoundedCache, RefreshAhead
+from ramsts.caching import REFRESH_AT, RefreshAhead
 
 
 class Deferred(Executor):
@@ -30,36 +27,6 @@ class Deferred(Executor):
         queued, self.queued = self.queued, []
         for work in queued:
             work()
-
-
-# An operation: store key with value, or (value None) discard key.
-operations = st.lists(st.tuples(st.integers(0, 40), st.none() | st.integers()), max_size=200)
-
-
-@given(limit=st.integers(1, 12), steps=operations)
-def test_a_bounded_cache_keeps_the_newest_entries_stored_and_never_more_than_its_limit(
-    limit: int, steps: list[tuple[int, int | None]]
-) -> None:
-    cache: BoundedCache[int, int] = BoundedCache(limit)
-    model: dict[int, int] = {}  # insertion-ordered: the reference, oldest stored first
-    for key, value in steps:
-        model.pop(key, None)
-        if value is None:
-            cache.discard(key)
-        else:
-            cache.put(key, value)
-            model[key] = value
-            while len(model) > limit:
-                del model[next(iter(model))]
-        assert len(cache) == len(model) <= limit
-
-    for key in range(41):
-        assert cache.get(key) == model.get(key)
-
-
-def test_a_bounded_cache_holds_at_least_one_entry() -> None:
-    with pytest.raises(ValueError, match="at least one"):
-        BoundedCache[str, str](0)
 
 
 def test_an_entry_is_due_for_reloading_from_half_its_age_limit() -> None:

@@ -23,6 +23,7 @@ SQLite has no notifications: its processes share one machine, and there the entr
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -35,8 +36,8 @@ from ramsts.store.engine import CONNECT_TIMEOUT_SECONDS
 CHANNEL = "ramsts_invalidate"
 
 APPLICATION_NAME = "ramsts-invalidations"
-"""The listener's ``application_name``: how an operator (or a test) finds its backend in
-``pg_stat_activity``."""
+"""The listener's ``application_name``, followed by its process id: how an operator (or a test)
+finds a process's listener in ``pg_stat_activity``."""
 
 FIRST_BACKOFF = 0.1
 LAST_BACKOFF = 5.0
@@ -78,7 +79,7 @@ class InvalidationListener:
         self._connect_params: dict[str, Any] = {
             "connect_timeout": CONNECT_TIMEOUT_SECONDS,
             **params,
-            "application_name": APPLICATION_NAME,
+            "application_name": f"{APPLICATION_NAME} {os.getpid()}",
             "autocommit": True,
         }
         self._on_change = on_change
@@ -87,12 +88,19 @@ class InvalidationListener:
         self._last_backoff = last_backoff
         self._stopping = threading.Event()
         self._listening = threading.Event()
+        self.backend_pid: int | None = None
+        """The server process of the connection listening now (``pg_stat_activity.pid``)."""
         self._thread = threading.Thread(target=self._run, name="ramsts-invalidations", daemon=True)
         self._thread.start()
 
     def wait_listening(self, timeout: float) -> bool:
         """Whether the listener is listening (now, or within ``timeout`` seconds)."""
         return self._listening.wait(timeout)
+
+    @property
+    def running(self) -> bool:
+        """Whether its thread still runs (until :meth:`close` has stopped it)."""
+        return self._thread.is_alive()
 
     def close(self) -> None:
         """Stop listening: the thread ends within :data:`WAKE_INTERVAL` (and a connection
@@ -123,6 +131,7 @@ class InvalidationListener:
     def _listen(self) -> None:
         with psycopg.connect(*self._connect_args, **self._connect_params) as connection:
             connection.execute(f"LISTEN {CHANNEL}")
+            self.backend_pid = connection.info.backend_pid
             # Whatever was notified while this process was not listening is lost.
             self._on_gap()
             self._listening.set()

@@ -58,6 +58,7 @@ def check_nesting(text: str, max_depth: int = MAX_DEPTH) -> None:
     )
 
 
+# Pure memoisation: one pattern per depth limit, and the code uses one or two limits.
 @lru_cache(maxsize=4)
 def _within_depth(max_depth: int) -> re.Pattern[bytes]:
     """The longest run of square brackets, from the start, whose depth never passes

@@ -8,13 +8,8 @@ connected again (issue #15).
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import suppress
 from dataclasses import dataclass
 
 import pytest
@@ -26,12 +21,11 @@ from test_two_servers_postgres import (
     Server,
     _create_account,
     _server_env,
-    _wait_untilhealthy,
+    _serving,
     tea_ram,
 )
 
 from fresh_databases import PostgresSchemas
-from local_servers import free_port
 from ramsts.store.invalidations import APPLICATION_NAME
 
 pytestmark = [pytest.mark.sdk, pytest.mark.postgres, pytest.mark.xdist_group("two-servers")]
@@ -53,7 +47,6 @@ READ_USERS = json.dumps(
 class Pair:
     first: Server
     second: Server
-    second_pid: int
     root: RamClient
     postgres_url: str
 
@@ -66,33 +59,10 @@ def pair(
     with postgres_databases.empty() as postgres_url:
         env = {**_server_env(postgres_url, data_dir), "RAMSTS_CACHE_MAX_AGE": str(CACHE_MAX_AGE)}
         account = _create_account(env)
-        servers = [Server(free_port()), Server(free_port())]
-        processes: list[subprocess.Popen[bytes]] = []
-        try:
-            for server in servers:
-                log = data_dir / f"{server.port}.log"
-                with log.open("wb") as output:
-                    processes.append(
-                        subprocess.Popen(
-                            [sys.executable, "-m", "ramsts", "serve", "--port", str(server.port)],
-                            env=env,
-                            stdout=output,
-                            stderr=subprocess.STDOUT,
-                            start_new_session=True,
-                        )
-                    )
-                _wait_untilhealthy(server, processes[-1], log)
-            root = tea_ram(servers[0], account["AccessKeyId"], account["AccessKeySecret"])
-            yield Pair(servers[0], servers[1], processes[1].pid, root, postgres_url)
-        finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                with suppress(subprocess.TimeoutExpired):
-                    process.wait(timeout=15)
-                with suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        logs = [data_dir / "first.log", data_dir / "second.log"]
+        with _serving(env, logs, together=False) as (first, second):
+            root = tea_ram(first, account["AccessKeyId"], account["AccessKeySecret"])
+            yield Pair(first, second, root, postgres_url)
 
 
 def user_with_keys(root: RamClient, name: str) -> tuple[str, str]:
@@ -179,11 +149,11 @@ def test_a_listener_whose_connection_is_killed_connects_again_and_changes_apply_
     pair.root.create_policy(
         ram.CreatePolicyRequest(policy_name="bob-reads-users", policy_document=READ_USERS)
     )
-    (backend,) = listener_backends(pair.postgres_url, pair.second_pid)
+    (backend,) = listener_backends(pair.postgres_url, pair.second.pid)
 
     terminate(pair.postgres_url, backend)
     assert soon(
-        lambda: listener_backends(pair.postgres_url, pair.second_pid) not in ([], [backend])
+        lambda: listener_backends(pair.postgres_url, pair.second.pid) not in ([], [backend])
     )
 
     assert not may_get_user(pair.second, bob, "bob")  # cached after the reconnection

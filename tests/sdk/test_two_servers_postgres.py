@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,8 @@ STS_VERSION = "2015-04-01"
 @dataclass(frozen=True)
 class Server:
     port: int
+    pid: int = 0
+    """The server's process, once started."""
 
     @property
     def endpoint(self) -> str:
@@ -120,7 +122,10 @@ def _serving(env: dict[str, str], logs: list[Path], *, together: bool) -> Iterat
                 _wait_untilhealthy(server, processes[-1], log)
         for server, process, log in zip(servers, processes, logs, strict=True):
             _wait_untilhealthy(server, process, log)
-        yield servers
+        yield [
+            replace(server, pid=process.pid)
+            for server, process in zip(servers, processes, strict=True)
+        ]
     finally:
         for process in processes:
             process.terminate()

@@ -78,6 +78,8 @@ def parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | 
         return None
 
 
+# Pure memoisation, not store data (no invalidation to follow): a server sees the same few
+# client addresses request after request, and parsing one costs more than the comparison.
 @lru_cache(maxsize=4096)
 def _request_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:

@@ -31,6 +31,8 @@ def hmac_digest(key: bytes, message: bytes, algorithm: str) -> bytes:
     return digest
 
 
+# Pure memoisation of a function of the key, not store data: a key deleted from the store is
+# refused before its pads are asked for, so nothing here needs invalidating.
 @lru_cache(maxsize=KEYS_KEPT)
 def _pads(key: bytes, algorithm: str) -> tuple[Any, Any]:
     block_size = hashlib.new(algorithm).block_size

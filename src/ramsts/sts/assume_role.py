@@ -473,6 +473,7 @@ def _checked_session_policy(text: str) -> str:
     return json.dumps(policy.dump(), separators=(",", ":"), ensure_ascii=False)
 
 
+# Pure memoisation of a function of the text (no store data, nothing to invalidate).
 _kept_session_policy = lru_cache(maxsize=SESSION_POLICY_CACHE_SIZE)(_checked_session_policy)
 
 

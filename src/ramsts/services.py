@@ -185,7 +185,7 @@ def build_services(
         throttle = Throttle(settings.throttle, store, now=wall_clock) if settings.throttle else None
         if modules:
             # A command that serves nothing caches little and lives briefly: no listener.
-            invalidations = store.listen_for_changes(caches.invalidate, caches.clear)
+            invalidations = store.listen_for_changes(caches.invalidate, caches.invalidate_all)
         services = Services(
             settings=settings,
             clock=clock,

@@ -22,16 +22,17 @@ def test_invalidating_an_account_reaches_every_cache_registered() -> None:
     assert roles.peek(("globex", "admin")) == "role"
 
 
-def test_clearing_forgets_every_entry_of_every_cache() -> None:
+def test_invalidating_all_forgets_every_account_entry_and_keeps_what_no_account_owns() -> None:
     caches = Caches()
-    scoped = caches.cache("scoped", limit=10, max_age=60.0, scope=lambda k, _: k)
-    unscoped = caches.cache("unscoped", limit=10, max_age=60.0)
-    scoped.put("acme", 1)
-    unscoped.put("pattern", 2)
+    roles = caches.cache("roles", limit=10, max_age=60.0, scope=lambda k, _: k)
+    issuers = caches.cache("oidc_issuers", limit=10, max_age=60.0)
+    roles.put("acme", 1)
+    roles.put("globex", 2)
+    issuers.put("https://idp.example.com", 3)
 
-    caches.clear()
+    caches.invalidate_all()
 
-    assert caches.sizes() == {"scoped": 0, "unscoped": 0}
+    assert caches.sizes() == {"roles": 0, "oidc_issuers": 1}
 
 
 def test_hits_and_misses_add_up_by_cache_name() -> None:

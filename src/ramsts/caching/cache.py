@@ -168,6 +168,11 @@ class Cache(Generic[K, V]):
             self._entries.clear()
             self._absent.clear()
 
+    @property
+    def scoped(self) -> bool:
+        """Whether its entries belong to accounts (it was given a ``scope``)."""
+        return self._scope is not None
+
     def __len__(self) -> int:
         return len(self._entries)
 

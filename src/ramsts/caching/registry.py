@@ -63,11 +63,13 @@ class Caches:
         for cache in self:
             cache.invalidate(account_id)
 
-    def clear(self) -> None:
-        """Forget every entry of every cache: changes may have been missed (the store's
-        notifications were interrupted)."""
+    def invalidate_all(self) -> None:
+        """Forget every account's entries in every cache (those with a scope): changes may have
+        been missed (the store's notifications were interrupted). Caches of what no account
+        owns (an OIDC issuer's keys, a parsed policy version, which never changes) keep theirs."""
         for cache in self:
-            cache.clear()
+            if cache.scoped:
+                cache.clear()
 
     def hits(self) -> dict[str, int]:
         """Lookups answered from each cache so far, by cache name."""

@@ -14,7 +14,7 @@ connection, and invalidating takes the caches' write locks for a moment. When it
 fails (the server restarted, the backend was terminated, a failover) it connects again, waiting
 :data:`FIRST_BACKOFF` seconds, doubled after each failure up to :data:`LAST_BACKOFF`; once
 listening again it calls ``on_gap``, since notifications sent meanwhile are lost: the caches
-forget everything.
+forget every account's entries.
 
 SQLite has no notifications: its processes share one machine, and there the entries' age bound
 (one second) is the rule. :meth:`announce_change` does nothing there.

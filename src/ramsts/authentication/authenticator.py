@@ -57,8 +57,8 @@ from ramsts.tokens import KeyRing, SessionClaims, UnknownTokenKeyError
 from ramsts.types import Clock, Secret, system_clock
 
 MAX_CACHE_TTL = 1.0
-"""Seconds a resolved key or role stays cached: the longest a revocation can take to apply
-where changes are not notified (SQLite)."""
+"""Seconds, by default, a resolved key or role stays cached: the longest a revocation can take to
+apply where changes are not notified (SQLite). A server takes ``RAMSTS_CACHE_MAX_AGE``."""
 
 LAST_USE_INTERVAL = 60.0
 """Seconds between two writes of a key's last-use time (GetAccessKeyLastUsed shows minutes)."""

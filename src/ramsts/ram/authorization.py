@@ -53,7 +53,8 @@ from ramsts.store import EffectivePolicy, Store
 logger = logging.getLogger(__name__)
 
 MAX_CACHE_TTL = 1.0
-"""Longest time, in seconds, a principal's compiled policies are trusted without a reload."""
+"""Seconds, by default, a principal's compiled policies are trusted without a reload (a server
+takes ``RAMSTS_CACHE_MAX_AGE``)."""
 
 PRINCIPALS_KEPT = 10_000
 """Principals (RAM users, roles) whose compiled policies one process keeps at most."""

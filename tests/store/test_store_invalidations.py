@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import queue
+import secrets
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -20,7 +22,10 @@ WAIT = 10.0
 
 
 class Heard:
-    """What a listener reported, in order: account ids, and ``"<gap>"`` for each (re)start."""
+    """What a listener reported, in order: account ids, and ``"<gap>"`` for each (re)start.
+
+    The channel is the whole database's, so other tests' changes are heard too: each test
+    names accounts of its own and looks for them only."""
 
     def __init__(self) -> None:
         self.events: queue.Queue[str] = queue.Queue()
@@ -31,15 +36,17 @@ class Heard:
     def gap(self) -> None:
         self.events.put("<gap>")
 
-    def next(self) -> str:
-        return self.events.get(timeout=WAIT)
+    def until(self, event: str) -> list[str]:
+        """What was heard up to ``event`` (included), waiting at most :data:`WAIT`."""
+        heard: list[str] = []
+        deadline = time.monotonic() + WAIT
+        while not heard or heard[-1] != event:
+            heard.append(self.events.get(timeout=max(deadline - time.monotonic(), 0.01)))
+        return heard
 
-    def nothing_more(self) -> bool:
-        try:
-            self.events.get(timeout=0.3)
-        except queue.Empty:
-            return True
-        return False
+
+def account_id() -> str:
+    return str(secrets.randbelow(10**16)).zfill(16)
 
 
 @pytest.fixture
@@ -54,7 +61,7 @@ def listening(postgres_store: Store) -> Iterator[tuple[InvalidationListener, Hea
     heard = Heard()
     listener = postgres_store.listen_for_changes(heard.change, heard.gap)
     assert listener is not None
-    assert heard.next() == "<gap>"  # listening: nothing heard before this could be missed
+    heard.until("<gap>")  # listening: nothing heard before this could be missed
     yield listener, heard
     listener.close()
 
@@ -77,12 +84,14 @@ def test_a_committed_change_reaches_the_listener_and_a_rolled_back_one_never(
     postgres_store: Store, listening: tuple[InvalidationListener, Heard]
 ) -> None:
     _, heard = listening
+    rolled_back, committed, later = account_id(), account_id(), account_id()
 
-    announce(postgres_store, "1111111111111111", commit=False)
-    announce(postgres_store, "2222222222222222")
+    announce(postgres_store, rolled_back, commit=False)
+    announce(postgres_store, committed)
+    announce(postgres_store, later)
 
-    assert heard.next() == "2222222222222222"
-    assert heard.nothing_more()
+    # Notifications arrive in commit order: the rolled-back one, had it been sent, first.
+    assert rolled_back not in heard.until(committed) + heard.until(later)
 
 
 @pytest.mark.postgres
@@ -104,16 +113,17 @@ def test_a_listener_whose_connection_is_killed_listens_again_and_reports_the_gap
         engine.dispose()
     assert killed
 
-    assert heard.next() == "<gap>"  # connected again, after its backoff
+    heard.until("<gap>")  # connected again, after its backoff
     assert listener.wait_listening(WAIT)
-    announce(postgres_store, "3333333333333333")
-    assert heard.next() == "3333333333333333"
+    after = account_id()
+    announce(postgres_store, after)
+    assert heard.until(after)[-1] == after
 
 
 def test_sqlite_announces_nothing_and_has_no_listener(sqlite_url: str) -> None:
     store = open_store(sqlite_url, migrate=False)
     try:
-        announce(store, "1111111111111111")  # a no-op, not an error
+        announce(store, account_id())  # a no-op, not an error
         assert store.listen_for_changes(lambda _: None, lambda: None) is None
     finally:
         store.dispose()

@@ -111,6 +111,7 @@ saml_providers   create(account_id, provider_name=, metadata_document=, now=, de
                  authn_sign_algo=), get(account_id, name), update(provider, now=), delete(id),
                  list(account_id, marker=, max_items=) -> Page, count(account_id)
 saml_assertions  spend(assertion_key, expires_at=, now=) -> bool (False: spent before)
+audit_events     add([AuditEvent]) (one statement per table), purge_before(cutoff) -> int
 token_keys       add(key_id, sealed_key, now=, current=), list(), current(),
                  make_current(key_id), delete(key_id)
 
@@ -149,6 +150,7 @@ from ramsts.store.records import (
     Account,
     AccountSettings,
     AttachedPolicy,
+    AuditEvent,
     EffectivePolicy,
     Group,
     GroupMember,
@@ -181,6 +183,7 @@ __all__ = [
     "Account",
     "AccountSettings",
     "AttachedPolicy",
+    "AuditEvent",
     "Conflict",
     "DatabaseNeeded",
     "DatabaseUnavailable",

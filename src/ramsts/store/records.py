@@ -298,3 +298,39 @@ class TokenKey:
     sealed_key: str
     created_at: datetime
     is_current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One event of an account's audit trail, in ActionTrail's format (``document``), with the
+    fields LookupEvents filters on pulled out beside it."""
+
+    event_id: str
+    """ActionTrail's ``eventId``: an upper-case UUID."""
+    account_id: str
+    """Whose trail: the caller's account (for an anonymous federation call, the role's)."""
+    event_time: datetime
+    event_name: str
+    """The action (``CreateUser``, ``AssumeRole``, ``ConsoleSignin``…)."""
+    event_source: str
+    """``ram.aliyuncs.com``, ``sts.aliyuncs.com``, ``ims.aliyuncs.com``, ``signin.aliyun.com``…"""
+    service_name: str
+    """``Ram``, ``Sts``, ``Ims``, ``ActionTrail``…"""
+    event_type: str
+    """``ApiCall``, ``ConsoleSignin``, ``ConsoleOperation``…"""
+    event_rw: str
+    """``Read`` or ``Write``."""
+    api_version: str | None
+    user_name: str | None
+    """The calling RAM user's name (the ``User`` filter); ``None`` for other callers."""
+    access_key_id: str | None
+    error_code: str | None
+    """``None``: the call succeeded."""
+    request_id: str
+    document: Mapping[str, Any]
+    """The whole event, exactly as LookupEvents returns it (secrets already redacted)."""
+    resources: tuple[tuple[str, str], ...] = ()
+    """The resources the event names, as ``(type, name)``: ``("ACS::RAM::User", "alice")``."""
+    seq: int | None = None
+    """The trail's order (and paging position), given by the store; ``None`` before it is
+    stored."""

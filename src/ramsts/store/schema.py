@@ -384,3 +384,57 @@ request_counts = sa.Table(
 )
 """The calls each account made of a throttled action in the current window, summed over every
 server sharing the database (:mod:`ramsts.store.request_counts`)."""
+
+# The audit trail outlives what it records: its rows name an account but hold no foreign key to
+# it, so that the DeleteUser (or account removal) an event records, or an event written by the
+# batch writer after its account went, stays on the trail until retention purges it by age.
+audit_events = sa.Table(
+    "audit_events",
+    metadata,
+    # The trail's order and LookupEvents' paging position; never reused (SQLite's AUTOINCREMENT),
+    # so that a marker handed out before a purge still means the same place.
+    sa.Column(
+        "seq",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("event_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("account_id", sa.String(16), nullable=False),
+    sa.Column("event_time", UtcDateTime, nullable=False),
+    sa.Column("event_name", sa.String(128), nullable=False),
+    sa.Column("event_source", sa.String(128), nullable=False),
+    sa.Column("service_name", sa.String(64), nullable=False),
+    sa.Column("event_type", sa.String(32), nullable=False),
+    sa.Column("event_rw", sa.String(8), nullable=False),
+    sa.Column("api_version", sa.String(32), nullable=True),
+    sa.Column("user_name", sa.String(64), nullable=True),
+    sa.Column("access_key_id", sa.String(64), nullable=True),
+    sa.Column("error_code", sa.String(128), nullable=True),
+    sa.Column("request_id", sa.String(64), nullable=False),
+    # The event as LookupEvents returns it: JSON text, so that its keys keep their order.
+    sa.Column("document", sa.Text, nullable=False),
+    sa.Index(None, "account_id", "event_time", "seq"),
+    sa.Index(None, "account_id", "event_name", "event_time"),
+    sa.Index(None, "account_id", "user_name", "event_time"),
+    sa.Index(None, "access_key_id", "event_time"),
+    sqlite_autoincrement=True,
+)
+
+audit_event_resources = sa.Table(
+    "audit_event_resources",
+    metadata,
+    # One row per resource an event names (``ACS::RAM::User`` "alice"): the ResourceName and
+    # ResourceType filters of LookupEvents.
+    sa.Column(
+        "event_seq",
+        audit_events.c.seq.type,
+        sa.ForeignKey("audit_events.seq", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("account_id", sa.String(16), nullable=False),
+    sa.Column("resource_type", sa.String(64), nullable=False),
+    sa.Column("resource_name", sa.String(1024), nullable=False),
+    sa.Index(None, "account_id", "resource_name"),
+)

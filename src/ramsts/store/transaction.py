@@ -10,6 +10,7 @@ from ramsts.store.invalidations import announce_change
 from ramsts.store.repositories.access_keys import AccessKeyRepository
 from ramsts.store.repositories.accounts import AccountRepository, AccountSettingsRepository
 from ramsts.store.repositories.attachments import AttachmentRepository
+from ramsts.store.repositories.audit_events import AuditEventRepository
 from ramsts.store.repositories.groups import GroupRepository
 from ramsts.store.repositories.login_profiles import LoginProfileRepository
 from ramsts.store.repositories.mfa_devices import MfaDeviceRepository
@@ -99,3 +100,7 @@ class Transaction:
     @cached_property
     def token_keys(self) -> TokenKeyRepository:
         return TokenKeyRepository(self._connection)
+
+    @cached_property
+    def audit_events(self) -> AuditEventRepository:
+        return AuditEventRepository(self._connection)

@@ -1,0 +1,48 @@
+"""The audit trail as a test reads it: the stored rows of ``audit_events`` and
+``audit_event_resources``, straight from the database (the lookups LookupEvents needs are the
+repository's, tested on their own)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from ramsts.store.engine import normalise_url
+from ramsts.store.schema import audit_event_resources, audit_events
+
+
+def trail_rows(db_url: str) -> list[dict[str, Any]]:
+    """Every stored event, in the trail's order, its ``document`` as stored (JSON text)."""
+    engine = sa.create_engine(normalise_url(db_url))
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.select(audit_events).order_by(audit_events.c.seq))
+            return [dict(row._mapping) for row in rows]
+    finally:
+        engine.dispose()
+
+
+def trail_documents(db_url: str) -> list[dict[str, Any]]:
+    """Every stored event's ActionTrail document, in the trail's order."""
+    return [json.loads(row["document"]) for row in trail_rows(db_url)]
+
+
+def trail_resources(db_url: str) -> list[tuple[str, str, str]]:
+    """``(event_id, resource_type, resource_name)`` of every stored resource, by name."""
+    query = (
+        sa.select(
+            audit_events.c.event_id,
+            audit_event_resources.c.resource_type,
+            audit_event_resources.c.resource_name,
+        )
+        .join(audit_events, audit_events.c.seq == audit_event_resources.c.event_seq)
+        .order_by(audit_event_resources.c.resource_name, audit_events.c.seq)
+    )
+    engine = sa.create_engine(normalise_url(db_url))
+    try:
+        with engine.connect() as connection:
+            return [(row[0], row[1], row[2]) for row in connection.execute(query)]
+    finally:
+        engine.dispose()

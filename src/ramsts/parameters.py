@@ -36,11 +36,16 @@ SECRET_PARAMETERS = frozenset(
         "SAMLAssertion",
         "AuthenticationCode1",
         "AuthenticationCode2",
+        "Base32StringSeed",
+        "QRCodePNG",
+        "PrivateKey",
     }
 )
-"""The parameters whose value authenticates: secrets proper, a request's signature, bearer
-credentials (each lets its holder act as the caller for a while) and MFA codes. The one list:
-error messages never quote these, and the API's log shows them as ``***``."""
+"""The names whose value authenticates: secrets proper, a request's signature, bearer
+credentials (each lets its holder act as the caller for a while), MFA codes and an MFA device's
+seed (as text or as the QR code of it), a private key. The one list: error messages never quote
+these, and the API's log and the audit trail's events show them as ``***``, in parameters and in
+response bodies alike (:mod:`ramsts.redaction`)."""
 
 _SECRET_NAMES = frozenset(name.lower() for name in SECRET_PARAMETERS)
 

@@ -35,6 +35,7 @@ from ramsts.api import ApiApplication, create_app
 from ramsts.api.actions import ActionTable
 from ramsts.api.health import Readiness
 from ramsts.api.metrics_route import metrics_route
+from ramsts.audit import AuditRecorder
 from ramsts.authentication import Authenticator
 from ramsts.caching import Caches, RefreshAhead
 from ramsts.config import Settings
@@ -150,8 +151,12 @@ class Services:
     invalidations: InvalidationListener | None = None
     """On PostgreSQL, for a process that serves requests: what invalidates the caches when
     another process announces a change."""
+    audit: AuditRecorder | None = None
+    """The audit trail's recorder (every server has one; tools that serve nothing, none)."""
 
     def close(self) -> None:
+        if self.audit is not None:
+            self.audit.close()  # before the store: what is queued is written first
         if self.invalidations is not None:
             self.invalidations.close()
         if self.throttle is not None:
@@ -177,6 +182,7 @@ def build_services(
     store = open_store(settings.db_url, clock=clock)
     modules = server_action_modules(settings) if action_modules is None else action_modules
     invalidations: InvalidationListener | None = None
+    audit: AuditRecorder | None = None
     try:
         key_ring = StoredKeyRing(store, master_key, clock=clock)
         caches = Caches(RefreshAhead())
@@ -186,6 +192,8 @@ def build_services(
         if modules:
             # A command that serves nothing caches little and lives briefly: no listener.
             invalidations = store.listen_for_changes(caches.invalidate, caches.invalidate_all)
+            # A process that serves calls records them on the audit trail.
+            audit = AuditRecorder(store)
         services = Services(
             settings=settings,
             clock=clock,
@@ -201,9 +209,10 @@ def build_services(
             actions=ActionTable(),
             caches=caches,
             issuer_keys=IssuerKeys(ca_file=settings.oidc_ca_file, caches=caches),
-            metrics=process_metrics(store, caches, throttle) if settings.metrics else None,
+            metrics=process_metrics(store, caches, throttle, audit) if settings.metrics else None,
             throttle=throttle,
             invalidations=invalidations,
+            audit=audit,
         )
         for name in modules:
             importlib.import_module(name).register(services.actions, services)
@@ -214,6 +223,8 @@ def build_services(
                 " with `ramsts serve --demo-products` (or RAMSTS_DEMO_PRODUCTS=1).",
             )
     except BaseException:
+        if audit is not None:
+            audit.close()
         if invalidations is not None:
             invalidations.close()
         store.dispose()
@@ -226,9 +237,14 @@ CONSOLE_PATH = "/console"
 NONCE_BATCH_BUCKETS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0)
 
 
-def process_metrics(store: Store, caches: Caches, throttle: Throttle | None) -> Metrics:
+def process_metrics(
+    store: Store,
+    caches: Caches,
+    throttle: Throttle | None,
+    audit: AuditRecorder | None = None,
+) -> Metrics:
     """The metrics of a server process: the requests (counted by the API), and what the caches,
-    the nonce ledger and the throttle keep count of."""
+    the nonce ledger, the throttle and the audit trail keep count of."""
     metrics = Metrics()
     metrics.add_counts(
         "ramsts_cache_hits", "Lookups answered from a cache, by cache.", "cache", caches.hits
@@ -248,6 +264,12 @@ def process_metrics(store: Store, caches: Caches, throttle: Throttle | None) -> 
             NONCE_BATCH_BUCKETS,
         )
     )
+    if audit is not None:
+        metrics.add_gauge(
+            "ramsts_audit_queue_depth",
+            "Audit events waiting for the audit trail's writer.",
+            audit.queue_depth,
+        )
     if throttle is not None:
         metrics.add_counts(
             "ramsts_throttled_requests",

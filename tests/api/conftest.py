@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from ramsts.api import ActionTable, create_app
+from ramsts.audit import AuditRecorder
 from ramsts.authentication import Connection, Verified
 from ramsts.caller import Caller
 from ramsts.errors import EntityNotExist, NoPermission
@@ -68,6 +69,7 @@ class FakeServices:
     authenticator: RecordingAuthenticator
     metrics: Metrics | None = None
     throttle: Throttle | None = None
+    audit: AuditRecorder | None = None
 
 
 def whoami(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:

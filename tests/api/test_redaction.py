@@ -11,8 +11,9 @@ from collections.abc import Callable
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ramsts.api.redaction import ACCESS_LOG_REDACTION, REDACTED, redact_params
+from ramsts.api.redaction import ACCESS_LOG_REDACTION
 from ramsts.parameters import SECRET_PARAMETERS
+from ramsts.redaction import REDACTED, redact_params
 from ramsts.signing.encoding import decode_form, percent_encode
 
 SECRET = "S3cr3t+/=value"

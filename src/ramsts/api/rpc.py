@@ -28,6 +28,7 @@ Where the work runs:
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -38,7 +39,7 @@ from urllib.parse import urlsplit
 
 from starlette.types import Receive, Scope, Send
 
-from ramsts.api.actions import ActionTable, RegisteredAction
+from ramsts.api.actions import ActionTable, Product, RegisteredAction
 from ramsts.api.errors import DEFAULT_HOST_ID, render_error, render_unexpected
 from ramsts.api.formats import (
     RenderedResponse,
@@ -54,10 +55,18 @@ from ramsts.api.incoming import (
     requested_format,
     requested_version,
 )
-from ramsts.api.redaction import redact_params
+from ramsts.audit import AuditRecorder, Call, EventSource, Outcome
 from ramsts.authentication import Connection, RequestAuthenticator
-from ramsts.errors import GatewayError, InvalidParameter, RamstsError
+from ramsts.caller import Caller
+from ramsts.errors import (
+    GatewayError,
+    InternalError,
+    InvalidParameter,
+    RamstsError,
+    ServiceUnavailable,
+)
 from ramsts.metrics import UNKNOWN, Metrics
+from ramsts.redaction import redact_params
 from ramsts.request_ids import current_request_id, new_request_id
 from ramsts.signing import SignedRequest, parse_request
 from ramsts.store.cache_first import cache_first
@@ -92,6 +101,9 @@ class ApiServices(Protocol):
     @property
     def throttle(self) -> Throttle | None: ...
 
+    @property
+    def audit(self) -> AuditRecorder | None: ...
+
 
 class RpcEndpoint:
     """The ASGI application answering ``/``."""
@@ -101,6 +113,7 @@ class RpcEndpoint:
         self._authenticator = services.authenticator
         self._metrics = services.metrics
         self._throttle = services.throttle
+        self._audit = services.audit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = new_request_id()
@@ -110,6 +123,7 @@ class RpcEndpoint:
         incoming: IncomingRequest | None = None
         signed: SignedRequest | None = None
         action: RegisteredAction | None = None
+        call: Call | None = None
         try:
             incoming = request_head(scope)
             if scope["method"] not in ("GET", "POST"):
@@ -120,14 +134,19 @@ class RpcEndpoint:
             signed = parse_request(
                 incoming.method, incoming.raw_query, incoming.headers, incoming.body
             )
-            action = self._actions.resolve(signed.version, signed.action)
-            fmt = _requested_format(signed, incoming)
             connection = Connection(
                 peer_ip=incoming.peer_ip,
                 secure=incoming.secure,
                 user_agent=signed.headers.get("user-agent", ""),
             )
-            body = await self._run(action, signed, connection)
+            if self._audit is not None:
+                call = _audited_call(signed, connection, request_id, self._actions)
+                self._audit.check_room()
+            action = self._actions.resolve(signed.version, signed.action)
+            fmt = _requested_format(signed, incoming)
+            body = await self._run(action, signed, connection, call)
+            if call is not None and self._audit is not None:
+                self._audit.finish(call, Outcome(response=body))
             response = RenderedResponse(
                 200,
                 fmt.content_type,
@@ -135,10 +154,12 @@ class RpcEndpoint:
             )
         except RamstsError as error:
             code = error.code
+            self._record_refusal(call, error)
             shape = self._error_shape(incoming, signed, action)
             response = render_error(error, request_id=request_id, **shape)
         except Exception as exc:
             code = "InternalError"
+            self._record_refusal(call, None)
             shape = self._error_shape(incoming, signed, action)
             response = render_unexpected(exc, request_id=request_id, **shape)
         await send_response(send, response, request_id)
@@ -152,19 +173,48 @@ class RpcEndpoint:
         _log_access(request_id, signed, action, response.status, started)
 
     async def _run(
-        self, action: RegisteredAction, signed: SignedRequest, connection: Connection
+        self,
+        action: RegisteredAction,
+        signed: SignedRequest,
+        connection: Connection,
+        call: Call | None,
     ) -> dict[str, Any]:
         caller = await self._authenticator.authenticate_async(
             signed, connection, anonymous_allowed=action.anonymous, executor=_sync_work
         )
+        if call is not None:
+            call.caller = caller
         if self._throttle is not None and caller is not None:
             self._throttle.admit(caller.account_id, action.product.code, action.name)
+        if call is None or self._audit is None:
+            return await self._handle(action, caller, signed)
+        with self._audit.recording(call):
+            return await self._handle(action, caller, signed)
+
+    async def _handle(
+        self, action: RegisteredAction, caller: Caller | None, signed: SignedRequest
+    ) -> dict[str, Any]:
         if action.handler_async is not None:
             return await action.handler_async(caller, signed.params)
         handle = partial(action.handler, caller, signed.params)
         if action.cached:
             return await cache_first(handle, _sync_work)
         return await _in_thread(handle)
+
+    def _record_refusal(self, call: Call | None, error: RamstsError | None) -> None:
+        """Queue the event of a call that failed (an unexpected error as ``InternalError``),
+        unless the failure is the audit trail's own: a full queue can take no more."""
+        if call is None or self._audit is None:
+            return
+        outcome = (
+            Outcome(error_code="InternalError", error_message=InternalError.GENERIC_MESSAGE)
+            if error is None
+            else Outcome(error_code=error.code, error_message=error.message)
+        )
+        try:
+            self._audit.finish(call, outcome)
+        except ServiceUnavailable:
+            logger.warning("audit queue full: the refusal %s is not recorded", call.request_id)
 
     def _error_shape(
         self,
@@ -238,7 +288,33 @@ async def send_response(send: Send, response: RenderedResponse, request_id: str)
 
 
 async def _in_thread(work: Callable[[], _T]) -> _T:
-    return await asyncio.get_running_loop().run_in_executor(_sync_work, work)
+    # With the request's context: the call being recorded travels with the work.
+    context = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(_sync_work, context.run, work)
+
+
+def _audited_call(
+    signed: SignedRequest, connection: Connection, request_id: str, actions: ActionTable
+) -> Call:
+    """The call to record, from the request as parsed (its action perhaps not served)."""
+    product = actions.product(signed.version) if signed.version else None
+    return Call(
+        source=_event_source(product),
+        event_name=signed.action or "",
+        event_type="ApiCall",
+        request_id=request_id,
+        source_ip=connection.peer_ip,
+        user_agent=connection.user_agent,
+        parameters=signed.params,
+        api_version=signed.version,
+        access_key_id=signed.access_key_id,
+    )
+
+
+def _event_source(product: Product | None) -> EventSource:
+    if product is None:
+        return EventSource("unknown", "Unknown")
+    return EventSource(product.host_id, product.code)
 
 
 def _log_access(

@@ -6,7 +6,7 @@ that of the request being served when the line was written on its task. The acce
 (``ramsts.api``) adds ``product``, ``version``, ``action``, ``AccessKeyId``, ``status`` and
 ``latency_ms``; a line with a traceback adds ``exception``. uvicorn's own lines come out the same
 way. Messages are the ones the text format prints, redacted the same way (secrets never reach a
-log record: see :mod:`ramsts.api.redaction`).
+log record: see :mod:`ramsts.redaction`).
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ Unit of work — one transaction per action, begun and ended in the service acti
     store.use_nonce(key, expires_at) -> bool                # committed at once; False = replay
     await store.use_nonce_async(key, expires_at) -> bool    # on a loop: batched per turn
     store.record_access_key_use(access_key_id, service=, region=None)   # own transaction
+    store.before_commit(hook)                               # hook(tx) ends every transaction()
 
 On an event loop, ``with without_database():`` makes every call that would reach the database
 raise :class:`DatabaseNeeded` instead (in that thread or task only): try cached work inline,
@@ -111,7 +112,9 @@ saml_providers   create(account_id, provider_name=, metadata_document=, now=, de
                  authn_sign_algo=), get(account_id, name), update(provider, now=), delete(id),
                  list(account_id, marker=, max_items=) -> Page, count(account_id)
 saml_assertions  spend(assertion_key, expires_at=, now=) -> bool (False: spent before)
-audit_events     add([AuditEvent]) (one statement per table), purge_before(cutoff) -> int
+audit_events     add([AuditEvent]) (one statement per table), existing(event_ids) -> set,
+                 replace_documents([AuditEvent]) (by event_id),
+                 purge_before(cutoff) -> int
 token_keys       add(key_id, sealed_key, now=, current=), list(), current(),
                  make_current(key_id), delete(key_id)
 

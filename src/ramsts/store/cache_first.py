@@ -15,6 +15,7 @@ again from the start when it meets the database: it may have read caches, not ch
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import TypeVar
@@ -30,4 +31,7 @@ async def cache_first(work: Callable[[], _T], executor: Executor) -> _T:
         with without_database():
             return work()
     except DatabaseNeeded:
-        return await asyncio.get_running_loop().run_in_executor(executor, work)
+        # With the caller's context (run_in_executor gives the thread none of it): what the
+        # request put there (the call the audit trail records) travels with the work.
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(executor, context.run, work)

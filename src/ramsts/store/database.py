@@ -54,6 +54,7 @@ class Store:
         self._request_counts = RequestCounts(
             engine, write_gate=self._write_gate, outages=self._outages
         )
+        self._before_commit: list[Callable[[Transaction], None]] = []
 
     @property
     def dialect(self) -> str:
@@ -71,7 +72,17 @@ class Store:
             gated(self._write_gate),
             self._engine.begin() as connection,
         ):
-            yield Transaction(connection)
+            transaction = Transaction(connection)
+            yield transaction
+            for hook in self._before_commit:
+                hook(transaction)
+
+    def before_commit(self, hook: Callable[[Transaction], None]) -> None:
+        """Have ``hook`` run at the end of every read-write transaction whose block succeeded,
+        in that transaction, just before it commits: what it writes commits with the rest, and
+        if it raises, everything rolls back. (The audit trail writes the event of the change
+        being made this way; the store knows nothing of what a hook writes or why.)"""
+        self._before_commit.append(hook)
 
     @contextmanager
     def read(self) -> Iterator[Transaction]:

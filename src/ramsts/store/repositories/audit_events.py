@@ -72,6 +72,36 @@ class AuditEventRepository(Repository):
         if resources:
             self._write(_ADD_RESOURCE, resources, entity="AuditEvent")
 
+    def existing(self, event_ids: Sequence[str]) -> set[str]:
+        """Which of ``event_ids`` are on the trail."""
+        if not event_ids:
+            return set()
+        rows = self._connection.execute(
+            sa.select(audit_events.c.event_id).where(audit_events.c.event_id.in_(event_ids))
+        )
+        return {row[0] for row in rows}
+
+    def replace_documents(self, events: Sequence[AuditEvent]) -> None:
+        """Store the final document (and error code) of events already on the trail, by
+        ``event_id``: an event written with its change, before the response was known."""
+        if not events:
+            return
+        self._connection.execute(
+            audit_events.update()
+            .where(audit_events.c.event_id == sa.bindparam("event_ref"))
+            .values(
+                document=sa.bindparam("new_document"), error_code=sa.bindparam("new_error_code")
+            ),
+            [
+                {
+                    "event_ref": event.event_id,
+                    "new_document": document_text(event),
+                    "new_error_code": event.error_code,
+                }
+                for event in events
+            ],
+        )
+
     def purge_before(self, cutoff: datetime) -> int:
         """Delete the events older than ``cutoff`` (with their resources), of every account;
         how many went."""

@@ -1,0 +1,223 @@
+"""Recording every call on the audit trail, without a change ever committing unrecorded and
+without the calls that change nothing waiting for the database.
+
+Two paths, one per kind of call:
+
+* **A change is recorded in the transaction that makes it.** The entry point puts the call on
+  the context (:meth:`AuditRecorder.recording`) around the action; every read-write transaction
+  the action opens ends, just before its commit, by writing the call's event
+  (:meth:`ramsts.store.Store.before_commit`), once per call. If that write fails, the change
+  rolls back with it; if the change rolls back, so does its event. Context variables do not
+  cross into worker threads by themselves: the entry points run actions with a copy of the
+  context (``contextvars.copy_context().run``).
+* **Everything else is queued**: reads, refusals, and the calls that commit no change
+  (AssumeRole, GetCallerIdentity, VerifyRequest, failed calls). One writer thread per process
+  writes what is queued every :data:`FLUSH_INTERVAL` seconds, or as soon as
+  :data:`BATCH_SIZE` events wait, in one transaction (one statement per table). While the
+  database is down it keeps them and retries. The queue is bounded: when it is full the entry
+  points refuse new calls with ``ServiceUnavailable`` (503) rather than serve calls they could
+  not record, as Vault refuses a request it cannot audit.
+
+A change's event is written before its response exists, so its ``responseElements`` come in
+the queue afterwards (the writer replaces the stored document, and writes the event whole if
+the transaction that held it did not commit after all). A call that commits in two
+transactions is recorded with the first.
+
+:meth:`AuditRecorder.close` (server shutdown) stops taking calls and writes everything queued,
+retrying an unavailable database for up to ``timeout`` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from ramsts.audit.events import SUCCEEDED, Call, Outcome, build_event, trail_account
+from ramsts.errors import ServiceUnavailable
+from ramsts.store import AuditEvent, DatabaseUnavailable, Store, Transaction
+
+logger = logging.getLogger("ramsts.audit")
+
+CAPACITY = 20_000
+"""Events a process may hold unwritten before it refuses calls: at 10,000 calls a second, two
+seconds of a database that does not answer."""
+
+BATCH_SIZE = 500
+FLUSH_INTERVAL = 0.05
+RETRY_INTERVAL = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    call: Call
+    outcome: Outcome
+
+
+class AuditRecorder:
+    """The audit trail of one process. Thread-safe; call :meth:`close` at shutdown."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        capacity: int = CAPACITY,
+        batch_size: int = BATCH_SIZE,
+        flush_interval: float = FLUSH_INTERVAL,
+        retry_interval: float = RETRY_INTERVAL,
+    ) -> None:
+        self._store = store
+        self._capacity = capacity
+        self._batch_size = batch_size
+        self._flush_interval = flush_interval
+        self._retry_interval = retry_interval
+        self._queue: deque[_Entry] = deque()
+        self._condition = threading.Condition()
+        self._closing = False
+        self._close_deadline = 0.0
+        self._writing = 0
+        """Events taken from the queue and not yet written (or given up on)."""
+        self._current_call: ContextVar[Call | None] = ContextVar("ramsts_audit_call", default=None)
+        store.before_commit(self._write_with_change)
+        self._thread = threading.Thread(target=self._run, name="ramsts-audit", daemon=True)
+        self._thread.start()
+
+    @contextmanager
+    def recording(self, call: Call) -> Iterator[Call]:
+        """Within the block (and the threads given a copy of its context), every read-write
+        transaction commits ``call``'s event with it."""
+        token = self._current_call.set(call)
+        try:
+            yield call
+        finally:
+            self._current_call.reset(token)
+
+    def check_room(self) -> None:
+        """Raise ``ServiceUnavailable`` when the queue is full: a call served now could not be
+        recorded."""
+        if len(self._queue) >= self._capacity:
+            raise _backlog()
+
+    def finish(self, call: Call, outcome: Outcome = SUCCEEDED) -> None:
+        """Queue the event of ``call`` as it ended (or, written already with its change, its
+        final form). A call whose event cannot be queued raises ``ServiceUnavailable``; the
+        final form of one already written is then left out (the event stays as written)."""
+        with self._condition:
+            if self._closing or len(self._queue) >= self._capacity:
+                if call.written:
+                    logger.warning("audit queue full: event %s keeps no response", call.event_id)
+                    return
+                raise _backlog()
+            self._queue.append(_Entry(call, outcome))
+            if len(self._queue) >= self._batch_size:
+                self._condition.notify()
+
+    def queue_depth(self) -> int:
+        """Events waiting for the writer now (the ``ramsts_audit_queue_depth`` gauge)."""
+        return len(self._queue)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every event queued so far is written; ``False`` if ``timeout`` passed
+        first (the database is down). For tests and tools: calls never wait for the writer."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            self._condition.notify_all()
+            while self._queue or self._writing:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._condition.wait(min(remaining, self._flush_interval))
+        return True
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Write everything queued (retrying an unavailable database until ``timeout``), then
+        stop the writer. Calls finished afterwards are refused."""
+        with self._condition:
+            if self._closing:
+                return
+            self._closing = True
+            self._close_deadline = time.monotonic() + timeout
+            self._condition.notify()
+        self._thread.join(timeout + 1.0)
+
+    def _write_with_change(self, tx: Transaction) -> None:
+        call = self._current_call.get()
+        if call is None or call.written:
+            return
+        account_id = trail_account(call)
+        if account_id is None:
+            return  # unknowable inside the transaction; the queue writes it when the call ends
+        tx.audit_events.add([build_event(call, SUCCEEDED, account_id)])
+        call.written = True
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                self._condition.wait_for(
+                    lambda: self._closing or len(self._queue) >= self._batch_size,
+                    timeout=self._flush_interval,
+                )
+                if not self._queue:
+                    if self._closing:
+                        return
+                    continue
+                batch = [
+                    self._queue.popleft() for _ in range(min(self._batch_size, len(self._queue)))
+                ]
+                self._writing = len(batch)
+            try:
+                self._write(batch)
+            except DatabaseUnavailable as exc:
+                with self._condition:
+                    self._writing = 0
+                    self._queue.extendleft(reversed(batch))
+                    if self._closing and time.monotonic() >= self._close_deadline:
+                        logger.error(
+                            "audit trail: %d events not written at shutdown: %s",
+                            len(self._queue),
+                            exc.reason or exc.message,
+                        )
+                        return
+                    self._condition.wait(self._retry_interval)
+            except Exception:
+                # A batch the database refuses for any reason but an outage would be refused
+                # again: retrying it would stop the trail (and every call) for good.
+                logger.exception("audit trail: a batch of %d events was not written", len(batch))
+            with self._condition:
+                self._writing = 0
+                self._condition.notify_all()
+
+    def _write(self, batch: list[_Entry]) -> None:
+        with self._store.transaction() as tx:
+            rewritten = [entry for entry in batch if entry.call.written]
+            stored = tx.audit_events.existing([entry.call.event_id for entry in rewritten])
+            added: list[AuditEvent] = []
+            replaced: list[AuditEvent] = []
+            for entry in batch:
+                account_id = trail_account(entry.call) or _key_account(tx, entry.call)
+                if account_id is None:
+                    # No account can be known (an AccessKeyId nobody holds, a temporary key
+                    # whose token did not open, an unsigned call naming no role): there is no
+                    # trail to put it on.
+                    continue
+                event = build_event(entry.call, entry.outcome, account_id)
+                (replaced if entry.call.event_id in stored else added).append(event)
+            tx.audit_events.add(added)
+            tx.audit_events.replace_documents(replaced)
+
+
+def _key_account(tx: Transaction, call: Call) -> str | None:
+    """The account of the long-term AccessKey a refused call named, if it exists."""
+    if not call.access_key_id:
+        return None
+    owner = tx.access_keys.resolve(call.access_key_id)
+    return owner.account.account_id if owner is not None else None
+
+
+def _backlog() -> ServiceUnavailable:
+    return ServiceUnavailable(reason="the audit trail's queue is full")

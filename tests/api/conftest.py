@@ -3,7 +3,7 @@ what it was asked and answers with a fixed caller."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -141,3 +141,9 @@ class ApiClient:
 @pytest.fixture
 def client(services: FakeServices) -> ApiClient:
     return ApiClient(create_app(services))
+
+
+@pytest.fixture
+def client_of() -> Callable[[FakeServices], ApiClient]:
+    """A client over the API of services a test changed (an audit recorder of its own…)."""
+    return lambda changed: ApiClient(create_app(changed))

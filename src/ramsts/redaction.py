@@ -52,6 +52,8 @@ def redact_document(document: Mapping[str, Any]) -> dict[str, Any]:
 def _redacted_member(name: str, value: Any) -> Any:
     if is_secret_parameter(name):
         return REDACTED
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value  # first: most members are, and an ABC's isinstance costs far more
     if isinstance(value, Mapping):
         return redact_document(value)
     if isinstance(value, list | tuple):

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 from ramsts.audit.events import SUCCEEDED, Call, Outcome, build_event, trail_account
 from ramsts.errors import ServiceUnavailable
-from ramsts.store import AuditEvent, DatabaseUnavailable, Store, Transaction
+from ramsts.store import AuditEvent, DatabaseUnavailable, Store, Transaction, event_rows
 
 logger = logging.getLogger("ramsts.audit")
 
@@ -48,7 +48,8 @@ CAPACITY = 20_000
 """Events a process may hold unwritten before it refuses calls: at 10,000 calls a second, two
 seconds of a database that does not answer."""
 
-BATCH_SIZE = 500
+BATCH_SIZE = 200
+"""Events per transaction at most: on SQLite, a few milliseconds of the write lock."""
 FLUSH_INTERVAL = 0.05
 RETRY_INTERVAL = 0.5
 
@@ -193,30 +194,46 @@ class AuditRecorder:
                 self._condition.notify_all()
 
     def _write(self, batch: list[_Entry]) -> None:
+        """Write ``batch`` in one transaction. Everything but the inserts is done before it
+        begins: on SQLite the transaction holds the one write lock that every request's nonce
+        waits for."""
+        key_accounts = self._key_accounts(batch)
+        events: list[AuditEvent] = []
+        for entry in batch:
+            account_id = trail_account(entry.call) or key_accounts.get(entry.call.access_key_id)
+            if account_id is None:
+                # No account can be known (an AccessKeyId nobody holds, a temporary key whose
+                # token did not open, an unsigned call naming no role): there is no trail to
+                # put it on.
+                continue
+            events.append(build_event(entry.call, entry.outcome, account_id))
+        written_before = {entry.call.event_id for entry in batch if entry.call.written}
+        added = event_rows([event for event in events if event.event_id not in written_before])
+        final = [event for event in events if event.event_id in written_before]
         with self._store.transaction() as tx:
-            rewritten = [entry for entry in batch if entry.call.written]
-            stored = tx.audit_events.existing([entry.call.event_id for entry in rewritten])
-            added: list[AuditEvent] = []
-            replaced: list[AuditEvent] = []
-            for entry in batch:
-                account_id = trail_account(entry.call) or _key_account(tx, entry.call)
-                if account_id is None:
-                    # No account can be known (an AccessKeyId nobody holds, a temporary key
-                    # whose token did not open, an unsigned call naming no role): there is no
-                    # trail to put it on.
-                    continue
-                event = build_event(entry.call, entry.outcome, account_id)
-                (replaced if entry.call.event_id in stored else added).append(event)
             tx.audit_events.add(added)
-            tx.audit_events.replace_documents(replaced)
+            if final:
+                # A change's transaction that failed to commit after all took its event along.
+                stored = tx.audit_events.existing([event.event_id for event in final])
+                tx.audit_events.replace_documents([e for e in final if e.event_id in stored])
+                tx.audit_events.add([e for e in final if e.event_id not in stored])
 
-
-def _key_account(tx: Transaction, call: Call) -> str | None:
-    """The account of the long-term AccessKey a refused call named, if it exists."""
-    if not call.access_key_id:
-        return None
-    owner = tx.access_keys.resolve(call.access_key_id)
-    return owner.account.account_id if owner is not None else None
+    def _key_accounts(self, batch: list[_Entry]) -> dict[str | None, str]:
+        """The accounts of the long-term AccessKeys that refused calls without a caller named."""
+        keys = {
+            entry.call.access_key_id
+            for entry in batch
+            if entry.call.access_key_id and trail_account(entry.call) is None
+        }
+        if not keys:
+            return {}
+        found: dict[str | None, str] = {}
+        with self._store.read() as tx:
+            for key in keys:
+                owner = tx.access_keys.resolve(key)
+                if owner is not None:
+                    found[key] = owner.account.account_id
+        return found
 
 
 def _backlog() -> ServiceUnavailable:

@@ -112,7 +112,8 @@ saml_providers   create(account_id, provider_name=, metadata_document=, now=, de
                  authn_sign_algo=), get(account_id, name), update(provider, now=), delete(id),
                  list(account_id, marker=, max_items=) -> Page, count(account_id)
 saml_assertions  spend(assertion_key, expires_at=, now=) -> bool (False: spent before)
-audit_events     add([AuditEvent]) (one statement per table), existing(event_ids) -> set,
+audit_events     add([AuditEvent] | event_rows([AuditEvent])) (one statement per table; rows
+                 made before the transaction keep SQLite's lock short), existing(event_ids),
                  replace_documents([AuditEvent]) (by event_id),
                  purge_before(cutoff) -> int
 token_keys       add(key_id, sealed_key, now=, current=), list(), current(),
@@ -175,6 +176,7 @@ from ramsts.store.records import (
     UserDependents,
     VirtualMfaDevice,
 )
+from ramsts.store.repositories.audit_events import EventRows, event_rows
 from ramsts.store.transaction import Transaction
 
 __all__ = [
@@ -191,6 +193,7 @@ __all__ = [
     "DatabaseNeeded",
     "DatabaseUnavailable",
     "EffectivePolicy",
+    "EventRows",
     "Group",
     "GroupMember",
     "GroupMembership",
@@ -218,6 +221,7 @@ __all__ = [
     "UserDependents",
     "VirtualMfaDevice",
     "check_database_allowed",
+    "event_rows",
     "new_access_key_id",
     "open_store",
     "shown_url",

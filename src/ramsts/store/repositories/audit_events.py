@@ -1,19 +1,23 @@
 """The audit trail (``tx.audit_events``): events are added in batches, never changed, and
 purged by age.
 
-An event and the resources it names are written by one statement each, however many events:
-the resources find their event's ``seq`` by its unique ``event_id`` within the statement, so no
-id has to come back to Python between the two.
+An event and the resources it names are written by one statement each, however many events,
+run on the driver's cursor (:mod:`ramsts.store.prepared`: the trail's writer adds them by the
+hundred, inside SQLite's one write lock). The resources find their event's ``seq`` by its unique
+``event_id`` within the statement, so no id has to come back to Python between the two.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
+from ramsts.store.prepared import Precompiled
 from ramsts.store.records import AuditEvent
 from ramsts.store.repositories.base import Repository
 from ramsts.store.schema import audit_event_resources, audit_events
@@ -34,14 +38,25 @@ _EVENT_COLUMNS = (
     "request_id",
 )
 
-_ADD_RESOURCE = audit_event_resources.insert().from_select(
-    ["event_seq", "account_id", "resource_type", "resource_name"],
-    sa.select(
-        audit_events.c.seq,
-        audit_events.c.account_id,
-        sa.bindparam("resource_type", type_=sa.String()),
-        sa.bindparam("resource_name", type_=sa.String()),
-    ).where(audit_events.c.event_id == sa.bindparam("event_ref")),
+_ADD_EVENT = Precompiled(
+    audit_events.insert().values(
+        {
+            name: sa.bindparam(f"new_{name}", type_=audit_events.c[name].type)
+            for name in (*_EVENT_COLUMNS, "document")
+        }
+    )
+)
+
+_ADD_RESOURCE = Precompiled(
+    audit_event_resources.insert().from_select(
+        ["event_seq", "account_id", "resource_type", "resource_name"],
+        sa.select(
+            audit_events.c.seq,
+            audit_events.c.account_id,
+            sa.bindparam("resource_type", type_=sa.String()),
+            sa.bindparam("resource_name", type_=sa.String()),
+        ).where(audit_events.c.event_id == sa.bindparam("event_ref")),
+    )
 )
 
 
@@ -50,27 +65,40 @@ def document_text(event: AuditEvent) -> str:
     return json.dumps(event.document, ensure_ascii=False, separators=(",", ":"))
 
 
-class AuditEventRepository(Repository):
-    def add(self, events: Sequence[AuditEvent]) -> None:
-        """Append ``events`` to the trail (their ``seq`` is the store's to give). An
-        ``event_id`` already on the trail raises :class:`~ramsts.store.errors.Conflict`."""
-        if not events:
-            return
-        rows = [
-            {
-                **{name: getattr(event, name) for name in _EVENT_COLUMNS},
-                "document": document_text(event),
-            }
+@dataclass(frozen=True, slots=True)
+class EventRows:
+    """Events as the rows :meth:`AuditEventRepository.add` inserts, made before the transaction
+    (:func:`event_rows`): a writer holding SQLite's one write lock then only inserts."""
+
+    events: list[dict[str, Any]]
+    resources: list[dict[str, Any]]
+
+
+def event_rows(events: Sequence[AuditEvent]) -> EventRows:
+    return EventRows(
+        events=[
+            {f"new_{name}": getattr(event, name) for name in _EVENT_COLUMNS}
+            | {"new_document": document_text(event)}
             for event in events
-        ]
-        self._write(audit_events.insert(), rows, entity="AuditEvent")
-        resources = [
+        ],
+        resources=[
             {"event_ref": event.event_id, "resource_type": kind, "resource_name": name}
             for event in events
             for kind, name in event.resources
-        ]
-        if resources:
-            self._write(_ADD_RESOURCE, resources, entity="AuditEvent")
+        ],
+    )
+
+
+class AuditEventRepository(Repository):
+    def add(self, events: Sequence[AuditEvent] | EventRows) -> None:
+        """Append ``events`` (or their :func:`event_rows`) to the trail (their ``seq`` is the
+        store's to give). An ``event_id`` already on the trail raises
+        :class:`~ramsts.store.errors.Conflict`."""
+        rows = events if isinstance(events, EventRows) else event_rows(events)
+        if rows.events:
+            self._write_many(_ADD_EVENT, rows.events, entity="AuditEvent")
+        if rows.resources:
+            self._write_many(_ADD_RESOURCE, rows.resources, entity="AuditEvent")
 
     def existing(self, event_ids: Sequence[str]) -> set[str]:
         """Which of ``event_ids`` are on the trail."""

@@ -40,7 +40,14 @@ from dataclasses import dataclass
 
 from ramsts.audit.events import SUCCEEDED, Call, Outcome, build_event, trail_account
 from ramsts.errors import ServiceUnavailable
-from ramsts.store import AuditEvent, DatabaseUnavailable, Store, Transaction, event_rows
+from ramsts.store import (
+    AuditEvent,
+    DatabaseUnavailable,
+    EventRows,
+    Store,
+    Transaction,
+    event_rows,
+)
 
 logger = logging.getLogger("ramsts.audit")
 
@@ -58,6 +65,10 @@ RETRY_INTERVAL = 0.5
 class _Entry:
     call: Call
     outcome: Outcome
+    event: AuditEvent | None
+    """Built by the caller's thread, when its account is known (almost always)."""
+    rows: EventRows | None
+    """The event's rows, for an event not yet written with its change."""
 
 
 class AuditRecorder:
@@ -108,13 +119,19 @@ class AuditRecorder:
         """Queue the event of ``call`` as it ended (or, written already with its change, its
         final form). A call whose event cannot be queued raises ``ServiceUnavailable``; the
         final form of one already written is then left out (the event stays as written)."""
+        # Built here, in the call's own thread (the event loop, for most): in the writer's, the
+        # work would contend for the GIL with the loop, which waits up to a switch interval each
+        # time it takes it back. The writer is left the inserts, run by the driver without it.
+        account_id = trail_account(call)
+        event = None if account_id is None else build_event(call, outcome, account_id)
+        rows = None if event is None or call.written else event_rows([event])
         with self._condition:
             if self._closing or len(self._queue) >= self._capacity:
                 if call.written:
                     logger.warning("audit queue full: event %s keeps no response", call.event_id)
                     return
                 raise _backlog()
-            self._queue.append(_Entry(call, outcome))
+            self._queue.append(_Entry(call, outcome, event, rows))
             if len(self._queue) >= self._batch_size:
                 self._condition.notify()
 
@@ -197,34 +214,34 @@ class AuditRecorder:
         """Write ``batch`` in one transaction. Everything but the inserts is done before it
         begins: on SQLite the transaction holds the one write lock that every request's nonce
         waits for."""
-        key_accounts = self._key_accounts(batch)
-        events: list[AuditEvent] = []
+        unresolved = [entry for entry in batch if entry.event is None]
+        key_accounts = self._key_accounts(unresolved)
+        ready = EventRows(events=[], resources=[])
+        final: list[AuditEvent] = []
         for entry in batch:
-            account_id = trail_account(entry.call) or key_accounts.get(entry.call.access_key_id)
-            if account_id is None:
-                # No account can be known (an AccessKeyId nobody holds, a temporary key whose
-                # token did not open, an unsigned call naming no role): there is no trail to
-                # put it on.
-                continue
-            events.append(build_event(entry.call, entry.outcome, account_id))
-        written_before = {entry.call.event_id for entry in batch if entry.call.written}
-        added = event_rows([event for event in events if event.event_id not in written_before])
-        final = [event for event in events if event.event_id in written_before]
+            if entry.rows is not None:
+                ready.events.extend(entry.rows.events)
+                ready.resources.extend(entry.rows.resources)
+            elif entry.event is not None:
+                final.append(entry.event)
+            elif (account_id := key_accounts.get(entry.call.access_key_id)) is not None:
+                resolved = event_rows([build_event(entry.call, entry.outcome, account_id)])
+                ready.events.extend(resolved.events)
+                ready.resources.extend(resolved.resources)
+            # Otherwise no account can be known (an AccessKeyId nobody holds, a temporary key
+            # whose token did not open, an unsigned call naming no role): there is no trail to
+            # put it on.
         with self._store.transaction() as tx:
-            tx.audit_events.add(added)
+            tx.audit_events.add(ready)
             if final:
                 # A change's transaction that failed to commit after all took its event along.
                 stored = tx.audit_events.existing([event.event_id for event in final])
                 tx.audit_events.replace_documents([e for e in final if e.event_id in stored])
                 tx.audit_events.add([e for e in final if e.event_id not in stored])
 
-    def _key_accounts(self, batch: list[_Entry]) -> dict[str | None, str]:
+    def _key_accounts(self, unresolved: list[_Entry]) -> dict[str | None, str]:
         """The accounts of the long-term AccessKeys that refused calls without a caller named."""
-        keys = {
-            entry.call.access_key_id
-            for entry in batch
-            if entry.call.access_key_id and trail_account(entry.call) is None
-        }
+        keys = {entry.call.access_key_id for entry in unresolved if entry.call.access_key_id}
         if not keys:
             return {}
         found: dict[str | None, str] = {}

@@ -11,7 +11,7 @@ Only plain statements qualify: named bind parameters, no ``IN`` lists expanded p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy.engine import Dialect
@@ -51,32 +51,6 @@ class PreparedStatement:
         else:
             cursor.execute(self.sql, dict(converted))
         return cursor.rowcount
-
-    def execute_many(self, cursor: DBAPICursor, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Run the statement once for each of ``rows``, in one driver call (``executemany``)."""
-        binds = self._binds
-        if self._positional:
-            cursor.executemany(
-                self.sql,
-                [
-                    tuple(
-                        row[name] if process is None else process(row[name])
-                        for name, process in binds
-                    )
-                    for row in rows
-                ],
-            )
-        else:
-            cursor.executemany(
-                self.sql,
-                [
-                    {
-                        name: row[name] if process is None else process(row[name])
-                        for name, process in binds
-                    }
-                    for row in rows
-                ],
-            )
 
     def fetch(self, cursor: DBAPICursor, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Run a SELECT; its rows as dicts keyed by column key, values converted as Core does."""

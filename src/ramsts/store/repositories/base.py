@@ -17,7 +17,7 @@ _UNIQUE = {"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
 _FOREIGN_KEY = {"23503", "SQLITE_CONSTRAINT_FOREIGNKEY"}
 
 
-def _violation(original: object) -> str:
+def violation(original: object) -> str:
     """The driver's name for the violated constraint kind (SQLSTATE or SQLite's error name) of
     the driver's error ``original``."""
     return str(getattr(original, "sqlstate", None) or getattr(original, "sqlite_errorname", ""))
@@ -55,32 +55,15 @@ class Repository:
             with self._connection.begin_nested():
                 return self._connection.execute(statement, rows)
         except IntegrityError as exc:
-            _raise_violation(exc, _violation(exc.orig), entity=entity, key=key, parent=parent)
+            raise_violation(exc, violation(exc.orig), entity=entity, key=key, parent=parent)
             raise
 
-    def _write_many(
-        self, statement: Precompiled, rows: Sequence[Mapping[str, Any]], *, entity: str
-    ) -> None:
-        """:meth:`_write` of one statement run for many ``rows`` on the driver's cursor, past
-        SQLAlchemy's per-row work (see :mod:`ramsts.store.prepared`): for the statements a
-        writer runs by the hundred."""
-        integrity_error = self._connection.dialect.loaded_dbapi.IntegrityError
-        with self._connection.begin_nested():
-            cursor = self._connection.connection.cursor()
-            try:
-                statement.for_dialect(self._connection.dialect).execute_many(cursor, rows)
-            except integrity_error as exc:
-                _raise_violation(exc, _violation(exc), entity=entity)
-                raise
-            finally:
-                cursor.close()
 
-
-def _raise_violation(
+def raise_violation(
     exc: Exception, kind: str, *, entity: str, key: str = "", parent: str = ""
 ) -> None:
     """Raise the store's error for a violated uniqueness rule or a missing reference (``kind``:
-    :func:`_violation`'s); return for any other error, for the caller to re-raise."""
+    :func:`violation`'s); return for any other error, for the caller to re-raise."""
     if kind in _UNIQUE:
         raise Conflict(entity, key) from exc
     if kind in _FOREIGN_KEY:

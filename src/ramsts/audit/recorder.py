@@ -55,9 +55,12 @@ CAPACITY = 20_000
 """Events a process may hold unwritten before it refuses calls: at 10,000 calls a second, two
 seconds of a database that does not answer."""
 
-BATCH_SIZE = 200
-"""Events per transaction at most: on SQLite, a few milliseconds of the write lock."""
-FLUSH_INTERVAL = 0.05
+BATCH_SIZE = 1000
+"""Events per transaction at most (two multi-row statements)."""
+FLUSH_INTERVAL = 0.25
+"""Seconds between two writes. Each write holds SQLite's one write lock, which every request's
+nonce also needs: written every 50 ms, the trail cost AssumeRole about half its rate on SQLite
+(``bench/audit_bench.py``); every 250 ms, under a fifth."""
 RETRY_INTERVAL = 0.5
 
 
@@ -94,6 +97,8 @@ class AuditRecorder:
         self._close_deadline = 0.0
         self._writing = 0
         """Events taken from the queue and not yet written (or given up on)."""
+        self._flushing = 0
+        """Callers of :meth:`flush` waiting: the writer does not wait out its interval."""
         self._current_call: ContextVar[Call | None] = ContextVar("ramsts_audit_call", default=None)
         store.before_commit(self._write_with_change)
         self._thread = threading.Thread(target=self._run, name="ramsts-audit", daemon=True)
@@ -144,12 +149,16 @@ class AuditRecorder:
         first (the database is down). For tests and tools: calls never wait for the writer."""
         deadline = time.monotonic() + timeout
         with self._condition:
+            self._flushing += 1
             self._condition.notify_all()
-            while self._queue or self._writing:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._condition.wait(min(remaining, self._flush_interval))
+            try:
+                while self._queue or self._writing:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    self._condition.wait(min(remaining, self._flush_interval))
+            finally:
+                self._flushing -= 1
         return True
 
     def close(self, timeout: float = 10.0) -> None:
@@ -177,7 +186,9 @@ class AuditRecorder:
         while True:
             with self._condition:
                 self._condition.wait_for(
-                    lambda: self._closing or len(self._queue) >= self._batch_size,
+                    lambda: (
+                        self._closing or self._flushing > 0 or len(self._queue) >= self._batch_size
+                    ),
                     timeout=self._flush_interval,
                 )
                 if not self._queue:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from ramsts.audit import AuditRecorder
 from ramsts.caller import Caller
 from ramsts.crypto import MasterKey
 from ramsts.products import RAM
@@ -55,6 +56,9 @@ class ConsoleServices(Protocol):
 
     @property
     def actions(self) -> ActionLookup: ...
+
+    @property
+    def audit(self) -> AuditRecorder | None: ...
 
 
 class RamCalls:

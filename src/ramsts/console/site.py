@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ramsts.audit import AuditRecorder
 from ramsts.console.backend import ConsoleServices, RamCalls
 from ramsts.console.cookies import ConsoleCookies
 from ramsts.console.rendering import Renderer
@@ -24,6 +25,8 @@ class Site:
     """One per process: it counts failed sign-ins for the lockout."""
     sessions: SignedInSessions
     """Whether a signed-in session may still act (asked on every request)."""
+    audit: AuditRecorder | None = None
+    """The audit trail sign-ins and changes are recorded on."""
 
     @classmethod
     def build(cls, services: ConsoleServices) -> Site:
@@ -35,4 +38,5 @@ class Site:
             renderer=Renderer(),
             sign_in=SignInService(services.store, services.master_key, clock=services.clock),
             sessions=SignedInSessions(services.store),
+            audit=services.audit,
         )

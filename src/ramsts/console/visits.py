@@ -9,6 +9,7 @@ itself becomes an error page with the service's code and message — and, for a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -24,6 +25,7 @@ from ramsts.console.principal import session_caller
 from ramsts.console.problems import Problem, describe_error
 from ramsts.console.sessions import Session, Stage, anonymous_session
 from ramsts.console.site import Site
+from ramsts.console.trail import recorded_operation
 from ramsts.errors import RamstsError
 from ramsts.ram.listing import MOST_ITEMS, Listing
 from ramsts.ram.service import RamService
@@ -86,8 +88,10 @@ class Visit:
         return str(self.request.path_params[name])
 
     def act(self, use_case: UseCase[In, Out], given: In) -> Out:
-        """Run ``use_case`` as the signed-in principal, in a transaction of its own."""
-        return use_case(self.site.ram, self.principal, given)
+        """Run ``use_case`` as the signed-in principal, in a transaction of its own (a form's
+        is on the audit trail, written with the change it makes)."""
+        with recorded_operation(self, use_case):
+            return use_case(self.site.ram, self.principal, given)
 
     def attempt_to(
         self, use_case: UseCase[In, Out], given: In
@@ -115,7 +119,8 @@ class Visit:
 
     def run(self, action: str, **params: str) -> dict[str, Any]:
         """An action not yet a use case, by name with its wire parameters."""
-        return self.calls.run(self.principal, action, **params)
+        with recorded_operation(self, _named(action)):
+            return self.calls.run(self.principal, action, **params)
 
     def run_as_given(self, action: str, params: Mapping[str, str]) -> dict[str, Any]:
         return self.calls.run_as_given(self.principal, action, params)
@@ -274,3 +279,13 @@ def _referer(visit: Visit) -> str:
 def form_fields(visit: Visit, *names: str) -> Mapping[str, str]:
     """The named form fields, for re-rendering a form after a refusal."""
     return {name: visit.field(name) for name in names}
+
+
+def _named(action: str) -> Callable[..., None]:
+    """Something named as ``action``'s use case would be, for the trail (``CreatePolicyVersion``
+    → ``create_policy_version``)."""
+
+    def named() -> None: ...
+
+    named.__name__ = re.sub(r"(?<!^)(?=[A-Z])", "_", action).lower()
+    return named

@@ -27,6 +27,7 @@ from ramsts.console.sessions import (
     anonymous_session,
 )
 from ramsts.console.site import Site
+from ramsts.console.trail import record_sign_in, record_sign_out
 from ramsts.console.visits import Visit, signed_in_page, step_page
 from ramsts.errors import RamstsError
 from ramsts.ram.passwords import OwnPasswordChange, change_own_password
@@ -142,6 +143,7 @@ def password_step(visit: Visit) -> Response:
 
 
 def sign_out(visit: Visit) -> Response:
+    record_sign_out(visit)
     visit.new_session = anonymous_session(visit.site.clock())
     return visit.redirect("/signin", notice="You have signed out.")
 
@@ -162,6 +164,12 @@ def _follow(visit: Visit, result: SignInResult, login_name: str) -> Response:
         issued_at=0,
     )
     if result.signed_in:
+        record_sign_in(
+            visit,
+            login_name=login_name,
+            account_id=result.account_id,
+            mfa_used=result.mfa_verified,
+        )
         lifetime = result.session_duration or timedelta(hours=1)
         signed_in = _moved(known, "signed-in", now, lifetime, mfa=result.mfa_verified)
         visit.new_session = replace(
@@ -182,6 +190,16 @@ def _follow(visit: Visit, result: SignInResult, login_name: str) -> Response:
         visit.new_session = _moved(known, "change-password", now, STEP_LIFETIME)
         return visit.redirect("/signin/password")
     # Refused: back to a plain anonymous session, whatever step this was.
+    named, _ = split_login_name(login_name)
+    record_sign_in(
+        visit,
+        login_name=login_name,
+        # A refusal does not say whose account it was; a name that is an account id does (an
+        # alias alone leaves it unknown: such a refusal has no trail to go on).
+        account_id=result.account_id or (named if named.isdigit() else None),
+        mfa_used=False,
+        error=(result.outcome, result.message),
+    )
     visit.new_session = anonymous_session(now)
     status = REFUSED_STATUS.get(result.outcome, 401)
     message = result.message

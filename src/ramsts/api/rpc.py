@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 
 from starlette.types import Receive, Scope, Send
 
-from ramsts.api.actions import ActionTable, Product, RegisteredAction
+from ramsts.api.actions import ActionTable, RegisteredAction
 from ramsts.api.errors import DEFAULT_HOST_ID, render_error, render_unexpected
 from ramsts.api.formats import (
     RenderedResponse,
@@ -66,6 +66,7 @@ from ramsts.errors import (
     ServiceUnavailable,
 )
 from ramsts.metrics import UNKNOWN, Metrics
+from ramsts.products import Product
 from ramsts.redaction import redact_params
 from ramsts.request_ids import current_request_id, new_request_id
 from ramsts.signing import SignedRequest, parse_request

@@ -4,8 +4,8 @@ what they were answered.
 The document is the event as LookupEvents returns it (ActionTrail's event format, version 1)::
 
     {"eventId": "…", "eventVersion": 1, "eventTime": "2026-12-03T14:00:00Z",
-     "eventName": "CreateUser", "eventSource": "ram.aliyuncs.com", "serviceName": "Ram",
-     "eventType": "ApiCall", "eventRW": "Write", "apiVersion": "2015-05-01",
+     "eventName": "CreateUser", "eventSource": <RAM's endpoint>, "serviceName": "Ram",
+     "eventType": "ApiCall", "eventRW": "Write", "apiVersion": <RAM's version>,
      "acsRegion": "cn-hangzhou", "requestId": "…", "sourceIpAddress": "…", "userAgent": "…",
      "userIdentity": {"type": "ram-user", "principalId": "…", "accountId": "…",
                       "accessKeyId": "…", "userName": "alice"},
@@ -41,7 +41,8 @@ _READ_PREFIXES = ("Get", "List", "Describe", "Lookup", "Check", "Query", "Verify
 
 @dataclass(frozen=True, slots=True)
 class EventSource:
-    """The service an event is of: ``ram.aliyuncs.com`` / ``Ram``."""
+    """The service an event is of: a product's endpoint host and code
+    (:mod:`ramsts.products`), or the console's."""
 
     host: str
     service_name: str

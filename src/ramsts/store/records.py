@@ -313,7 +313,7 @@ class AuditEvent:
     event_name: str
     """The action (``CreateUser``, ``AssumeRole``, ``ConsoleSignin``…)."""
     event_source: str
-    """``ram.aliyuncs.com``, ``sts.aliyuncs.com``, ``ims.aliyuncs.com``, ``signin.aliyun.com``…"""
+    """The product's endpoint host (``ramsts.products``), or ``signin.aliyun.com``…"""
     service_name: str
     """``Ram``, ``Sts``, ``Ims``, ``ActionTrail``…"""
     event_type: str

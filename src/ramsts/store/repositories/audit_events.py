@@ -97,8 +97,9 @@ _ADD_RESOURCES = MultiRowInsert(
 
 
 def document_text(event: AuditEvent) -> str:
-    """The stored form of an event's document: compact JSON, its keys in the order given."""
-    return json.dumps(event.document, ensure_ascii=False, separators=(",", ":"))
+    """The stored form of an event's document: compact JSON, its keys in the order given (a
+    value JSON has no type for, as its text: recording a call must never fail it)."""
+    return json.dumps(event.document, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,14 @@ repository's, tested on their own)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
+from ramsts.store import DatabaseUnavailable, Store, Transaction
 from ramsts.store.engine import normalise_url
 from ramsts.store.schema import audit_event_resources, audit_events
 
@@ -46,3 +50,21 @@ def trail_resources(db_url: str) -> list[tuple[str, str, str]]:
             return [(row[0], row[1], row[2]) for row in connection.execute(query)]
     finally:
         engine.dispose()
+
+
+class Outage:
+    """A database that ``store``'s read-write transactions cannot reach while ``down`` (the
+    audit trail's writer meets ``DatabaseUnavailable``, as it would on an outage)."""
+
+    def __init__(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.down = False
+        real = store.transaction
+
+        @contextmanager
+        def transaction() -> Iterator[Transaction]:
+            if self.down:
+                raise DatabaseUnavailable("the database is down (a test)")
+            with real() as tx:
+                yield tx
+
+        monkeypatch.setattr(store, "transaction", transaction)

@@ -5,16 +5,15 @@ calls it could not record."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
 import pytest
 from test_rpc import v1
 
-from audit_trail import trail_documents
+from audit_trail import Outage, trail_documents
 from ramsts.audit import AuditRecorder
-from ramsts.store import DatabaseUnavailable, Store, Transaction, open_store
+from ramsts.store import Store, open_store
 
 
 @pytest.fixture
@@ -22,23 +21,6 @@ def store(db_url: str) -> Iterator[Store]:
     opened = open_store(db_url)
     yield opened
     opened.dispose()
-
-
-@pytest.fixture
-def down(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Set ``down[0]`` to keep the trail's writer from the database."""
-    state = [False]
-    real = store.transaction
-
-    @contextmanager
-    def transaction() -> Iterator[Transaction]:
-        if state[0]:
-            raise DatabaseUnavailable("the database is down (a test)")
-        with real() as tx:
-            yield tx
-
-    monkeypatch.setattr(store, "transaction", transaction)
-    return state
 
 
 def test_answered_and_refused_calls_are_on_the_trail(
@@ -64,18 +46,23 @@ def test_answered_and_refused_calls_are_on_the_trail(
 
 
 def test_a_full_audit_queue_turns_calls_away_with_a_503_until_it_drains(
-    services: Any, client_of: Callable[[Any], Any], store: Store, db_url: str, down: list[bool]
+    services: Any,
+    client_of: Callable[[Any], Any],
+    store: Store,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    outage = Outage(store, monkeypatch)
     recorder = AuditRecorder(store, capacity=2, flush_interval=0.01, retry_interval=0.01)
     client = client_of(replace(services, audit=recorder))
-    down[0] = True
+    outage.down = True
     assert [v1(client, "WhoAmI", "2015-04-01").status_code for _ in range(2)] == [200, 200]
 
     refused = v1(client, "WhoAmI", "2015-04-01")
     assert refused.status_code == 503
     assert refused.json()["Code"] == "ServiceUnavailable"
 
-    down[0] = False
+    outage.down = False
     assert recorder.flush()
     assert v1(client, "WhoAmI", "2015-04-01").status_code == 200
     recorder.close()

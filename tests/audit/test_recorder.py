@@ -6,16 +6,15 @@ everything at close."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
 
-from audit_trail import trail_rows
+from audit_trail import Outage, trail_rows
 from ramsts.audit import AuditRecorder, Call, EventSource, Outcome
 from ramsts.caller import Caller
 from ramsts.errors import ServiceUnavailable
-from ramsts.store import DatabaseUnavailable, Store, Transaction, open_store
+from ramsts.store import Store, open_store
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 RAM = EventSource("ram.aliyuncs.com", "Ram")
@@ -54,23 +53,6 @@ def call_of(account_id: str, name: str = "GetUser") -> Call:
         api_version="2015-05-01",
         caller=caller,
     )
-
-
-class Outage:
-    """A database the recorder's writer cannot reach while ``down``."""
-
-    def __init__(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.down = False
-        real = store.transaction
-
-        @contextmanager
-        def transaction() -> Iterator[Transaction]:
-            if self.down:
-                raise DatabaseUnavailable("the database is down (a test)")
-            with real() as tx:
-                yield tx
-
-        monkeypatch.setattr(store, "transaction", transaction)
 
 
 def names(db_url: str) -> list[str]:

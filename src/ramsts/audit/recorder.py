@@ -59,8 +59,8 @@ BATCH_SIZE = 1000
 """Events per transaction at most (two multi-row statements)."""
 FLUSH_INTERVAL = 0.25
 """Seconds between two writes. Each write holds SQLite's one write lock, which every request's
-nonce also needs: written every 50 ms, the trail cost AssumeRole about half its rate on SQLite
-(``bench/audit_bench.py``); every 250 ms, under a fifth."""
+nonce also needs: the fewer writes, the less the trail slows AssumeRole on SQLite
+(``bench/audit_bench.py``; docs/operations.md gives the figures)."""
 RETRY_INTERVAL = 0.5
 
 

@@ -9,6 +9,7 @@ from ramsts.authentication import unseal_access_key_secret
 from ramsts.caller import Caller
 from ramsts.ram.service import RamService
 from ramsts.store import Account, User
+from trail_calls import call_event, on_trail, user_caller
 
 
 def test_create_access_key_returns_the_secret_once_and_seals_it_at_rest(
@@ -145,8 +146,7 @@ def test_get_access_key_last_used_reports_the_last_use(
     never = ram_actions.call(root, "GetAccessKeyLastUsed", UserName="alice", UserAccessKeyId=key_id)
     assert never == {"AccessKeyLastUsed": {"LastUsedDate": ""}}
     clock.advance(3600)
-    with ram.store.transaction() as tx:
-        tx.access_keys.record_use(key_id, now=clock(), service="ram")
+    on_trail(ram.store, call_event(user_caller(alice, key_id), "ListUsers", at=clock()))
     used = ram_actions.call(root, "GetAccessKeyLastUsed", UserName="alice", UserAccessKeyId=key_id)
     assert used == {"AccessKeyLastUsed": {"LastUsedDate": "2025-03-01T13:00:00Z"}}
 

@@ -21,6 +21,8 @@ from alibabacloud_tea_openapi.models import Config
 from ims_clients import ims_client, upn
 from live_server import LiveServer
 
+from trail_calls import trail_written
+
 pytestmark = [pytest.mark.sdk, pytest.mark.xdist_group("ims-keys-groups")]
 
 
@@ -84,12 +86,14 @@ def test_a_key_used_through_ims_says_when_and_for_which_service(
         ims_client(server, (key.access_key_id, key.access_key_secret)).list_users(
             ims.ListUsersRequest()
         )
+    trail_written(server.services)
     last_used = ims_root.get_access_key_last_used(
         ims.GetAccessKeyLastUsedRequest(
             user_principal_name=lee, user_access_key_id=key.access_key_id
         )
     ).body.access_key_last_used
     assert last_used.last_used_date.endswith("Z")
+    assert last_used.service_name == "Ims"
 
 
 def test_without_a_principal_name_the_caller_acts_on_its_own_keys(

@@ -17,6 +17,9 @@ from aliyunsdkram.request.v20150501.CreateAccessKeyRequest import CreateAccessKe
 from aliyunsdkram.request.v20150501.ListAccessKeysRequest import ListAccessKeysRequest
 from live_server import LiveServer
 
+from audit_trail import trail_documents
+from trail_calls import trail_written
+
 pytestmark = pytest.mark.sdk
 
 
@@ -70,6 +73,31 @@ def test_update_access_key_deactivates_a_key_and_an_unused_key_has_no_last_use(
         ram.GetAccessKeyLastUsedRequest(user_name="alice", user_access_key_id=key.access_key_id)
     ).body.access_key_last_used
     assert last_used.last_used_date == ""
+
+
+def test_a_key_that_signed_a_call_was_last_used_when_the_trail_says(
+    live_server: LiveServer,
+) -> None:
+    client = root_client(live_server)
+    client.create_user(ram.CreateUserRequest(user_name="alice"))
+    key = client.create_access_key(ram.CreateAccessKeyRequest(user_name="alice")).body.access_key
+    sts = StsClient(config(live_server, key.access_key_id, key.access_key_secret))
+    sts.get_caller_identity()
+    with pytest.raises(ClientException):  # a wrong secret: no use of the key
+        StsClient(config(live_server, key.access_key_id, "x" * 30)).get_caller_identity()
+    trail_written(live_server.services)
+
+    last_used = client.get_access_key_last_used(
+        ram.GetAccessKeyLastUsedRequest(user_name="alice", user_access_key_id=key.access_key_id)
+    ).body.access_key_last_used
+
+    [signed] = [
+        event
+        for event in trail_documents(live_server.services.settings.db_url)
+        if event["eventName"] == "GetCallerIdentity" and "errorCode" not in event
+    ]
+    assert signed["userIdentity"]["accessKeyId"] == key.access_key_id
+    assert last_used.last_used_date == signed["eventTime"]
 
 
 def test_a_third_key_exceeds_the_limit_and_a_deleted_key_is_gone(live_server: LiveServer) -> None:

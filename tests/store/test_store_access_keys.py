@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -61,23 +61,16 @@ def test_access_key_ids_have_the_long_term_shape() -> None:
     assert key_id.isalnum()
 
 
-def test_status_and_last_use_are_written(store: Store, account: Account) -> None:
+def test_a_status_is_written(store: Store, account: Account) -> None:
     key_id = new_access_key_id()
-    used = NOW + timedelta(hours=2)
     with store.transaction() as tx:
         tx.access_keys.create(
             account.account_id, user_id=None, access_key_id=key_id, sealed_secret="s", now=NOW
         )
         assert tx.access_keys.set_status(key_id, "Inactive")
-        tx.access_keys.record_use(key_id, now=used, service="sts", region="cn-hangzhou")
         key = tx.access_keys.get(key_id)
     assert key is not None
     assert key.status == "Inactive"
-    assert (key.last_used_at, key.last_used_service, key.last_used_region) == (
-        used,
-        "sts",
-        "cn-hangzhou",
-    )
 
 
 def test_a_duplicate_key_id_conflicts_and_a_deleted_key_is_gone(
@@ -94,22 +87,3 @@ def test_a_duplicate_key_id_conflicts_and_a_deleted_key_is_gone(
             )
         assert tx.access_keys.delete(key_id)
         assert tx.access_keys.get(key_id) is None
-
-
-def test_the_store_records_a_keys_use_with_its_clock(db_url: str) -> None:
-    from ramsts.store import open_store
-
-    used = NOW + timedelta(days=3)
-    store = open_store(db_url, clock=lambda: used)
-    key_id = new_access_key_id()
-    with store.transaction() as tx:
-        account = tx.accounts.create(name="acme", now=NOW)
-        tx.access_keys.create(
-            account.account_id, user_id=None, access_key_id=key_id, sealed_secret="s", now=NOW
-        )
-    store.record_access_key_use(key_id, service="ram")
-    with store.read() as tx:
-        key = tx.access_keys.get(key_id)
-    store.dispose()
-    assert key is not None
-    assert (key.last_used_at, key.last_used_service, key.last_used_region) == (used, "ram", None)

@@ -41,11 +41,6 @@ def resolve_access_key(store: Store) -> object:
     return store.resolve_access_key(KEY_ID)
 
 
-def record_access_key_use(store: Store) -> object:
-    store.record_access_key_use(KEY_ID, service="sts")
-    return None
-
-
 def use_nonce(store: Store) -> object:
     return store.use_nonce("LTAIexample:n", EXPIRES)
 
@@ -54,7 +49,6 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "read": read,
     "transaction": write,
     "resolve_access_key": resolve_access_key,
-    "record_access_key_use": record_access_key_use,
     "use_nonce": use_nonce,
 }
 

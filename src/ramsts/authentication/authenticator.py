@@ -23,13 +23,13 @@ Speed: resolving a key and unsealing its secret cost a query and an AES-GCM decr
 result is cached per process (:mod:`ramsts.caching`) for at most :data:`MAX_CACHE_TTL` (1 s). A
 key disabled or deleted (or a role deleted or its sessions revoked) therefore stops working
 within one second in every worker, at once in the process that changed it, and at once in every
-process on PostgreSQL, whose notification invalidates the account's entries. Last use of
-long-term keys is recorded at most once per key per :data:`LAST_USE_INTERVAL`, not on every
-request.
+process on PostgreSQL, whose notification invalidates the account's entries. Nothing here
+writes a key's last use: the audit trail records every call with its AccessKeyId, and
+GetAccessKeyLastUsed reads it there.
 
 Every cache here is keyed by what a request names, so each is bounded (:data:`KEYS_KEPT`,
-:data:`ROLE_STATES_KEPT`, :data:`LAST_USES_KEPT`): an AccessKeyId that names no key is never
-kept, and a stream of made-up ones costs lookups, not memory.
+:data:`ROLE_STATES_KEPT`): an AccessKeyId that names no key is never kept, and a stream of
+made-up ones costs lookups, not memory.
 """
 
 from __future__ import annotations
@@ -43,12 +43,11 @@ from functools import lru_cache, partial
 from typing import Protocol
 
 from ramsts.authentication.access_key_secrets import unseal_access_key_secret
-from ramsts.caching import Cache, Caches
+from ramsts.caching import Caches
 from ramsts.caller import Caller
 from ramsts.config import MAX_CACHE_MAX_AGE
 from ramsts.crypto import STS_ACCESS_KEY_ID_PREFIX, MasterKey
 from ramsts.errors import AuthenticationError
-from ramsts.products import PRODUCTS
 from ramsts.signing import TIMESTAMP_WINDOW, SignedRequest, check_timestamp, verify_signature
 from ramsts.signing.timestamps import format_timestamp
 from ramsts.store import AccessKeyOwner, Role, Store
@@ -60,23 +59,12 @@ MAX_CACHE_TTL = 1.0
 """Seconds, by default, a resolved key or role stays cached: the longest a revocation can take to
 apply where changes are not notified (SQLite). A server takes ``RAMSTS_CACHE_MAX_AGE``."""
 
-LAST_USE_INTERVAL = 60.0
-"""Seconds between two writes of a key's last-use time (GetAccessKeyLastUsed shows minutes)."""
-
 KEYS_KEPT = 10_000
 """Resolved long-term AccessKeys (owner and unsealed secret) one process keeps at most."""
 
 ROLE_STATES_KEPT = 10_000
 """Roles of temporary credentials (whether they exist, when their sessions were revoked) one
 process keeps at most."""
-
-LAST_USES_KEPT = 10_000
-"""Keys whose last recorded use one process remembers at most; a key forgotten is recorded
-again at its next use, once."""
-
-SERVICE_BY_VERSION = {product.version: product.service for product in PRODUCTS}
-"""The service an AccessKey's last use records, by the API version it signed a request for (a
-version no product declares records itself)."""
 
 _NONCE_KEPT_PAST_WINDOW = TIMESTAMP_WINDOW + timedelta(seconds=2)
 
@@ -176,7 +164,7 @@ class Authenticator:
         self._master_key = master_key
         self._key_ring = key_ring
         self._clock = clock
-        # A lost race between two loads only costs one extra lookup (or last-use write).
+        # A lost race between two loads only costs one extra lookup.
         self._keys = caches.cache(
             "access_keys",
             limit=KEYS_KEPT,
@@ -192,9 +180,6 @@ class Authenticator:
             scope=_account_of_role,
             refreshed=True,
             monotonic=monotonic,
-        )
-        self._last_use: Cache[str, bool] = caches.cache(
-            "last_uses", limit=LAST_USES_KEPT, max_age=LAST_USE_INTERVAL, monotonic=monotonic
         )
 
     def authenticate(
@@ -213,7 +198,7 @@ class Authenticator:
         self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
     ) -> Verified:
         """Everything but the nonce: timestamp, credentials, signature. Reaches the store only
-        to fill its caches (and, once a minute per key, to note a key's last use)."""
+        to fill its caches."""
         now = self._clock()
         if request.scheme == "anonymous":
             if not anonymous_allowed:
@@ -235,7 +220,6 @@ class Authenticator:
 
         resolved = self._resolve_key(access_key_id)
         verify_signature(request, resolved.secret)
-        self._note_use(resolved.owner, request)
         caller = _long_term_caller(
             resolved.owner, _context(request, connection, now, mfa_present=False)
         )
@@ -273,13 +257,9 @@ class Authenticator:
             raise _nonce_used()
 
     def cache_sizes(self) -> dict[str, int]:
-        """How many entries each cache holds now: ``keys`` (at most :data:`KEYS_KEPT`),
-        ``role_states`` (:data:`ROLE_STATES_KEPT`) and ``last_uses`` (:data:`LAST_USES_KEPT`)."""
-        return {
-            "keys": len(self._keys),
-            "role_states": len(self._roles),
-            "last_uses": len(self._last_use),
-        }
+        """How many entries each cache holds now: ``keys`` (at most :data:`KEYS_KEPT`) and
+        ``role_states`` (:data:`ROLE_STATES_KEPT`)."""
+        return {"keys": len(self._keys), "role_states": len(self._roles)}
 
     # -- long-term keys ---------------------------------------------------------------------
 
@@ -301,20 +281,6 @@ class Authenticator:
                 http_status=404,
             )
         return _ResolvedKey(owner, unseal_access_key_secret(self._master_key, owner.key))
-
-    def _note_use(self, owner: AccessKeyOwner, request: SignedRequest) -> None:
-        """Record the key's last use, at most once per key per LAST_USE_INTERVAL.
-
-        The time is noted only once the write succeeded: a caller on the event loop meets
-        ``DatabaseNeeded`` here and verifies again in a worker thread, which must write it.
-        Two threads may both write at the turn of an interval, which is harmless.
-        """
-        key_id = owner.key.access_key_id
-        if self._last_use.peek(key_id):
-            return
-        service = SERVICE_BY_VERSION.get(request.version, request.version)
-        self._store.record_access_key_use(key_id, service=service)
-        self._last_use.put(key_id, True)
 
     # -- temporary credentials ----------------------------------------------------------------
 

@@ -4,7 +4,8 @@ UserPrincipalName, or left out for the caller's own keys (a RAM user's, or the r
 
 Authorized as ``ram:<Action>`` on the owner's ARN, with the security preference's self-service
 grants, and limited and refused as RAM's are. GetAccessKeyLastUsed also says which service the
-key last signed a request for (``ServiceName``), as Ims does.
+key last signed a request for (``ServiceName``, the audit event's: ``Ram``, ``Sts``), as Ims
+does.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from ramsts.ram.access_keys import (
     list_access_keys,
     update_access_key,
 )
-from ramsts.ram.rendering import Body, optional_iso8601, wrapped
+from ramsts.ram.rendering import Body, iso8601, wrapped
 from ramsts.ram.wire.access_keys import render_access_key, render_new_access_key
 from ramsts.ram.wire.declaration import RpcAction, no_body, register_actions
-from ramsts.store import AccessKey, AccessKeyStatus, Transaction
+from ramsts.store import AccessKey, AccessKeyStatus, LastUse, Transaction
 
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
@@ -98,7 +99,7 @@ def _list(ram: RamService, caller: Caller, owner: PrincipalName | None) -> tuple
         return list_access_keys(ram, caller, _key_owner(tx, caller, owner), within=tx)
 
 
-def _last_used(ram: RamService, caller: Caller, key: ImsKey) -> AccessKey:
+def _last_used(ram: RamService, caller: Caller, key: ImsKey) -> LastUse | None:
     with ram.read() as tx:
         owned = OwnedKey(key.access_key_id, _key_owner(tx, caller, key.owner))
         return get_access_key_last_used(ram, caller, owned, within=tx)
@@ -108,13 +109,12 @@ def _listed(keys: tuple[AccessKey, ...]) -> Body:
     return wrapped("AccessKeys", "AccessKey", (render_access_key(key) for key in keys))
 
 
-def _render_last_used(key: AccessKey) -> Body:
-    return {
-        "AccessKeyLastUsed": {
-            "LastUsedDate": optional_iso8601(key.last_used_at),
-            "ServiceName": key.last_used_service or "",
-        }
-    }
+def _render_last_used(last: LastUse | None) -> Body:
+    # Never used: both fields stay, empty, as RAM's LastUsedDate does.
+    if last is None:
+        return {"AccessKeyLastUsed": {"LastUsedDate": "", "ServiceName": ""}}
+    used = {"LastUsedDate": iso8601(last.used_at), "ServiceName": last.service_name}
+    return {"AccessKeyLastUsed": used}
 
 
 ACTIONS = (

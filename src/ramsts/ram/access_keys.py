@@ -1,5 +1,5 @@
 """Long-term AccessKeys: create, change the status of, delete and list them, and when each was
-last used (spec api.md §9.3).
+last used, from the audit trail (spec api.md §9.3).
 
 Whose keys: the user named (``user_name``); without one, the calling RAM user's own, or, for an
 account's root, the root's keys. The AccessKeySecret is generated here, sealed under the master
@@ -31,7 +31,7 @@ from ramsts.parameters import (
 from ramsts.ram.arns import root_arn
 from ramsts.ram.entities import USER, USER_NAME
 from ramsts.ram.security_preference import require_self_service
-from ramsts.store import AccessKey, AccessKeyStatus, Transaction, User
+from ramsts.store import AccessKey, AccessKeyStatus, LastUse, Transaction, User
 from ramsts.types import Secret
 
 if TYPE_CHECKING:
@@ -174,9 +174,9 @@ def list_access_keys(
 
 def get_access_key_last_used(
     ram: RamService, caller: Caller, owned: OwnedKey, within: Transaction | None = None
-) -> AccessKey:
-    """The key, whose ``last_used_at`` says when it last signed a request."""
+) -> LastUse | None:
+    """When (and for which service) the key last signed a request, as the audit trail last
+    recorded it; ``None`` if the trail holds no use of it."""
     with ram.read(within=within) as tx:
-        return _owner(ram, tx, caller, owned.owner, "GetAccessKeyLastUsed").key(
-            tx, owned.access_key_id
-        )
+        owner = _owner(ram, tx, caller, owned.owner, "GetAccessKeyLastUsed")
+        return tx.audit_events.access_key_last_used(owner.key(tx, owned.access_key_id))

@@ -26,7 +26,6 @@ Unit of work — one transaction per action, begun and ended in the service acti
     store.resolve_access_key(access_key_id) -> AccessKeyOwner | None   # gateway hot path
     store.use_nonce(key, expires_at) -> bool                # committed at once; False = replay
     await store.use_nonce_async(key, expires_at) -> bool    # on a loop: batched per turn
-    store.record_access_key_use(access_key_id, service=, region=None)   # own transaction
     store.before_commit(hook)                               # hook(tx) ends every transaction()
 
 On an event loop, ``with without_database():`` makes every call that would reach the database
@@ -58,8 +57,7 @@ account_settings get(id) -> AccountSettings, set_password_policy(id, dict),
                  set_security_preference(id, dict)
 access_keys      create(account_id, user_id=None|id, access_key_id=, sealed_secret=, now=),
                  get(id), resolve(id) -> AccessKeyOwner, list_for(account_id, user_id|None),
-                 count_for(...), set_status(id, "Active"|"Inactive"),
-                 record_use(id, now=, service=, region=), delete(id)
+                 count_for(...), set_status(id, "Active"|"Inactive"), delete(id)
 users            create(account_id, user_name=, now=, display_name=, email=, mobile_phone=,
                  comments=), get(account_id, name), get_by_id(id), update(user, now=),
                  record_login(id, now), delete(id), list(account_id, marker=, max_items=) -> Page,
@@ -115,7 +113,9 @@ saml_assertions  spend(assertion_key, expires_at=, now=) -> bool (False: spent b
 audit_events     add([AuditEvent] | event_rows([AuditEvent])) (one statement per table; rows
                  made before the transaction keep SQLite's lock short), existing(event_ids),
                  replace_documents([AuditEvent]) (by event_id),
-                 purge_before(cutoff) -> int
+                 purge_before(cutoff) -> int;
+                 last use from the trail (-> LastUse | None): access_key_last_used(key),
+                 role_last_assumed(role), user_last_signed_in(user), user_last_called(user)
 token_keys       add(key_id, sealed_key, now=, current=), list(), current(),
                  make_current(key_id), delete(key_id)
 
@@ -159,6 +159,7 @@ from ramsts.store.records import (
     Group,
     GroupMember,
     GroupMembership,
+    LastUse,
     LoginProfile,
     OidcProvider,
     Page,
@@ -199,6 +200,7 @@ __all__ = [
     "GroupMembership",
     "InvalidMarker",
     "InvalidationListener",
+    "LastUse",
     "LoginProfile",
     "OidcProvider",
     "Page",

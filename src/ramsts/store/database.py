@@ -130,16 +130,6 @@ class Store:
         with self.read() as tx:
             return tx.access_keys.resolve(access_key_id)
 
-    def record_access_key_use(
-        self, access_key_id: str, *, service: str, region: str | None = None
-    ) -> None:
-        """Note a key's use (GetAccessKeyLastUsed) in its own short transaction, so that a
-        failed action does not also lose the record of the key being used."""
-        with self.transaction() as tx:
-            tx.access_keys.record_use(
-                access_key_id, now=self._clock(), service=service, region=region
-            )
-
     def use_nonce(self, key: str, expires_at: datetime) -> bool:
         """Spend a signature nonce until ``expires_at``, committed at once (outside any
         transaction); ``False`` if it was spent already, by any process on this database. The

@@ -70,9 +70,18 @@ class AccessKey:
     """The AccessKeySecret as sealed by ``ramsts.crypto``; the store never sees the plain text."""
     status: AccessKeyStatus
     created_at: datetime
-    last_used_at: datetime | None
-    last_used_service: str | None
-    last_used_region: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LastUse:
+    """When and where something was last used, as the audit trail last recorded it: a key
+    signing a request, a role assumed, a user signing in or calling."""
+
+    used_at: datetime
+    service_name: str
+    """The event's ``serviceName``: ``Ram``, ``Sts``, ``Ims``, ``AasSub``…"""
+    region: str
+    """The event's ``acsRegion``."""
 
 
 @dataclass(frozen=True, slots=True)

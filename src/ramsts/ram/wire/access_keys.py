@@ -22,7 +22,7 @@ from ramsts.ram.access_keys import (
 from ramsts.ram.entities import USER_NAME
 from ramsts.ram.rendering import Body, iso8601, optional_iso8601, wrapped
 from ramsts.ram.wire.declaration import RpcAction, no_body, register_actions
-from ramsts.store import AccessKey, AccessKeyStatus
+from ramsts.store import AccessKey, AccessKeyStatus, LastUse
 
 if TYPE_CHECKING:
     from ramsts.api.actions import ActionTable
@@ -63,9 +63,10 @@ def _listed(keys: tuple[AccessKey, ...]) -> Body:
     return wrapped("AccessKeys", "AccessKey", (render_access_key(key) for key in keys))
 
 
-def _last_used(key: AccessKey) -> Body:
+def _last_used(last: LastUse | None) -> Body:
     # A key never used has no date; the field stays, empty, for scripts that index into it.
-    return {"AccessKeyLastUsed": {"LastUsedDate": optional_iso8601(key.last_used_at)}}
+    used_at = None if last is None else last.used_at
+    return {"AccessKeyLastUsed": {"LastUsedDate": optional_iso8601(used_at)}}
 
 
 ACTIONS = (

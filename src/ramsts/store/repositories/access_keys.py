@@ -27,9 +27,6 @@ def to_access_key(row: Mapping[Any, Any]) -> AccessKey:
         sealed_secret=row["sealed_secret"],
         status=row["status"],
         created_at=row["created_at"],
-        last_used_at=row["last_used_at"],
-        last_used_service=row["last_used_service"],
-        last_used_region=row["last_used_region"],
     )
 
 
@@ -51,9 +48,7 @@ class AccessKeyRepository(Repository):
         status: AccessKeyStatus = "Active",
     ) -> AccessKey:
         """Store a key; ``user_id=None`` makes it a key of the account's root."""
-        key = AccessKey(
-            access_key_id, account_id, user_id, sealed_secret, status, now, None, None, None
-        )
+        key = AccessKey(access_key_id, account_id, user_id, sealed_secret, status, now)
         self._write(
             access_keys.insert().values(
                 access_key_id=access_key_id,
@@ -127,16 +122,6 @@ class AccessKeyRepository(Repository):
             .values(status=status)
         )
         return result.rowcount == 1
-
-    def record_use(
-        self, access_key_id: str, *, now: datetime, service: str, region: str | None = None
-    ) -> None:
-        """Remember when and where a key was last used (GetAccessKeyLastUsed)."""
-        self._connection.execute(
-            access_keys.update()
-            .where(access_keys.c.access_key_id == access_key_id)
-            .values(last_used_at=now, last_used_service=service, last_used_region=region)
-        )
 
     def delete(self, access_key_id: str) -> bool:
         result = self._connection.execute(

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
-from ramsts.store.records import AuditEvent
+from ramsts.store.records import AccessKey, AuditEvent, LastUse, Role, User
 from ramsts.store.repositories.base import Repository, raise_violation, violation
 from ramsts.store.schema import audit_event_resources, audit_events
 
@@ -185,6 +185,97 @@ class AuditEventRepository(Repository):
             audit_events.delete().where(audit_events.c.event_time < cutoff)
         )
         return int(result.rowcount)
+
+    # -- last use (GetAccessKeyLastUsed, the console's "last used") -------------------------
+    # Each is the newest event of one index range: the key's (access_key_id, event_time), the
+    # user's (account_id, user_name, event_time), the role's resources (account_id,
+    # resource_name). Only events since the thing was created count: a name (or, in theory, an
+    # id) used before belongs to whatever had it then.
+
+    def access_key_last_used(self, key: AccessKey) -> LastUse | None:
+        """The last request ``key`` signed, allowed or refused; a request that failed to
+        authenticate with it (a bad signature, the key disabled) is no use of it."""
+        return self._last_use(
+            audit_events.c.access_key_id == key.access_key_id,
+            audit_events.c.account_id == key.account_id,
+            audit_events.c.event_time >= key.created_at,
+            self._document_text("userIdentity", "type") != UNAUTHENTICATED,
+        )
+
+    def role_last_assumed(self, role: Role) -> LastUse | None:
+        """The last successful AssumeRole (or AssumeRoleWithSAML/OIDC) of ``role``, as its own
+        account's trail holds it: the event names the role, and its ``RoleArn`` is the role's
+        ARN (another account's role of the same name is not this one)."""
+        named = audit_event_resources.c
+        return self._last_use(
+            named.account_id == role.account_id,
+            named.resource_name == role.role_name,
+            named.resource_type == ROLE_RESOURCE,
+            audit_events.c.event_name.in_(ASSUMING_EVENTS),
+            audit_events.c.error_code.is_(None),
+            audit_events.c.event_time >= role.created_at,
+            sa.func.lower(self._document_text("requestParameters", "RoleArn")) == role.arn.lower(),
+            joined=audit_event_resources.join(
+                audit_events, audit_events.c.seq == audit_event_resources.c.event_seq
+            ),
+        )
+
+    def user_last_signed_in(self, user: User) -> LastUse | None:
+        """The user's last successful console sign-in."""
+        return self._last_use(
+            *self._by_user(user),
+            audit_events.c.event_type == "ConsoleSignin",
+            audit_events.c.error_code.is_(None),
+        )
+
+    def user_last_called(self, user: User) -> LastUse | None:
+        """The user's last API call, with any of its AccessKeys, allowed or refused."""
+        return self._last_use(*self._by_user(user), audit_events.c.event_type == "ApiCall")
+
+    @staticmethod
+    def _by_user(user: User) -> tuple[sa.ColumnElement[bool], ...]:
+        return (
+            audit_events.c.account_id == user.account_id,
+            audit_events.c.user_name == user.user_name,
+            audit_events.c.event_time >= user.created_at,
+        )
+
+    def _last_use(
+        self, *criteria: sa.ColumnElement[bool], joined: sa.FromClause = audit_events
+    ) -> LastUse | None:
+        row = self._connection.execute(
+            sa.select(
+                audit_events.c.event_time,
+                audit_events.c.service_name,
+                self._document_text("acsRegion"),
+            )
+            .select_from(joined)
+            .where(*criteria)
+            .order_by(audit_events.c.event_time.desc(), audit_events.c.seq.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return LastUse(used_at=row[0], service_name=row[1], region=row[2] or "")
+
+    def _document_text(self, *path: str) -> sa.ColumnElement[str]:
+        """A text field of the stored document. PostgreSQL reads the text as JSON once cast;
+        SQLite's JSON functions take the text as it is (its CAST would make it a number)."""
+        document = audit_events.c.document
+        as_json = (
+            sa.cast(document, sa.JSON)
+            if self._connection.dialect.name == "postgresql"
+            else sa.type_coerce(document, sa.JSON)
+        )
+        field: sa.ColumnElement[str] = as_json[path].as_string()
+        return field
+
+
+UNAUTHENTICATED = "unknown"
+"""``userIdentity.type`` of a call whose credentials did not authenticate."""
+
+ROLE_RESOURCE = "ACS::RAM::Role"
+ASSUMING_EVENTS = ("AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithOIDC")
 
 
 # Lookups (LookupEvents' filters and paging) follow below.

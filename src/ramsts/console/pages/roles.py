@@ -36,7 +36,7 @@ from ramsts.errors import MissingParameter, RamstsError
 from ramsts.parameters import checked_integer
 from ramsts.policy import PolicyError
 from ramsts.products import IMS
-from ramsts.ram import roles
+from ramsts.ram import last_use, roles
 from ramsts.ram.arns import root_arn
 from ramsts.ram.roles import MAX_SESSION_DURATION, MIN_SESSION_DURATION, NewRole, RoleChange
 
@@ -193,6 +193,7 @@ def new_role(visit: Visit) -> Response:
 def role_details(visit: Visit, *, status: int = 200, **extra: Any) -> Response:
     name = visit.path("name")
     role = visit.act(roles.get_role, name)
+    last_used, last_used_problem = visit.attempt_to(last_use.get_role_last_used, name)
     attached, policies_problem = attached_policies(visit, "Role", name)
     available, available_problem = [], None
     try:
@@ -201,6 +202,8 @@ def role_details(visit: Visit, *, status: int = 200, **extra: Any) -> Response:
         available_problem = visit.problem(error)
     context = {
         "role": role,
+        "role_last_used": last_used,
+        "role_last_used_known": last_used_problem is None,
         "policies": attached,
         "policies_problem": policies_problem,
         "available": available,

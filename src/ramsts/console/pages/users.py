@@ -22,13 +22,13 @@ from ramsts.console.problems import Problem
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, form_fields, signed_in_page
 from ramsts.errors import RamstsError
-from ramsts.ram import access_keys, groups, login_profiles, mfa, users
+from ramsts.ram import access_keys, groups, last_use, login_profiles, mfa, users
 from ramsts.ram.access_keys import KeyOwner, KeyStatusChange, OwnedKey
 from ramsts.ram.groups import LIST_GROUPS_MAX_ITEMS, Membership
 from ramsts.ram.login_profiles import NewLoginProfile
 from ramsts.ram.service import without_input
 from ramsts.ram.users import NewUser
-from ramsts.store import AccessKeyStatus, Group
+from ramsts.store import AccessKey, AccessKeyStatus, Group, LastUse
 from ramsts.types import Secret
 
 NEW_USER_FIELDS = ("UserName", "DisplayName", "Comments", "Password")
@@ -111,6 +111,7 @@ def _user_page(visit: Visit, name: str, **extra: Any) -> Response:
     user = visit.act(users.get_user, name)
     memberships, groups_problem = visit.attempt_to(groups.list_groups_for_user, name)
     attached, policies_problem = attached_policies(visit, "User", name)
+    activity, _ = visit.attempt_to(last_use.get_user_activity, name)
     keys, keys_problem = visit.attempt_to(access_keys.list_access_keys, KeyOwner(name))
     profile, profile_problem = visit.attempt_to(login_profiles.get_login_profile, name)
     bound, mfa_problem = visit.attempt_to(mfa.get_user_mfa_info, name)
@@ -126,7 +127,9 @@ def _user_page(visit: Visit, name: str, **extra: Any) -> Response:
         "groups_problem": groups_problem,
         "policies": attached,
         "policies_problem": policies_problem,
+        "activity": activity,
         "keys": keys or (),
+        "keys_last_used": _keys_last_used(visit, name, keys or ()),
         "keys_problem": keys_problem,
         "profile": None if profile is None else profile.profile,
         "profile_missing": _missing(profile_problem),
@@ -142,6 +145,20 @@ def _user_page(visit: Visit, name: str, **extra: Any) -> Response:
         **extra,
     }
     return visit.render("user.html", status=status, **context)
+
+
+def _keys_last_used(
+    visit: Visit, name: str, keys: tuple[AccessKey, ...]
+) -> dict[str, LastUse | None]:
+    """Each key's last use, by AccessKeyId; a key whose last use the principal may not read
+    is left out (the page shows a dash, not "never")."""
+    found: dict[str, LastUse | None] = {}
+    for key in keys:
+        owned = OwnedKey(key.access_key_id, KeyOwner(name))
+        used, problem = visit.attempt_to(access_keys.get_access_key_last_used, owned)
+        if problem is None:
+            found[key.access_key_id] = used
+    return found
 
 
 def _missing(problem: Problem | None) -> bool:

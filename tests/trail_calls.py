@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from ramsts import products
 from ramsts.audit.events import SIGN_IN, Call, EventSource, EventType, Outcome, build_event
 from ramsts.caller import Caller
 from ramsts.services import Services
 from ramsts.store import Account, AuditEvent, Role, Store, User
 
-RAM = EventSource("ram.aliyuncs.com", "Ram")
-STS = EventSource("sts.aliyuncs.com", "Sts")
+RAM = EventSource(products.RAM.host_id, products.RAM.code)
+STS = EventSource(products.STS.host_id, products.STS.code)
 
 
 def root_caller(account: Account, access_key_id: str) -> Caller:

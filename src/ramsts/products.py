@@ -2,8 +2,8 @@
 
 A product is what an SDK names in a request: its API ``Version`` (how the action table finds
 it), its endpoint (the ``HostId`` of its error envelopes), its product code (the troubleshooting
-link's ``product=``), and what RAM calls it: the service part of its actions (``ram:GetUser``)
-and the service an AccessKey's last use records. Every other module names a product through
+link's ``product=``, and the audit trail's ``serviceName``), and what RAM calls it: the service
+part of its actions (``ram:GetUser``). Every other module names a product through
 these values, so that no API version or product host is spelled anywhere else in ``src/``
 (``tests/test_products.py`` looks for one).
 """
@@ -18,15 +18,13 @@ class Product:
     """One API product as its clients address it."""
 
     code: str
-    """Product code as Alibaba's troubleshooting links spell it (``Sts``, ``Ram``)."""
+    """Product code as Alibaba's troubleshooting links spell it (``Sts``, ``Ram``): also its
+    events' ``serviceName``, which an AccessKey's last use (Ims's ``ServiceName``) reports."""
     version: str
     """API version the SDKs send (``2015-04-01``)."""
     host_id: str
     """The ``HostId`` of error envelopes: the product's public endpoint name (a regional
     product's, in :attr:`region`)."""
-    service: str = ""
-    """The service an AccessKey's last use records (``sts``); the code in lower case if not
-    given."""
     action_prefix: str = ""
     """The service part of the RAM actions that authorize its calls (``iot`` in
     ``iot:QueryProduct``); the code in lower case if not given."""
@@ -36,8 +34,6 @@ class Product:
 
     def __post_init__(self) -> None:
         # A product declared by code alone (the action table's keyword form) names itself.
-        if not self.service:
-            object.__setattr__(self, "service", self.code.lower())
         if not self.action_prefix:
             object.__setattr__(self, "action_prefix", self.code.lower())
 

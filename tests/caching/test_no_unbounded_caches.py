@@ -17,7 +17,6 @@ SOURCE = Path(__file__).resolve().parents[2] / "src" / "ramsts"
 STORE_DATA_CACHES = {
     "access_keys",
     "role_states",
-    "last_uses",
     "principal_policies",
     "policy_versions",
     "session_policies",

@@ -113,7 +113,9 @@ saml_assertions  spend(assertion_key, expires_at=, now=) -> bool (False: spent b
 audit_events     add([AuditEvent] | event_rows([AuditEvent])) (one statement per table; rows
                  made before the transaction keep SQLite's lock short), existing(event_ids),
                  replace_documents([AuditEvent]) (by event_id),
-                 purge_before(cutoff) -> int;
+                 purge_before(cutoff) -> int, purge_batch_before(cutoff, limit=) -> int,
+                 lookup(EventLookup) -> [AuditEvent], after(seq, limit=, account_id=,
+                 since=, until=) -> [AuditEvent] (in the trail's order, for export);
                  last use from the trail (-> LastUse | None): access_key_last_used(key),
                  role_last_assumed(role), user_last_signed_in(user), user_last_called(user)
 token_keys       add(key_id, sealed_key, now=, current=), list(), current(),
@@ -156,6 +158,8 @@ from ramsts.store.records import (
     AttachedPolicy,
     AuditEvent,
     EffectivePolicy,
+    EventLookup,
+    EventPosition,
     Group,
     GroupMember,
     GroupMembership,
@@ -194,6 +198,8 @@ __all__ = [
     "DatabaseNeeded",
     "DatabaseUnavailable",
     "EffectivePolicy",
+    "EventLookup",
+    "EventPosition",
     "EventRows",
     "Group",
     "GroupMember",

@@ -7,7 +7,7 @@ render them without a lookup table. Every timestamp is an aware UTC ``datetime``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
@@ -343,3 +343,32 @@ class AuditEvent:
     seq: int | None = None
     """The trail's order (and paging position), given by the store; ``None`` before it is
     stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventPosition:
+    """Where a page of the trail ended: the last event's time and ``seq`` (the trail's order is
+    by time, then by ``seq`` among events of one instant)."""
+
+    event_time: datetime
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventLookup:
+    """Which of an account's events LookupEvents asks for, and which page of them."""
+
+    account_id: str
+    start: datetime
+    """Events at or after it."""
+    end: datetime
+    """Events at or before it."""
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    """LookupAttribute key → the value it must equal (``EventName``, ``EventRW``, ``User``,
+    ``EventAccessKeyId``, ``EventId``, ``ServiceName``, ``EventType``, ``ResourceName``,
+    ``ResourceType``): an event matches every one."""
+    after: EventPosition | None = None
+    """``None``: the first page; else the position the previous page ended at."""
+    limit: int = 20
+    newest_first: bool = True
+    """``BACKWARD`` (newest first), else ``FORWARD``."""

@@ -11,7 +11,7 @@ before the transaction (:func:`event_rows`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
-from ramsts.store.records import AccessKey, AuditEvent, LastUse, Role, User
+from ramsts.store.records import AccessKey, AuditEvent, EventLookup, LastUse, Role, User
 from ramsts.store.repositories.base import Repository, raise_violation, violation
 from ramsts.store.schema import audit_event_resources, audit_events
 
@@ -278,4 +278,110 @@ ROLE_RESOURCE = "ACS::RAM::Role"
 ASSUMING_EVENTS = ("AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithOIDC")
 
 
-# Lookups (LookupEvents' filters and paging) follow below.
+    def lookup(self, query: EventLookup) -> list[AuditEvent]:
+        """A page of ``query.account_id``'s events in its time range that match every attribute,
+        ordered by time then ``seq`` (newest first unless asked otherwise), after
+        ``query.after``. It reads the ``(account_id, event_time, seq)`` index, or the name's or
+        user's where that filter is given."""
+        c = audit_events.c
+        conditions = [
+            c.account_id == query.account_id,
+            c.event_time >= query.start,
+            c.event_time <= query.end,
+        ]
+        for key, value in query.attributes.items():
+            conditions.append(_attribute_condition(query.account_id, key, value))
+        if query.after is not None:
+            at, seq = query.after.event_time, query.after.seq
+            if query.newest_first:
+                conditions.append(
+                    sa.or_(c.event_time < at, sa.and_(c.event_time == at, c.seq < seq))
+                )
+            else:
+                conditions.append(
+                    sa.or_(c.event_time > at, sa.and_(c.event_time == at, c.seq > seq))
+                )
+        order = (
+            (c.event_time.desc(), c.seq.desc())
+            if query.newest_first
+            else (c.event_time.asc(), c.seq.asc())
+        )
+        statement = sa.select(audit_events).where(*conditions).order_by(*order).limit(query.limit)
+        return [_event(row._mapping) for row in self._connection.execute(statement)]
+
+    def after(
+        self,
+        seq: int,
+        *,
+        limit: int,
+        account_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[AuditEvent]:
+        """Up to ``limit`` events stored after ``seq`` (0: from the start), in the trail's
+        order: what an export writes, and what a follower polls for. Of one account, and within
+        a time range, if given."""
+        c = audit_events.c
+        conditions = [c.seq > seq]
+        if account_id is not None:
+            conditions.append(c.account_id == account_id)
+        if since is not None:
+            conditions.append(c.event_time >= since)
+        if until is not None:
+            conditions.append(c.event_time <= until)
+        statement = sa.select(audit_events).where(*conditions).order_by(c.seq).limit(limit)
+        return [_event(row._mapping) for row in self._connection.execute(statement)]
+
+    def purge_batch_before(self, cutoff: datetime, *, limit: int) -> int:
+        """Delete up to ``limit`` of the oldest events older than ``cutoff`` (with their
+        resources): retention's step, small enough not to hold the table for long. How many
+        went; fewer than ``limit`` means none is left."""
+        oldest = (
+            sa.select(audit_events.c.seq)
+            .where(audit_events.c.event_time < cutoff)
+            .order_by(audit_events.c.seq)
+            .limit(limit)
+        )
+        result = self._connection.execute(
+            audit_events.delete().where(audit_events.c.seq.in_(oldest))
+        )
+        return int(result.rowcount)
+
+
+_COLUMN_OF_ATTRIBUTE = {
+    "EventName": audit_events.c.event_name,
+    "EventRW": audit_events.c.event_rw,
+    "User": audit_events.c.user_name,
+    "EventAccessKeyId": audit_events.c.access_key_id,
+    "EventId": audit_events.c.event_id,
+    "ServiceName": audit_events.c.service_name,
+    "EventType": audit_events.c.event_type,
+}
+_RESOURCE_COLUMN_OF_ATTRIBUTE = {
+    "ResourceName": audit_event_resources.c.resource_name,
+    "ResourceType": audit_event_resources.c.resource_type,
+}
+LOOKUP_ATTRIBUTES = frozenset(_COLUMN_OF_ATTRIBUTE) | frozenset(_RESOURCE_COLUMN_OF_ATTRIBUTE)
+"""The LookupAttribute keys :meth:`AuditEventRepository.lookup` filters on."""
+
+
+def _attribute_condition(account_id: str, key: str, value: str) -> sa.ColumnElement[bool]:
+    column = _COLUMN_OF_ATTRIBUTE.get(key)
+    if column is not None:
+        return column == value
+    resource_column = _RESOURCE_COLUMN_OF_ATTRIBUTE.get(key)
+    if resource_column is None:
+        raise ValueError(f"not a lookup attribute: {key!r}")
+    r = audit_event_resources.c
+    # The account's resources by name (its index), then the event they belong to.
+    return sa.exists().where(
+        r.event_seq == audit_events.c.seq, r.account_id == account_id, resource_column == value
+    )
+
+
+def _event(row: Mapping[str, Any]) -> AuditEvent:
+    return AuditEvent(
+        **{name: row[name] for name in _EVENT_COLUMNS},
+        document=json.loads(row["document"]),
+        seq=int(row["seq"]),
+    )

@@ -43,7 +43,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         frozenset({"policy", "signing", "tokens", "crypto", "store", "metrics", "redaction"}),
     ),
     ("authentication", frozenset({"authentication", "federation"})),
-    ("services", frozenset({"ram", "sts", "ims", "throttling", "audit"})),
+    ("services", frozenset({"ram", "sts", "ims", "actiontrail", "throttling", "audit"})),
     ("entry points", frozenset({"api", "console", "guard"})),
     ("sample resource service", frozenset({"iot"})),
     ("composition root", frozenset({"services"})),
@@ -60,6 +60,8 @@ SIDEWAYS: dict[str, frozenset[str]] = {
     "redaction": frozenset({"signing"}),
     "sts": frozenset({"ram", "ims"}),  # STS assumes RAM's roles; OIDC sessions name providers
     "ims": frozenset({"ram"}),  # the Ims actions run on the RAM service, as the real service's
+    # LookupEvents runs on the RAM service: its store holds the trail, its authorizer decides.
+    "actiontrail": frozenset({"ram"}),
     "testing": frozenset({"cli"}),  # the test server runs the HTTP protocol `ramsts serve` runs
     "__main__": frozenset({"cli"}),
 }

@@ -55,11 +55,12 @@ ACTION_MODULES: tuple[str, ...] = (
     "ramsts.sts.product",
     "ramsts.ram.product",
     "ramsts.ims.product",
+    "ramsts.actiontrail.product",
     "ramsts.guard.product",
 )
 """Modules whose ``register(table, services)`` puts actions on the wire, in registration order:
-STS, RAM, Ims (OIDC providers), and the ``VerifyRequest`` API that remote resource services
-call."""
+STS, RAM, Ims (OIDC providers), ActionTrail (LookupEvents over the audit trail), and the
+``VerifyRequest`` API that remote resource services call."""
 
 DEMO_PRODUCT_MODULES: tuple[str, ...] = ("ramsts.iot.product",)
 """Added by ``ramsts serve --demo-products`` (``RAMSTS_DEMO_PRODUCTS=1``): the IoT sample."""

@@ -344,6 +344,12 @@ class AuditEvent:
     """The trail's order (and paging position), given by the store; ``None`` before it is
     stored."""
 
+    def position(self) -> EventPosition:
+        """Where this stored event is on the trail (for paging after it)."""
+        if self.seq is None:
+            raise ValueError("an event not yet stored has no position on the trail")
+        return EventPosition(self.event_time, self.seq)
+
 
 @dataclass(frozen=True, slots=True)
 class EventPosition:

@@ -11,7 +11,7 @@ before the transaction (:func:`event_rows`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -307,7 +307,7 @@ ASSUMING_EVENTS = ("AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithOIDC")
             else (c.event_time.asc(), c.seq.asc())
         )
         statement = sa.select(audit_events).where(*conditions).order_by(*order).limit(query.limit)
-        return [_event(row._mapping) for row in self._connection.execute(statement)]
+        return [_event(row) for row in self._connection.execute(statement)]
 
     def after(
         self,
@@ -330,7 +330,7 @@ ASSUMING_EVENTS = ("AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithOIDC")
         if until is not None:
             conditions.append(c.event_time <= until)
         statement = sa.select(audit_events).where(*conditions).order_by(c.seq).limit(limit)
-        return [_event(row._mapping) for row in self._connection.execute(statement)]
+        return [_event(row) for row in self._connection.execute(statement)]
 
     def purge_batch_before(self, cutoff: datetime, *, limit: int) -> int:
         """Delete up to ``limit`` of the oldest events older than ``cutoff`` (with their
@@ -379,9 +379,10 @@ def _attribute_condition(account_id: str, key: str, value: str) -> sa.ColumnElem
     )
 
 
-def _event(row: Mapping[str, Any]) -> AuditEvent:
+def _event(row: sa.Row[Any]) -> AuditEvent:
+    values = row._mapping
     return AuditEvent(
-        **{name: row[name] for name in _EVENT_COLUMNS},
-        document=json.loads(row["document"]),
-        seq=int(row["seq"]),
+        **{name: values[name] for name in _EVENT_COLUMNS},
+        document=json.loads(values["document"]),
+        seq=int(values["seq"]),
     )

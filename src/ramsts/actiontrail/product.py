@@ -1,0 +1,23 @@
+"""ActionTrail as a product of the API: ``Actiontrail`` ``2020-07-06``, and LookupEvents."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from ramsts.actiontrail import API_VERSION, HOST_ID, PRODUCT_CODE, wire
+from ramsts.ram.service import RamService
+
+if TYPE_CHECKING:
+    from ramsts.api.actions import ActionTable
+
+
+class _HasRam(Protocol):
+    @property
+    def ram(self) -> RamService: ...
+
+
+def register(table: ActionTable, services: _HasRam) -> None:
+    """Declare ActionTrail and register LookupEvents, run by the RAM service (its store, where
+    the trail is, and its authorizer)."""
+    table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
+    wire.register(table, services.ram)

@@ -1,8 +1,10 @@
 """Settings from the environment and flags: the TLS certificate and key come together; the
-SAML Recipient URLs are absolute URLs and reach the workers."""
+SAML Recipient URLs are absolute URLs and reach the workers; the audit trail's retention is
+days or hours, 90 days by default."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -47,3 +49,21 @@ def test_saml_recipients_are_absolute_urls_that_reach_the_workers() -> None:
     with pytest.raises(InvalidParameter) as raised:
         settings_from_env({"RAMSTS_SAML_RECIPIENTS": "sso.corp.example/saml"})
     assert raised.value.code == "InvalidParameter.RAMSTS_SAML_RECIPIENTS"
+
+
+def test_the_audit_trail_keeps_ninety_days_unless_told_otherwise() -> None:
+    assert settings_from_env({}).audit_retention == timedelta(days=90)
+    assert settings_from_env({"RAMSTS_AUDIT_RETENTION": "180d"}).audit_retention == timedelta(
+        days=180
+    )
+    flagged = settings_from_env({}).overridden(audit_retention="12h")
+    assert flagged.audit_retention == timedelta(hours=12)
+    # The workers are handed the same retention.
+    assert settings_from_env(flagged.to_env()).audit_retention == timedelta(hours=12)
+
+
+@pytest.mark.parametrize("text", ["", "0d", "90", "3 months", "-1d", "1.5d", "1w"])
+def test_a_retention_that_is_not_days_or_hours_is_refused(text: str) -> None:
+    with pytest.raises(InvalidParameter) as raised:
+        settings_from_env({"RAMSTS_AUDIT_RETENTION": text})
+    assert raised.value.code == "InvalidParameter.RAMSTS_AUDIT_RETENTION"

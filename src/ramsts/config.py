@@ -33,6 +33,8 @@ variable                    default                          meaning
                                                              e.g. ``AssumeRole=100/s``
 ``RAMSTS_CACHE_MAX_AGE``    ``1``                            seconds what is read from the
                                                              database is cached (0 to 3600)
+``RAMSTS_AUDIT_RETENTION``  ``90d``                          how long the audit trail keeps an
+                                                             event (days ``d`` or hours ``h``)
 ``RAMSTS_TRUSTED_PROXIES``  (none)                           proxies whose ``X-Forwarded-*``
                                                              headers are believed
 ``RAMSTS_HEADER_TIMEOUT``   ``5``                            seconds to send a request head
@@ -53,8 +55,10 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -68,6 +72,8 @@ LOG_FORMATS = ("text", "json")
 MAX_HEADER_TIMEOUT = 600.0
 MAX_SHUTDOWN_TIMEOUT = 3600.0
 MAX_CACHE_MAX_AGE = 3600.0
+DEFAULT_AUDIT_RETENTION = timedelta(days=90)
+_AGE = re.compile(r"([0-9]{1,6})([dh])")
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _Number = TypeVar("_Number", int, float)
@@ -150,6 +156,9 @@ class Settings:
     saml_recipients: tuple[str, ...] = ()
     """The assertion ``Recipient`` URLs AssumeRoleWithSAML accepts, for IdPs configured with a
     self-hosted endpoint's own; empty: the real service's (``https://signin.aliyun.com/…``)."""
+    audit_retention: timedelta = DEFAULT_AUDIT_RETENTION
+    """How long the audit trail keeps an event (``--audit-retention``); 90 days, as the real
+    event history."""
 
     @property
     def master_key_file(self) -> Path:
@@ -163,6 +172,8 @@ class Settings:
             given["transport"] = self.transport.overridden(**transport)
         if "data_dir" in given:
             given["data_dir"] = Path(given["data_dir"])
+        if isinstance(given.get("audit_retention"), str):
+            given["audit_retention"] = parse_age(given["audit_retention"], "AuditRetention")
         if isinstance(given.get("throttle"), str):
             given["throttle"] = parse_request_quotas(given["throttle"])
         for name in ("tls_cert", "tls_key", "oidc_ca_file"):
@@ -194,6 +205,7 @@ class Settings:
             "RAMSTS_METRICS": "1" if self.metrics else "0",
             "RAMSTS_THROTTLE": ",".join(str(quota) for quota in self.throttle),
             "RAMSTS_CACHE_MAX_AGE": repr(self.cache_max_age),
+            "RAMSTS_AUDIT_RETENTION": format_age(self.audit_retention),
             **(
                 {} if self.oidc_ca_file is None else {"RAMSTS_OIDC_CA_FILE": str(self.oidc_ca_file)}
             ),
@@ -229,6 +241,10 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
             cache_max_age=_number(
                 source, "RAMSTS_CACHE_MAX_AGE", defaults.cache_max_age, "a number of seconds"
             ),
+            audit_retention=parse_age(
+                source.get("RAMSTS_AUDIT_RETENTION", format_age(defaults.audit_retention)),
+                "RAMSTS_AUDIT_RETENTION",
+            ),
             transport=transport_from_env(source),
         )
     )
@@ -252,6 +268,24 @@ def transport_from_env(env: Mapping[str, str] | None = None) -> TransportSetting
             ),
         )
     )
+
+
+def parse_age(text: str, name: str) -> timedelta:
+    """An age as operators write one: a whole number of days (``90d``) or hours (``12h``),
+    more than zero."""
+    match = _AGE.fullmatch(text.strip())
+    if match is None or int(match[1]) == 0:
+        raise InvalidParameter(
+            name, f"{name} must be a number of days or hours such as 90d or 12h, not {text!r}."
+        )
+    number = int(match[1])
+    return timedelta(days=number) if match[2] == "d" else timedelta(hours=number)
+
+
+def format_age(age: timedelta) -> str:
+    """``age`` as :func:`parse_age` reads it (in hours unless whole days)."""
+    hours = int(age.total_seconds()) // 3600
+    return f"{hours // 24}d" if hours % 24 == 0 else f"{hours}h"
 
 
 def parse_trusted_proxies(text: str) -> tuple[Network, ...]:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from starlette.routing import BaseRoute, Mount
 
+from ramsts.actiontrail.retention import TrailRetention
 from ramsts.api import ApiApplication, create_app
 from ramsts.api.actions import ActionTable
 from ramsts.api.health import Readiness
@@ -154,8 +155,12 @@ class Services:
     another process announces a change."""
     audit: AuditRecorder | None = None
     """The audit trail's recorder (every server has one; tools that serve nothing, none)."""
+    retention: TrailRetention | None = None
+    """The background purge of events older than ``settings.audit_retention`` (servers only)."""
 
     def close(self) -> None:
+        if self.retention is not None:
+            self.retention.close()
         if self.audit is not None:
             self.audit.close()  # before the store: what is queued is written first
         if self.invalidations is not None:
@@ -184,6 +189,7 @@ def build_services(
     modules = server_action_modules(settings) if action_modules is None else action_modules
     invalidations: InvalidationListener | None = None
     audit: AuditRecorder | None = None
+    retention: TrailRetention | None = None
     try:
         key_ring = StoredKeyRing(store, master_key, clock=clock)
         caches = Caches(RefreshAhead())
@@ -195,6 +201,7 @@ def build_services(
             invalidations = store.listen_for_changes(caches.invalidate, caches.invalidate_all)
             # A process that serves calls records them on the audit trail.
             audit = AuditRecorder(store)
+            retention = TrailRetention(store, settings.audit_retention, clock=clock)
         services = Services(
             settings=settings,
             clock=clock,
@@ -214,6 +221,7 @@ def build_services(
             throttle=throttle,
             invalidations=invalidations,
             audit=audit,
+            retention=retention,
         )
         for name in modules:
             importlib.import_module(name).register(services.actions, services)
@@ -224,6 +232,8 @@ def build_services(
                 " with `ramsts serve --demo-products` (or RAMSTS_DEMO_PRODUCTS=1).",
             )
     except BaseException:
+        if retention is not None:
+            retention.close()
         if audit is not None:
             audit.close()
         if invalidations is not None:

@@ -3,9 +3,9 @@ server, on SQLite and PostgreSQL: each filter, the time range, paging with NextT
 exhausted, Direction, the real refusals; only callers allowed ``actiontrail:LookupEvents`` see
 events, and only their own account's.
 
-Events are put on the trail through the repository, dated in a past week of their own, so that
-the events the server records of the tests' own calls stay out of the range looked up; the last
-test looks up a call the server recorded itself.
+Events are put on the trail through the repository, each test's in an hour of its own a month
+ago (inside the retention the server purges by, outside the range of the events the server
+records of the tests' own calls); the last test looks up a call the server recorded itself.
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from alibabacloud_ram20150501 import models as ram
 from alibabacloud_tea_openapi.exceptions import ClientException
 from live_server import LiveServer
 
-from ramsts.store import AuditEvent
 from ramsts.testing import AccessKey, RamstsServer
+from trail_events import trail_event
 
 pytestmark = [pytest.mark.sdk, pytest.mark.xdist_group("actiontrail-lookup")]
 
-WEEK = timedelta(days=7)
-_weeks = count(1)
+HOUR = timedelta(hours=1)
+_hours = count(1)
+MONTH_AGO = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=30)
 
 
 def iso(moment: datetime) -> str:
@@ -50,47 +51,38 @@ def client(server: RamstsServer, key: AccessKey | None = None) -> TrailClient:
     return TrailClient(server.tea_config(key))
 
 
-class Week:
-    """A week of the past of its own for one test: events put on its trail, looked up in it."""
+class Hour:
+    """An hour of the past of its own for one test: events put on its trail, looked up in it."""
 
     def __init__(self, server: RamstsServer) -> None:
         self.server = server
-        self.start = datetime(2024, 1, 1, tzinfo=UTC) + next(_weeks) * WEEK
-        self.end = self.start + WEEK
+        self.start = MONTH_AGO + next(_hours) * HOUR
+        self.end = self.start + HOUR
 
     def add(
         self,
         name: str = "CreateUser",
         *,
-        hour: int = 0,
+        minute: int = 0,
         account_id: str | None = None,
         user: str | None = "alice",
         key: str | None = "LTAI5tAliceKey",
         rw: str = "Write",
         resources: tuple[tuple[str, str], ...] = (),
     ) -> str:
-        event_id = str(uuid.uuid4()).upper()
-        at = self.start + timedelta(hours=hour)
-        event = AuditEvent(
-            event_id=event_id,
+        at = self.start + timedelta(minutes=minute)
+        event = trail_event(
+            name,
+            at=at,
             account_id=account_id or self.server.account_id,
-            event_time=at,
-            event_name=name,
-            event_source="ram.aliyuncs.com",
-            service_name="Ram",
-            event_type="ApiCall",
-            event_rw=rw,
-            api_version="2015-05-01",
-            user_name=user,
-            access_key_id=key,
-            error_code=None,
-            request_id=str(uuid.uuid4()).upper(),
-            document={"eventId": event_id, "eventName": name, "eventTime": iso(at)},
+            user=user,
+            key=key,
+            rw=rw,
             resources=resources,
         )
         with self.server.services.store.transaction() as tx:
             tx.audit_events.add([event])
-        return event_id
+        return event.event_id
 
     def request(self, **given: Any) -> trail.LookupEventsRequest:
         attributes = [
@@ -110,8 +102,8 @@ class Week:
 
 
 @pytest.fixture
-def week(server: RamstsServer) -> Week:
-    return Week(server)
+def hour(server: RamstsServer) -> Hour:
+    return Hour(server)
 
 
 def refusal(server: RamstsServer, request: trail.LookupEventsRequest) -> ClientException:
@@ -120,26 +112,26 @@ def refusal(server: RamstsServer, request: trail.LookupEventsRequest) -> ClientE
     return raised.value
 
 
-def test_events_come_newest_first_with_the_range_looked_up(week: Week) -> None:
-    first, second = week.add(hour=1), week.add(hour=2)
-    body = client(week.server).lookup_events(week.request()).body
+def test_events_come_newest_first_with_the_range_looked_up(hour: Hour) -> None:
+    first, second = hour.add(minute=1), hour.add(minute=2)
+    body = client(hour.server).lookup_events(hour.request()).body
     assert [e["eventId"] for e in body.events] == [second, first]
     assert body.events[0]["eventName"] == "CreateUser"
-    assert (body.start_time, body.end_time) == (iso(week.start), iso(week.end))
+    assert (body.start_time, body.end_time) == (iso(hour.start), iso(hour.end))
     assert body.request_id
     assert body.next_token is None
 
 
-def test_forward_gives_them_oldest_first(week: Week) -> None:
-    first, second = week.add(hour=1), week.add(hour=2)
-    assert week.ids(direction="FORWARD") == [first, second]
-    assert week.ids(direction="BACKWARD") == [second, first]
+def test_forward_gives_them_oldest_first(hour: Hour) -> None:
+    first, second = hour.add(minute=1), hour.add(minute=2)
+    assert hour.ids(direction="FORWARD") == [first, second]
+    assert hour.ids(direction="BACKWARD") == [second, first]
 
 
-def test_events_outside_the_range_are_not_returned(week: Week) -> None:
-    inside = week.add(hour=1)
-    week.add(hour=24 * 7 + 1)
-    assert week.ids() == [inside]
+def test_events_outside_the_range_are_not_returned(hour: Hour) -> None:
+    inside = hour.add(minute=1)
+    hour.add(minute=61)
+    assert hour.ids() == [inside]
 
 
 @pytest.mark.parametrize(
@@ -153,34 +145,34 @@ def test_events_outside_the_range_are_not_returned(week: Week) -> None:
         ("ResourceType", "ACS::RAM::Role"),
     ],
 )
-def test_each_lookup_attribute_finds_its_events(week: Week, key: str, value: str) -> None:
-    week.add("CreateUser", resources=(("ACS::RAM::User", "dave"),))
-    wanted = week.add(
+def test_each_lookup_attribute_finds_its_events(hour: Hour, key: str, value: str) -> None:
+    hour.add("CreateUser", resources=(("ACS::RAM::User", "dave"),))
+    wanted = hour.add(
         "DeleteUser",
         user="bob",
         key="LTAI5tBobKey",
         rw="Read",
         resources=(("ACS::RAM::Role", "carol"),),
     )
-    assert week.ids(attributes={key: value}) == [wanted]
+    assert hour.ids(attributes={key: value}) == [wanted]
 
 
-def test_an_event_id_finds_its_event_and_two_attributes_must_both_match(week: Week) -> None:
-    one = week.add("CreateUser", user="bob")
-    both = week.add("DeleteUser", user="bob")
-    week.add("DeleteUser")
-    assert week.ids(attributes={"EventId": one}) == [one]
-    assert week.ids(attributes={"EventName": "DeleteUser", "User": "bob"}) == [both]
+def test_an_event_id_finds_its_event_and_two_attributes_must_both_match(hour: Hour) -> None:
+    one = hour.add("CreateUser", user="bob")
+    both = hour.add("DeleteUser", user="bob")
+    hour.add("DeleteUser")
+    assert hour.ids(attributes={"EventId": one}) == [one]
+    assert hour.ids(attributes={"EventName": "DeleteUser", "User": "bob"}) == [both]
 
 
-def test_next_token_pages_until_exhausted_without_loss_or_repeat(week: Week) -> None:
-    added = [week.add(hour=hour) for hour in range(7)]
+def test_next_token_pages_until_exhausted_without_loss_or_repeat(hour: Hour) -> None:
+    added = [hour.add(minute=m) for m in range(7)]
     seen: list[str] = []
     token: str | None = None
     pages = 0
     while True:
         body = (
-            client(week.server).lookup_events(week.request(max_results="3", next_token=token)).body
+            client(hour.server).lookup_events(hour.request(max_results="3", next_token=token)).body
         )
         seen += [e["eventId"] for e in body.events]
         pages += 1
@@ -191,44 +183,44 @@ def test_next_token_pages_until_exhausted_without_loss_or_repeat(week: Week) -> 
     assert seen == added[::-1]
 
 
-def test_a_next_token_opens_only_for_its_own_query(week: Week) -> None:
-    for hour in range(3):
-        week.add(hour=hour)
-    token = client(week.server).lookup_events(week.request(max_results="1")).body.next_token
+def test_a_next_token_opens_only_for_its_own_query(hour: Hour) -> None:
+    for m in range(3):
+        hour.add(minute=m)
+    token = client(hour.server).lookup_events(hour.request(max_results="1")).body.next_token
     assert token
     changed = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
     for request in (
-        week.request(max_results="1", next_token=changed),
-        week.request(max_results="1", next_token=token, direction="FORWARD"),
-        week.request(max_results="1", next_token=token, attributes={"User": "alice"}),
-        week.request(max_results="1", next_token="not-a-token"),
+        hour.request(max_results="1", next_token=changed),
+        hour.request(max_results="1", next_token=token, direction="FORWARD"),
+        hour.request(max_results="1", next_token=token, attributes={"User": "alice"}),
+        hour.request(max_results="1", next_token="not-a-token"),
     ):
-        error = refusal(week.server, request)
+        error = refusal(hour.server, request)
         assert (error.code, error.status_code) == ("InvalidParameter.NextToken", 400)
 
 
-def test_another_accounts_events_are_invisible(week: Week) -> None:
-    other = week.server.services.accounts.create_account(f"other-{uuid.uuid4().hex[:8]}")
-    mine = week.add()
-    their_event = week.add(account_id=other.account_id)
-    assert week.ids() == [mine]
+def test_another_accounts_events_are_invisible(hour: Hour) -> None:
+    other = hour.server.services.accounts.create_account(f"other-{uuid.uuid4().hex[:8]}")
+    mine = hour.add()
+    their_event = hour.add(account_id=other.account_id)
+    assert hour.ids() == [mine]
     theirs = AccessKey(other.access_key_id, other.access_key_secret.reveal())
-    assert week.ids(theirs) == [their_event]
+    assert hour.ids(theirs) == [their_event]
 
 
-def test_a_user_allowed_lookup_events_sees_the_accounts_events(week: Week) -> None:
-    mine = week.add()
+def test_a_user_allowed_lookup_events_sees_the_accounts_events(hour: Hour) -> None:
+    mine = hour.add()
     name = f"reader{uuid.uuid4().hex[:8]}"
-    reader = week.server.create_user(name, policies=["AliyunActionTrailReadOnlyAccess"])
-    assert week.ids(reader) == [mine]
+    reader = hour.server.create_user(name, policies=["AliyunActionTrailReadOnlyAccess"])
+    assert hour.ids(reader) == [mine]
 
 
-def test_a_caller_without_the_permission_is_refused(week: Week) -> None:
-    week.add()
+def test_a_caller_without_the_permission_is_refused(hour: Hour) -> None:
+    hour.add()
     name = f"nobody{uuid.uuid4().hex[:8]}"
-    nobody = week.server.create_user(name, policies=["AliyunRAMReadOnlyAccess"])
+    nobody = hour.server.create_user(name, policies=["AliyunRAMReadOnlyAccess"])
     with pytest.raises(ClientException) as raised:
-        client(week.server, nobody).lookup_events(week.request())
+        client(hour.server, nobody).lookup_events(hour.request())
     assert (raised.value.code, raised.value.status_code) == ("NoPermission", 403)
     assert "actiontrail:LookupEvents" in raised.value.message
 
@@ -249,21 +241,21 @@ def test_a_caller_without_the_permission_is_refused(week: Week) -> None:
     ],
 )
 def test_a_bad_parameter_is_refused_with_its_name(
-    week: Week, given: dict[str, Any], code: str
+    hour: Hour, given: dict[str, Any], code: str
 ) -> None:
-    request = week.request()
+    request = hour.request()
     for name, value in given.items():
         setattr(request, name, value)
-    error = refusal(week.server, request)
+    error = refusal(hour.server, request)
     assert (error.code, error.status_code) == (code, 400)
 
 
-def test_an_unknown_or_a_third_attribute_is_refused(week: Week) -> None:
-    unknown = refusal(week.server, week.request(attributes={"Colour": "blue"}))
+def test_an_unknown_or_a_third_attribute_is_refused(hour: Hour) -> None:
+    unknown = refusal(hour.server, hour.request(attributes={"Colour": "blue"}))
     assert (unknown.code, unknown.status_code) == ("InvalidParameter.LookupAttribute.Key", 400)
     three = refusal(
-        week.server,
-        week.request(attributes={"EventName": "CreateUser", "User": "alice", "EventRW": "Write"}),
+        hour.server,
+        hour.request(attributes={"EventName": "CreateUser", "User": "alice", "EventRW": "Write"}),
     )
     assert (three.code, three.status_code) == ("InvalidParameter.LookupAttribute", 400)
 

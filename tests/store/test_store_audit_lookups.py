@@ -4,48 +4,22 @@ export's reading in the trail's order; retention's purge in small batches."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from ramsts.store import AuditEvent, EventLookup, EventPosition, Store
+from trail_events import ACCOUNT, trail_event
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-ACCOUNT = "1234567890123456"
 OTHER = "6543210987654321"
 DAY = timedelta(days=1)
 
 
-def event(
-    name: str = "CreateUser",
-    *,
-    at: datetime = NOW,
-    account_id: str = ACCOUNT,
-    user: str | None = "alice",
-    key: str | None = "LTAI5tAliceKey",
-    rw: str = "Write",
-    resources: tuple[tuple[str, str], ...] = (),
-) -> AuditEvent:
-    event_id = str(uuid.uuid4()).upper()
-    return AuditEvent(
-        event_id=event_id,
-        account_id=account_id,
-        event_time=at,
-        event_name=name,
-        event_source="ram.aliyuncs.com",
-        service_name="Ram",
-        event_type="ApiCall",
-        event_rw=rw,
-        api_version="2015-05-01",
-        user_name=user,
-        access_key_id=key,
-        error_code=None,
-        request_id=str(uuid.uuid4()).upper(),
-        document={"eventId": event_id, "eventName": name},
-        resources=resources,
-    )
+def event(name: str = "CreateUser", *, at: datetime = NOW, **fields: Any) -> AuditEvent:
+    return trail_event(name, at=at, **fields)
 
 
 def stored(store: Store, *events: AuditEvent) -> list[AuditEvent]:

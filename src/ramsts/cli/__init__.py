@@ -32,6 +32,7 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "call": ("call",),
     "keys": ("keys",),
     "role": ("role",),
+    "events": ("events",),
     "demo": ("demo", "demo-iot"),
 }
 

@@ -73,6 +73,12 @@ def register(subparsers: Any) -> None:
         "(RAMSTS_THROTTLE; default none)",
     )
     parser.add_argument(
+        "--audit-retention",
+        metavar="AGE",
+        help="keep audit trail events this long, e.g. 90d or 12h; older ones are purged at "
+        "start and hourly (RAMSTS_AUDIT_RETENTION, default 90d, as ActionTrail's event history)",
+    )
+    parser.add_argument(
         "--demo-products",
         action="store_true",
         default=None,
@@ -131,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
         log_format=args.log_format,
         metrics=args.metrics,
         throttle=args.throttle,
+        audit_retention=args.audit_retention,
         demo_products=args.demo_products,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,

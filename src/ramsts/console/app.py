@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ramsts.console.backend import ConsoleServices
 from ramsts.console.pages import (
+    events,
     groups,
     oidc_providers,
     overview,
@@ -84,6 +85,7 @@ def create_console(services: ConsoleServices) -> Starlette:
         *saml_providers.routes(site),
         *simulator.routes(site),
         *security.routes(site),
+        *events.routes(site),
         *password.routes(site),
         *validation.routes(site),
     ]

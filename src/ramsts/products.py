@@ -63,8 +63,8 @@ ACTIONTRAIL = Product(
     host_id="actiontrail.cn-hangzhou.aliyuncs.com",
     region="cn-hangzhou",
 )
-"""ActionTrail: declared, not served yet. The SDK's endpoint rule is regional
-(``actiontrail.<region>.aliyuncs.com``)."""
+"""ActionTrail: LookupEvents over the audit trail (:mod:`ramsts.actiontrail`). The SDK's endpoint
+rule is regional (``actiontrail.<region>.aliyuncs.com``)."""
 RAMSTS = Product(code="Ramsts", version="2026-11-01", host_id="ramsts")
 """ramsts's own extension product: ``VerifyRequest``, which resource services call
 (:mod:`ramsts.guard.verification`)."""

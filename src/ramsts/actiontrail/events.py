@@ -19,13 +19,14 @@ from ramsts.actiontrail.next_tokens import Resumption, issue_token, open_token, 
 from ramsts.caller import Caller
 from ramsts.errors import InvalidParameter
 from ramsts.parameters import out_of_range
+from ramsts.products import ACTIONTRAIL
 from ramsts.ram.service import RamService
 from ramsts.store import EventLookup
 
 Direction = Literal["FORWARD", "BACKWARD"]
 DIRECTIONS: tuple[Direction, ...] = ("FORWARD", "BACKWARD")
 
-LOOKUP_ACTION = "actiontrail:LookupEvents"
+LOOKUP_ACTION = ACTIONTRAIL.action("LookupEvents")
 DEFAULT_RANGE = timedelta(days=7)
 DEFAULT_MAX_RESULTS = 20
 MOST_RESULTS = 50
@@ -51,7 +52,7 @@ def lookup_resource(account_id: str) -> str:
     """What LookupEvents is authorized on: the account's trail in every region. (The real
     action has no resource-level permission: a policy grants it on ``*``, which this
     matches.)"""
-    return f"acs:actiontrail:*:{account_id}:*"
+    return f"acs:{ACTIONTRAIL.action_prefix}:*:{account_id}:*"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,12 @@
-"""ActionTrail as a product of the API: ``Actiontrail`` ``2020-07-06``, and LookupEvents."""
+"""ActionTrail as a product of the API (:data:`ramsts.products.ACTIONTRAIL`), and
+LookupEvents."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from ramsts.actiontrail import API_VERSION, HOST_ID, PRODUCT_CODE, wire
+from ramsts.actiontrail import wire
+from ramsts.products import ACTIONTRAIL
 from ramsts.ram.service import RamService
 
 if TYPE_CHECKING:
@@ -19,5 +21,5 @@ class _HasRam(Protocol):
 def register(table: ActionTable, services: _HasRam) -> None:
     """Declare ActionTrail and register LookupEvents, run by the RAM service (its store, where
     the trail is, and its authorizer)."""
-    table.add_product(code=PRODUCT_CODE, version=API_VERSION, host_id=HOST_ID)
+    table.add_product(ACTIONTRAIL)
     wire.register(table, services.ram)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, cast
 
-from ramsts.actiontrail import API_VERSION
 from ramsts.actiontrail.events import (
     DEFAULT_MAX_RESULTS,
     DIRECTIONS,
@@ -18,6 +17,7 @@ from ramsts.actiontrail.events import (
 )
 from ramsts.errors import InvalidParameter
 from ramsts.parameters import Parameters, TextRule
+from ramsts.products import ACTIONTRAIL
 from ramsts.ram.rendering import Body, iso8601
 from ramsts.ram.wire.declaration import RpcAction, register_actions
 from ramsts.signing.timestamps import parse_timestamp
@@ -101,4 +101,4 @@ ACTIONS = (RpcAction("LookupEvents", event_query, lookup_events, render_page),)
 
 
 def register(table: ActionTable, ram: RamService) -> None:
-    register_actions(table, ram, ACTIONS, version=API_VERSION)
+    register_actions(table, ram, ACTIONS, version=ACTIONTRAIL.version)

@@ -85,6 +85,24 @@ def test_each_resource_an_event_names_is_stored_against_that_event(
     ]
 
 
+def test_a_name_longer_than_its_column_is_stored_clipped_and_whole_in_the_document(
+    store: Store, db_url: str
+) -> None:
+    long_name = "n" * 5000
+    added = replace(
+        event(resources=(("ACS::RAM::User", long_name),)),
+        user_name=long_name,
+        document={"requestParameters": {"UserName": long_name}},
+    )
+    with store.transaction() as tx:
+        tx.audit_events.add([added])
+    row = trail_rows(db_url)[0]
+    assert long_name.startswith(row["user_name"])
+    assert json.loads(row["document"])["requestParameters"]["UserName"] == long_name
+    [(_, _, stored)] = trail_resources(db_url)
+    assert long_name.startswith(stored)
+
+
 def test_an_event_id_already_on_the_trail_is_refused_and_the_batch_with_it(
     store: Store, db_url: str
 ) -> None:

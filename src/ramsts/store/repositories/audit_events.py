@@ -113,18 +113,54 @@ class EventRows:
     """``(event_id, account_id, resource_type, resource_name)``."""
 
 
+def _column_length(column: sa.Column[Any]) -> int | None:
+    return column.type.length if isinstance(column.type, sa.String) else None
+
+
+_EVENT_LENGTHS = tuple(_column_length(audit_events.c[name]) for name in _EVENT_COLUMNS)
+_RESOURCE_TYPE_LENGTH = _column_length(audit_event_resources.c.resource_type)
+_RESOURCE_NAME_LENGTH = _column_length(audit_event_resources.c.resource_name)
+
+
+def _clipped(value: Any, length: int | None) -> Any:
+    """A call names what its caller sent, of any length, and its event must still be written
+    (a change commits only with it): an indexed column keeps the value's first ``length``
+    characters, the document the whole value."""
+    if length is None or not isinstance(value, str) or len(value) <= length:
+        return value
+    return value[:length]
+
+
 def event_rows(events: Sequence[AuditEvent]) -> EventRows:
     return EventRows(
         events=[
-            (*(getattr(event, name) for name in _EVENT_COLUMNS), document_text(event))
+            (
+                *(
+                    _clipped(getattr(event, name), length)
+                    for name, length in zip(_EVENT_COLUMNS, _EVENT_LENGTHS, strict=True)
+                ),
+                document_text(event),
+            )
             for event in events
         ],
         resources=[
-            (event.event_id, event.account_id, kind, name)
+            (
+                event.event_id,
+                event.account_id,
+                _clipped(kind, _RESOURCE_TYPE_LENGTH),
+                _clipped(name, _RESOURCE_NAME_LENGTH),
+            )
             for event in events
             for kind, name in event.resources
         ],
     )
+
+
+UNAUTHENTICATED = "unknown"
+"""``userIdentity.type`` of a call whose credentials did not authenticate."""
+
+ROLE_RESOURCE = "ACS::RAM::Role"
+ASSUMING_EVENTS = ("AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithOIDC")
 
 
 class AuditEventRepository(Repository):
@@ -269,14 +305,6 @@ class AuditEventRepository(Repository):
         )
         field: sa.ColumnElement[str] = as_json[path].as_string()
         return field
-
-
-UNAUTHENTICATED = "unknown"
-"""``userIdentity.type`` of a call whose credentials did not authenticate."""
-
-ROLE_RESOURCE = "ACS::RAM::Role"
-ASSUMING_EVENTS = ("AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithOIDC")
-
 
     def lookup(self, query: EventLookup) -> list[AuditEvent]:
         """A page of ``query.account_id``'s events in its time range that match every attribute,

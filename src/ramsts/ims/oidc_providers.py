@@ -1,91 +1,107 @@
 """OIDC providers (Ims): the OpenID Connect issuers an account trusts.
 
-CreateOIDCProvider, GetOIDCProvider, UpdateOIDCProvider, DeleteOIDCProvider, ListOIDCProviders,
+Create, get, change (description, client ids, issuance limit), delete and list them, and add or
+remove one client id or certificate fingerprint, as the real service's CreateOIDCProvider,
+GetOIDCProvider, UpdateOIDCProvider, DeleteOIDCProvider, ListOIDCProviders,
 AddClientIdToOIDCProvider, RemoveClientIdFromOIDCProvider, AddFingerprintToOIDCProvider and
-RemoveFingerprintFromOIDCProvider, with the real parameter names and answers. A provider is an
-account's entity as a RAM user is: resolved by name first (any letter case), then authorized as
-``ram:<Action>`` (the real service's action names) on its ARN,
-``acs:ram::<AccountId>:oidc-provider/<Name>``; the listing on ``…:oidc-provider/*``. Creating one
-also sets the condition key ``ram:OidcIssuerUrl``.
+RemoveFingerprintFromOIDCProvider do (on the wire: :mod:`ramsts.ims.wire.oidc_providers`). A
+provider is an account's entity as a RAM user is (:mod:`ramsts.ims.identity_providers`), on
+``acs:ram::<AccountId>:oidc-provider/<Name>``; creating one also sets the condition key
+``ram:OidcIssuerUrl``.
 
 AssumeRoleWithOIDC (:mod:`ramsts.sts.assume_role_with_oidc`) trusts an ID token only from a
 provider's issuer, for one of its client ids, over a TLS connection showing a certificate whose
 SHA-1 fingerprint it lists, and no older than its IssuanceLimitTime.
+
+Inputs check their fields as the API's parameters are checked, wherever they were built.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import replace
-from functools import partial
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from ramsts.caller import Caller
 from ramsts.errors import EntityAlreadyExists, EntityNotExist, InvalidParameter, LimitExceeded
-from ramsts.parameters import Parameters, TextRule
-from ramsts.ram.entities import EntityKind
-from ramsts.ram.rendering import Body, iso8601, paged
-from ramsts.ram.service import RamService
-from ramsts.store import OidcProvider
+from ramsts.ims.identity_providers import (
+    DESCRIPTION,
+    PROVIDER_NAME,
+    ProviderKind,
+    change_provider,
+    create_provider,
+    delete_provider,
+    get_provider,
+    list_providers,
+    required_field,
+)
+from ramsts.parameters import optional_text, out_of_range
+from ramsts.ram.listing import Listing
+from ramsts.store import OidcProvider, Page, Transaction
 
 if TYPE_CHECKING:
-    from ramsts.api.actions import ActionTable
+    from ramsts.ram.service import RamService
 
-PROVIDER_NAME = TextRule(
-    128, pattern=re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"), invalid="Format"
-)
-DESCRIPTION = TextRule(256)
 CLIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
 FINGERPRINT = re.compile(r"[0-9A-Fa-f]{40}")
+CLIENT_ID_RULE = "letters, digits and . - _ : / (not first), at most 128 characters"
+FINGERPRINT_RULE = "40 hexadecimal digits (a SHA-1 fingerprint)"
 ISSUER_URL_LENGTH = 255
 
-PROVIDERS_PER_ACCOUNT = 100
 CLIENT_IDS_PER_PROVIDER = 50
 FINGERPRINTS_PER_PROVIDER = 5
 DEFAULT_ISSUANCE_LIMIT_TIME = 12
 MAX_ISSUANCE_LIMIT_TIME = 168
 
-
-def oidc_provider_arn(account_id: str, provider_name: str) -> str:
-    return f"acs:ram::{account_id}:oidc-provider/{provider_name}"
+_T = TypeVar("_T")
 
 
-OIDC_PROVIDER: EntityKind[OidcProvider] = EntityKind(
-    "OIDCProvider",
-    "OIDC provider",
-    lambda tx, account, name: tx.oidc_providers.get(account, name),
-    lambda provider: provider.provider_name,
-    oidc_provider_arn,
-    PROVIDER_NAME,
+OIDC_PROVIDERS: ProviderKind[OidcProvider] = ProviderKind.of(
+    "OIDCProvider", "OIDC provider", "oidc-provider", lambda tx: tx.oidc_providers
 )
 
 
-def render_provider(provider: OidcProvider) -> Body:
-    return {
-        "Arn": provider.arn,
-        "OIDCProviderName": provider.provider_name,
-        "IssuerUrl": provider.issuer_url,
-        "Description": provider.description,
-        "ClientIds": ",".join(provider.client_ids),
-        "Fingerprints": ",".join(provider.fingerprints),
-        "IssuanceLimitTime": provider.issuance_limit_time,
-        "CreateDate": iso8601(provider.created_at),
-        "UpdateDate": iso8601(provider.updated_at),
-        "GmtCreate": _milliseconds(provider.created_at.timestamp()),
-        "GmtModified": _milliseconds(provider.updated_at.timestamp()),
-    }
+@dataclass(frozen=True, slots=True)
+class ProviderValues:
+    """One of a provider's lists of values: its client ids, or its fingerprints."""
+
+    code: str
+    """``ClientId``: ``EntityAlreadyExists.OIDCProvider.ClientId``…"""
+    noun: str
+    plural: str
+    limit: int
+    same: Callable[[str], str]
+    """What two values are compared as: fingerprints are the same in any letter case."""
+    of: Callable[[OidcProvider], tuple[str, ...]]
+    put: Callable[[OidcProvider, tuple[str, ...]], OidcProvider]
 
 
-def _milliseconds(seconds: float) -> str:
-    return str(round(seconds * 1000))
+CLIENT_IDS = ProviderValues(
+    "ClientId",
+    "client id",
+    "client ids",
+    CLIENT_IDS_PER_PROVIDER,
+    str,
+    lambda provider: provider.client_ids,
+    lambda provider, values: replace(provider, client_ids=values),
+)
+FINGERPRINTS = ProviderValues(
+    "Fingerprint",
+    "fingerprint",
+    "fingerprints",
+    FINGERPRINTS_PER_PROVIDER,
+    str.lower,
+    lambda provider: provider.fingerprints,
+    lambda provider, values: replace(provider, fingerprints=values),
+)
 
 
-# -- parameters --------------------------------------------------------------------------------
+# -- the fields' rules --------------------------------------------------------------------------
 
 
-def issuer_url(value: str) -> str:
+def checked_issuer_url(value: str) -> str:
     """An https URL with a host and no query, fragment or user information, as the real
     service requires; at most 255 characters."""
     problem = None
@@ -103,25 +119,48 @@ def issuer_url(value: str) -> str:
             problem = "a URL without a query (?), a fragment (#) or user information (@)"
     if problem is not None:
         raise InvalidParameter(
-            "IssuerUrl", f"The parameter IssuerUrl must be {problem}; got {_shown(value)}."
+            "IssuerUrl", f"The parameter IssuerUrl must be {problem}; got {shown(value)}."
         )
     return value
 
 
-def _listed(
-    read: Parameters, name: str, pattern: re.Pattern[str], what: str, limit: int
+def checked_client_id(name: str, entry: str) -> str:
+    return _checked_entry(name, entry, CLIENT_ID, CLIENT_ID_RULE)
+
+
+def checked_fingerprint(name: str, entry: str) -> str:
+    return _checked_entry(name, entry, FINGERPRINT, FINGERPRINT_RULE)
+
+
+def checked_client_ids(name: str, entries: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """A whole list of client ids (parameter ``name``): each checked, none twice, at most
+    :data:`CLIENT_IDS_PER_PROVIDER`; ``None`` (not given) as it is."""
+    return _checked_list(name, entries, checked_client_id, CLIENT_IDS)
+
+
+def checked_fingerprints(name: str, entries: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """:func:`checked_client_ids` for fingerprints, which are the same in any letter case."""
+    return _checked_list(name, entries, checked_fingerprint, FINGERPRINTS)
+
+
+def checked_issuance_limit_time(value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= MAX_ISSUANCE_LIMIT_TIME:
+        raise out_of_range("IssuanceLimitTime", str(value), 1, MAX_ISSUANCE_LIMIT_TIME)
+    return value
+
+
+def _checked_list(
+    name: str,
+    entries: tuple[str, ...] | None,
+    checked: Callable[[str, str], str],
+    values: ProviderValues,
 ) -> tuple[str, ...] | None:
-    """A comma-separated list parameter, each entry checked, duplicates (in any letter case for
-    fingerprints) refused; ``None`` when absent."""
-    text = read.optional(name)
-    if text is None:
+    if entries is None:
         return None
-    entries = tuple(entry.strip() for entry in text.split(","))
     for entry in entries:
-        _checked_entry(name, entry, pattern, what)
-    if len({entry.lower() if pattern is FINGERPRINT else entry for entry in entries}) != len(
-        entries
-    ):
+        checked(name, entry)
+    limit = values.limit
+    if len({values.same(entry) for entry in entries}) != len(entries):
         raise InvalidParameter(name, f"The parameter {name} lists the same value twice.")
     if len(entries) > limit:
         raise LimitExceeded(
@@ -132,220 +171,236 @@ def _listed(
 
 def _checked_entry(name: str, entry: str, pattern: re.Pattern[str], what: str) -> str:
     if pattern.fullmatch(entry) is None:
-        raise InvalidParameter(name, f"The parameter {name} must be {what}; got {_shown(entry)}.")
+        raise InvalidParameter(name, f"The parameter {name} must be {what}; got {shown(entry)}.")
     return entry
 
 
-CLIENT_ID_RULE = "letters, digits and . - _ : / (not first), at most 128 characters"
-FINGERPRINT_RULE = "40 hexadecimal digits (a SHA-1 fingerprint)"
-
-
-def _issuance_limit_time(read: Parameters) -> int | None:
-    return read.integer("IssuanceLimitTime", minimum=1, maximum=MAX_ISSUANCE_LIMIT_TIME)
-
-
-def _shown(value: str) -> str:
+def shown(value: str) -> str:
     return repr(value if len(value) <= 64 else value[:64] + "…")
 
 
-# -- actions ------------------------------------------------------------------------------------
+# -- inputs -------------------------------------------------------------------------------------
 
 
-def create_oidc_provider(ram: RamService, caller: Caller | None, params: Mapping[str, str]) -> Body:
-    principal = ram.signed_in(caller)
-    read = Parameters(params, missing_suffix=True)
-    name = read.required("OIDCProviderName", PROVIDER_NAME)
-    url = issuer_url(read.required("IssuerUrl"))
-    description = read.optional("Description", DESCRIPTION) or ""
-    client_ids = _listed(read, "ClientIds", CLIENT_ID, CLIENT_ID_RULE, CLIENT_IDS_PER_PROVIDER)
-    fingerprints = _listed(
-        read, "Fingerprints", FINGERPRINT, FINGERPRINT_RULE, FINGERPRINTS_PER_PROVIDER
-    )
-    limit = _issuance_limit_time(read) or DEFAULT_ISSUANCE_LIMIT_TIME
-    account_id = principal.account_id
-    ram.authorizer.require(
-        principal,
-        "ram:CreateOIDCProvider",
-        oidc_provider_arn(account_id, name),
-        {"ram:OidcIssuerUrl": url},
-    )
-    with ram.transaction(account_id) as tx:
-        if tx.oidc_providers.count(account_id) >= PROVIDERS_PER_ACCOUNT:
-            raise LimitExceeded(
-                "OIDCProvider",
-                f"The account already has {PROVIDERS_PER_ACCOUNT} OIDC providers.",
-            )
-        found = tx.oidc_providers.get(account_id, name)
-        if found is not None:
-            raise EntityAlreadyExists(
-                "OIDCProvider", f"The OIDC provider already exists: {found.provider_name}."
-            )
-        provider = tx.oidc_providers.create(
-            account_id,
-            provider_name=name,
-            issuer_url=url,
+@dataclass(frozen=True, slots=True)
+class NewOIDCProvider:
+    provider_name: str
+    issuer_url: str
+    description: str = ""
+    client_ids: tuple[str, ...] = ()
+    fingerprints: tuple[str, ...] = ()
+    issuance_limit_time: int = DEFAULT_ISSUANCE_LIMIT_TIME
+
+    def __post_init__(self) -> None:
+        required_field("OIDCProviderName", self.provider_name, PROVIDER_NAME)
+        checked_issuer_url(required_field("IssuerUrl", self.issuer_url))
+        optional_text("Description", self.description, DESCRIPTION)
+        checked_client_ids("ClientIds", self.client_ids)
+        checked_fingerprints("Fingerprints", self.fingerprints)
+        checked_issuance_limit_time(self.issuance_limit_time)
+
+
+@dataclass(frozen=True, slots=True)
+class OIDCProviderChange:
+    """What to change of provider ``provider_name``: ``client_ids`` replaces the whole list,
+    ``new_description`` and ``issuance_limit_time`` theirs; ``None`` keeps a field."""
+
+    provider_name: str
+    client_ids: tuple[str, ...] | None = None
+    new_description: str | None = None
+    issuance_limit_time: int | None = None
+
+    def __post_init__(self) -> None:
+        checked_client_ids("ClientIds", self.client_ids)
+        optional_text("NewDescription", self.new_description, DESCRIPTION)
+        checked_issuance_limit_time(self.issuance_limit_time)
+        required_field("OIDCProviderName", self.provider_name, PROVIDER_NAME)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderClientId:
+    """One client id of provider ``provider_name``, to add or remove."""
+
+    provider_name: str
+    client_id: str
+
+    def __post_init__(self) -> None:
+        checked_client_id("ClientId", required_field("ClientId", self.client_id))
+        required_field("OIDCProviderName", self.provider_name, PROVIDER_NAME)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderFingerprint:
+    """One certificate fingerprint of provider ``provider_name``, to add or remove."""
+
+    provider_name: str
+    fingerprint: str
+
+    def __post_init__(self) -> None:
+        checked_fingerprint("Fingerprint", required_field("Fingerprint", self.fingerprint))
+        required_field("OIDCProviderName", self.provider_name, PROVIDER_NAME)
+
+
+# -- use cases ----------------------------------------------------------------------------------
+
+
+def create_oidc_provider(
+    ram: RamService, caller: Caller, new: NewOIDCProvider, within: Transaction | None = None
+) -> OidcProvider:
+    def create(tx: Transaction) -> OidcProvider:
+        return tx.oidc_providers.create(
+            caller.account_id,
+            provider_name=new.provider_name,
+            issuer_url=new.issuer_url,
             now=ram.now(),
-            description=description,
-            client_ids=client_ids or (),
-            fingerprints=fingerprints or (),
-            issuance_limit_time=limit,
+            description=new.description,
+            client_ids=new.client_ids,
+            fingerprints=new.fingerprints,
+            issuance_limit_time=new.issuance_limit_time,
         )
-    return {"OIDCProvider": render_provider(provider)}
+
+    return create_provider(
+        OIDC_PROVIDERS,
+        ram,
+        caller,
+        new.provider_name,
+        create,
+        conditions={"ram:OidcIssuerUrl": new.issuer_url},
+        within=within,
+    )
 
 
-def get_oidc_provider(ram: RamService, caller: Caller | None, params: Mapping[str, str]) -> Body:
-    principal = ram.signed_in(caller)
-    name = Parameters(params, missing_suffix=True).required("OIDCProviderName", PROVIDER_NAME)
-    with ram.read() as tx:
-        provider = ram.authorized(tx, principal, "ram:GetOIDCProvider", OIDC_PROVIDER, name)
-    return {"OIDCProvider": render_provider(provider)}
+def get_oidc_provider(
+    ram: RamService, caller: Caller, provider_name: str, within: Transaction | None = None
+) -> OidcProvider:
+    required_field("OIDCProviderName", provider_name, PROVIDER_NAME)
+    return get_provider(OIDC_PROVIDERS, ram, caller, provider_name, within)
 
 
-def delete_oidc_provider(ram: RamService, caller: Caller | None, params: Mapping[str, str]) -> Body:
-    principal = ram.signed_in(caller)
-    name = Parameters(params, missing_suffix=True).required("OIDCProviderName", PROVIDER_NAME)
-    with ram.transaction(principal.account_id) as tx:
-        provider = ram.authorized(tx, principal, "ram:DeleteOIDCProvider", OIDC_PROVIDER, name)
-        tx.oidc_providers.delete(provider.provider_id)
-    return {}
+def delete_oidc_provider(
+    ram: RamService, caller: Caller, provider_name: str, within: Transaction | None = None
+) -> None:
+    required_field("OIDCProviderName", provider_name, PROVIDER_NAME)
+    delete_provider(OIDC_PROVIDERS, ram, caller, provider_name, within)
 
 
-def list_oidc_providers(ram: RamService, caller: Caller | None, params: Mapping[str, str]) -> Body:
-    principal = ram.signed_in(caller)
-    read = Parameters(params)
-    marker = read.optional("Marker")
-    max_items = read.max_items()
-    account_id = principal.account_id
-    ram.authorizer.require(principal, "ram:ListOIDCProviders", oidc_provider_arn(account_id, "*"))
-    with ram.read() as tx:
-        page = tx.oidc_providers.list(account_id, marker=marker, max_items=max_items)
-    return paged("OIDCProviders", "OIDCProvider", page, render_provider)
+def list_oidc_providers(
+    ram: RamService, caller: Caller, listing: Listing, within: Transaction | None = None
+) -> Page[OidcProvider]:
+    return list_providers(OIDC_PROVIDERS, ram, caller, listing, within)
 
 
-def update_oidc_provider(ram: RamService, caller: Caller | None, params: Mapping[str, str]) -> Body:
-    """``ClientIds`` replaces the whole list; ``NewDescription`` and ``IssuanceLimitTime``
-    replace theirs; what is not given is kept."""
-    read = Parameters(params, missing_suffix=True)
-    client_ids = _listed(read, "ClientIds", CLIENT_ID, CLIENT_ID_RULE, CLIENT_IDS_PER_PROVIDER)
-    description = read.optional("NewDescription", DESCRIPTION)
-    limit = _issuance_limit_time(read)
-
-    def change(provider: OidcProvider) -> OidcProvider:
+def update_oidc_provider(
+    ram: RamService, caller: Caller, change: OIDCProviderChange, within: Transaction | None = None
+) -> OidcProvider:
+    def changed(provider: OidcProvider) -> OidcProvider:
         return replace(
             provider,
-            client_ids=provider.client_ids if client_ids is None else client_ids,
-            description=provider.description if description is None else description,
-            issuance_limit_time=provider.issuance_limit_time if limit is None else limit,
+            client_ids=_given(change.client_ids, provider.client_ids),
+            description=_given(change.new_description, provider.description),
+            issuance_limit_time=_given(change.issuance_limit_time, provider.issuance_limit_time),
         )
 
-    return _changed(ram, caller, read, "ram:UpdateOIDCProvider", change)
+    action = "ram:UpdateOIDCProvider"
+    return _changed(ram, caller, change.provider_name, action, changed, within=within)
 
 
-def add_client_id(ram: RamService, caller: Caller | None, params: Mapping[str, str]) -> Body:
-    read = Parameters(params, missing_suffix=True)
-    client_id = _checked_entry("ClientId", read.required("ClientId"), CLIENT_ID, CLIENT_ID_RULE)
-
-    def change(provider: OidcProvider) -> OidcProvider:
-        if client_id in provider.client_ids:
-            raise EntityAlreadyExists(
-                "OIDCProvider.ClientId",
-                f"The client id {client_id} is already in the OIDC provider"
-                f" {provider.provider_name}.",
-            )
-        if len(provider.client_ids) >= CLIENT_IDS_PER_PROVIDER:
-            raise LimitExceeded(
-                "OIDCProvider.ClientIds",
-                f"An OIDC provider may have at most {CLIENT_IDS_PER_PROVIDER} client ids.",
-            )
-        return replace(provider, client_ids=(*provider.client_ids, client_id))
-
-    return _changed(ram, caller, read, "ram:AddClientIdToOIDCProvider", change)
-
-
-def remove_client_id(ram: RamService, caller: Caller | None, params: Mapping[str, str]) -> Body:
-    read = Parameters(params, missing_suffix=True)
-    client_id = _checked_entry("ClientId", read.required("ClientId"), CLIENT_ID, CLIENT_ID_RULE)
-
-    def change(provider: OidcProvider) -> OidcProvider:
-        if client_id not in provider.client_ids:
-            raise EntityNotExist(
-                "OIDCProvider.ClientId",
-                f"The client id {client_id} is not in the OIDC provider {provider.provider_name}.",
-            )
-        kept = tuple(known for known in provider.client_ids if known != client_id)
-        return replace(provider, client_ids=kept)
-
-    return _changed(ram, caller, read, "ram:RemoveClientIdFromOIDCProvider", change)
-
-
-def add_fingerprint(ram: RamService, caller: Caller | None, params: Mapping[str, str]) -> Body:
-    read = Parameters(params, missing_suffix=True)
-    fingerprint = _checked_entry(
-        "Fingerprint", read.required("Fingerprint"), FINGERPRINT, FINGERPRINT_RULE
+def add_client_id_to_oidc_provider(
+    ram: RamService, caller: Caller, given: ProviderClientId, within: Transaction | None = None
+) -> OidcProvider:
+    change = _added(CLIENT_IDS, given.client_id)
+    return _changed(
+        ram, caller, given.provider_name, "ram:AddClientIdToOIDCProvider", change, within=within
     )
 
-    def change(provider: OidcProvider) -> OidcProvider:
-        if fingerprint.lower() in (known.lower() for known in provider.fingerprints):
-            raise EntityAlreadyExists(
-                "OIDCProvider.Fingerprint",
-                f"The fingerprint {fingerprint} is already in the OIDC provider"
-                f" {provider.provider_name}.",
-            )
-        if len(provider.fingerprints) >= FINGERPRINTS_PER_PROVIDER:
-            raise LimitExceeded(
-                "OIDCProvider.Fingerprints",
-                f"An OIDC provider may have at most {FINGERPRINTS_PER_PROVIDER} fingerprints.",
-            )
-        return replace(provider, fingerprints=(*provider.fingerprints, fingerprint))
 
-    return _changed(ram, caller, read, "ram:AddFingerprintToOIDCProvider", change)
-
-
-def remove_fingerprint(ram: RamService, caller: Caller | None, params: Mapping[str, str]) -> Body:
-    read = Parameters(params, missing_suffix=True)
-    fingerprint = _checked_entry(
-        "Fingerprint", read.required("Fingerprint"), FINGERPRINT, FINGERPRINT_RULE
+def remove_client_id_from_oidc_provider(
+    ram: RamService, caller: Caller, given: ProviderClientId, within: Transaction | None = None
+) -> OidcProvider:
+    change = _removed(CLIENT_IDS, given.client_id)
+    return _changed(
+        ram,
+        caller,
+        given.provider_name,
+        "ram:RemoveClientIdFromOIDCProvider",
+        change,
+        within=within,
     )
 
-    def change(provider: OidcProvider) -> OidcProvider:
-        kept = tuple(
-            known for known in provider.fingerprints if known.lower() != fingerprint.lower()
-        )
-        if len(kept) == len(provider.fingerprints):
-            raise EntityNotExist(
-                "OIDCProvider.Fingerprint",
-                f"The fingerprint {fingerprint} is not in the OIDC provider"
-                f" {provider.provider_name}.",
-            )
-        return replace(provider, fingerprints=kept)
 
-    return _changed(ram, caller, read, "ram:RemoveFingerprintFromOIDCProvider", change)
+def add_fingerprint_to_oidc_provider(
+    ram: RamService, caller: Caller, given: ProviderFingerprint, within: Transaction | None = None
+) -> OidcProvider:
+    change = _added(FINGERPRINTS, given.fingerprint)
+    return _changed(
+        ram, caller, given.provider_name, "ram:AddFingerprintToOIDCProvider", change, within=within
+    )
+
+
+def remove_fingerprint_from_oidc_provider(
+    ram: RamService, caller: Caller, given: ProviderFingerprint, within: Transaction | None = None
+) -> OidcProvider:
+    change = _removed(FINGERPRINTS, given.fingerprint)
+    return _changed(
+        ram,
+        caller,
+        given.provider_name,
+        "ram:RemoveFingerprintFromOIDCProvider",
+        change,
+        within=within,
+    )
 
 
 def _changed(
     ram: RamService,
-    caller: Caller | None,
-    read: Parameters,
+    caller: Caller,
+    provider_name: str,
     action: str,
     change: Callable[[OidcProvider], OidcProvider],
-) -> Body:
-    """Resolve and authorize the named provider, apply ``change`` and store it, in one
-    transaction; the provider as stored after it."""
-    principal = ram.signed_in(caller)
-    name = read.required("OIDCProviderName", PROVIDER_NAME)
-    with ram.transaction(principal.account_id) as tx:
-        provider = ram.authorized(tx, principal, action, OIDC_PROVIDER, name)
-        updated = tx.oidc_providers.update(change(provider), now=ram.now())
-    return {"OIDCProvider": render_provider(updated)}
+    *,
+    within: Transaction | None,
+) -> OidcProvider:
+    return change_provider(
+        OIDC_PROVIDERS, ram, caller, provider_name, change, action=action, within=within
+    )
 
 
-def register_oidc_providers(table: ActionTable, ram: RamService, *, version: str) -> None:
-    table.add(version, "CreateOIDCProvider", partial(create_oidc_provider, ram))
-    table.add(version, "GetOIDCProvider", partial(get_oidc_provider, ram))
-    table.add(version, "UpdateOIDCProvider", partial(update_oidc_provider, ram))
-    table.add(version, "DeleteOIDCProvider", partial(delete_oidc_provider, ram))
-    table.add(version, "ListOIDCProviders", partial(list_oidc_providers, ram))
-    table.add(version, "AddClientIdToOIDCProvider", partial(add_client_id, ram))
-    table.add(version, "RemoveClientIdFromOIDCProvider", partial(remove_client_id, ram))
-    table.add(version, "AddFingerprintToOIDCProvider", partial(add_fingerprint, ram))
-    table.add(version, "RemoveFingerprintFromOIDCProvider", partial(remove_fingerprint, ram))
+def _added(values: ProviderValues, value: str) -> Callable[[OidcProvider], OidcProvider]:
+    """The change that appends ``value``: refused when it is there already, or the list full."""
+
+    def change(provider: OidcProvider) -> OidcProvider:
+        known = values.of(provider)
+        if values.same(value) in (values.same(entry) for entry in known):
+            raise EntityAlreadyExists(
+                f"OIDCProvider.{values.code}",
+                f"The {values.noun} {value} is already in the OIDC provider"
+                f" {provider.provider_name}.",
+            )
+        if len(known) >= values.limit:
+            raise LimitExceeded(
+                f"OIDCProvider.{values.code}s",
+                f"An OIDC provider may have at most {values.limit} {values.plural}.",
+            )
+        return values.put(provider, (*known, value))
+
+    return change
+
+
+def _removed(values: ProviderValues, value: str) -> Callable[[OidcProvider], OidcProvider]:
+    """The change that drops ``value``: refused when it is not there."""
+
+    def change(provider: OidcProvider) -> OidcProvider:
+        known = values.of(provider)
+        kept = tuple(entry for entry in known if values.same(entry) != values.same(value))
+        if len(kept) == len(known):
+            raise EntityNotExist(
+                f"OIDCProvider.{values.code}",
+                f"The {values.noun} {value} is not in the OIDC provider {provider.provider_name}.",
+            )
+        return values.put(provider, kept)
+
+    return change
+
+
+def _given(value: _T | None, kept: _T) -> _T:
+    return kept if value is None else value

@@ -12,8 +12,7 @@ from ramsts.ims import (
     mfa_devices,
     users,
 )
-from ramsts.ims.oidc_providers import register_oidc_providers
-from ramsts.ims.saml_providers import register_saml_providers
+from ramsts.ims.wire import oidc_providers, saml_providers
 from ramsts.products import IMS
 from ramsts.ram.service import RamService
 
@@ -31,8 +30,8 @@ def register(table: ActionTable, services: _HasRam) -> None:
     authorizer, same transactions): the OIDC and SAML providers, and, under their Ims names,
     RAM's users, login profiles, AccessKeys, groups, password policy and security preference."""
     table.add_product(IMS)
-    register_oidc_providers(table, services.ram, version=IMS.version)
-    register_saml_providers(table, services.ram, version=IMS.version)
+    oidc_providers.register(table, services.ram)
+    saml_providers.register(table, services.ram)
     users.register(table, services.ram)
     login_profiles.register(table, services.ram)
     access_keys.register(table, services.ram)

@@ -3,10 +3,10 @@
 The console has no privileged path of its own: every page runs, as the
 :class:`~ramsts.caller.Caller` of the session, either RAM's typed use cases
 (:mod:`ramsts.ram.users`, :mod:`ramsts.ram.login_profiles`, :mod:`ramsts.ram.access_keys`…,
-through ``Visit.act``; a form that is one step to the person composes several in one
-transaction: every RAM action is one) or, for Ims's identity provider actions, not yet use
-cases, the same callables the API dispatches to, by name with a parameters mapping
-(:class:`RamCalls`). Either way the policy engine authorizes
+and Ims's identity providers, :mod:`ramsts.ims.oidc_providers`…, through ``Visit.act``; a form
+that is one step to the person composes several in one transaction: every RAM and Ims action
+the console runs is one) or the same callables the API dispatches to, by name with a
+parameters mapping (:class:`RamCalls`). Either way the policy engine authorizes
 each click exactly as it would authorize the same call signed with an AccessKey.
 """
 
@@ -70,41 +70,26 @@ class RamCalls:
         self._actions = actions
         self.ram = ram
 
-    def run(
-        self, caller: Caller, action: str, *, version: str = RAM.version, **params: str
-    ) -> dict[str, Any]:
-        """Run ``action`` (of RAM, or of the product serving ``version``: Ims's identity
-        providers); an empty form field is a parameter not given."""
+    def run(self, caller: Caller, action: str, **params: str) -> dict[str, Any]:
+        """Run RAM's ``action``; an empty form field is a parameter not given."""
         given = {name: value for name, value in params.items() if value != ""}
-        return self.run_as_given(caller, action, given, version=version)
+        return self.run_as_given(caller, action, given)
 
     def run_as_given(
-        self,
-        caller: Caller,
-        action: str,
-        params: Mapping[str, str],
-        *,
-        version: str = RAM.version,
+        self, caller: Caller, action: str, params: Mapping[str, str]
     ) -> dict[str, Any]:
         """Run ``action`` with ``params`` exactly, empty values included (an empty
         ``LoginNetworkMasks`` clears the masks)."""
-        return self._actions.resolve(version, action).handler(caller, params)
+        return self._actions.resolve(RAM.version, action).handler(caller, params)
 
     def items(
-        self,
-        caller: Caller,
-        action: str,
-        plural: str,
-        singular: str,
-        *,
-        version: str = RAM.version,
-        **params: str,
+        self, caller: Caller, action: str, plural: str, singular: str, **params: str
     ) -> list[Any]:
         """Every item of a listing (``ListUsers`` → ``Users.User``), following its Marker."""
         found: list[Any] = []
         marker = ""
         while True:
-            body = self.run(caller, action, version=version, Marker=marker, **params)
+            body = self.run(caller, action, Marker=marker, **params)
             found.extend(body.get(plural, {}).get(singular, []))
             marker = body.get("Marker", "") if body.get("IsTruncated") else ""
             if not marker:

@@ -1,6 +1,7 @@
 """OIDC providers (Ims): the list, registering an issuer with its client ids and
-certificate fingerprints, deleting one. Each click runs the Ims action as the signed-in caller,
-authorized as ``ram:<Action>`` on the provider's ARN like every other console page's action."""
+certificate fingerprints, deleting one. Each click runs the use case of
+:mod:`ramsts.ims.oidc_providers` as the signed-in caller, authorized as ``ram:<Action>`` on the
+provider's ARN like every other console page's action."""
 
 from __future__ import annotations
 
@@ -12,33 +13,33 @@ from starlette.routing import BaseRoute, Route
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
-from ramsts.products import IMS
+from ramsts.ims.oidc_providers import (
+    NewOIDCProvider,
+    create_oidc_provider,
+    delete_oidc_provider,
+    list_oidc_providers,
+)
 
 FORM_FIELDS = ("OIDCProviderName", "IssuerUrl", "ClientIds", "Fingerprints", "Description")
 
 
 def list_providers(visit: Visit, *, status: int = 200, **extra: Any) -> Response:
-    providers = visit.calls.items(
-        visit.principal, "ListOIDCProviders", "OIDCProviders", "OIDCProvider", version=IMS.version
-    )
+    providers = visit.every(list_oidc_providers)
     return visit.render("oidc_providers.html", status=status, providers=providers, **extra)
 
 
 def create_provider(visit: Visit) -> Response:
-    """Client ids and fingerprints are typed one list each, separated by commas or lines, and
-    sent as the SDKs send them: comma-separated."""
+    """Client ids and fingerprints are typed one list each, separated by commas or lines."""
     values = {name: visit.field(name) for name in FORM_FIELDS}
     try:
-        visit.calls.run(
-            visit.principal,
-            "CreateOIDCProvider",
-            version=IMS.version,
-            OIDCProviderName=values["OIDCProviderName"],
-            IssuerUrl=values["IssuerUrl"],
-            ClientIds=_comma_separated(values["ClientIds"]),
-            Fingerprints=_comma_separated(values["Fingerprints"]),
-            Description=values["Description"],
+        new = NewOIDCProvider(
+            provider_name=values["OIDCProviderName"],
+            issuer_url=values["IssuerUrl"],
+            description=values["Description"],
+            client_ids=_entries(values["ClientIds"]),
+            fingerprints=_entries(values["Fingerprints"]),
         )
+        visit.act(create_oidc_provider, new)
     except RamstsError as error:
         return list_providers(
             visit, status=error.http_status, problem=visit.problem(error), values=values
@@ -49,14 +50,12 @@ def create_provider(visit: Visit) -> Response:
 
 def delete_provider(visit: Visit) -> Response:
     name = visit.path("name")
-    visit.calls.run(
-        visit.principal, "DeleteOIDCProvider", version=IMS.version, OIDCProviderName=name
-    )
+    visit.act(delete_oidc_provider, name)
     return visit.redirect("/oidc-providers", notice=f"OIDC provider {name} was deleted.")
 
 
-def _comma_separated(typed: str) -> str:
-    return ",".join(part.strip() for part in typed.replace("\n", ",").split(",") if part.strip())
+def _entries(typed: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in typed.replace("\n", ",").split(",") if part.strip())
 
 
 def routes(site: Site) -> list[BaseRoute]:

@@ -33,9 +33,10 @@ from ramsts.console.pages.validation import editor_verdict, refusal
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import MissingParameter, RamstsError
+from ramsts.ims.oidc_providers import get_oidc_provider, list_oidc_providers
+from ramsts.ims.saml_providers import list_saml_providers
 from ramsts.parameters import checked_integer
 from ramsts.policy import PolicyError
-from ramsts.products import IMS
 from ramsts.ram import last_use, roles
 from ramsts.ram.arns import root_arn
 from ramsts.ram.roles import MAX_SESSION_DURATION, MIN_SESSION_DURATION, NewRole, RoleChange
@@ -82,24 +83,12 @@ def trust_policy(entity_type: str, principal: str, conditions: dict[str, str] | 
 def identity_providers(visit: Visit) -> list[dict[str, str]]:
     """The account's OIDC and SAML providers the caller may list, for the wizard to trust."""
     found = [
-        {"arn": p["Arn"], "name": p["OIDCProviderName"], "kind": "OIDC"}
-        for p in visit.calls.items(
-            visit.principal,
-            "ListOIDCProviders",
-            "OIDCProviders",
-            "OIDCProvider",
-            version=IMS.version,
-        )
+        {"arn": p.arn, "name": p.provider_name, "kind": "OIDC"}
+        for p in visit.every(list_oidc_providers)
     ]
     found += [
-        {"arn": p["Arn"], "name": p["SAMLProviderName"], "kind": "SAML"}
-        for p in visit.calls.items(
-            visit.principal,
-            "ListSAMLProviders",
-            "SAMLProviders",
-            "SAMLProvider",
-            version=IMS.version,
-        )
+        {"arn": p.arn, "name": p.provider_name, "kind": "SAML"}
+        for p in visit.every(list_saml_providers)
     ]
     return found
 
@@ -112,14 +101,12 @@ def _idp_conditions(visit: Visit, values: dict[str, str]) -> dict[str, str] | No
     if ":oidc-provider/" not in provider:
         return None
     name = provider.rsplit("/", 1)[1]
-    found = visit.calls.run(
-        visit.principal, "GetOIDCProvider", version=IMS.version, OIDCProviderName=name
-    )["OIDCProvider"]
+    found = visit.act(get_oidc_provider, name)
     if not values["client_id"]:
         raise MissingParameter(
             "ClientId", "Choose the client id (oidc:aud) the role's tokens must be issued to."
         )
-    conditions = {"oidc:iss": found["IssuerUrl"], "oidc:aud": values["client_id"]}
+    conditions = {"oidc:iss": found.issuer_url, "oidc:aud": values["client_id"]}
     if values["subject"]:
         conditions["oidc:sub"] = values["subject"]
     return conditions

@@ -1,10 +1,9 @@
 """SAML providers (Ims): the list, registering an IdP by its metadata, deleting
-one. Each click runs the Ims action as the signed-in caller, authorized as ``ram:<Action>`` on
-the provider's ARN like every other console page's action."""
+one. Each click runs the use case of :mod:`ramsts.ims.saml_providers` as the signed-in caller,
+authorized as ``ram:<Action>`` on the provider's ARN like every other console page's action."""
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from starlette.responses import Response
@@ -13,31 +12,28 @@ from starlette.routing import BaseRoute, Route
 from ramsts.console.site import Site
 from ramsts.console.visits import Visit, signed_in_page
 from ramsts.errors import RamstsError
-from ramsts.products import IMS
+from ramsts.ims.saml_providers import (
+    NewSAMLProvider,
+    create_saml_provider,
+    delete_saml_provider,
+    list_saml_providers,
+)
 
 
 def list_providers(visit: Visit, *, status: int = 200, **extra: Any) -> Response:
-    providers = visit.calls.items(
-        visit.principal, "ListSAMLProviders", "SAMLProviders", "SAMLProvider", version=IMS.version
-    )
+    providers = visit.every(list_saml_providers)
     return visit.render("saml_providers.html", status=status, providers=providers, **extra)
 
 
 def create_provider(visit: Visit) -> Response:
-    """The metadata is pasted as XML; Ims takes it base64-encoded, as the SDKs send it."""
+    """The metadata is pasted as XML, the document itself (the API takes it base64-encoded)."""
     name, description = visit.field("SAMLProviderName"), visit.field("Description")
     document = visit.field("SAMLMetadataDocument")
     try:
-        visit.calls.run(
-            visit.principal,
-            "CreateSAMLProvider",
-            version=IMS.version,
-            SAMLProviderName=name,
-            Description=description,
-            EncodedSAMLMetadataDocument=base64.b64encode(document.encode()).decode()
-            if document
-            else "",
+        new = NewSAMLProvider(
+            provider_name=name, metadata_document=document, description=description
         )
+        visit.act(create_saml_provider, new)
     except RamstsError as error:
         values = {
             "SAMLProviderName": name,
@@ -52,9 +48,7 @@ def create_provider(visit: Visit) -> Response:
 
 def delete_provider(visit: Visit) -> Response:
     name = visit.path("name")
-    visit.calls.run(
-        visit.principal, "DeleteSAMLProvider", version=IMS.version, SAMLProviderName=name
-    )
+    visit.act(delete_saml_provider, name)
     return visit.redirect("/saml-providers", notice=f"SAML provider {name} was deleted.")
 
 

@@ -26,6 +26,7 @@ from ramsts.caller import Caller
 from ramsts.services import StoredKeyRing
 from ramsts.sts.assume_role import AssumeRole
 from ramsts.sts.keys import rotate_token_key
+from ramsts.sts.wire.sessions import assume_role_action
 from ramsts.testing import AccessKey, RamstsServer, ramsts_server
 
 pytestmark = pytest.mark.sdk
@@ -313,9 +314,11 @@ def test_a_key_rotation_keeps_old_sessions_and_accepts_new_ones(
     rotate_token_key(services.store, services.master_key, now=services.clock())
     # A process that started after the rotation mints with the new key; this server has not
     # loaded it yet and must accept its tokens all the same.
-    elsewhere = AssumeRole(
-        services.store, services.authorizer, StoredKeyRing(services.store, services.master_key)
-    )
+    elsewhere = assume_role_action(
+        AssumeRole(
+            services.store, services.authorizer, StoredKeyRing(services.store, services.master_key)
+        )
+    ).handler()
     minted = elsewhere(
         server_caller(server, "alice"), {"RoleArn": admin_arn, "RoleSessionName": "after"}
     )

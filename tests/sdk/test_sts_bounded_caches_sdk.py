@@ -12,6 +12,7 @@ from alibabacloud_sts20150401 import models as sts_models
 from alibabacloud_tea_openapi.exceptions import ClientException
 
 from ramsts.sts.assume_role import MISSING_ROLES_KEPT, AssumeRole
+from ramsts.sts.wire.declaration import SignedHandler
 from ramsts.testing import AccessKey, RamstsServer, ramsts_server
 
 pytestmark = pytest.mark.sdk
@@ -28,8 +29,10 @@ def server(db_url: str) -> Iterator[RamstsServer]:
 
 def served_assume_role(server: RamstsServer) -> AssumeRole:
     handler = server.services.actions.resolve(STS_VERSION, "AssumeRole").handler
-    assert isinstance(handler, AssumeRole)
-    return handler
+    assert isinstance(handler, SignedHandler)
+    assume_role = getattr(handler.run, "__self__", None)  # the bound AssumeRole.assume
+    assert isinstance(assume_role, AssumeRole)
+    return assume_role
 
 
 # The bound is the cache's: the store only answers "no such role", as both stores do in

@@ -28,6 +28,7 @@ from ramsts.services import StoredKeyRing
 from ramsts.signing import parse_request, sign_rpc_v1
 from ramsts.store import Account, PrincipalType, Role, Store, User, open_store
 from ramsts.sts.assume_role import AssumeRole
+from ramsts.sts.wire.sessions import assume_role_action
 from ramsts.types import Secret
 
 START = datetime(2025, 3, 1, 12, 0, 0, 250000, tzinfo=UTC)
@@ -118,7 +119,7 @@ class Sts:
     # -- calling STS and using what it returns ----------------------------------------------
 
     def assume(self, caller: Caller, **params: str) -> dict[str, Any]:
-        return self.assume_role(caller, params)
+        return assume_role_action(self.assume_role).handler()(caller, params)
 
     def use(self, credentials: Mapping[str, str], *, token: str | None = None) -> Caller:
         """Authenticate a GetCallerIdentity signed with ``credentials`` (``token`` overrides its

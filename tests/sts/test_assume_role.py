@@ -13,6 +13,7 @@ from sts_support import Directory, Sts, allow, root_caller, trust, user_caller
 
 from ramsts.errors import RamstsError
 from ramsts.sts.assume_role import ROLE_CACHE_TTL, ROOT_REFUSED, AssumeRole
+from ramsts.sts.wire.sessions import assume_role_action
 
 READER_ARN = "acs:ram::{}:role/reader"
 
@@ -252,9 +253,11 @@ def test_a_changed_trust_policy_is_in_force_at_the_next_read_of_the_role(
 
 def test_a_cached_role_is_read_again_once_its_time_is_up(sts: Sts, directory: Directory) -> None:
     """With the production cache, a new trust policy is in force after ROLE_CACHE_TTL."""
-    assume_role = AssumeRole(
-        sts.store, sts.authorizer, sts.key_ring, clock=sts.clock, monotonic=sts.clock.monotonic
-    )
+    assume_role = assume_role_action(
+        AssumeRole(
+            sts.store, sts.authorizer, sts.key_ring, clock=sts.clock, monotonic=sts.clock.monotonic
+        )
+    ).handler()
     params = {"RoleArn": reader_arn(directory), "RoleSessionName": "s1"}
     assert assume_role(user_caller(directory.alice), params)
     with sts.store.transaction() as tx:

@@ -21,6 +21,7 @@ from ramsts.sts.assume_role import (
     SESSION_POLICY_CACHED_CHARS,
     AssumeRole,
 )
+from ramsts.sts.wire.sessions import assume_role_action
 
 REFUSED_CALLS = 2 * MISSING_ROLES_KEPT
 """The bound filled, then as many names again that would each have grown it."""
@@ -40,7 +41,8 @@ def cached_assume_role(sts: Sts) -> AssumeRole:
 def test_refused_calls_for_missing_roles_leave_the_cache_at_its_bound(
     sts: Sts, directory: Directory
 ) -> None:
-    assume_role = cached_assume_role(sts)
+    cached = cached_assume_role(sts)
+    assume_role = assume_role_action(cached).handler()
     alice = user_caller(directory.alice)
     reader = f"acs:ram::{directory.acme.account_id}:role/reader"
     assume_role(alice, {"RoleArn": reader, "RoleSessionName": "warm"})
@@ -50,24 +52,25 @@ def test_refused_calls_for_missing_roles_leave_the_cache_at_its_bound(
         with pytest.raises(EntityNotExist):
             assume_role(alice, {"RoleArn": missing, "RoleSessionName": "s1"})
 
-    assert assume_role.cache_sizes() == {"roles": 1, "missing_roles": MISSING_ROLES_KEPT}
+    assert cached.cache_sizes() == {"roles": 1, "missing_roles": MISSING_ROLES_KEPT}
     # The role in use was not pushed out: assuming it again needs no database.
     with without_database():
         assert assume_role(alice, {"RoleArn": reader, "RoleSessionName": "again"})["Credentials"]
 
 
 def test_a_missing_role_that_is_created_is_found(sts: Sts, directory: Directory) -> None:
-    assume_role = cached_assume_role(sts)
+    cached = cached_assume_role(sts)
+    assume_role = assume_role_action(cached).handler()
     alice = user_caller(directory.alice)
     arn = f"acs:ram::{directory.acme.account_id}:role/later"
     refused = sts.refusal(lambda: assume_role(alice, {"RoleArn": arn, "RoleSessionName": "s1"}))
     assert refused.code == "EntityNotExist.Role"
-    assert assume_role.cache_sizes() == {"roles": 0, "missing_roles": 1}
+    assert cached.cache_sizes() == {"roles": 0, "missing_roles": 1}
 
     sts.role(directory.acme, "later", directory.reader.assume_role_policy_document)
     sts.clock.advance(ROLE_CACHE_TTL)
     assert assume_role(alice, {"RoleArn": arn, "RoleSessionName": "s1"})["Credentials"]
-    assert assume_role.cache_sizes() == {"roles": 1, "missing_roles": 0}
+    assert cached.cache_sizes() == {"roles": 1, "missing_roles": 0}
 
 
 def test_a_session_policy_padded_past_the_cached_length_is_checked_but_not_kept(

@@ -13,11 +13,13 @@ from sts_support import Directory, Sts, allow, trust, user_caller
 
 from ramsts.caller import Caller
 from ramsts.errors import NoPermission
+from ramsts.parameters import Parameters
 from ramsts.sts.assume_role import (
     RESERVED_SOURCE_IDENTITY_PREFIXES,
     SOURCE_IDENTITY,
     AssumeRoleRequest,
 )
+from ramsts.sts.wire.sessions import assume_role_request
 
 
 def role_arn(directory: Directory, name: str) -> str:
@@ -162,7 +164,7 @@ def request(source_identity: str | None) -> AssumeRoleRequest:
     params = {"RoleArn": "acs:ram::1234567890123456:role/next", "RoleSessionName": "s2"}
     if source_identity is not None:
         params["SourceIdentity"] = source_identity
-    return AssumeRoleRequest.read(params)
+    return assume_role_request(Parameters(params, missing_suffix=True))
 
 
 @given(inherited=source_identities, requested=st.none() | source_identities)

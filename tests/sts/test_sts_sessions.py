@@ -14,6 +14,7 @@ from ramsts.services import StoredKeyRing
 from ramsts.sts.assume_role import KEY_RING_REFRESH_INTERVAL, AssumeRole
 from ramsts.sts.keys import list_token_keys, rotate_token_key
 from ramsts.sts.revocation import revoke_role_sessions
+from ramsts.sts.wire.sessions import assume_role_action
 
 
 def assume(sts: Sts, directory: Directory, **params: str) -> dict[str, Any]:
@@ -86,7 +87,9 @@ def test_a_token_of_a_key_rotated_in_another_process_is_accepted(
     # Another process, started after the rotation, mints with the new key; this process's
     # ring has not seen it and reloads it when a token names it.
     elsewhere = StoredKeyRing(sts.store, sts.master_key, clock=sts.clock)
-    other = AssumeRole(sts.store, sts.authorizer, elsewhere, clock=sts.clock, role_cache_ttl=0)
+    other = assume_role_action(
+        AssumeRole(sts.store, sts.authorizer, elsewhere, clock=sts.clock, role_cache_ttl=0)
+    ).handler()
     arn = f"acs:ram::{directory.acme.account_id}:role/reader"
     body = other(user_caller(directory.alice), {"RoleArn": arn, "RoleSessionName": "s9"})
     sts.clock.advance(2)  # past the ring's minimum interval between two reloads

@@ -33,17 +33,16 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Protocol
 
 from ramsts.caching import Caches
 from ramsts.caller import Caller
 from ramsts.crypto import new_sts_access_key_id, new_sts_access_key_secret
 from ramsts.errors import EntityNotExist, InvalidParameter, NoPermission
-from ramsts.parameters import Parameters
 from ramsts.policy import Decision, Policy, Principal, evaluate_trust, parse_policy
 from ramsts.policy.parser import PolicyLimits
 from ramsts.ram.authorization import Authorizer
@@ -107,7 +106,9 @@ class KeyRingSource(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class AssumeRoleRequest:
-    """AssumeRole's parameters, each checked against its rule of §8.1."""
+    """What AssumeRole is asked: the role (its ARN and what it names), the session's name and
+    wishes. Built by the wire (:mod:`ramsts.sts.wire.assume_role`), which checks each parameter
+    against its rule of §8.1 as it reads it, in the order the real service does."""
 
     account_id: str
     role_name: str
@@ -117,44 +118,6 @@ class AssumeRoleRequest:
     policy_text: str | None
     external_id: str | None
     source_identity: str | None
-
-    @classmethod
-    def read(cls, params: Mapping[str, str]) -> AssumeRoleRequest:
-        read = Parameters(params, missing_suffix=True)
-        role_arn = read.required("RoleArn")
-        arn = ROLE_ARN.fullmatch(role_arn)
-        if arn is None:
-            raise InvalidParameter(
-                "RoleArn", f"The parameter RoleArn is wrongly formed: {role_arn!r}."
-            )
-        session_name = read.required("RoleSessionName")
-        if ROLE_SESSION_NAME.fullmatch(session_name) is None:
-            raise InvalidParameter(
-                "RoleSessionName",
-                "The parameter RoleSessionName is wrongly formed: it must be 2 to 64 letters,"
-                f" digits, '.', '@', '-' or '_'; got {_quoted(session_name)}.",
-            )
-        # Its bounds depend on the role (MaxSessionDuration, chaining): checked once it is known,
-        # so that the message states the role's real range.
-        duration = read.integer("DurationSeconds", minimum=-(2**31), maximum=2**31 - 1)
-        policy_text = read.raw("Policy")
-        external_id = read.raw("ExternalId")
-        if external_id is not None and EXTERNAL_ID.fullmatch(external_id) is None:
-            raise InvalidParameter(
-                "ExternalId",
-                "The parameter ExternalId is wrongly formed: it must be 2 to 1224 letters,"
-                f" digits or any of _+=,.@:/-; got {_quoted(external_id)}.",
-            )
-        return cls(
-            account_id=arn.group(1),
-            role_name=arn.group(2),
-            role_arn=role_arn,
-            session_name=session_name,
-            duration_seconds=duration,
-            policy_text=policy_text,
-            external_id=external_id,
-            source_identity=checked_source_identity(read.raw("SourceIdentity")),
-        )
 
     def in_session_of(self, caller: Caller) -> AssumeRoleRequest:
         """This request as ``caller`` may make it: a role session that carries a SourceIdentity
@@ -168,7 +131,7 @@ class AssumeRoleRequest:
             raise NoPermission(
                 None,
                 SOURCE_IDENTITY_FIXED.format(
-                    inherited=_quoted(inherited), requested=_quoted(self.source_identity)
+                    inherited=quoted(inherited), requested=quoted(self.source_identity)
                 ),
             )
         return replace(self, source_identity=inherited)
@@ -197,12 +160,13 @@ def checked_source_identity(value: str | None) -> str | None:
         raise InvalidParameter(
             "SourceIdentity",
             "The parameter SourceIdentity is wrongly formed: it must be 2 to 64 letters, digits"
-            f" or any of _+=,.@-; got {_quoted(value)}.",
+            f" or any of _+=,.@-; got {quoted(value)}.",
         )
     return value
 
 
-def _quoted(value: str) -> str:
+def quoted(value: str) -> str:
+    """A request's value as AssumeRole's messages quote it: JSON, at most 64 characters."""
     return json.dumps(value if len(value) <= 64 else value[:64] + "…", ensure_ascii=False)
 
 
@@ -221,6 +185,14 @@ class SessionRequest:
     source_identity: str | None = None
     chained: bool = False
     mfa_present: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedSession:
+    """A role session's temporary credentials: its claims, sealed into ``security_token``."""
+
+    claims: SessionClaims
+    security_token: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,10 +241,9 @@ class AssumeRole:
         self._ring_checked_at = monotonic()
         self._ring_lock = threading.Lock()
 
-    def __call__(self, caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        if caller is None:
-            raise NoPermission(None, NOT_AUTHORIZED)
-        request = AssumeRoleRequest.read(params).in_session_of(caller)
+    def assume(self, caller: Caller, request: AssumeRoleRequest) -> IssuedSession:
+        """A session of the requested role for ``caller``, once both halves allow it."""
+        request = request.in_session_of(caller)
         policy = None if request.policy_text is None else session_policy(request.policy_text)
         if caller.is_root:
             raise NoPermission(None, ROOT_REFUSED)
@@ -281,7 +252,7 @@ class AssumeRole:
         role = cached.role
         if role is None or cached.trust is None:  # _authorize refuses a missing role
             raise EntityNotExist("Role", f"The role does not exist: {request.role_arn}.")
-        body = self.issue(
+        return self.issue(
             role,
             SessionRequest(
                 session_name=request.session_name,
@@ -293,30 +264,15 @@ class AssumeRole:
                 mfa_present=caller.context.get("acs:MFAPresent") == "true",
             ),
         )
-        if request.source_identity is not None:
-            body["SourceIdentity"] = request.source_identity
-        return body
 
-    def issue(self, role: Role, session: SessionRequest) -> dict[str, Any]:
-        """Temporary credentials of ``role`` for a session both halves of the decision allowed:
-        the ``Credentials`` and ``AssumedRoleUser`` of the answer. Every way of assuming a role
+    def issue(self, role: Role, session: SessionRequest) -> IssuedSession:
+        """Temporary credentials of ``role`` for a session both halves of the decision allowed.
+        Every way of assuming a role
         (AssumeRole, AssumeRoleWithOIDC) issues through here, so that DurationSeconds, the
         session policy, revocation and the token are one and the same for all."""
         duration = self._duration(role, session)
         claims = self._claims(role, session, duration)
-        token = self._minting_ring().mint(claims)
-        return {
-            "Credentials": {
-                "AccessKeyId": claims.access_key_id,
-                "AccessKeySecret": claims.access_key_secret.reveal(),
-                "SecurityToken": token,
-                "Expiration": utc_timestamp(claims.expires_at),
-            },
-            "AssumedRoleUser": {
-                "Arn": claims.assumed_role_arn,
-                "AssumedRoleId": claims.assumed_role_id,
-            },
-        }
+        return IssuedSession(claims, self._minting_ring().mint(claims))
 
     def forget_role(self, account_id: str, role_name: str) -> None:
         """Drop a cached role after this process changed it (its sessions were revoked)."""
@@ -475,11 +431,6 @@ def _checked_session_policy(text: str) -> str:
 
 # Pure memoisation of a function of the text (no store data, nothing to invalidate).
 _kept_session_policy = lru_cache(maxsize=SESSION_POLICY_CACHE_SIZE)(_checked_session_policy)
-
-
-def utc_timestamp(instant: datetime) -> str:
-    """``2025-03-01T13:00:00Z``: the API's form of a whole-second UTC instant."""
-    return instant.astimezone(UTC).isoformat(timespec="seconds").removesuffix("+00:00") + "Z"
 
 
 def _principal(caller: Caller) -> Principal:

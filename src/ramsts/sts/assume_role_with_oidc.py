@@ -25,26 +25,16 @@ the action runs on the event loop while its caches are warm; the issuer's keys a
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from ramsts.caching import Caches
-from ramsts.caller import Caller
-from ramsts.errors import AuthenticationFail, EntityNotExist, InvalidParameter
+from ramsts.errors import AuthenticationFail, EntityNotExist
 from ramsts.federation import IdToken, IssuerKeys, verify_id_token
-from ramsts.parameters import Parameters
 from ramsts.policy import Principal, evaluate_trust
 from ramsts.store import OidcProvider, Store
-from ramsts.sts.assume_role import (
-    ROLE_SESSION_NAME,
-    AssumeRole,
-    SessionRequest,
-    session_policy,
-    utc_timestamp,
-)
-from ramsts.sts.federated_targets import FederatedTarget, shown
+from ramsts.sts.assume_role import AssumeRole, IssuedSession, SessionRequest, session_policy
+from ramsts.sts.federated_targets import FederatedTarget
 from ramsts.types import Clock, system_clock
 
 PROVIDER_CACHE_TTL = 1.0
@@ -52,39 +42,27 @@ PROVIDERS_KEPT = 10_000
 MISSING_PROVIDERS_KEPT = 1_000
 
 NO_SUCH_PROVIDER = "No such OIDC Provider registered."
-VERIFIED = "Success"
-"""``OIDCTokenInfo.VerificationInfo`` of a token that passed every check."""
 
 
 @dataclass(frozen=True, slots=True)
 class AssumeRoleWithOIDCRequest:
+    """What AssumeRoleWithOIDC is asked, as the wire (:mod:`ramsts.sts.wire.federation`) read
+    and checked it."""
+
     target: FederatedTarget
-    token: str
+    token: str = field(repr=False)
+    """The ID token: a bearer credential."""
     session_name: str
     duration_seconds: int | None
     policy_text: str | None
 
-    @classmethod
-    def read(cls, params: Mapping[str, str]) -> AssumeRoleWithOIDCRequest:
-        read = Parameters(params, missing_suffix=True)
-        target = FederatedTarget.read(read, "OIDCProviderArn", "oidc-provider")
-        token = read.raw("OIDCToken")
-        if token is None:
-            raise AuthenticationFail("OIDCToken.Invalid", "The OIDCToken can not be empty.")
-        session_name = read.required("RoleSessionName")
-        if ROLE_SESSION_NAME.fullmatch(session_name) is None:
-            raise InvalidParameter(
-                "RoleSessionName",
-                "The parameter RoleSessionName is wrongly formed: it must be 2 to 64 letters,"
-                f" digits, '.', '@', '-' or '_'; got {shown(session_name)}.",
-            )
-        return cls(
-            target=target,
-            token=token,
-            session_name=session_name,
-            duration_seconds=read.integer("DurationSeconds", minimum=-(2**31), maximum=2**31 - 1),
-            policy_text=read.raw("Policy"),
-        )
+
+@dataclass(frozen=True, slots=True)
+class OIDCSession:
+    """A role session bought with an ID token, and what the token said."""
+
+    session: IssuedSession
+    token: IdToken
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +103,9 @@ class AssumeRoleWithOIDC:
             monotonic=monotonic,
         )
 
-    def __call__(self, caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        # Anonymous by design: a signed request is served the same, its signer playing no part.
-        request = AssumeRoleWithOIDCRequest.read(params)
+    def assume(self, request: AssumeRoleWithOIDCRequest) -> OIDCSession:
+        """Anonymous by design: the ID token is the credential (a signed request is served the
+        same, its signer playing no part)."""
         policy = None if request.policy_text is None else session_policy(request.policy_text)
         provider = self._provider(request.target.provider_account_id, request.target.provider_name)
         if provider is None:
@@ -151,7 +129,7 @@ class AssumeRoleWithOIDC:
                 f" allow the OIDC provider {provider.provider_name} (sub {token.subject!r}) to"
                 " assume it.",
             )
-        body = self._assume_role.issue(
+        session = self._assume_role.issue(
             role,
             SessionRequest(
                 session_name=request.session_name,
@@ -160,8 +138,7 @@ class AssumeRoleWithOIDC:
                 principal_arn=provider.arn,
             ),
         )
-        body["OIDCTokenInfo"] = _token_info(token)
-        return body
+        return OIDCSession(session, token)
 
     def _provider(self, account_id: str, name: str) -> OidcProvider | None:
         return self._providers.get((account_id, name.lower()), self._load_provider).provider
@@ -186,15 +163,4 @@ def _condition_keys(token: IdToken, session_name: str) -> dict[str, str | list[s
         "oidc:aud": list(token.audiences),
         "oidc:sub": token.subject,
         "sts:RoleSessionName": session_name,
-    }
-
-
-def _token_info(token: IdToken) -> dict[str, str]:
-    return {
-        "Issuer": token.issuer,
-        "Subject": token.subject,
-        "ClientIds": ",".join(token.audiences),
-        "IssuanceTime": utc_timestamp(datetime.fromtimestamp(token.issued_at, UTC)),
-        "ExpirationTime": utc_timestamp(datetime.fromtimestamp(token.expires_at, UTC)),
-        "VerificationInfo": VERIFIED,
     }

@@ -29,12 +29,9 @@ guard; its principal is the provider's ARN. The answer adds ``SAMLAssertionInfo`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from ramsts.caller import Caller
 from ramsts.errors import AuthenticationFail, EntityNotExist, InvalidParameter
 from ramsts.federation.saml_assertions import (
     ROLE_ATTRIBUTE,
@@ -44,12 +41,12 @@ from ramsts.federation.saml_assertions import (
     verify_saml_response,
 )
 from ramsts.federation.saml_metadata import IdpMetadata, MetadataInvalid, parse_idp_metadata
-from ramsts.parameters import Parameters
 from ramsts.policy import Principal, evaluate_trust
 from ramsts.store import SamlProvider, Store
 from ramsts.sts.assume_role import (
     ROLE_SESSION_NAME,
     AssumeRole,
+    IssuedSession,
     SessionRequest,
     checked_source_identity,
     session_policy,
@@ -72,23 +69,22 @@ attributes above are; the response's ``SourceIdentity`` field is the real servic
 
 @dataclass(frozen=True, slots=True)
 class AssumeRoleWithSAMLRequest:
+    """What AssumeRoleWithSAML is asked, as the wire (:mod:`ramsts.sts.wire.federation`) read
+    and checked it."""
+
     target: FederatedTarget
-    assertion: str
+    assertion: str = field(repr=False)
+    """Base64 of the IdP's SAML Response: a bearer credential."""
     duration_seconds: int | None
     policy_text: str | None
 
-    @classmethod
-    def read(cls, params: Mapping[str, str]) -> AssumeRoleWithSAMLRequest:
-        read = Parameters(params, missing_suffix=True)
-        target = FederatedTarget.read(read, "SAMLProviderArn", "saml-provider")
-        # As sent: IdPs wrap their base64 in lines, which the text rules would refuse.
-        assertion = read.raw("SAMLAssertion") or read.required("SAMLAssertion")
-        return cls(
-            target=target,
-            assertion=assertion,
-            duration_seconds=read.integer("DurationSeconds", minimum=-(2**31), maximum=2**31 - 1),
-            policy_text=read.raw("Policy"),
-        )
+
+@dataclass(frozen=True, slots=True)
+class SAMLSession:
+    """A role session bought with a SAML assertion, and what the assertion said."""
+
+    session: IssuedSession
+    assertion: SamlAssertion
 
 
 class AssumeRoleWithSAML:
@@ -109,9 +105,9 @@ class AssumeRoleWithSAML:
         self._recipients = recipients
         self._audience = audience
 
-    def __call__(self, caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        # Anonymous by design: a signed request is served the same, its signer playing no part.
-        request = AssumeRoleWithSAMLRequest.read(params)
+    def assume(self, request: AssumeRoleWithSAMLRequest) -> SAMLSession:
+        """Anonymous by design: the IdP's signed assertion is the credential (a signed request
+        is served the same, its signer playing no part)."""
         policy = None if request.policy_text is None else session_policy(request.policy_text)
         now = self._clock()
         with self._store.read() as tx:
@@ -155,7 +151,7 @@ class AssumeRoleWithSAML:
             )
         if not fresh:
             raise invalid("it was used already (each assertion buys one session)")
-        body = self._assume_role.issue(
+        session = self._assume_role.issue(
             role,
             SessionRequest(
                 session_name=session_name,
@@ -165,15 +161,7 @@ class AssumeRoleWithSAML:
                 source_identity=source_identity,
             ),
         )
-        if source_identity is not None:
-            body["SourceIdentity"] = source_identity
-        body["SAMLAssertionInfo"] = {
-            "SubjectType": assertion.subject_type,
-            "Subject": assertion.subject,
-            "Recipient": assertion.recipient,
-            "Issuer": assertion.issuer,
-        }
-        return body
+        return SAMLSession(session, assertion)
 
 
 def _metadata(provider: SamlProvider, now: datetime) -> IdpMetadata:

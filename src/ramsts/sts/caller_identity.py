@@ -19,38 +19,10 @@ the SDKs' response models ignore, so that who started a chain can be read from a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-
 from ramsts.caller import Caller
-from ramsts.errors import NOT_AUTHORIZED, NoPermission
-from ramsts.products import STS
-
-if TYPE_CHECKING:
-    from ramsts.api.actions import ActionTable
 
 
-def get_caller_identity(caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-    if caller is None:
-        # Registered as a signed action, so authentication never lets this happen; refuse
-        # rather than answer for nobody.
-        raise NoPermission(None, NOT_AUTHORIZED)
-    body: dict[str, Any] = {
-        "AccountId": caller.account_id,
-        "Arn": caller.arn,
-        "IdentityType": caller.identity_type,
-        "PrincipalId": caller.principal_id,
-    }
-    if caller.identity_type == "RAMUser" and caller.user_id:
-        body["UserId"] = caller.user_id
-    if caller.identity_type == "AssumedRoleUser" and caller.role_id:
-        body["RoleId"] = caller.role_id
-    if caller.identity_type == "AssumedRoleUser" and caller.source_identity is not None:
-        body["SourceIdentity"] = caller.source_identity
-    return body
-
-
-def register(table: ActionTable, services: object) -> None:
-    """Plug GetCallerIdentity into the action table (it needs nothing from ``services``)."""
-    table.add_product(STS)
-    table.add(STS.version, "GetCallerIdentity", get_caller_identity)
+def get_caller_identity(caller: Caller, _: None = None) -> Caller:
+    """Who signed the request: the caller as authentication resolved it (answered by
+    :mod:`ramsts.sts.wire.caller_identity`)."""
+    return caller

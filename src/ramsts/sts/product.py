@@ -1,7 +1,7 @@
 """STS as a product of the API (:data:`ramsts.products.STS`), and its actions.
 
 AssumeRole, AssumeRoleWithOIDC and AssumeRoleWithSAML (both anonymous) and GetCallerIdentity go
-on the STS version;
+on the STS version, each declared once (:mod:`ramsts.sts.wire`) over its use case;
 ``RevokeRoleSessions``, a ramsts extension that acts on a RAM role, goes on the RAM version
 (:data:`ramsts.products.RAM`), where role management lives (see ``docs/sts.md``).
 """
@@ -19,8 +19,11 @@ from ramsts.store import Store
 from ramsts.sts.assume_role import AssumeRole, KeyRingSource
 from ramsts.sts.assume_role_with_oidc import AssumeRoleWithOIDC
 from ramsts.sts.assume_role_with_saml import RECIPIENTS, AssumeRoleWithSAML
-from ramsts.sts.caller_identity import get_caller_identity
 from ramsts.sts.revocation import RevokeRoleSessions
+from ramsts.sts.wire.caller_identity import GET_CALLER_IDENTITY
+from ramsts.sts.wire.declaration import register_actions
+from ramsts.sts.wire.federation import oidc_action, saml_action
+from ramsts.sts.wire.sessions import assume_role_action
 from ramsts.types import Clock
 
 if TYPE_CHECKING:
@@ -62,35 +65,30 @@ def register(table: ActionTable, services: StsServices) -> None:
         role_cache_ttl=services.settings.cache_max_age,
         caches=services.caches,
     )
+    oidc = AssumeRoleWithOIDC(
+        services.store,
+        assume_role,
+        services.issuer_keys,
+        clock=services.clock,
+        provider_cache_ttl=services.settings.cache_max_age,
+        caches=services.caches,
+    )
+    saml = AssumeRoleWithSAML(
+        services.store,
+        assume_role,
+        clock=services.clock,
+        recipients=frozenset(services.settings.saml_recipients or RECIPIENTS),
+    )
     table.add_product(STS)
-    table.add(STS.version, "AssumeRole", assume_role, cached=True)
-    table.add(
-        STS.version,
-        "AssumeRoleWithOIDC",
-        AssumeRoleWithOIDC(
-            services.store,
-            assume_role,
-            services.issuer_keys,
-            clock=services.clock,
-            provider_cache_ttl=services.settings.cache_max_age,
-            caches=services.caches,
+    register_actions(
+        table,
+        (
+            assume_role_action(assume_role),
+            oidc_action(oidc),
+            saml_action(saml),
+            GET_CALLER_IDENTITY,
         ),
-        anonymous=True,
-        cached=True,
     )
-    # Not cached: every call spends its assertion in the replay ledger, a database write.
-    table.add(
-        STS.version,
-        "AssumeRoleWithSAML",
-        AssumeRoleWithSAML(
-            services.store,
-            assume_role,
-            clock=services.clock,
-            recipients=frozenset(services.settings.saml_recipients or RECIPIENTS),
-        ),
-        anonymous=True,
-    )
-    table.add(STS.version, "GetCallerIdentity", get_caller_identity, cached=True)
     table.add_product(RAM)
     table.add(
         RAM.version,

@@ -60,9 +60,7 @@ def decoded_metadata(name: str, encoded: str) -> str:
     """The metadata XML of ``encoded`` (base64, as parameter ``name`` carries it); else
     ``InvalidParameter.<name>``."""
     if len(encoded) > MAX_METADATA_CHARACTERS:
-        raise InvalidParameter(
-            name, f"The parameter {name} must be at most {MAX_METADATA_CHARACTERS} characters."
-        )
+        raise _too_long(name)
     try:
         return base64.b64decode("".join(encoded.split()), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
@@ -75,17 +73,27 @@ def encoded_metadata(document: str) -> str:
 
 
 def checked_metadata(name: str, document: str) -> str:
-    """``document`` once it is usable IdP metadata; else ``InvalidParameter.<name>`` saying
-    why."""
+    """``document`` once it is usable IdP metadata, no longer encoded than the wire takes;
+    else ``InvalidParameter.<name>`` saying why."""
     try:
-        parse_idp_metadata(document.encode())
+        data = document.encode()
     except UnicodeEncodeError:
         raise _not_metadata(name) from None
+    if 4 * -(-len(data) // 3) > MAX_METADATA_CHARACTERS:  # its base64's length
+        raise _too_long(name)
+    try:
+        parse_idp_metadata(data)
     except MetadataInvalid as exc:
         raise InvalidParameter(
             name, f"The parameter {name} is not valid SAML IdP metadata: {exc}."
         ) from None
     return document
+
+
+def _too_long(name: str) -> InvalidParameter:
+    return InvalidParameter(
+        name, f"The parameter {name} must be at most {MAX_METADATA_CHARACTERS} characters."
+    )
 
 
 def _not_metadata(name: str) -> InvalidParameter:

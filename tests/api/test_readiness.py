@@ -41,7 +41,9 @@ class StandbyServer:
 def on_a_standby(postgres_url: str) -> Iterator[StandbyServer]:
     """A server whose database takes no writes, with an account made while it still did."""
     env = {MASTER_KEY_ENV: MasterKey.generate().encoded()}
-    writable = build_services(Settings(db_url=postgres_url), env=env, action_modules=())
+    # Every product registered while the database takes writes: RAM's seeds the system
+    # policies, which a server starting on the standby then finds in place.
+    writable = build_services(Settings(db_url=postgres_url), env=env)
     try:
         created = writable.accounts.create_account("standby")
     finally:

@@ -44,23 +44,20 @@ from ramsts.iot.client import Credentials, RpcClient
 from ramsts.iot.tables import IotTables, open_iot_database
 from ramsts.iot.walkthrough import WalkthroughError, run_walkthrough
 from ramsts.products import IOT, STS
-from ramsts.services import ACTION_MODULES, build_services, freeze_start_up_objects
+from ramsts.services import (
+    ACTION_MODULES,
+    DEMO_PRODUCT_MODULES,
+    build_services,
+    freeze_start_up_objects,
+)
 from ramsts.types import Secret
-
-DEMO_PRODUCT_MODULES = ("ramsts.guard.product", "ramsts.iot.product")
-"""What ``--demo-products`` adds to a server: the verification API and the IoT sample."""
 
 STARTUP_TIMEOUT = 10.0
 
 
 def demo_action_modules() -> tuple[str, ...]:
-    """The server's products plus the demo's; STS's full product (AssumeRole) in place of
-    GetCallerIdentity alone while the composition root still lists only the latter."""
-    modules = [
-        "ramsts.sts.product" if name == "ramsts.sts.caller_identity" else name
-        for name in ACTION_MODULES
-    ]
-    return (*dict.fromkeys(modules), *(m for m in DEMO_PRODUCT_MODULES if m not in modules))
+    """The server's products plus the demo's (the IoT sample), as ``--demo-products`` serves."""
+    return tuple(dict.fromkeys((*ACTION_MODULES, *DEMO_PRODUCT_MODULES)))
 
 
 DEMO_DESCRIPTION = """\

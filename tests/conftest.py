@@ -12,11 +12,15 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from fresh_databases import PostgresSchemas, migrated_sqlite_file
+
+if TYPE_CHECKING:
+    from ramsts.store import Store
 
 # The real SDKs send loopback traffic through HTTP_PROXY even when NO_PROXY lists it.
 for _name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
@@ -102,3 +106,14 @@ def empty_db_url(request: pytest.FixtureRequest) -> str:
     """As ``db_url``, on a database with nothing in it, not even the schema."""
     name = "empty_sqlite_url" if request.param == "sqlite" else "empty_postgres_url"
     return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    """A migrated store on each database (a module wanting another clock or URL defines its
+    own)."""
+    from ramsts.store import open_store
+
+    opened = open_store(db_url)
+    yield opened
+    opened.dispose()

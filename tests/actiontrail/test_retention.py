@@ -5,25 +5,18 @@ tried again at the next one, the thread going on."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from ramsts.actiontrail import retention
 from ramsts.actiontrail.retention import TrailRetention
-from ramsts.store import Store, open_store
+from ramsts.store import Store
 from trail_events import trail_event
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 KEPT = timedelta(days=90)
-
-
-@pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    opened = open_store(db_url)
-    yield opened
-    opened.dispose()
 
 
 def _names(store: Store) -> list[str]:

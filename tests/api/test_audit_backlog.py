@@ -4,7 +4,7 @@ calls it could not record."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -13,14 +13,7 @@ from test_rpc import v1
 
 from audit_trail import Outage, trail_documents
 from ramsts.audit import AuditRecorder
-from ramsts.store import Store, open_store
-
-
-@pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    opened = open_store(db_url)
-    yield opened
-    opened.dispose()
+from ramsts.store import Store
 
 
 def test_answered_and_refused_calls_are_on_the_trail(

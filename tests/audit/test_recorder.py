@@ -5,7 +5,6 @@ everything at close."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -14,17 +13,10 @@ from audit_trail import Outage, trail_rows
 from ramsts.audit import AuditRecorder, Call, EventSource, Outcome
 from ramsts.caller import Caller
 from ramsts.errors import ServiceUnavailable
-from ramsts.store import Store, open_store
+from ramsts.store import Store
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 RAM = EventSource("ram.aliyuncs.com", "Ram")
-
-
-@pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    opened = open_store(db_url)
-    yield opened
-    opened.dispose()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ registered into a recording table so tests call them as the API would.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,7 +23,7 @@ from ramsts.products import Product
 from ramsts.ram.authorization import Authorizer
 from ramsts.ram.product import register
 from ramsts.ram.service import RamService
-from ramsts.store import Account, PrincipalType, Store, User, open_store
+from ramsts.store import Account, PrincipalType, Store, User
 
 START = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -64,13 +64,6 @@ class RamActions:
         with pytest.raises(RamstsError) as excinfo:
             self.call(caller, action, **params)
         return excinfo.value.code
-
-
-@pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    opened = open_store(db_url)
-    yield opened
-    opened.dispose()
 
 
 @pytest.fixture

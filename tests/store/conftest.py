@@ -1,22 +1,14 @@
-"""Fixtures for storage tests: a migrated store on each database, and an account in it."""
+"""Fixtures for storage tests: an account in the store (the store itself: tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
-from ramsts.store import Account, Store, open_store
+from ramsts.store import Account, Store
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    opened = open_store(db_url)
-    yield opened
-    opened.dispose()
 
 
 @pytest.fixture

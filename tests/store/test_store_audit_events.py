@@ -7,7 +7,6 @@ The lookups LookupEvents needs are tested with them; here the rows are read back
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -15,9 +14,9 @@ import pytest
 
 from audit_trail import trail_resources, trail_rows
 from ramsts.store import AuditEvent, Conflict, Store
+from trail_events import ACCOUNT, trail_event
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-ACCOUNT = "1234567890123456"
 
 
 def event(
@@ -27,23 +26,12 @@ def event(
     resources: tuple[tuple[str, str], ...] = (),
     account_id: str = ACCOUNT,
 ) -> AuditEvent:
-    event_id = str(uuid.uuid4()).upper()
-    return AuditEvent(
-        event_id=event_id,
-        account_id=account_id,
-        event_time=at,
-        event_name=name,
-        event_source="ram.aliyuncs.com",
-        service_name="Ram",
-        event_type="ApiCall",
-        event_rw="Write",
-        api_version="2015-05-01",
-        user_name="alice",
-        access_key_id="LTAI5tAliceKey",
-        error_code=None,
-        request_id=str(uuid.uuid4()).upper(),
-        document={"eventId": event_id, "eventName": name, "requestParameters": {"UserName": "bob"}},
+    return trail_event(
+        name,
+        at=at,
         resources=resources,
+        account_id=account_id,
+        document={"requestParameters": {"UserName": "bob"}},
     )
 
 

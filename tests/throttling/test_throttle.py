@@ -5,13 +5,13 @@ leaves each server counting alone. Clocks are injected; merges are called, not w
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import pytest
 
 from ramsts.errors import RamstsError
 from ramsts.request_quotas import RequestQuota
-from ramsts.store import Store, open_store
+from ramsts.store import Store
 from ramsts.throttling import THROTTLED_MESSAGE, Throttle
 
 ACCOUNT = "1234567890123456"
@@ -25,13 +25,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    opened = open_store(db_url)
-    yield opened
-    opened.dispose()
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from starlette.routing import BaseRoute, Mount
 
@@ -201,6 +201,7 @@ def build_services(
             invalidations = store.listen_for_changes(caches.invalidate, caches.invalidate_all)
             # A process that serves calls records them on the audit trail.
             audit = AuditRecorder(store)
+            retention = TrailRetention(store, settings.audit_retention, clock=clock)
         services = Services(
             settings=settings,
             clock=clock,
@@ -220,14 +221,10 @@ def build_services(
             throttle=throttle,
             invalidations=invalidations,
             audit=audit,
+            retention=retention,
         )
         for name in modules:
             importlib.import_module(name).register(services.actions, services)
-        if modules:
-            # Once the products have set the database up (RAM seeds the system policies): a
-            # purge at start then never meets start-up's own transactions.
-            retention = TrailRetention(store, settings.audit_retention, clock=clock)
-            services = replace(services, retention=retention)
         if not set(DEMO_PRODUCT_MODULES) & set(modules):
             services.actions.mention_unserved(
                 IOT.version,

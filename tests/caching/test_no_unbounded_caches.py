@@ -87,7 +87,7 @@ def test_every_cache_of_store_data_is_registered_with_a_size_and_an_age_limit(
     tmp_path: Path,
 ) -> None:
     services = build_services(
-        Settings(db_url="sqlite://", data_dir=tmp_path),
+        Settings(db_url=f"sqlite:///{tmp_path}/caches.db", data_dir=tmp_path),
         env={MASTER_KEY_ENV: MasterKey.generate().encoded()},
     )
     try:

@@ -3,24 +3,38 @@ actions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sts_support import Directory, Sts, allow, root_caller, user_caller
 
 from ramsts.api import ActionTable
 from ramsts.caching import Caches
+from ramsts.caller import Caller
 from ramsts.config import Settings
 from ramsts.federation import IssuerKeys
+from ramsts.products import RAM
 from ramsts.ram.authorization import Authorizer
+from ramsts.ram.service import RamService
+from ramsts.ram.wire.declaration import register_actions
 from ramsts.services import StoredKeyRing
 from ramsts.store import Store
 from ramsts.sts.product import register
-from ramsts.sts.revocation import RevokeRoleSessions
+from ramsts.sts.wire.revocation import revoke_role_sessions_action
 from ramsts.types import Clock
 
 
-def revoker(sts: Sts) -> RevokeRoleSessions:
-    return RevokeRoleSessions(sts.store, sts.authorizer, clock=sts.clock)
+def ram_service(sts: Sts) -> RamService:
+    return RamService(sts.store, sts.master_key, sts.authorizer, clock=sts.clock)
+
+
+def revoker(sts: Sts) -> Callable[[Caller | None, Mapping[str, str]], dict[str, Any]]:
+    """RevokeRoleSessions as the API's action table runs it."""
+    table = ActionTable()
+    table.add_product(RAM)
+    register_actions(table, ram_service(sts), (revoke_role_sessions_action(),))
+    return table.resolve(RAM.version, "RevokeRoleSessions").handler
 
 
 def test_the_accounts_root_revokes_and_sessions_stop(sts: Sts, directory: Directory) -> None:
@@ -60,12 +74,18 @@ def test_revoking_an_unknown_role_is_404(sts: Sts, directory: Directory) -> None
     assert missing.code == "MissingParameter"
 
 
+def test_an_unauthenticated_request_is_refused(sts: Sts) -> None:
+    error = sts.refusal(lambda: revoker(sts)(None, {"RoleName": "reader"}))
+    assert error.code == "NoPermission"
+
+
 @dataclass
 class FakeServices:
     store: Store
     authorizer: Authorizer
     key_ring: StoredKeyRing
     clock: Clock
+    ram: RamService
     caches: Caches = field(default_factory=Caches)
     issuer_keys: IssuerKeys = field(default_factory=IssuerKeys)
     settings: Settings = field(default_factory=Settings)
@@ -73,7 +93,8 @@ class FakeServices:
 
 def test_sts_registers_its_actions_and_the_ram_extension(sts: Sts) -> None:
     table = ActionTable()
-    register(table, FakeServices(sts.store, sts.authorizer, sts.key_ring, sts.clock))
+    services = FakeServices(sts.store, sts.authorizer, sts.key_ring, sts.clock, ram_service(sts))
+    register(table, services)
     registered = {(action.product.code, action.name) for action in table}
     assert registered == {
         ("Sts", "AssumeRole"),

@@ -15,14 +15,16 @@ from ramsts.config import Settings
 from ramsts.federation import IssuerKeys
 from ramsts.products import RAM, STS
 from ramsts.ram.authorization import Authorizer
+from ramsts.ram.service import RamService
+from ramsts.ram.wire.declaration import register_actions as register_ram_actions
 from ramsts.store import Store
 from ramsts.sts.assume_role import AssumeRole, KeyRingSource
 from ramsts.sts.assume_role_with_oidc import AssumeRoleWithOIDC
 from ramsts.sts.assume_role_with_saml import RECIPIENTS, AssumeRoleWithSAML
-from ramsts.sts.revocation import RevokeRoleSessions
 from ramsts.sts.wire.caller_identity import GET_CALLER_IDENTITY
 from ramsts.sts.wire.declaration import register_actions
 from ramsts.sts.wire.federation import oidc_action, saml_action
+from ramsts.sts.wire.revocation import revoke_role_sessions_action
 from ramsts.sts.wire.sessions import assume_role_action
 from ramsts.types import Clock
 
@@ -53,6 +55,9 @@ class StsServices(Protocol):
 
     @property
     def settings(self) -> Settings: ...
+
+    @property
+    def ram(self) -> RamService: ...
 
 
 def register(table: ActionTable, services: StsServices) -> None:
@@ -90,13 +95,6 @@ def register(table: ActionTable, services: StsServices) -> None:
         ),
     )
     table.add_product(RAM)
-    table.add(
-        RAM.version,
-        "RevokeRoleSessions",
-        RevokeRoleSessions(
-            services.store,
-            services.authorizer,
-            clock=services.clock,
-            on_revoked=assume_role.forget_role,
-        ),
+    register_ram_actions(
+        table, services.ram, (revoke_role_sessions_action(assume_role.forget_role),)
     )

@@ -9,26 +9,25 @@ refused, and AssumeRole dates sessions it begins afterwards no earlier than that
 
 Two ways in: the ``RevokeRoleSessions`` action, a ramsts extension served on the RAM version
 (:data:`ramsts.products.RAM`, parameter ``RoleName``, authorized as ``ram:RevokeRoleSessions``
-on the role's ARN), and ``ramsts role revoke-sessions``, which calls
-:func:`revoke_role_sessions` directly. Deleting the role has the same effect on its sessions
+on the role's ARN: the use case :class:`RoleSessionsRevocation`, declared in
+:mod:`ramsts.sts.wire.revocation`), and ``ramsts role revoke-sessions``, the operator's, which
+calls :func:`revoke_role_sessions` directly. Deleting the role has the same effect on its sessions
 (authentication finds no role).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ramsts.caller import Caller
-from ramsts.errors import NOT_AUTHORIZED, EntityNotExist, NoPermission
-from ramsts.parameters import Parameters
+from ramsts.errors import EntityNotExist
 from ramsts.ram.arns import role_arn
-from ramsts.ram.authorization import Authorizer
-from ramsts.ram.entities import ROLE, ROLE_REFERENCE
+from ramsts.ram.entities import ROLE
+from ramsts.ram.service import RamService
 from ramsts.store import Role, Store
-from ramsts.types import Clock, system_clock
 
 ACTION = "ram:RevokeRoleSessions"
 
@@ -77,35 +76,26 @@ def render_revocation(role: Role) -> dict[str, Any]:
     }
 
 
-class RevokeRoleSessions:
-    """The ``RevokeRoleSessions`` action (RAM version, a ramsts extension)."""
+@dataclass(frozen=True, slots=True)
+class RoleSessionsRevocation:
+    """The use case of ``RevokeRoleSessions``: a caller allowed ``ram:RevokeRoleSessions`` on
+    the role revokes its sessions, and this process at once forgets what it cached about the
+    role (the authorizer's entries of the account, and AssumeRole's copy of the role through
+    ``forget_role``), so the very next request meets the revocation."""
 
-    def __init__(
-        self,
-        store: Store,
-        authorizer: Authorizer,
-        *,
-        clock: Clock = system_clock,
-        on_revoked: Callable[[str, str], None] | None = None,
-    ) -> None:
-        self._store = store
-        self._authorizer = authorizer
-        self._clock = clock
-        self._on_revoked = on_revoked
+    forget_role: Callable[[str, str], None] | None = None
+    """Called with the role's account and name once the revocation is committed."""
 
-    def __call__(self, caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        if caller is None:
-            raise NoPermission(None, NOT_AUTHORIZED)
-        role_name = Parameters(params).required("RoleName", ROLE_REFERENCE)
+    def __call__(self, ram: RamService, caller: Caller, role_name: str) -> Role:
         account_id = caller.account_id
         role = revoke_role_sessions(
-            self._store,
+            ram.store,
             account_id,
             role_name,
-            now=self._clock(),
-            authorize=lambda resource: self._authorizer.require(caller, ACTION, resource),
+            now=ram.now(),
+            authorize=lambda resource: ram.authorizer.require(caller, ACTION, resource),
         )
-        self._authorizer.invalidate(account_id)  # this process's caches, the role's among them
-        if self._on_revoked is not None:
-            self._on_revoked(account_id, role.role_name)
-        return render_revocation(role)
+        ram.authorizer.invalidate(account_id)
+        if self.forget_role is not None:
+            self.forget_role(account_id, role.role_name)
+        return role

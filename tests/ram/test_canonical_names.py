@@ -28,13 +28,14 @@ from hypothesis import strategies as st
 
 from ramsts.caller import Caller
 from ramsts.errors import RamstsError
+from ramsts.parameters import Parameters
 from ramsts.ram.arns import group_arn, policy_arn, role_arn, user_arn
 from ramsts.ram.service import RamService
 from ramsts.ram.totp import decode_base32_seed, totp
 from ramsts.services import StoredKeyRing
 from ramsts.store import Account, User
 from ramsts.sts.assume_role import AssumeRole
-from ramsts.sts.revocation import RevokeRoleSessions
+from ramsts.sts.wire.revocation import revoke_role_sessions_action
 from ramsts.sts.wire.sessions import assume_role_action
 
 # The world is built once per test and every example only reads it or is refused; each example
@@ -71,8 +72,8 @@ class World:
 
     def call(self, caller: Caller, action: str, **params: str) -> dict[str, Any]:
         if action == "RevokeRoleSessions":
-            revoke = RevokeRoleSessions(self.ram.store, self.ram.authorizer, clock=self.ram.clock)
-            return revoke(caller, params)
+            revoke = revoke_role_sessions_action()
+            return revoke.render(revoke.run(self.ram, caller, revoke.read(Parameters(params))))
         return self.actions.call(caller, action, **params)
 
     def outcome(self, caller: Caller, action: str, **params: str) -> dict[str, Any] | RamstsError:

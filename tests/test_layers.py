@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "config",
                 "request_quotas",
                 "products",
+                "loop_work",
             }
         ),
     ),
@@ -55,6 +56,7 @@ SIDEWAYS: dict[str, frozenset[str]] = {
     "parameters": frozenset({"errors", "wire_json"}),
     "config": frozenset({"errors", "request_quotas"}),  # settings hold parsed request quotas
     "request_quotas": frozenset({"errors"}),
+    "caching": frozenset({"loop_work"}),  # a cache fills off the event loop
     "tokens": frozenset({"crypto"}),  # a SecurityToken is sealed with the crypto primitives
     # A carried request's query is decoded as the signature parser decodes it.
     "redaction": frozenset({"signing"}),
@@ -175,4 +177,9 @@ def test_only_the_store_and_the_iot_sample_speak_sql() -> None:
 
 
 def test_the_store_depends_on_nothing_above_it() -> None:
-    assert IMPORTS["store"] - {"<sqlalchemy>", "<alembic>"} <= {"types", "errors", "wire_json"}
+    assert IMPORTS["store"] - {"<sqlalchemy>", "<alembic>"} <= {
+        "types",
+        "errors",
+        "wire_json",
+        "loop_work",
+    }

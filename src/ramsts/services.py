@@ -42,6 +42,7 @@ from ramsts.caching import Caches, RefreshAhead
 from ramsts.config import Settings
 from ramsts.crypto import MasterKey, load_master_key
 from ramsts.federation import IssuerKeys
+from ramsts.loop_work import off_loop
 from ramsts.metrics import Metrics
 from ramsts.products import IOT
 from ramsts.ram.accounts import AccountService
@@ -98,6 +99,11 @@ class StoredKeyRing:
         return self._ring
 
     def reload(self) -> KeyRing:
+        """The ring, read again from the store if it was last read long enough ago: in loop
+        work, in a worker thread (where the lock is held, never across a wait on the loop)."""
+        return off_loop(self._reloaded)
+
+    def _reloaded(self) -> KeyRing:
         with self._lock:
             if self._monotonic() - self._loaded_at >= KEY_RING_RELOAD_INTERVAL:
                 self._ring = self._load()

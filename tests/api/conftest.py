@@ -4,7 +4,6 @@ what it was asked and answers with a fixed caller."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +17,7 @@ from ramsts.audit import AuditRecorder
 from ramsts.authentication import Connection, Verified
 from ramsts.caller import Caller
 from ramsts.errors import EntityNotExist, NoPermission
+from ramsts.loop_work import in_loop_work
 from ramsts.metrics import Metrics
 from ramsts.signing import SignedRequest
 from ramsts.throttling import Throttle
@@ -41,7 +41,10 @@ class RecordingAuthenticator:
     def authenticate(
         self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
     ) -> Caller | None:
-        return self.verify(request, connection, anonymous_allowed=anonymous_allowed).caller
+        verified = self.verify(request, connection, anonymous_allowed=anonymous_allowed)
+        if in_loop_work():  # where the real one spends the nonce with the loop's batch
+            self.spent_on_the_loop.append(verified.nonce_key)
+        return verified.caller
 
     def verify(
         self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
@@ -49,18 +52,6 @@ class RecordingAuthenticator:
         self.calls.append((request, connection, anonymous_allowed))
         caller = None if request.scheme == "anonymous" else self.caller
         return Verified(caller, request.nonce, datetime.now(UTC))
-
-    async def authenticate_async(
-        self,
-        request: SignedRequest,
-        connection: Connection,
-        *,
-        anonymous_allowed: bool,
-        executor: Executor,
-    ) -> Caller | None:
-        verified = self.verify(request, connection, anonymous_allowed=anonymous_allowed)
-        self.spent_on_the_loop.append(verified.nonce_key)
-        return verified.caller
 
 
 @dataclass

@@ -4,7 +4,6 @@ Runs on both stores (the ``store`` fixture follows ``db_url``)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
@@ -12,13 +11,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from loop_support import on_the_loop
 from ramsts.authentication import MAX_CACHE_TTL, Authenticator, Connection, seal_access_key_secret
 from ramsts.caching import Caches, RefreshAhead
 from ramsts.crypto import MasterKey
 from ramsts.errors import AuthenticationError
 from ramsts.ram.accounts import AccountService, CreatedAccount
 from ramsts.signing import SignedRequest, parse_request, sign_rpc_v1, sign_v3
-from ramsts.store import DatabaseNeeded, Role, Store, without_database
+from ramsts.store import Role, Store
 from ramsts.tokens import KeyRing, SessionClaims, TokenKey
 from ramsts.types import Secret
 
@@ -432,34 +432,31 @@ def test_sessions_of_a_deleted_role_are_refused(authenticator, ring, role, store
     assert "no longer exists" in error.message
 
 
-# -- on an event loop: verify from the caches, await the nonce ---------------------------------
+# -- on an event loop: verify from the caches, filled off the loop; the nonce in the loop's batch
 
 
-def test_verifying_from_cold_caches_asks_for_the_database_then_verifies_in_a_thread(
+def test_verifying_from_cold_caches_on_the_loop_fills_them_in_a_worker_thread_once(
     authenticator, acme, now_clock
 ):
     request = signed_v1(acme.access_key_id, acme.access_key_secret.reveal(), now_clock.now)
 
-    with pytest.raises(DatabaseNeeded), without_database():
-        authenticator.verify(request, CONNECTION, anonymous_allowed=False)
+    run = on_the_loop(lambda: authenticator.verify(request, CONNECTION, anonymous_allowed=False))
 
-    verified = authenticator.verify(request, CONNECTION, anonymous_allowed=False)
-    assert verified.caller.account_id == acme.account_id
+    assert run.result.caller.account_id == acme.account_id
+    assert run.hops == 1  # the key, resolved and unsealed in a worker thread
+    assert run.blocked == 0
 
 
-def test_verifying_from_warm_caches_needs_no_database(authenticator, acme, now_clock):
+def test_verifying_from_warm_caches_never_leaves_the_loop(authenticator, acme, now_clock):
     secret = acme.access_key_secret.reveal()
     authenticate(authenticator, signed_v1(acme.access_key_id, secret, now_clock.now))
+    request = signed_v1(acme.access_key_id, secret, now_clock.now, nonce="warm-1")
 
-    with without_database():
-        verified = authenticator.verify(
-            signed_v1(acme.access_key_id, secret, now_clock.now, nonce="warm-1"),
-            CONNECTION,
-            anonymous_allowed=False,
-        )
+    run = on_the_loop(lambda: authenticator.verify(request, CONNECTION, anonymous_allowed=False))
 
-    assert verified.caller.account_id == acme.account_id
-    assert verified.nonce_key == f"{acme.access_key_id}:warm-1"
+    assert (run.hops, run.blocked) == (0, 0)
+    assert run.result.caller.account_id == acme.account_id
+    assert run.result.nonce_key == f"{acme.access_key_id}:warm-1"
 
 
 def test_a_nonce_spent_on_the_event_loop_is_spent_everywhere(authenticator, acme, now_clock):
@@ -467,13 +464,16 @@ def test_a_nonce_spent_on_the_event_loop_is_spent_everywhere(authenticator, acme
     request = signed_v1(acme.access_key_id, secret, now_clock.now, nonce="loop-1")
     verified = authenticator.verify(request, CONNECTION, anonymous_allowed=False)
 
-    async def spend_twice() -> str:
-        await authenticator.spend_nonce_async(verified)
+    def spend_twice() -> str:
+        authenticator.spend_nonce(verified)
         with pytest.raises(AuthenticationError) as again:
-            await authenticator.spend_nonce_async(verified)
+            authenticator.spend_nonce(verified)
         return again.value.code
 
-    assert asyncio.run(spend_twice()) == "SignatureNonceUsed"
+    run = on_the_loop(spend_twice)
+
+    assert run.result == "SignatureNonceUsed"
+    assert (run.hops, run.blocked) == (0, 0)  # spent with the loop's batch, not from a thread
     assert error_of(authenticator, request).code == "SignatureNonceUsed"
 
 

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
+from loop_support import on_the_loop
 from ramsts.errors import AuthenticationFail
 from ramsts.federation import IssuerKeys, verify_id_token
 from ramsts.federation.issuer_keys import (
@@ -25,7 +26,7 @@ from ramsts.federation.issuer_keys import (
     UNKNOWN_KEY_REFETCH_INTERVAL,
     Fetched,
 )
-from ramsts.store import DatabaseNeeded, OidcProvider, without_database
+from ramsts.store import OidcProvider
 
 ISSUER = "https://idp.example.com"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -270,9 +271,13 @@ def test_an_issuer_that_is_down_is_not_asked_again_for_a_few_seconds(
     assert verify_id_token(mint(), provider(), keys, NOW).subject
 
 
-def test_on_the_event_loop_a_fetch_is_sent_to_a_worker_thread(keys: IssuerKeys) -> None:
-    with without_database(), pytest.raises(DatabaseNeeded):
-        verify_id_token(mint(), provider(), keys, NOW)
-    verify_id_token(mint(), provider(), keys, NOW)
-    with without_database():  # the keys are at hand now
-        assert verify_id_token(mint(), provider(), keys, NOW).subject
+def test_on_the_event_loop_a_fetch_is_sent_to_a_worker_thread(
+    keys: IssuerKeys, issuer: Issuer
+) -> None:
+    cold = on_the_loop(lambda: verify_id_token(mint(), provider(), keys, NOW))
+    assert cold.result.subject
+    assert cold.hops == 1 and len(issuer.fetched) == 2  # discovery and key set, one hop
+
+    warm = on_the_loop(lambda: verify_id_token(mint(), provider(), keys, NOW))
+    assert warm.result.subject
+    assert warm.hops == 0  # the keys are at hand now

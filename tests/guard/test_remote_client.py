@@ -195,7 +195,7 @@ def verify_twice(url: str) -> Awaitable[list[bool]]:
         try:
             results = []
             for _ in range(2):
-                result = await verifier.verify_async(guarded_request(), "iot:QueryProduct", "*", {})
+                result = await Guard(verifier).decide_async(guarded_request(), "iot:QueryProduct")
                 results.append(result.allowed)
             return results
         finally:
@@ -227,7 +227,7 @@ def test_a_call_the_server_began_to_answer_is_not_sent_again() -> None:
     async def scenario(url: str, server: Server) -> None:
         verifier = RemoteVerifier(url, "LTAI5tSERVICEKEY", Secret("service-secret"))
         with pytest.raises(ServiceError) as refused:
-            await verifier.verify_async(guarded_request(), "iot:QueryProduct", "*", {})
+            await Guard(verifier).decide_async(guarded_request(), "iot:QueryProduct")
         assert (refused.value.code, refused.value.http_status) == ("ServiceUnavailable", 503)
         verifier.close()
 

@@ -8,7 +8,6 @@ plain handler, which in-process callers use, answers every case the same way.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from loop_support import on_the_loop
 from ramsts.caller import Caller
 from ramsts.signing import sign_rpc_v1
 from ramsts.testing import AccessKey, RamstsServer, ramsts_server
@@ -164,11 +164,11 @@ def test_malformed_headers_are_the_services_own_error(
 
 
 @pytest.mark.parametrize("case", ["allowed", "denied", "replayed", "tampered"])
-def test_the_plain_handler_answers_as_the_awaited_one(
+def test_the_handler_answers_on_the_event_loop_as_in_a_thread(
     server: RamstsServer, service: AccessKey, client: AccessKey, case: str
 ) -> None:
     action = server.services.actions.resolve(RAMSTS, "VerifyRequest")
-    assert action.handler_async is not None
+    assert action.cached  # run on the loop, the client's nonce spent with the loop's batch
     service_caller = _caller_of(server, service)
 
     def ask() -> dict[str, str]:
@@ -183,13 +183,14 @@ def test_the_plain_handler_answers_as_the_awaited_one(
         decision = body.get("Decision", {}).get("Effect")
         return body["Verified"], decision, body.get("Error", {}).get("Code")
 
-    plain_params, awaited_params = ask(), ask()
-    plain = action.handler(service_caller, plain_params)
-    awaited = asyncio.run(action.handler_async(service_caller, awaited_params))
+    in_thread_params, on_loop_params = ask(), ask()
+    in_thread = action.handler(service_caller, in_thread_params)
+    on_loop = on_the_loop(lambda: action.handler(service_caller, on_loop_params))
     if case == "replayed":
-        plain = action.handler(service_caller, plain_params)
-        awaited = asyncio.run(action.handler_async(service_caller, awaited_params))
-    assert answer_of(plain) == answer_of(awaited)
+        in_thread = action.handler(service_caller, in_thread_params)
+        on_loop = on_the_loop(lambda: action.handler(service_caller, on_loop_params))
+    assert answer_of(in_thread) == answer_of(on_loop.result)
+    assert on_loop.blocked == 0
 
 
 def _caller_of(server: RamstsServer, key: AccessKey) -> Caller:

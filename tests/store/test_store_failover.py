@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from fresh_databases import standby_url
 from local_servers import free_port
+from ramsts.loop_work import run_on_loop
 from ramsts.store import DatabaseUnavailable, open_store, shown_url
 from ramsts.store.engine import normalise_url
 
@@ -97,7 +99,7 @@ def test_on_a_server_that_takes_no_writes_writes_are_unavailable_and_reads_work(
             store.use_nonce("refused-nonce", expires)
 
         async def awaited() -> bool:
-            return await store.use_nonce_async("refused-awaited", expires)
+            return await run_on_loop(partial(store.use_nonce, "refused-awaited", expires))
 
         with pytest.raises(DatabaseUnavailable):
             asyncio.run(awaited())

@@ -24,11 +24,13 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import QueuePool
 
+from ramsts.loop_work import run_on_loop
 from ramsts.store import Store, open_store
 from ramsts.store.engine import (
     BUSY_TIMEOUT_MS,
@@ -108,7 +110,7 @@ def writer_held(ledger: NonceLedger, url: str) -> Iterator[None]:
 
     with another_writer_spending(url, "LTAIexample:held"):
         # Not answered before the other writer is done, so the callback runs on the writer thread.
-        ledger.spend("LTAIexample:held", EXPIRES).add_done_callback(hold)
+        ledger.queue("LTAIexample:held", EXPIRES).add_done_callback(hold)
     assert held.wait(timeout=60)
     try:
         yield
@@ -205,7 +207,7 @@ def test_the_same_nonce_twice_in_one_batch_is_fresh_only_the_first_time(
 ) -> None:
     with writer_held(ledger, db_url):
         first, again, other = (
-            ledger.spend(key, EXPIRES)
+            ledger.queue(key, EXPIRES)
             for key in ("LTAIexample:k", "LTAIexample:k", "LTAIexample:other")
         )
     assert [first.result(), again.result(), other.result()] == [True, False, True]
@@ -251,26 +253,26 @@ def test_a_failed_write_fails_its_whole_batch_and_the_writer_carries_on(
 ) -> None:
     with writer_held(ledger, db_url):
         rename_table(db_url, "signature_nonces", "signature_nonces_away")
-        batch = [ledger.spend(f"LTAIexample:{i}", EXPIRES) for i in range(3)]
+        batch = [ledger.queue(f"LTAIexample:{i}", EXPIRES) for i in range(3)]
     errors = [future.exception(timeout=60) for future in batch]
     rename_table(db_url, "signature_nonces_away", "signature_nonces")
 
     assert_one_logged_error_for_all(errors, caplog)
     # Nothing of the failed batch was kept, and the next batch is written.
-    assert ledger.spend("LTAIexample:0", EXPIRES).result(timeout=60) is True
+    assert ledger.queue("LTAIexample:0", EXPIRES).result(timeout=60) is True
 
 
 def test_closing_stops_the_writer_and_fails_queued_and_later_nonces(
     ledger: NonceLedger, db_url: str
 ) -> None:
     before = writer_threads()
-    assert ledger.spend("LTAIexample:k", EXPIRES).result()
+    assert ledger.queue("LTAIexample:k", EXPIRES).result()
     writers = writer_threads() - before
     assert len(writers) == 1
 
     closing = threading.Thread(target=ledger.close)
     with writer_held(ledger, db_url):
-        queued = ledger.spend("LTAIexample:queued", EXPIRES)
+        queued = ledger.queue("LTAIexample:queued", EXPIRES)
         closing.start()
         # Failed at once, while the writer is still busy.
         assert "closed" in str(queued.exception(timeout=60))
@@ -278,7 +280,7 @@ def test_closing_stops_the_writer_and_fails_queued_and_later_nonces(
 
     assert not any(writer.is_alive() for writer in writers)
     with pytest.raises(RuntimeError, match="closed"):
-        ledger.spend("LTAIexample:later", EXPIRES).result()
+        ledger.queue("LTAIexample:later", EXPIRES).result()
 
 
 def test_using_a_nonce_after_disposing_fails(db_url: str) -> None:
@@ -295,7 +297,11 @@ def spend_together(store: Store, keys: list[str], expires_at: datetime = EXPIRES
     """Await ``keys`` all at once, in one turn of a new event loop, in this order."""
 
     async def spend() -> list[bool]:
-        return list(await asyncio.gather(*(store.use_nonce_async(k, expires_at) for k in keys)))
+        return list(
+            await asyncio.gather(
+                *(run_on_loop(partial(store.use_nonce, k, expires_at)) for k in keys)
+            )
+        )
 
     return asyncio.run(spend())
 
@@ -303,7 +309,7 @@ def spend_together(store: Store, keys: list[str], expires_at: datetime = EXPIRES
 def test_an_awaited_nonce_is_fresh_once_then_spent(store: Store) -> None:
     async def one_after_another() -> list[bool]:
         return [
-            await store.use_nonce_async(key, EXPIRES)
+            await run_on_loop(partial(store.use_nonce, key, EXPIRES))
             for key in ("LTAIexample:k", "LTAIexample:k", "LTAIexample:other")
         ]
 
@@ -387,11 +393,13 @@ def test_awaited_nonces_are_spent_once_another_process_lets_go_of_the_write_lock
         async def while_locked() -> list[bool]:
             other_process.execute("BEGIN IMMEDIATE")
             asyncio.get_running_loop().call_later(held_for, other_process.execute, "ROLLBACK")
-            first = asyncio.ensure_future(store.use_nonce_async("LTAIexample:k", EXPIRES))
+            first = asyncio.ensure_future(
+                run_on_loop(partial(store.use_nonce, "LTAIexample:k", EXPIRES))
+            )
             await asyncio.sleep(0)  # its turn ends with the lock taken
             later = await asyncio.gather(
-                store.use_nonce_async("LTAIexample:k", EXPIRES),
-                store.use_nonce_async("LTAIexample:other", EXPIRES),
+                run_on_loop(partial(store.use_nonce, "LTAIexample:k", EXPIRES)),
+                run_on_loop(partial(store.use_nonce, "LTAIexample:other", EXPIRES)),
             )
             return [await first, *later]
 
@@ -434,7 +442,7 @@ def test_a_failed_write_fails_every_await_of_its_turn_and_later_ones_succeed(
 
     async def turn() -> list[bool | BaseException]:
         keys = [f"LTAIexample:{i}" for i in range(3)]
-        awaits = (store.use_nonce_async(key, EXPIRES) for key in keys)
+        awaits = (run_on_loop(partial(store.use_nonce, key, EXPIRES)) for key in keys)
         return await asyncio.gather(*awaits, return_exceptions=True)
 
     errors = asyncio.run(turn())
@@ -464,7 +472,7 @@ def test_closing_the_ledger_hands_the_loops_connection_back_as_the_pool_gave_it(
         ledger = NonceLedger(engine, clock=lambda: NOW)
 
         async def spend() -> bool:
-            return await ledger.spend_async("LTAIexample:k", EXPIRES)
+            return await run_on_loop(partial(ledger.spend, "LTAIexample:k", EXPIRES))
 
         assert asyncio.run(spend()) is True
         ledger.close()

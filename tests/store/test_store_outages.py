@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -27,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from ramsts.errors import RamstsError, ServiceUnavailable
+from ramsts.loop_work import run_on_loop
 from ramsts.store import Conflict, Store, open_store
 from ramsts.store.engine import (
     BUSY_TIMEOUT_MS,
@@ -131,7 +133,7 @@ def test_the_nonce_writer_answers_an_outage_to_its_waiters_and_carries_on(
         store.use_nonce("LTAIexample:during", EXPIRES)
 
     async def awaited() -> bool:
-        return await store.use_nonce_async("LTAIexample:awaited", EXPIRES)
+        return await run_on_loop(partial(store.use_nonce, "LTAIexample:awaited", EXPIRES))
 
     with pytest.raises(DatabaseUnavailable):
         asyncio.run(awaited())
@@ -149,13 +151,13 @@ def test_a_nonce_spent_once_the_writer_has_failed_is_tried_afresh(
     # before the writer answers whatever was queued during the attempt: what it spends then
     # was queued after the failure, once the database is back, and must be spent, not failed.
     forwarder.cut()
-    spent = ledger.spend("LTAIexample:during", EXPIRES)
+    spent = ledger.queue("LTAIexample:during", EXPIRES)
     after: list[Future[bool]] = []
     spent_again = threading.Event()
 
     def spend_again(_: Future[bool]) -> None:
         forwarder.restore()
-        after.append(ledger.spend("LTAIexample:after", EXPIRES))
+        after.append(ledger.queue("LTAIexample:after", EXPIRES))
         spent_again.set()
 
     spent.add_done_callback(spend_again)
@@ -253,7 +255,9 @@ def test_nonces_awaited_on_a_loop_are_answered_when_the_file_cannot_be_opened(
     ledger = NonceLedger(engine, clock=lambda: NOW)
 
     async def spend() -> bool:
-        return await asyncio.wait_for(ledger.spend_async("LTAIexample:k", EXPIRES), timeout=10)
+        return await asyncio.wait_for(
+            run_on_loop(partial(ledger.spend, "LTAIexample:k", EXPIRES)), timeout=10
+        )
 
     try:
         with pytest.raises(DatabaseUnavailable):
@@ -450,7 +454,7 @@ def test_a_store_that_found_postgresql_unreachable_slowly_answers_at_once_for_a_
     assert "not tried again" in held.value.reason
 
     async def awaited() -> bool:
-        return await store.use_nonce_async("LTAIexample:held", EXPIRES)
+        return await run_on_loop(partial(store.use_nonce, "LTAIexample:held", EXPIRES))
 
     with pytest.raises(DatabaseUnavailable):
         asyncio.run(awaited())

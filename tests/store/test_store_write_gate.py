@@ -14,10 +14,12 @@ import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from ramsts.loop_work import run_on_loop
 from ramsts.store import Store
 from ramsts.store.write_gate import GATE_SUFFIX, WriteGate
 
@@ -144,7 +146,7 @@ def test_a_nonce_awaited_on_a_loop_waits_for_the_gate_without_blocking_the_loop(
 ) -> None:
     async def scenario() -> tuple[bool, bool]:
         assert other_process_gate.try_enter()
-        spent = asyncio.ensure_future(store.use_nonce_async("key:gated", EXPIRES))
+        spent = asyncio.ensure_future(run_on_loop(partial(store.use_nonce, "key:gated", EXPIRES)))
         ticks = 0
         for _ in range(20):  # the loop keeps turning while the nonce waits
             await asyncio.sleep(0.01)

@@ -24,7 +24,7 @@ type checking only)::
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,6 @@ from ramsts.errors import GatewayError, not_supplied
 from ramsts.products import Product
 
 ActionHandler = Callable[[Caller | None, Mapping[str, str]], dict[str, Any]]
-AsyncActionHandler = Callable[[Caller | None, Mapping[str, str]], Awaitable[dict[str, Any]]]
 
 _ACTION_NAME = re.compile(r"^[A-Z][A-Za-z0-9]{1,127}$")
 
@@ -46,13 +45,10 @@ class RegisteredAction:
     anonymous: bool
     """Whether unsigned requests may call it (only AssumeRoleWithOIDC / AssumeRoleWithSAML)."""
     cached: bool = False
-    """Whether its handler reaches the store only through caches (AssumeRole,
-    GetCallerIdentity): the endpoint then runs it on the event loop, and in a worker thread only
-    when a cache needs filling (see :mod:`ramsts.api.rpc`)."""
-    handler_async: AsyncActionHandler | None = None
-    """The handler as a coroutine for the event loop, for an action that spends a nonce of its
-    own (``VerifyRequest`` spends its client's): the endpoint awaits it instead of
-    :attr:`handler`, which stays the plain callable other callers use."""
+    """Whether its handler reaches the store only through caches and the nonce ledger
+    (AssumeRole, GetCallerIdentity, VerifyRequest): the endpoint then runs it on the event loop,
+    where a cache that needs filling fills in a worker thread (see :mod:`ramsts.api.rpc`); any
+    other handler runs in a worker thread."""
 
 
 class ActionTable:
@@ -98,10 +94,9 @@ class ActionTable:
         *,
         anonymous: bool = False,
         cached: bool = False,
-        handler_async: AsyncActionHandler | None = None,
     ) -> None:
         """Register ``handler`` as action ``name`` of the product serving ``version``;
-        ``cached`` and ``handler_async``: see :class:`RegisteredAction`."""
+        ``cached``: see :class:`RegisteredAction`."""
         if not _ACTION_NAME.match(name):
             raise ValueError(f"not an action name: {name!r}")
         product = self._products.get(version)
@@ -110,7 +105,7 @@ class ActionTable:
         actions = self._actions[version]
         if name in actions:
             raise ValueError(f"{product.code} action {name} is registered twice")
-        actions[name] = RegisteredAction(product, name, handler, anonymous, cached, handler_async)
+        actions[name] = RegisteredAction(product, name, handler, anonymous, cached)
 
     def product(self, version: str) -> Product | None:
         return self._products.get(version)

@@ -6,35 +6,35 @@ application: every request of every SDK comes through here, and a router's per-r
 (matching, a Request object, a Response object, two middleware layers) would cost more than
 verifying the signature.
 
-Where the work runs:
+Where the work runs: a request's work, from authentication to the handler's answer, is one
+synchronous function (:meth:`RpcEndpoint._serve`), run on the event loop in a greenlet of its own
+(:func:`ramsts.loop_work.run_on_loop`). It leaves the loop only where it would wait:
 
-* Authentication runs on the event loop while the credential caches are warm, and in a worker
-  thread when one needs filling (:func:`ramsts.store.cache_first.cache_first`: the store raises
-  :class:`~ramsts.store.DatabaseNeeded` before doing anything, and the step runs again there).
-* The nonce is awaited from the store, which spends the nonces of one turn of the loop together
-  (:meth:`ramsts.store.Store.use_nonce_async`): one statement for many requests instead of a
-  commit each, and on SQLite far fewer turns at the write lock the workers contend for.
+* A cache that needs filling (a key, a role, a principal's policies) fills in a worker thread
+  (:func:`ramsts.loop_work.off_loop`), and the work goes on with the value: a cold cache costs
+  one hop to a thread, and nothing is run twice.
+* The nonce is spent with the other nonces of the loop's turn (:meth:`ramsts.store.Store.
+  use_nonce`): one statement for many requests instead of a commit each, and on SQLite far fewer
+  turns at the write lock the workers contend for.
 * A throttled action (``--throttle``) is counted against its caller's account once the request
   is authenticated (:mod:`ramsts.throttling`: in memory, merged through the store by a thread),
   and the answered request is counted in the metrics after its response is sent.
-* Actions registered ``cached`` (AssumeRole, GetCallerIdentity), which reach the store only
-  through caches, run the same way. Every other action reads and writes the database, so its
-  handler runs in a small worker-thread pool of this module's own (:data:`SYNC_THREADS` threads
-  shared by every endpoint of the process; handing work to a plain executor costs half as much
-  as Starlette's, and a few threads are enough while the database answers in well under a
-  millisecond).
+* Actions registered ``cached`` (AssumeRole, GetCallerIdentity, VerifyRequest), which reach the
+  store only through caches and the nonce ledger, run their handler on the loop too. Every other
+  action reads and writes the database, so its handler runs in a small worker-thread pool of
+  this module's own (:data:`SYNC_THREADS` threads shared by every endpoint of the process, which
+  also fill the caches; handing work to a plain executor costs half as much as Starlette's, and
+  a few threads are enough while the database answers in well under a millisecond).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from starlette.types import Receive, Scope, Send
@@ -65,12 +65,12 @@ from ramsts.errors import (
     RamstsError,
     ServiceUnavailable,
 )
+from ramsts.loop_work import off_loop, run_on_loop
 from ramsts.metrics import UNKNOWN, Metrics
 from ramsts.products import Product
 from ramsts.redaction import redact_params
 from ramsts.request_ids import current_request_id, new_request_id
 from ramsts.signing import SignedRequest, parse_request
-from ramsts.store.cache_first import cache_first
 from ramsts.throttling import Throttle
 
 logger = logging.getLogger("ramsts.api")
@@ -82,9 +82,6 @@ SYNC_THREADS = 8
 connections at a time; the SQLite pool keeps that many open (see :mod:`ramsts.store.engine`)."""
 
 _sync_work = ThreadPoolExecutor(max_workers=SYNC_THREADS, thread_name_prefix="ramsts-rpc")
-
-
-_T = TypeVar("_T")
 
 
 class ApiServices(Protocol):
@@ -180,27 +177,36 @@ class RpcEndpoint:
         connection: Connection,
         call: Call | None,
     ) -> dict[str, Any]:
-        caller = await self._authenticator.authenticate_async(
-            signed, connection, anonymous_allowed=action.anonymous, executor=_sync_work
+        return await run_on_loop(partial(self._serve, action, signed, connection, call), _sync_work)
+
+    def _serve(
+        self,
+        action: RegisteredAction,
+        signed: SignedRequest,
+        connection: Connection,
+        call: Call | None,
+    ) -> dict[str, Any]:
+        """The request's work, from authentication to the handler's answer: on the loop, the
+        handler of an action not registered ``cached`` in a worker thread."""
+        caller = self._authenticator.authenticate(
+            signed, connection, anonymous_allowed=action.anonymous
         )
         if call is not None:
             call.caller = caller
         if self._throttle is not None and caller is not None:
             self._throttle.admit(caller.account_id, action.product.code, action.name)
         if call is None or self._audit is None:
-            return await self._handle(action, caller, signed)
+            return self._handle(action, caller, signed)
         with self._audit.recording(call):
-            return await self._handle(action, caller, signed)
+            return self._handle(action, caller, signed)
 
-    async def _handle(
-        self, action: RegisteredAction, caller: Caller | None, signed: SignedRequest
+    @staticmethod
+    def _handle(
+        action: RegisteredAction, caller: Caller | None, signed: SignedRequest
     ) -> dict[str, Any]:
-        if action.handler_async is not None:
-            return await action.handler_async(caller, signed.params)
-        handle = partial(action.handler, caller, signed.params)
         if action.cached:
-            return await cache_first(handle, _sync_work)
-        return await _in_thread(handle)
+            return action.handler(caller, signed.params)
+        return off_loop(action.handler, caller, signed.params)
 
     def _record_refusal(self, call: Call | None, error: RamstsError | None) -> None:
         """Queue the event of a call that failed (an unexpected error as ``InternalError``),
@@ -286,12 +292,6 @@ async def send_response(send: Send, response: RenderedResponse, request_id: str)
         }
     )
     await send({"type": "http.response.body", "body": response.body})
-
-
-async def _in_thread(work: Callable[[], _T]) -> _T:
-    # With the request's context: the call being recorded travels with the work.
-    context = contextvars.copy_context()
-    return await asyncio.get_running_loop().run_in_executor(_sync_work, context.run, work)
 
 
 def _audited_call(

@@ -14,10 +14,10 @@ hands both to :meth:`Authenticator.authenticate`, which runs, in this order:
 
 The result is a :class:`~ramsts.caller.Caller` with the request's condition keys in ``context``.
 
-Steps 1–4 are :meth:`Authenticator.verify` and step 5 is :meth:`Authenticator.spend_nonce` (or
-:meth:`~Authenticator.spend_nonce_async`), so that a caller on an event loop can verify from the
-caches without blocking and then await the nonce, which the store writes in batches.
-:meth:`Authenticator.authenticate` does both, for callers on a worker thread.
+Steps 1–4 are :meth:`Authenticator.verify` and step 5 is :meth:`Authenticator.spend_nonce`;
+:meth:`Authenticator.authenticate` does both. It is one path wherever it runs: in loop work
+(:mod:`ramsts.loop_work`) a cache that needs filling fills in a worker thread and the nonce is
+spent with the loop's batch, the loop serving other requests meanwhile; in a thread both block.
 
 Speed: resolving a key and unsealing its secret cost a query and an AES-GCM decryption, so the
 result is cached per process (:mod:`ramsts.caching`) for at most :data:`MAX_CACHE_TTL` (1 s). A
@@ -36,10 +36,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Protocol
 
 from ramsts.authentication.access_key_secrets import unseal_access_key_secret
@@ -51,7 +50,6 @@ from ramsts.errors import AuthenticationError
 from ramsts.signing import TIMESTAMP_WINDOW, SignedRequest, check_timestamp, verify_signature
 from ramsts.signing.timestamps import format_timestamp
 from ramsts.store import AccessKeyOwner, Role, Store
-from ramsts.store.cache_first import cache_first
 from ramsts.tokens import KeyRing, SessionClaims, UnknownTokenKeyError
 from ramsts.types import Clock, Secret, system_clock
 
@@ -85,15 +83,6 @@ class RequestAuthenticator(Protocol):
 
     def authenticate(
         self, request: SignedRequest, connection: Connection, *, anonymous_allowed: bool
-    ) -> Caller | None: ...
-
-    async def authenticate_async(
-        self,
-        request: SignedRequest,
-        connection: Connection,
-        *,
-        anonymous_allowed: bool,
-        executor: Executor,
     ) -> Caller | None: ...
 
 
@@ -228,30 +217,6 @@ class Authenticator:
     def spend_nonce(self, verified: Verified) -> None:
         """Record the request's nonce; ``SignatureNonceUsed`` if it was recorded before."""
         if verified.nonce_key is not None and not self._store.use_nonce(
-            verified.nonce_key, verified.nonce_kept_until
-        ):
-            raise _nonce_used()
-
-    async def authenticate_async(
-        self,
-        request: SignedRequest,
-        connection: Connection,
-        *,
-        anonymous_allowed: bool,
-        executor: Executor,
-    ) -> Caller | None:
-        """:meth:`authenticate` for a coroutine on an event loop: verified from the caches on the
-        loop (in ``executor`` when one needs filling, see :mod:`ramsts.store.cache_first`), then
-        the nonce awaited from the store's batch."""
-        verify = partial(self.verify, request, connection, anonymous_allowed=anonymous_allowed)
-        verified = await cache_first(verify, executor)
-        await self.spend_nonce_async(verified)
-        return verified.caller
-
-    async def spend_nonce_async(self, verified: Verified) -> None:
-        """As :meth:`spend_nonce`, without blocking the event loop: the store writes the nonces
-        of concurrent requests in one transaction."""
-        if verified.nonce_key is not None and not await self._store.use_nonce_async(
             verified.nonce_key, verified.nonce_kept_until
         ):
             raise _nonce_used()

@@ -12,6 +12,11 @@ asked for once drifts to the oldest end and goes first. Reads take no lock (an O
 is atomic under the GIL, and reads are the hot path); writes, which follow a load from the
 store, take one, so that evicting never races another write.
 
+A load runs off the event loop (:func:`ramsts.loop_work.off_loop`): in loop work, the lookup that
+misses waits for it in a worker thread while the loop serves other requests, and goes on with
+the value; anywhere else it loads where it is. A cache of what is computed rather than read
+(a policy parsed from its text) is made ``fills_in_place`` and loads where it is looked up.
+
 A load that began before an invalidation is not stored when it ends (it may have read what the
 invalidation announced was changed): each discard, invalidation or clear counts one more
 *invalidation*, and a load stores its value only if the count is what it was when the load
@@ -29,6 +34,7 @@ from functools import partial
 from typing import Generic, TypeVar
 
 from ramsts.caching.refresh import RefreshAhead
+from ramsts.loop_work import off_loop
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -46,6 +52,7 @@ class Cache(Generic[K, V]):
         "_absent",
         "_counts_lock",
         "_entries",
+        "_fills_in_place",
         "_invalidations",
         "_is_absent",
         "_lock",
@@ -70,11 +77,14 @@ class Cache(Generic[K, V]):
         is_absent: Callable[[V], bool] | None = None,
         scope: Scope[K, V] | None = None,
         refresh: RefreshAhead | None = None,
+        fills_in_place: bool = False,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         """``scope`` names the account of an entry (none: :meth:`invalidate` keeps it);
         ``refresh`` reloads entries in use past :data:`~ramsts.caching.REFRESH_AT` of their
-        age; ``is_absent`` tells the entries kept apart, under ``absent_limit`` (0: not kept)."""
+        age; ``is_absent`` tells the entries kept apart, under ``absent_limit`` (0: not kept);
+        ``fills_in_place``: its loads never block (they compute, read nothing), so they run
+        where the lookup is, on the loop too."""
         if limit < 1 or absent_limit < 0:
             raise ValueError(f"the {name} cache holds at least one entry, not {limit}")
         if not 0 <= max_age < math.inf:
@@ -88,6 +98,7 @@ class Cache(Generic[K, V]):
         self._is_absent = is_absent
         self._scope = scope
         self._refresh = refresh
+        self._fills_in_place = fills_in_place
         self._monotonic = monotonic
         # (stored at, value): a tuple reads faster than an object on the hot path.
         self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
@@ -97,10 +108,11 @@ class Cache(Generic[K, V]):
         self._counts_lock = threading.Lock()  # lookups run on the loop and in worker threads
 
     def get(self, key: K, load: Callable[[K], V]) -> V:
-        """The entry of ``key`` while it is younger than ``max_age``, else ``load(key)``, stored.
+        """The entry of ``key`` while it is younger than ``max_age``, else ``load(key)``, stored
+        (loaded off the event loop unless ``fills_in_place``: see the module's docstring).
 
-        A lookup is counted a hit or a miss where it ends: a load that fails, or that must move
-        to a worker thread (``DatabaseNeeded``), is counted there."""
+        A lookup is counted a hit or a miss once it has its value: a load that fails is not
+        counted."""
         entry = self._entries.get(key)
         if entry is None and self.absent_limit:
             entry = self._absent.get(key)
@@ -113,7 +125,7 @@ class Cache(Generic[K, V]):
                 if refresh is not None and refresh.due(age, self.max_age):
                     refresh.reload((self, key), partial(self.load, key, load))
                 return entry[1]
-        value = self.load(key, load)
+        value = self.load(key, load) if self._fills_in_place else off_loop(self.load, key, load)
         with self._counts_lock:
             self.misses += 1
         return value

@@ -4,7 +4,7 @@ Services keep what they read from the store — a key and its secret, a role, a 
 policies — for at most a second, so that a change made by any process applies everywhere within
 that second (at once on PostgreSQL, see :mod:`ramsts.caching`). Left to expire, an entry in
 steady use is read again by the requests that arrive first after its second is up: on an event
-loop each of them goes to a worker thread to do so (:mod:`ramsts.store.cache_first`), and a
+loop each of them goes to a worker thread to do so (:func:`ramsts.loop_work.off_loop`), and a
 burst of such threads competes with the loop for the GIL. With a :class:`RefreshAhead`, an entry
 used after half its age limit (:data:`REFRESH_AT`) is reloaded by one background thread while
 requests go on using it; under steady traffic no request waits for the database, and no entry is

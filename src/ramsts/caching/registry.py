@@ -39,6 +39,7 @@ class Caches:
         is_absent: Callable[[V], bool] | None = None,
         scope: Scope[K, V] | None = None,
         refreshed: bool = False,
+        fills_in_place: bool = False,
         monotonic: Callable[[], float] | None = None,
     ) -> Cache[K, V]:
         """A new cache, registered here (see :class:`Cache` for the arguments); ``refreshed``:
@@ -51,6 +52,7 @@ class Caches:
             is_absent=is_absent,
             scope=scope,
             refresh=self.refresh if refreshed else None,
+            fills_in_place=fills_in_place,
             monotonic=monotonic or self._monotonic,
         )
         with self._lock:

@@ -12,8 +12,8 @@ PyJWT reads. Both fetches:
   ``AuthenticationFail.OIDCToken.HttpsUrlInvalid`` within the timeout, and that failure is
   answered at once for :data:`FAILURE_BACKOFF` seconds, so a dead IdP never ties up the worker
   threads;
-* never run on the event loop: like a query, a fetch there raises
-  :class:`~ramsts.store.DatabaseNeeded` first, and the action is run again in a worker thread.
+* never run on the event loop: like a query, a fetch from loop work goes to a worker thread
+  (:func:`ramsts.loop_work.off_loop`), the issuer's lock taken there.
 
 The certificates the issuer's server presented for the discovery document (its verified chain,
 leaf to root) are remembered with the keys. A token is accepted only when the provider lists the
@@ -49,7 +49,7 @@ import jwt
 
 from ramsts.caching import Cache, Caches
 from ramsts.errors import AuthenticationFail
-from ramsts.store import check_database_allowed
+from ramsts.loop_work import off_loop
 
 FETCH_TIMEOUT = 5.0
 """Seconds each step of a fetch (connecting, the TLS handshake, each read) may take."""
@@ -147,8 +147,11 @@ class IssuerKeys:
     def _load(self, issuer_url: str, issuer: _Issuer, now: float) -> None:
         if issuer.failure is not None and now - issuer.failed_at < FAILURE_BACKOFF:
             raise issuer.failure
-        # A fetch blocks as a query does: off the event loop, as the store's calls are.
-        check_database_allowed()
+        # A fetch blocks as a query does: off the event loop, the lock held in the worker thread
+        # (held across a wait on the loop, it could stop the loop: see ramsts.loop_work).
+        off_loop(self._fetch_unless_fetched, issuer_url, issuer, now)
+
+    def _fetch_unless_fetched(self, issuer_url: str, issuer: _Issuer, now: float) -> None:
         with issuer.lock:
             if issuer.fetched_at is not None and issuer.fetched_at >= now:
                 return  # another thread fetched while this one waited

@@ -18,10 +18,13 @@ same request; how each caches, and how fast a revocation applies, is in ``docs/g
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import Executor, ThreadPoolExecutor
+from functools import partial
 from typing import Protocol
 
 from ramsts.guard.request import GuardRequest
 from ramsts.guard.result import GuardResult, Resources
+from ramsts.loop_work import run_on_loop
 from ramsts.signing import SignedRequest
 
 
@@ -38,26 +41,28 @@ class Verifier(Protocol):
         signed: SignedRequest | None = None,
     ) -> GuardResult: ...
 
-    async def verify_async(
-        self,
-        request: GuardRequest,
-        action: str,
-        resources: Resources,
-        context: Mapping[str, str],
-        signed: SignedRequest | None = None,
-    ) -> GuardResult: ...
-
     async def aclose(self) -> None:
         """Let go of what the verifier holds on the running loop (connections)."""
+
+
+FILLING_THREADS = 4
+"""Worker threads per process that fill the local guard's caches for :meth:`Guard.decide_async`
+and :meth:`Guard.check_async`."""
+
+_filling = ThreadPoolExecutor(max_workers=FILLING_THREADS, thread_name_prefix="ramsts-guard")
 
 
 class Guard:
     """Thread-safe. :meth:`decide` and :meth:`check` block (the database or the verification
     API); from async code use :meth:`decide_async` and :meth:`check_async`, as
-    :class:`~ramsts.guard.middleware.GuardMiddleware` does."""
+    :class:`~ramsts.guard.middleware.GuardMiddleware` does: the same code, run on the event loop
+    (:func:`ramsts.loop_work.run_on_loop`), which it leaves only to fill a cache, and never
+    waits on (the nonce and the remote call are awaited by the loop)."""
 
-    def __init__(self, verifier: Verifier) -> None:
+    def __init__(self, verifier: Verifier, *, executor: Executor = _filling) -> None:
+        """``executor``: the threads that fill caches for the async methods."""
         self.verifier = verifier
+        self._executor = executor
 
     async def aclose(self) -> None:
         """At the application's shutdown, on its loop: the verifier's connections closed."""
@@ -106,10 +111,9 @@ class Guard:
         *,
         signed: SignedRequest | None = None,
     ) -> GuardResult:
-        """:meth:`decide` for async code: the loop never waits on the database or the network
-        (local mode answers from its caches on the loop and goes to a worker thread to fill
-        them; remote mode calls the verification API from a worker thread)."""
-        return await self.verifier.verify_async(request, action, resource, context or {}, signed)
+        """:meth:`decide` for async code, on the running loop (see the class)."""
+        decide = partial(self.decide, request, action, resource, context, signed=signed)
+        return await run_on_loop(decide, self._executor)
 
     async def check_async(
         self,
@@ -120,8 +124,6 @@ class Guard:
         *,
         signed: SignedRequest | None = None,
     ) -> GuardResult:
-        """As :meth:`decide_async`, but a denial raises ``NoPermission``."""
-        result = await self.verifier.verify_async(request, action, resource, context or {}, signed)
-        if not result.allowed:
-            raise result.denial()
-        return result
+        """:meth:`check` for async code, on the running loop (see the class)."""
+        check = partial(self.check, request, action, resource, context, signed=signed)
+        return await run_on_loop(check, self._executor)

@@ -8,16 +8,14 @@ Both cache what they load for at most one second, so an allowed request costs no
 trip in steady state apart from the nonce, and a revocation or a policy change applies within one
 second.
 
-:meth:`LocalVerifier.verify_async` therefore verifies and authorizes on the event loop, going to a
-worker thread only to fill a cache, and awaits the nonce, which the store writes for many
-requests at once.
+From async code (:meth:`ramsts.guard.Guard.check_async`) the same :meth:`LocalVerifier.verify`
+therefore runs on the event loop (:mod:`ramsts.loop_work`), going to a worker thread only to fill
+a cache, and waits for the nonce while the store writes it with those of other requests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from typing import Any, Protocol
 
 from ramsts.authentication import Connection, RequestAuthenticator
@@ -36,12 +34,6 @@ from ramsts.guard.result import (
 from ramsts.policy import Decision
 from ramsts.policy.request import ContextValue
 from ramsts.signing import SignedRequest
-from ramsts.store.cache_first import cache_first
-
-FILLING_THREADS = 4
-"""Worker threads per process that fill the caches of :meth:`LocalVerifier.verify_async`."""
-
-_filling = ThreadPoolExecutor(max_workers=FILLING_THREADS, thread_name_prefix="ramsts-guard")
 
 
 class Authorizes(Protocol):
@@ -82,18 +74,6 @@ class LocalVerifier:
         caller = self.authenticate(request, signed or request.parse())
         return self.authorize(caller, action, resources, context)
 
-    async def verify_async(
-        self,
-        request: GuardRequest,
-        action: str,
-        resources: Resources,
-        context: Mapping[str, str],
-        signed: SignedRequest | None = None,
-    ) -> GuardResult:
-        signed = signed or request.parse()
-        caller = await self.authenticate_async(request, signed)
-        return await self.authorize_async(caller, action, resources, context)
-
     async def aclose(self) -> None:
         """Nothing to let go of: the store is the caller's."""
 
@@ -103,29 +83,10 @@ class LocalVerifier:
         )
         return _known(caller)
 
-    async def authenticate_async(self, request: GuardRequest, signed: SignedRequest) -> Caller:
-        """:meth:`authenticate` on the event loop: from the caches, the nonce awaited."""
-        caller = await self._authenticator.authenticate_async(
-            signed, _connection(request, signed), anonymous_allowed=False, executor=_filling
-        )
-        return _known(caller)
-
-    async def authorize_async(
-        self, caller: Caller, action: str, resources: Resources, context: Mapping[str, str]
-    ) -> GuardResult:
-        """:meth:`authorize` on the event loop, in a worker thread when a cache needs filling."""
-        return await cache_first(
-            partial(self.authorize, caller, action, resources, context), _filling
-        )
-
     def require(self, caller: Caller, action: str, resource: str) -> None:
         """``NoPermission`` unless ``caller`` may do ``action`` on ``resource`` (the
         authorizer's own check, for a permission of the service calling ramsts)."""
         self._authorizer.require(caller, action, resource)
-
-    async def require_async(self, caller: Caller, action: str, resource: str) -> None:
-        """:meth:`require`, as :meth:`authorize_async` runs."""
-        await cache_first(partial(self.require, caller, action, resource), _filling)
 
     def authorize(
         self, caller: Caller, action: str, resources: Resources, context: Mapping[str, str]

@@ -23,9 +23,10 @@ server shut it as the request went out, or the socket was already closed when wr
 sent once more on a new one, freshly signed: the server never read the first, so the second is
 no replay.
 
-:meth:`RemoteVerifier.verify` calls through httpx; :meth:`RemoteVerifier.verify_async` stays on
-the event loop and calls through :mod:`ramsts.guard.remote_client`, one pool of connections per
-loop, since it is paid on every guarded request.
+:meth:`RemoteVerifier.verify` is the one path. Its call goes through one of two transports: in
+loop work (:meth:`ramsts.guard.Guard.check_async`, :mod:`ramsts.loop_work`) the loop's own
+connections (:mod:`ramsts.guard.remote_client`, one pool per loop, since it is paid on every
+guarded request), the call awaited by the loop; anywhere else httpx, blocking the thread.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from ramsts.guard.result import (
     decision_from_body,
     principal_from_body,
 )
+from ramsts.loop_work import in_loop_work, wait_for
 from ramsts.policy import Decision
 from ramsts.products import RAMSTS
 from ramsts.signing import SignedRequest, sign_rpc_v1
@@ -160,19 +162,6 @@ class RemoteVerifier:
         key, cached, params = self._asking(request, action, listed, context, signed)
         return self._result(self._call(params), key, cached, action, listed)
 
-    async def verify_async(
-        self,
-        request: GuardRequest,
-        action: str,
-        resources: Resources,
-        context: Mapping[str, str],
-        signed: SignedRequest | None = None,
-    ) -> GuardResult:
-        """:meth:`verify` on the event loop, which never waits on the network."""
-        listed = as_resources(resources)
-        key, cached, params = self._asking(request, action, listed, context, signed)
-        return self._result(await self._call_async(params), key, cached, action, listed)
-
     def _asking(
         self,
         request: GuardRequest,
@@ -224,35 +213,42 @@ class RemoteVerifier:
         return GuardResult(principal, decision, action, target, body.get("AccessDeniedDetail"))
 
     def _call(self, params: dict[str, str]) -> dict[str, Any]:
+        post = self._loop_post if in_loop_work() else self._thread_post
         try:
             try:
-                response = self._post(params)
-            except _NEVER_READ:
-                # The pooled connection was closed under the request (by the server as it went
-                # out, or found closed when written to): the server never read it.
-                response = self._post(params)
-            body = response.json()
-        except (httpx.HTTPError, ValueError) as failure:
-            logger.error("the ramsts verification API could not be reached: %s", failure)
-            raise unavailable() from None
-        return _accepted(response.status_code, body)
-
-    async def _call_async(self, params: dict[str, str]) -> dict[str, Any]:
-        client = self._loop_client()
-        try:
-            try:
-                status, content = await client.post(*self._signed_call(params))
+                status, content = post(*self._signed_call(params), fresh=False)
             except CallFailed as failure:
                 if not failure.never_answered:
                     raise
-                # Not a byte of an answer came back: sent again, freshly signed, on a new
-                # connection (a read failure after the answer began is never resent).
-                status, content = await client.post(*self._signed_call(params), fresh=True)
+                # Not a byte of an answer came back (the pooled connection was closed under
+                # the request, by the server as it went out, or found closed when written to):
+                # sent again, freshly signed, on a new connection. A read failure after the
+                # answer began is never resent.
+                status, content = post(*self._signed_call(params), fresh=True)
             body = json.loads(content)
         except (CallFailed, TimeoutError, ValueError) as failure:
             logger.error("the ramsts verification API could not be reached: %s", failure)
             raise unavailable() from None
         return _accepted(status, body)
+
+    def _loop_post(
+        self, target: str, headers: list[tuple[str, str]], body: bytes, *, fresh: bool
+    ) -> tuple[int, bytes]:
+        """The call on the running loop's connections, the loop awaiting it."""
+        return wait_for(self._loop_client().post(target, headers, body, fresh=fresh))
+
+    def _thread_post(
+        self, target: str, headers: list[tuple[str, str]], body: bytes, *, fresh: bool
+    ) -> tuple[int, bytes]:
+        """The call through httpx, blocking the thread (``fresh``: httpx's pool replaces a
+        connection that failed by itself)."""
+        try:
+            response = self._client.post(target, headers=headers, content=body)
+        except _NEVER_READ as failure:
+            raise CallFailed(str(failure), never_answered=True) from failure
+        except httpx.HTTPError as failure:
+            raise CallFailed(str(failure), never_answered=False) from failure
+        return response.status_code, response.content
 
     def _loop_client(self) -> KeepAliveClient:
         loop = asyncio.get_running_loop()
@@ -262,10 +258,6 @@ class RemoteVerifier:
                 self._endpoint, timeout=self._timeout, keepalive_expiry=KEEPALIVE_EXPIRY
             )
         return client
-
-    def _post(self, params: dict[str, str]) -> httpx.Response:
-        target, headers, body = self._signed_call(params)
-        return self._client.post(target, headers=headers, content=body)
 
     def _signed_call(self, params: dict[str, str]) -> tuple[str, list[tuple[str, str]], bytes]:
         """A VerifyRequest call asking ``params``, signed with a nonce of its own: target,

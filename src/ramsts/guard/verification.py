@@ -73,9 +73,8 @@ class _Asked:
 
 
 class VerifyRequest:
-    """The action handler; thread-safe. Called as a plain function, or awaited through
-    :meth:`call_async` on the server's event loop, where the client's nonce is spent with the
-    loop's batch rather than in a worker thread of its own."""
+    """The action handler; thread-safe. Registered ``cached``: on the server's event loop, the
+    client's nonce is spent with the loop's batch (:mod:`ramsts.loop_work`)."""
 
     def __init__(self, verifier: LocalVerifier) -> None:
         self._verifier = verifier
@@ -95,29 +94,6 @@ class VerifyRequest:
             return _verified(client)
         return _answer(
             self._verifier.authorize(client, asked.action, asked.resources, asked.context),
-            asked,
-            client,
-        )
-
-    async def call_async(self, caller: Caller | None, params: Mapping[str, str]) -> dict[str, Any]:
-        service = _service(caller)
-        await self._verifier.require_async(
-            service, PERMISSION, permission_resource(service.account_id)
-        )
-        asked = _asked(params)
-        try:
-            client = await self._verifier.authenticate_async(asked.request, asked.request.parse())
-            _check_same_account(client, service)
-        except ServiceUnavailable:
-            raise  # no refusal of the client's request: ramsts could not verify it now
-        except RamstsError as refused:
-            return _refusal(refused)
-        if asked.action is None:
-            return _verified(client)
-        return _answer(
-            await self._verifier.authorize_async(
-                client, asked.action, asked.resources, asked.context
-            ),
             asked,
             client,
         )

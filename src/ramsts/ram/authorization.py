@@ -127,10 +127,18 @@ class Authorizer:
         )
         # A version's document never changes: these are keyed by what they were parsed from.
         self._parsed: Cache[tuple[str, str], Policy] = caches.cache(
-            "policy_versions", limit=PARSED_KEPT, max_age=PARSED_MAX_AGE, monotonic=monotonic
+            "policy_versions",
+            limit=PARSED_KEPT,
+            max_age=PARSED_MAX_AGE,
+            fills_in_place=True,
+            monotonic=monotonic,
         )
         self._sessions: Cache[str, PolicySet] = caches.cache(
-            "session_policies", limit=PARSED_KEPT, max_age=PARSED_MAX_AGE, monotonic=monotonic
+            "session_policies",
+            limit=PARSED_KEPT,
+            max_age=PARSED_MAX_AGE,
+            fills_in_place=True,
+            monotonic=monotonic,
         )
 
     def require(

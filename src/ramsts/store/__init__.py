@@ -25,12 +25,13 @@ Unit of work — one transaction per action, begun and ended in the service acti
 
     store.resolve_access_key(access_key_id) -> AccessKeyOwner | None   # gateway hot path
     store.use_nonce(key, expires_at) -> bool                # committed at once; False = replay
-    await store.use_nonce_async(key, expires_at) -> bool    # on a loop: batched per turn
     store.before_commit(hook)                               # hook(tx) ends every transaction()
 
-On an event loop, ``with without_database():`` makes every call that would reach the database
-raise :class:`DatabaseNeeded` instead (in that thread or task only): try cached work inline,
-redo it in a worker thread when raised.
+On an event loop, work runs in a greenlet (:mod:`ramsts.loop_work`): ``use_nonce`` there waits
+for the batch of the loop's turn without blocking it, ``resolve_access_key`` and the health
+checks go to the work's worker thread, and a ``read()`` or ``transaction()`` block opened there
+blocks the loop and is counted (:func:`ramsts.loop_work.blocking_calls`): the services reach the
+database from the loop only through their caches, which fill off it.
 
 Changes announced across processes (PostgreSQL ``NOTIFY``; see :mod:`ramsts.store.invalidations`)::
 
@@ -137,14 +138,11 @@ from ramsts.store.database import DEFAULT_URL, Store, open_store
 from ramsts.store.engine import shown_url
 from ramsts.store.errors import (
     Conflict,
-    DatabaseNeeded,
     DatabaseUnavailable,
     InvalidMarker,
     ReferenceMissing,
     SchemaError,
     StoreError,
-    check_database_allowed,
-    without_database,
 )
 from ramsts.store.ids import new_access_key_id
 from ramsts.store.invalidations import InvalidationListener
@@ -195,7 +193,6 @@ __all__ = [
     "AttachedPolicy",
     "AuditEvent",
     "Conflict",
-    "DatabaseNeeded",
     "DatabaseUnavailable",
     "EffectivePolicy",
     "EventLookup",
@@ -228,10 +225,8 @@ __all__ = [
     "User",
     "UserDependents",
     "VirtualMfaDevice",
-    "check_database_allowed",
     "event_rows",
     "new_access_key_id",
     "open_store",
     "shown_url",
-    "without_database",
 ]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
+from ramsts.loop_work import note_blocking_call, off_loop
 from ramsts.store.checkpoints import WalCheckpointer
 from ramsts.store.engine import (
     READ_ONLY,
@@ -16,12 +17,7 @@ from ramsts.store.engine import (
     is_sqlite_file,
     lock_timeout,
 )
-from ramsts.store.errors import (
-    DatabaseUnavailable,
-    OutageHold,
-    check_database_allowed,
-    translated_outages,
-)
+from ramsts.store.errors import DatabaseUnavailable, OutageHold, translated_outages
 from ramsts.store.invalidations import InvalidationListener
 from ramsts.store.migrate import check_current, upgrade
 from ramsts.store.nonce_ledger import NonceLedger
@@ -65,8 +61,9 @@ class Store:
     def transaction(self) -> Iterator[Transaction]:
         """One read-write transaction: commits when the block ends, rolls back everything if
         it raises. On a SQLite file it waits its turn at the store's write gate (see
-        :mod:`ramsts.store.write_gate`) before it begins."""
-        check_database_allowed()
+        :mod:`ramsts.store.write_gate`) before it begins. In loop work it blocks the loop, and
+        is counted (:func:`ramsts.loop_work.note_blocking_call`)."""
+        note_blocking_call("Store.transaction")
         with (
             translated_outages(self._outages),
             gated(self._write_gate),
@@ -87,8 +84,9 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Transaction]:
         """A read-only transaction for lookups. It never commits (PostgreSQL also refuses
-        writes in it), and on SQLite it takes no write lock."""
-        check_database_allowed()
+        writes in it), and on SQLite it takes no write lock. In loop work it blocks the loop,
+        and is counted (:func:`ramsts.loop_work.note_blocking_call`)."""
+        note_blocking_call("Store.read")
         with translated_outages(self._outages), self._engine.connect() as connection:
             options: dict[str, object] = {READ_ONLY: True}
             if self.dialect == "postgresql":
@@ -102,8 +100,11 @@ class Store:
 
     def check_available(self) -> None:
         """Raise :class:`~ramsts.store.errors.DatabaseUnavailable` unless the database answers
-        a trivial query now, within the store's bounds (for ``/health``)."""
-        check_database_allowed()
+        a trivial query now, within the store's bounds (for ``/health``); in loop work, from a
+        worker thread."""
+        off_loop(self._answer_trivial_query)
+
+    def _answer_trivial_query(self) -> None:
         with translated_outages(self._outages), self._engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1").close()
 
@@ -111,8 +112,11 @@ class Store:
         """:meth:`check_available`, and on PostgreSQL also that the server it reaches takes
         writes (is not a standby): what a load balancer asks before it sends a server calls (its
         readiness). A pool found connected to a standby (a primary demoted under it) is
-        discarded, so that the next connections look for the primary the URL names."""
-        check_database_allowed()
+        discarded, so that the next connections look for the primary the URL names. In loop
+        work, from a worker thread."""
+        off_loop(self._take_writes)
+
+    def _take_writes(self) -> None:
         with translated_outages(self._outages), self._engine.connect() as connection:
             if self.dialect != "postgresql":
                 connection.exec_driver_sql("SELECT 1").close()
@@ -126,31 +130,29 @@ class Store:
             raise DatabaseUnavailable("the database server takes no writes (a standby?)")
 
     def resolve_access_key(self, access_key_id: str) -> AccessKeyOwner | None:
-        """The gateway's lookup: the key with its account and user, one query."""
+        """The gateway's lookup: the key with its account and user, one query (in loop work,
+        from a worker thread)."""
+        return off_loop(self._resolve_access_key, access_key_id)
+
+    def _resolve_access_key(self, access_key_id: str) -> AccessKeyOwner | None:
         with self.read() as tx:
             return tx.access_keys.resolve(access_key_id)
 
     def use_nonce(self, key: str, expires_at: datetime) -> bool:
         """Spend a signature nonce until ``expires_at``, committed at once (outside any
-        transaction); ``False`` if it was spent already, by any process on this database. The
-        calling thread waits while the store's nonce writer spends it with whatever else is
-        queued (see :mod:`ramsts.store.nonce_ledger`)."""
-        check_database_allowed()
+        transaction); ``False`` if it was spent already, by any process on this database. In
+        loop work it is spent with the other nonces of the loop's turn, the loop serving other
+        requests meanwhile; elsewhere the calling thread waits while the store's nonce writer
+        spends it with whatever else is queued (see :mod:`ramsts.store.nonce_ledger`)."""
         if self._write_gate is not None:  # the writer would wait for this thread's transaction
             self._write_gate.refuse_nested_write()
-        return self._nonces.spend(key, expires_at).result()
-
-    def use_nonce_async(self, key: str, expires_at: datetime) -> Awaitable[bool]:
-        """:meth:`use_nonce` for a coroutine on an event loop to await, also inside
-        :func:`~ramsts.store.without_database`: the nonces of one turn of the loop are spent
-        together, in one statement."""
-        return self._nonces.spend_async(key, expires_at)
+        return self._nonces.spend(key, expires_at)
 
     def add_request_counts(self, counts: Sequence[tuple[str, int, int]]) -> dict[str, WindowCount]:
         """Add ``(quota_key, window_start, calls)`` to the request counts every server on this
-        database shares, in one statement; each key's ``(window_start, count)`` afterwards."""
-        check_database_allowed()
-        return self._request_counts.add(counts)
+        database shares, in one statement; each key's ``(window_start, count)`` afterwards (in
+        loop work, from a worker thread)."""
+        return off_loop(self._request_counts.add, counts)
 
     def observe_nonce_batches(self, observe: Callable[[int], None]) -> None:
         """Have ``observe`` called with the size of every batch of nonces written (thread-safe

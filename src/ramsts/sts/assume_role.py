@@ -43,6 +43,7 @@ from ramsts.caching import Caches
 from ramsts.caller import Caller
 from ramsts.crypto import new_sts_access_key_id, new_sts_access_key_secret
 from ramsts.errors import EntityNotExist, InvalidParameter, NoPermission
+from ramsts.loop_work import off_loop
 from ramsts.policy import Decision, Policy, Principal, evaluate_trust, parse_policy
 from ramsts.policy.parser import PolicyLimits
 from ramsts.ram.authorization import Authorizer
@@ -380,10 +381,13 @@ class AssumeRole:
         now = self._monotonic()
         if now - self._ring_checked_at < KEY_RING_REFRESH_INTERVAL:
             return self._key_ring.current()
+        # The whole locked step off the loop: a lock held across a wait on the loop would stop
+        # it when another request's work on the loop waited for the same lock.
+        return off_loop(self._checked_ring, now)
+
+    def _checked_ring(self, now: float) -> KeyRing:
         with self._ring_lock:
             if now - self._ring_checked_at >= KEY_RING_REFRESH_INTERVAL:
-                # Noted after the reload: on the event loop the reload raises DatabaseNeeded,
-                # and the worker thread that runs the action again must still reload.
                 ring = self._key_ring.reload()
                 self._ring_checked_at = now
                 return ring

@@ -5,15 +5,15 @@ A nonce is a row of ``signature_nonces`` keyed by the nonce, written with ``INSE
 nonce was fresh, none means it was spent already — by this process or any other sharing the
 database, since the primary key decides.
 
-One way in, :meth:`NonceLedger.spend` (a future, for a thread to wait on) or its twin for a
-coroutine, :meth:`NonceLedger.spend_async` (a future of the loop, awaited): nonces are queued,
-never written by their caller, and spent in batches, many in one statement
-(:mod:`~ramsts.store.nonce_ledger.table`):
+One way in, :meth:`NonceLedger.spend`: nonces are queued, never written by their caller, and
+spent in batches, many in one statement (:mod:`~ramsts.store.nonce_ledger.table`):
 
-* the writer thread (:mod:`~ramsts.store.nonce_ledger.writer`) spends whatever is queued when
-  it comes to it, and answers each batch;
-* the nonces awaited during one turn of an event loop are one batch, handed over at the end of
-  the turn. On a SQLite file the loop spends it itself if that need not wait
+* from a thread, the caller waits while the writer thread
+  (:mod:`~ramsts.store.nonce_ledger.writer`) spends whatever is queued when it comes to it, and
+  answers each batch;
+* from loop work (:mod:`ramsts.loop_work`), the nonces spent during one turn of the event loop
+  are one batch, handed over at the end of the turn, each request's work waiting on its future
+  meanwhile. On a SQLite file the loop spends it itself if that need not wait
   (:mod:`~ramsts.store.nonce_ledger.loop_connection`), tries again every
   :data:`~ramsts.store.nonce_ledger.ledger.LOOP_RETRY_DELAY` while another process holds the
   write lock, and after :data:`~ramsts.store.nonce_ledger.ledger.LOOP_RETRY_LIMIT` hands it to

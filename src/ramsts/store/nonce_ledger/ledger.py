@@ -10,11 +10,12 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
+from ramsts.loop_work import in_loop_work, wait_for
 from ramsts.store.engine import is_sqlite_file
 from ramsts.store.errors import OutageHold
 from ramsts.store.nonce_ledger.batches import Spend, Turn
 from ramsts.store.nonce_ledger.loop_connection import LoopConnection
-from ramsts.store.nonce_ledger.table import BATCH_LIMIT, NonceTable
+from ramsts.store.nonce_ledger.table import BATCH_LIMIT, NonceTable, Row
 from ramsts.store.nonce_ledger.writer import NonceWriter
 from ramsts.store.write_gate import WriteGate
 from ramsts.types import Clock
@@ -49,22 +50,29 @@ class NonceLedger:
         self._turns: dict[asyncio.AbstractEventLoop, Turn] = {}  # each only on its loop
         self._closed = False
 
-    def spend(self, key: str, expires_at: datetime) -> Future[bool]:
-        """Spend ``key`` until ``expires_at``, from any thread: the future answers ``True`` if
-        it was fresh, ``False`` if spent already (by any process on the database, or earlier in
-        the same batch), or holds the error the write failed with; :class:`RuntimeError` once
-        the ledger is closed. Never blocks: the writer thread spends it with whatever else is
-        queued."""
+    def spend(self, key: str, expires_at: datetime) -> bool:
+        """Spend ``key`` until ``expires_at``: ``True`` if it was fresh, ``False`` if spent
+        already (by any process on the database, or earlier in the same batch); the error the
+        write failed with is raised, and :class:`RuntimeError` once the ledger is closed.
+
+        In loop work (:func:`ramsts.loop_work.in_loop_work`) the nonce joins the loop's turn,
+        spent with the others at its end while the loop goes on; anywhere else the calling
+        thread waits while the writer thread spends it with whatever else is queued
+        (:meth:`queue`)."""
+        if in_loop_work():
+            return wait_for(self._in_turn(self._table.row(key, expires_at)))
+        return self.queue(key, expires_at).result()
+
+    def queue(self, key: str, expires_at: datetime) -> Future[bool]:
+        """The writer thread's part of :meth:`spend` from a thread, without the wait: the
+        future answers as :meth:`spend` returns or raises. Never blocks."""
         spend = Spend([self._table.row(key, expires_at)])
         self._writer.put(spend)
         return spend.future
 
-    def spend_async(self, key: str, expires_at: datetime) -> asyncio.Future[bool]:
-        """:meth:`spend` from a coroutine on an event loop, answered on the loop: the nonces
-        of one turn of the loop are spent together at its end. A plain function returning the
-        future, not a coroutine: one frame less per request."""
+    def _in_turn(self, row: Row) -> asyncio.Future[bool]:
+        """The future of ``row``, spent with the other nonces of the running loop's turn."""
         loop = asyncio.get_running_loop()
-        row = self._table.row(key, expires_at)
         future = loop.create_future()
         turn = self._turns.get(loop)
         if turn is None:

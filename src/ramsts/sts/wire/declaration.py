@@ -10,9 +10,8 @@ before reading anything; an anonymous one (AssumeRoleWithOIDC, AssumeRoleWithSAM
 credential in its parameters and ignores the signer.
 
 ``cached``: the use case reaches the store only through caches, so the endpoint runs the handler
-on the event loop while they are warm (see :mod:`ramsts.api.rpc`); it must then be safe to run
-again from the start, having changed nothing, when a cache needs the database
-(:mod:`ramsts.store.cache_first`). The handlers add nothing that would break that.
+on the event loop, a cache that needs filling filling in a worker thread (see
+:mod:`ramsts.api.rpc` and :mod:`ramsts.loop_work`).
 """
 
 from __future__ import annotations

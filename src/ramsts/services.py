@@ -100,7 +100,10 @@ class StoredKeyRing:
 
     def reload(self) -> KeyRing:
         """The ring, read again from the store if it was last read long enough ago: in loop
-        work, in a worker thread (where the lock is held, never across a wait on the loop)."""
+        work, in a worker thread (where the lock is held, never across a wait on the loop). A
+        reload not yet due costs nothing, so tokens naming made-up key ids cost no thread."""
+        if self._monotonic() - self._loaded_at < KEY_RING_RELOAD_INTERVAL:
+            return self._ring
         return off_loop(self._reloaded)
 
     def _reloaded(self) -> KeyRing:

@@ -10,11 +10,13 @@ import asyncio
 import contextvars
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
+import greenlet
 import pytest
 
-from ramsts.loop_work import in_loop_work, off_loop, run_on_loop, wait_for
+from ramsts.loop_work import IDLE_KEPT, in_loop_work, off_loop, run_on_loop, wait_for
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "ramsts"
 
@@ -95,6 +97,40 @@ def test_a_cancelled_request_unwinds_its_work() -> None:
 
     asyncio.run(serve())
     assert unwound.is_set()
+
+
+def test_a_greenlet_serves_one_work_after_another_each_in_its_own_callers_context() -> None:
+    def sets_the_name() -> object:
+        request_name.set("left behind by the first work")
+        return greenlet.getcurrent()
+
+    def fails() -> None:
+        raise KeyError("the second work fails")
+
+    def reads_the_name() -> object:
+        return greenlet.getcurrent(), request_name.get()
+
+    async def serve() -> tuple[object, object]:
+        request_name.set("the request")
+        first = await run_on_loop(sets_the_name)
+        with pytest.raises(KeyError):
+            await run_on_loop(fails)
+        return first, await run_on_loop(reads_the_name)
+
+    first, (third, name) = asyncio.run(serve())
+    assert third is first  # started once: starting a greenlet costs ten switches
+    assert name == "the request"
+
+
+def test_more_works_at_once_than_greenlets_kept_all_finish() -> None:
+    def waits(number: int) -> int:
+        wait_for(asyncio.sleep(0.01))
+        return number
+
+    async def serve() -> list[int]:
+        return await asyncio.gather(*(run_on_loop(partial(waits, n)) for n in range(IDLE_KEPT * 2)))
+
+    assert asyncio.run(serve()) == list(range(IDLE_KEPT * 2))
 
 
 def test_outside_loop_work_off_loop_just_calls_and_wait_for_refuses() -> None:

@@ -1,7 +1,7 @@
-"""The nonce ledger: ``Store.use_nonce`` (a thread waits while the writer thread spends its nonce
-with whatever else is queued) and ``Store.use_nonce_async`` (awaited on an event loop: the
+"""The nonce ledger: ``Store.use_nonce`` from a thread (it waits while the writer thread spends its
+nonce with whatever else is queued) and from loop work on an event loop (``run_on_loop``: the
 nonces of one turn of the loop spent together, on a SQLite file by the loop itself, else by the
-writer). Batching itself is seen through ``NonceLedger.spend``, whose future a test can hold.
+writer). Batching itself is seen through ``NonceLedger.queue``, whose future a test can hold.
 
 What the replay rule needs from it: a nonce is accepted once, whichever way it comes in and across
 stores (processes) on one database (see also ``test_store_database.py``), also when it comes twice

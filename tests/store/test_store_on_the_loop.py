@@ -6,13 +6,15 @@ moves and nothing is counted."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 
 from loop_support import on_the_loop
-from ramsts.loop_work import blocking_calls
+from ramsts.loop_work import blocking_calls, run_on_loop
 from ramsts.store import Account, Store
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -79,6 +81,20 @@ def test_a_nonce_in_loop_work_is_spent_with_the_loops_batch(store: Store) -> Non
     assert run.result == [True, False]
     assert (run.hops, run.blocked) == (0, 0)
     assert store.use_nonce("LTAIexample:n", EXPIRES) is False  # spent for every thread too
+
+
+def test_the_nonces_of_requests_on_one_loop_are_spent_in_one_batch(store: Store) -> None:
+    batches: list[int] = []
+    store.observe_nonce_batches(batches.append)
+
+    async def three_requests() -> list[bool]:
+        keys = ["LTAIexample:a", "LTAIexample:b", "LTAIexample:c"]
+        return await asyncio.gather(
+            *(run_on_loop(partial(store.use_nonce, key, EXPIRES)) for key in keys)
+        )
+
+    assert asyncio.run(three_requests()) == [True, True, True]
+    assert batches == [3]
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,9 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextvars
+import gc
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -120,6 +122,28 @@ def test_a_greenlet_serves_one_work_after_another_each_in_its_own_callers_contex
     first, (third, name) = asyncio.run(serve())
     assert third is first  # started once: starting a greenlet costs ten switches
     assert name == "the request"
+
+
+def test_an_idle_greenlet_keeps_nothing_of_the_request_it_served() -> None:
+    class Body:
+        pass
+
+    carried: contextvars.ContextVar[Body] = contextvars.ContextVar("carried")
+    kept: list[weakref.ref[Body]] = []
+
+    def work() -> Body:
+        kept.append(weakref.ref(carried.get()))
+        answer = Body()
+        kept.append(weakref.ref(answer))
+        return answer
+
+    async def serve() -> None:
+        carried.set(Body())
+        await run_on_loop(work)
+
+    asyncio.run(serve())
+    gc.collect()
+    assert [ref() for ref in kept] == [None, None]
 
 
 def test_more_works_at_once_than_greenlets_kept_all_finish() -> None:

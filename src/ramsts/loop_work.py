@@ -22,7 +22,7 @@ that query, and :func:`note_blocking_call` counts it (:func:`blocking_calls`), s
 hold the hot paths to never doing so.
 
 What it costs: a few microseconds per request (measured with ``bench/guard_bench.py``, local mode,
-about 6 to 12% of the guard's whole cost, the least costly request there is; within the noise for
+about 7 to 14% of the guard's whole cost, the least costly request there is; within the noise for
 AssumeRole and GetUser), the switches into the work and out of it at each wait, greenlets kept
 from one request to the next (:data:`IDLE_KEPT`) since starting one costs ten switches.
 

@@ -21,7 +21,6 @@ AccessKeySecret, SecurityToken, password, assertion, signature or MFA seed.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,12 +28,10 @@ from typing import Any, Literal
 
 from ramsts.caller import Caller
 from ramsts.redaction import redact_document, redact_params
-from ramsts.store import AuditEvent
+from ramsts.request_ids import new_request_id
+from ramsts.store import UNKNOWN_IDENTITY, EventFacts
 
 EventType = Literal["ApiCall", "ConsoleSignin", "ConsoleOperation"]
-
-REGION = "cn-hangzhou"
-"""``acsRegion``: RAM and STS are global services, which the real trail dates in its home."""
 
 _READ_PREFIXES = ("Get", "List", "Describe", "Lookup", "Check", "Query", "Verify")
 
@@ -73,7 +70,9 @@ class Call:
     it from the AccessKeyId or the RoleArn (:func:`trail_account`)."""
     additional: Mapping[str, Any] | None = None
     """``additionalEventData`` (a console sign-in's ``loginAccount``, ``MFAUsed``)."""
-    event_id: str = field(default_factory=lambda: str(uuid.uuid4()).upper())
+    event_id: str = ""
+    """ActionTrail's ``eventId``, given when the event is first built (:func:`build_event`):
+    not on the request's path, where most calls only queue their facts."""
     event_time: datetime = field(default_factory=lambda: datetime.now(UTC))
     written: bool = False
     """Whether the event is in the database already (written with the change it records)."""
@@ -111,25 +110,15 @@ def trail_account(call: Call) -> str | None:
     return None
 
 
-def build_event(call: Call, outcome: Outcome, account_id: str) -> AuditEvent:
-    """The stored event of ``call`` on ``account_id``'s trail."""
+def build_event(call: Call, outcome: Outcome, account_id: str) -> EventFacts:
+    """The stored form of ``call``'s event on ``account_id``'s trail (giving ``call`` its
+    ``eventId`` if it has none yet): its facts, the document's members after ``userIdentity``
+    redacted; the rest of the document is rendered when it is read."""
+    if not call.event_id:
+        call.event_id = new_request_id()  # the same shape as a RequestId: an upper-case UUID
     caller = call.caller
     resources = referenced_resources(call.parameters)
-    document: dict[str, Any] = {
-        "eventId": call.event_id,
-        "eventVersion": 1,
-        "eventTime": call.event_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "eventName": call.event_name,
-        "eventSource": call.source.host,
-        "serviceName": call.source.service_name,
-        "eventType": call.event_type,
-        "eventRW": event_rw(call.event_name),
-        "apiVersion": call.api_version,
-        "acsRegion": REGION,
-        "requestId": call.request_id,
-        "sourceIpAddress": call.source_ip,
-        "userAgent": call.user_agent,
-        "userIdentity": user_identity(call, account_id),
+    tail: dict[str, Any] = {
         "requestParameters": redact_params(
             {k: v for k, v in call.parameters.items() if k not in _PROTOCOL_PARAMETERS}
         ),
@@ -139,11 +128,27 @@ def build_event(call: Call, outcome: Outcome, account_id: str) -> AuditEvent:
         "referencedResources": _grouped(resources),
     }
     if call.additional is not None:
-        document["additionalEventData"] = dict(call.additional)
+        tail["additionalEventData"] = dict(call.additional)
     if outcome.error_code is not None:
-        document["errorCode"] = outcome.error_code
-        document["errorMessage"] = outcome.error_message or ""
-    return AuditEvent(
+        tail["errorCode"] = outcome.error_code
+        tail["errorMessage"] = outcome.error_message or ""
+    role_id = role_name = session_created = None
+    if caller is None:
+        identity_type, principal_id, identity_name = UNKNOWN_IDENTITY, None, None
+        access_key_id = call.access_key_id
+    else:
+        identity_type = _IDENTITY_TYPES[caller.identity_type]
+        principal_id = caller.principal_id
+        access_key_id = caller.access_key_id
+        if caller.identity_type == "Account":
+            identity_name = "root"
+        elif caller.identity_type == "RAMUser":
+            identity_name = caller.user_name
+        else:
+            identity_name = f"{caller.role_name}:{caller.session_name}"
+            role_id, role_name = caller.role_id, caller.role_name
+            session_created = _epoch_text(caller.issued_at_epoch)
+    return EventFacts(
         event_id=call.event_id,
         account_id=account_id,
         event_time=call.event_time,
@@ -151,52 +156,25 @@ def build_event(call: Call, outcome: Outcome, account_id: str) -> AuditEvent:
         event_source=call.source.host,
         service_name=call.source.service_name,
         event_type=call.event_type,
-        event_rw=document["eventRW"],
+        event_rw=event_rw(call.event_name),
         api_version=call.api_version,
         user_name=caller.user_name
         if caller is not None and caller.identity_type == "RAMUser"
         else None,
-        access_key_id=caller.access_key_id if caller is not None else call.access_key_id,
+        access_key_id=access_key_id,
         error_code=outcome.error_code,
         request_id=call.request_id,
-        document=document,
+        source_ip=call.source_ip,
+        user_agent=call.user_agent,
+        identity_type=identity_type,
+        principal_id=principal_id,
+        identity_name=identity_name,
+        role_id=role_id,
+        role_name=role_name,
+        session_created=session_created,
+        tail=tail,
         resources=resources,
     )
-
-
-def user_identity(call: Call, account_id: str) -> dict[str, Any]:
-    """``userIdentity`` as the real trail writes it for each kind of principal."""
-    caller = call.caller
-    if caller is None:
-        identity: dict[str, Any] = {"type": "unknown", "accountId": account_id}
-        if call.access_key_id:
-            identity["accessKeyId"] = call.access_key_id
-        return identity
-    identity = {
-        "type": _IDENTITY_TYPES[caller.identity_type],
-        "principalId": caller.principal_id,
-        "accountId": caller.account_id,
-        "accessKeyId": caller.access_key_id,
-    }
-    if caller.identity_type == "Account":
-        identity["userName"] = "root"
-    elif caller.identity_type == "RAMUser":
-        identity["userName"] = caller.user_name
-    else:
-        identity["userName"] = f"{caller.role_name}:{caller.session_name}"
-        identity["sessionContext"] = {
-            "attributes": {
-                "creationDate": _epoch_text(caller.issued_at_epoch),
-                "mfaAuthenticated": "false",
-            },
-            "sessionIssuer": {
-                "type": "role",
-                "principalId": caller.role_id,
-                "accountId": caller.account_id,
-                "userName": caller.role_name,
-            },
-        }
-    return identity
 
 
 _IDENTITY_TYPES = {

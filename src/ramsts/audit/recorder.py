@@ -40,14 +40,7 @@ from dataclasses import dataclass
 
 from ramsts.audit.events import SUCCEEDED, Call, Outcome, build_event, trail_account
 from ramsts.errors import ServiceUnavailable
-from ramsts.store import (
-    AuditEvent,
-    DatabaseUnavailable,
-    EventRows,
-    Store,
-    Transaction,
-    event_rows,
-)
+from ramsts.store import DatabaseUnavailable, EventFacts, Store, Transaction, event_rows
 
 logger = logging.getLogger("ramsts.audit")
 
@@ -68,10 +61,6 @@ RETRY_INTERVAL = 0.5
 class _Entry:
     call: Call
     outcome: Outcome
-    event: AuditEvent | None
-    """Built by the caller's thread, when its account is known (almost always)."""
-    rows: EventRows | None
-    """The event's rows, for an event not yet written with its change."""
 
 
 class AuditRecorder:
@@ -124,19 +113,16 @@ class AuditRecorder:
         """Queue the event of ``call`` as it ended (or, written already with its change, its
         final form). A call whose event cannot be queued raises ``ServiceUnavailable``; the
         final form of one already written is then left out (the event stays as written)."""
-        # Built here, in the call's own thread (the event loop, for most): in the writer's, the
-        # work would contend for the GIL with the loop, which waits up to a switch interval each
-        # time it takes it back. The writer is left the inserts, run by the driver without it.
-        account_id = trail_account(call)
-        event = None if account_id is None else build_event(call, outcome, account_id)
-        rows = None if event is None or call.written else event_rows([event])
+        # Only the facts are queued: the event is built by the writer, in batches and outside
+        # the transaction (:meth:`_write`). Building it here, on the event loop, cost each
+        # call as much again as the call itself (``bench/audit_bench.py``).
         with self._condition:
             if self._closing or len(self._queue) >= self._capacity:
                 if call.written:
                     logger.warning("audit queue full: event %s keeps no response", call.event_id)
                     return
                 raise _backlog()
-            self._queue.append(_Entry(call, outcome, event, rows))
+            self._queue.append(_Entry(call, outcome))
             if len(self._queue) >= self._batch_size:
                 self._condition.notify()
 
@@ -223,27 +209,26 @@ class AuditRecorder:
 
     def _write(self, batch: list[_Entry]) -> None:
         """Write ``batch`` in one transaction. Everything but the inserts is done before it
-        begins: on SQLite the transaction holds the one write lock that every request's nonce
-        waits for."""
-        unresolved = [entry for entry in batch if entry.event is None]
+        begins (the events built, their rows made and bound for the driver): on SQLite the
+        transaction holds the one write lock that every request's nonce waits for, and each
+        statement in it gives up Python's lock and waits to take it back."""
+        unresolved = [entry for entry in batch if trail_account(entry.call) is None]
         key_accounts = self._key_accounts(unresolved)
-        ready = EventRows(events=[], resources=[])
-        final: list[AuditEvent] = []
+        events: list[EventFacts] = []
+        final: list[EventFacts] = []
         for entry in batch:
-            if entry.rows is not None:
-                ready.events.extend(entry.rows.events)
-                ready.resources.extend(entry.rows.resources)
-            elif entry.event is not None:
-                final.append(entry.event)
-            elif (account_id := key_accounts.get(entry.call.access_key_id)) is not None:
-                resolved = event_rows([build_event(entry.call, entry.outcome, account_id)])
-                ready.events.extend(resolved.events)
-                ready.resources.extend(resolved.resources)
-            # Otherwise no account can be known (an AccessKeyId nobody holds, a temporary key
-            # whose token did not open, an unsigned call naming no role): there is no trail to
-            # put it on.
+            call = entry.call
+            account_id = trail_account(call) or key_accounts.get(call.access_key_id)
+            if account_id is None:
+                # No account can be known (an AccessKeyId nobody holds, a temporary key whose
+                # token did not open, an unsigned call naming no role): there is no trail to
+                # put it on.
+                continue
+            event = build_event(call, entry.outcome, account_id)
+            (final if call.written else events).append(event)
+        rows = event_rows(events, self._store.sql_dialect)
         with self._store.transaction() as tx:
-            tx.audit_events.add(ready)
+            tx.audit_events.append(rows)
             if final:
                 # A change's transaction that failed to commit after all took its event along.
                 stored = tx.audit_events.existing([event.event_id for event in final])

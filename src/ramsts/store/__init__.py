@@ -111,7 +111,7 @@ saml_providers   create(account_id, provider_name=, metadata_document=, now=, de
                  authn_sign_algo=), get(account_id, name), update(provider, now=), delete(id),
                  list(account_id, marker=, max_items=) -> Page, count(account_id)
 saml_assertions  spend(assertion_key, expires_at=, now=) -> bool (False: spent before)
-audit_events     add([AuditEvent] | event_rows([AuditEvent])) (one statement per table; rows
+audit_events     add([AuditEvent]), append(event_rows([AuditEvent], dialect)) (the writer's: rows
                  made before the transaction keep SQLite's lock short), existing(event_ids),
                  replace_documents([AuditEvent]) (by event_id),
                  purge_before(cutoff) -> int, purge_batch_before(cutoff, limit=) -> int,
@@ -144,6 +144,7 @@ from ramsts.store.errors import (
     SchemaError,
     StoreError,
 )
+from ramsts.store.event_documents import UNKNOWN_IDENTITY
 from ramsts.store.ids import new_access_key_id
 from ramsts.store.invalidations import InvalidationListener
 from ramsts.store.paging import DEFAULT_MAX_ITEMS
@@ -156,6 +157,7 @@ from ramsts.store.records import (
     AttachedPolicy,
     AuditEvent,
     EffectivePolicy,
+    EventFacts,
     EventLookup,
     EventPosition,
     Group,
@@ -185,6 +187,7 @@ from ramsts.store.transaction import Transaction
 __all__ = [
     "DEFAULT_MAX_ITEMS",
     "DEFAULT_URL",
+    "UNKNOWN_IDENTITY",
     "AccessKey",
     "AccessKeyOwner",
     "AccessKeyStatus",
@@ -195,6 +198,7 @@ __all__ = [
     "Conflict",
     "DatabaseUnavailable",
     "EffectivePolicy",
+    "EventFacts",
     "EventLookup",
     "EventPosition",
     "EventRows",

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
 
 from ramsts.loop_work import note_blocking_call, off_loop
 from ramsts.store.checkpoints import WalCheckpointer
@@ -56,6 +56,12 @@ class Store:
     def dialect(self) -> str:
         """``"sqlite"`` or ``"postgresql"``."""
         return self._engine.dialect.name
+
+    @property
+    def sql_dialect(self) -> Dialect:
+        """The engine's SQLAlchemy dialect: what binds values for its driver, for rows made
+        before their transaction (:func:`ramsts.store.event_rows`)."""
+        return self._engine.dialect
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, NamedTuple, TypeVar
+
+from ramsts.store.event_documents import render_document
 
 T = TypeVar("T")
 
@@ -337,7 +339,9 @@ class AuditEvent:
     """``None``: the call succeeded."""
     request_id: str
     document: Mapping[str, Any]
-    """The whole event, exactly as LookupEvents returns it (secrets already redacted)."""
+    """The whole event, exactly as LookupEvents returns it (secrets already redacted). Given
+    whole when stored (not by the trail's writer, which stores :class:`EventFacts`), it is
+    stored whole."""
     resources: tuple[tuple[str, str], ...] = ()
     """The resources the event names, as ``(type, name)``: ``("ACS::RAM::User", "alice")``."""
     seq: int | None = None
@@ -349,6 +353,49 @@ class AuditEvent:
         if self.seq is None:
             raise ValueError("an event not yet stored has no position on the trail")
         return EventPosition(self.event_time, self.seq)
+
+
+class EventFacts(NamedTuple):
+    """An event as the trail's writer stores it: the facts of one call, its document rendered
+    only when read (:mod:`ramsts.store.event_documents`). The columns of :class:`AuditEvent`,
+    then the caller's identity and where the call came from, in the order of the table's
+    columns, then ``tail``. A named tuple: the writer makes thousands a second, and its row is
+    sliced off it."""
+
+    event_id: str
+    account_id: str
+    event_time: datetime
+    event_name: str
+    event_source: str
+    service_name: str
+    event_type: str
+    event_rw: str
+    api_version: str | None
+    user_name: str | None
+    access_key_id: str | None
+    error_code: str | None
+    request_id: str
+    source_ip: str
+    user_agent: str
+    identity_type: str
+    """``userIdentity.type``: ``root-account``, ``ram-user``, ``assumed-role``, ``unknown``."""
+    principal_id: str | None
+    identity_name: str | None
+    """``userIdentity.userName``: ``root``, the user's name, ``<role>:<session>``."""
+    role_id: str | None
+    role_name: str | None
+    session_created: str | None
+    """An assumed role's ``sessionContext.attributes.creationDate``."""
+    tail: Mapping[str, Any]
+    """The document's members after ``userIdentity``, secrets already redacted
+    (:data:`~ramsts.store.event_documents.TAIL_KEYS`)."""
+    resources: tuple[tuple[str, str], ...] = ()
+    """The resources the event names, as ``(type, name)``."""
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The event as LookupEvents will return it once stored."""
+        return render_document(self._asdict(), self.tail)
 
 
 @dataclass(frozen=True, slots=True)

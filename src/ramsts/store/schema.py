@@ -412,8 +412,20 @@ audit_events = sa.Table(
     sa.Column("access_key_id", sa.String(64), nullable=True),
     sa.Column("error_code", sa.String(128), nullable=True),
     sa.Column("request_id", sa.String(64), nullable=False),
-    # The event as LookupEvents returns it: JSON text, so that its keys keep their order.
+    # JSON text, so that its keys keep their order: the document's members after userIdentity
+    # (the rest is rendered from the columns, ramsts.store.event_documents), or, for an event
+    # without identity_type (stored before 0009, or given whole), the whole document.
     sa.Column("document", sa.Text, nullable=False),
+    sa.Column("source_ip", sa.Text, nullable=True),
+    sa.Column("user_agent", sa.Text, nullable=True),
+    sa.Column("identity_type", sa.String(16), nullable=True),
+    sa.Column("principal_id", sa.Text, nullable=True),
+    sa.Column("identity_name", sa.Text, nullable=True),
+    sa.Column("role_id", sa.Text, nullable=True),
+    sa.Column("role_name", sa.Text, nullable=True),
+    sa.Column("session_created", sa.Text, nullable=True),
+    # The whole values of the columns above the document that were clipped to fit (JSON).
+    sa.Column("overflow", sa.Text, nullable=True),
     sa.Index(None, "account_id", "event_time", "seq"),
     sa.Index(None, "account_id", "event_name", "event_time"),
     sa.Index(None, "account_id", "user_name", "event_time"),
@@ -436,5 +448,7 @@ audit_event_resources = sa.Table(
     sa.Column("account_id", sa.String(16), nullable=False),
     sa.Column("resource_type", sa.String(64), nullable=False),
     sa.Column("resource_name", sa.String(1024), nullable=False),
-    sa.Index(None, "account_id", "resource_name"),
+    # A role's last AssumeRole is the newest event of its range (event_seq orders it as the
+    # trail does).
+    sa.Index(None, "account_id", "resource_name", "event_seq"),
 )

@@ -1,11 +1,16 @@
-"""The audit trail (``tx.audit_events``): events are added in batches, never changed, and
-purged by age.
+"""The audit trail (``tx.audit_events``): events are added in batches, never changed (but for
+a change's event completed with its response), and purged by age.
 
 The trail's writer adds events by the hundred, inside SQLite's one write lock, which every
-request's nonce waits for. So a batch is one multi-row ``INSERT … VALUES (…), (…) RETURNING`` of
-the events and one of their resources, run on the driver's cursor (:class:`MultiRowInsert`):
-one statement each, the driver's work without Python's lock in between, and the rows made
-before the transaction (:func:`event_rows`).
+request's nonce waits for. So a batch is one multi-row ``INSERT … VALUES (…), (…)`` of the
+events and one ``INSERT … SELECT`` of their resources (:meth:`AuditEventRepository.append`),
+run on the driver's cursor (:class:`MultiRowInsert`): two statements, the rows made and bound
+before the transaction (:func:`event_rows`). Each statement gives up Python's lock while
+SQLite works and must take it back from the event loop, the lock held all the while: so no
+savepoint and no ``RETURNING``, whose rows the driver fetches one by one.
+
+The trail's events are stored as their facts (:class:`~ramsts.store.records.EventFacts`) and
+their documents rendered when read (:mod:`ramsts.store.event_documents`).
 """
 
 from __future__ import annotations
@@ -13,13 +18,24 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
-from ramsts.store.records import AccessKey, AuditEvent, EventLookup, LastUse, Role, User
+from ramsts.store.event_documents import REGION, UNKNOWN_IDENTITY, render_document
+from ramsts.store.records import (
+    AccessKey,
+    AuditEvent,
+    EventFacts,
+    EventLookup,
+    LastUse,
+    Role,
+    User,
+)
 from ramsts.store.repositories.base import Repository, raise_violation, violation
 from ramsts.store.schema import audit_event_resources, audit_events
 
@@ -38,68 +54,97 @@ _EVENT_COLUMNS = (
     "error_code",
     "request_id",
 )
+_FACT_COLUMNS = (
+    "source_ip",
+    "user_agent",
+    "identity_type",
+    "principal_id",
+    "identity_name",
+    "role_id",
+    "role_name",
+    "session_created",
+)
+"""What a call's event holds beside the indexed columns (migration 0009); ``None`` in an event
+given whole (:class:`AuditEvent`), whose document is stored as it is."""
+_ROW_COLUMNS = (*_EVENT_COLUMNS, "document", *_FACT_COLUMNS, "overflow")
 
 _ROWS_PER_STATEMENT = 1000
 """Bind parameters per statement stay well below SQLite's 32,766 and PostgreSQL's 65,535."""
 
 
 class MultiRowInsert:
-    """``INSERT INTO table (columns) VALUES (…), (…) [RETURNING …]`` of any number of rows, with
-    the columns' own bind conversions (``UtcDateTime``), on the transaction's DB-API cursor."""
+    """``INSERT INTO table (columns) VALUES (…), (…) [RETURNING …]`` of any number of rows,
+    already bound for the driver (:func:`event_rows`), on the transaction's DB-API cursor.
 
-    def __init__(self, table: sa.Table, columns: Sequence[str], returning: Sequence[str] = ()):
+    ``source`` (SQL over the rows as ``VALUES`` named ``column1``…, both databases' name for
+    them) inserts what that query selects from the rows instead of the rows themselves."""
+
+    def __init__(
+        self,
+        table: sa.Table,
+        columns: Sequence[str],
+        returning: Sequence[str] = (),
+        *,
+        width: int | None = None,
+        source: str | None = None,
+    ):
         self._table = table
         self._columns = tuple(columns)
         self._returning = tuple(returning)
-        self._processors: dict[str, tuple[Callable[[Any], Any] | None, ...]] = {}
+        self._width = len(self._columns) if width is None else width
+        self._source = source
 
     def run(self, connection: Connection, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        dialect = connection.dialect
-        processors = self._processors_for(dialect)
-        placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
-        one_row = "(" + ", ".join([placeholder] * len(self._columns)) + ")"
+        placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        one_row = "(" + ", ".join([placeholder] * self._width) + ")"
         # Names from the schema, values all bound: nothing a caller gives reaches the text.
-        head = f"INSERT INTO {self._table.name} ({', '.join(self._columns)}) VALUES "  # noqa: S608
+        head = f"INSERT INTO {self._table.name} ({', '.join(self._columns)}) "
         tail = f" RETURNING {', '.join(self._returning)}" if self._returning else ""
         returned: list[tuple[Any, ...]] = []
         cursor = connection.connection.cursor()
         try:
             for start in range(0, len(rows), _ROWS_PER_STATEMENT):
                 chunk = rows[start : start + _ROWS_PER_STATEMENT]
-                values = [
-                    value if process is None else process(value)
-                    for row in chunk
-                    for process, value in zip(processors, row, strict=True)
-                ]
-                cursor.execute(head + ", ".join([one_row] * len(chunk)) + tail, values)
+                values = ", ".join([one_row] * len(chunk))
+                body = (
+                    f"VALUES {values}"
+                    if self._source is None
+                    else self._source.format(values=f"(VALUES {values})")
+                )
+                cursor.execute(head + body + tail, list(chain.from_iterable(chunk)))
                 if self._returning:
                     returned.extend(tuple(row) for row in cursor.fetchall())
         finally:
             cursor.close()
         return returned
 
-    def _processors_for(self, dialect: Dialect) -> tuple[Callable[[Any], Any] | None, ...]:
-        found = self._processors.get(dialect.name)
-        if found is None:
-            found = self._processors[dialect.name] = tuple(
-                self._table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-                for name in self._columns
-            )
-        return found
 
-
-_ADD_EVENTS = MultiRowInsert(
-    audit_events, (*_EVENT_COLUMNS, "document"), returning=("event_id", "seq")
+_ADD_EVENTS = MultiRowInsert(audit_events, _ROW_COLUMNS, returning=("event_id", "seq"))
+_APPEND_EVENTS = MultiRowInsert(audit_events, _ROW_COLUMNS)
+_RESOURCE_COLUMNS = ("event_seq", "account_id", "resource_type", "resource_name")
+_ADD_RESOURCES = MultiRowInsert(audit_event_resources, _RESOURCE_COLUMNS)
+_APPEND_RESOURCES = MultiRowInsert(
+    audit_event_resources,
+    _RESOURCE_COLUMNS,
+    width=4,
+    # Each resource finds its event's seq by event_id (its unique index): no RETURNING, whose
+    # rows SQLite's driver fetches one at a time, giving up Python's lock for each.
+    source=(
+        "SELECT e.seq, e.account_id, named.column3, named.column4"
+        " FROM {values} AS named JOIN audit_events AS e ON e.event_id = named.column1"
+    ),
 )
-_ADD_RESOURCES = MultiRowInsert(
-    audit_event_resources, ("event_seq", "account_id", "resource_type", "resource_name")
-)
 
 
-def document_text(event: AuditEvent) -> str:
-    """The stored form of an event's document: compact JSON, its keys in the order given (a
-    value JSON has no type for, as its text: recording a call must never fail it)."""
-    return json.dumps(event.document, ensure_ascii=False, separators=(",", ":"), default=str)
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+"""Compact JSON, keys in the order given; a value JSON has no type for, as its text: recording
+a call must never fail it."""
+
+
+def document_text(event: AuditEvent | EventFacts) -> str:
+    """The stored form of an event's ``document`` column: the whole document of an
+    :class:`AuditEvent`, the members after ``userIdentity`` of :class:`EventFacts`."""
+    return _JSON.encode(event.tail if isinstance(event, EventFacts) else event.document)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +153,7 @@ class EventRows:
     (:func:`event_rows`): a writer holding SQLite's one write lock then only inserts."""
 
     events: list[tuple[Any, ...]]
-    """Each event's columns, in ``_EVENT_COLUMNS`` order, then its document's text."""
+    """Each event's columns, in ``_ROW_COLUMNS`` order."""
     resources: list[tuple[str, str, str, str]]
     """``(event_id, account_id, resource_type, resource_name)``."""
 
@@ -118,6 +163,7 @@ def _column_length(column: sa.Column[Any]) -> int | None:
 
 
 _EVENT_LENGTHS = tuple(_column_length(audit_events.c[name]) for name in _EVENT_COLUMNS)
+_NO_FACTS = (None,) * len(_FACT_COLUMNS)
 _RESOURCE_TYPE_LENGTH = _column_length(audit_event_resources.c.resource_type)
 _RESOURCE_NAME_LENGTH = _column_length(audit_event_resources.c.resource_name)
 
@@ -131,18 +177,12 @@ def _clipped(value: Any, length: int | None) -> Any:
     return value[:length]
 
 
-def event_rows(events: Sequence[AuditEvent]) -> EventRows:
+def event_rows(events: Sequence[AuditEvent | EventFacts], dialect: Dialect) -> EventRows:
+    """The rows of ``events``, bound for ``dialect``'s driver (``UtcDateTime``'s conversion
+    done): the transaction that inserts them has nothing left to do in Python."""
+    bind_time = _time_binder(dialect)
     return EventRows(
-        events=[
-            (
-                *(
-                    _clipped(getattr(event, name), length)
-                    for name, length in zip(_EVENT_COLUMNS, _EVENT_LENGTHS, strict=True)
-                ),
-                document_text(event),
-            )
-            for event in events
-        ],
+        events=[_event_row(event, bind_time) for event in events],
         resources=[
             (
                 event.event_id,
@@ -156,19 +196,83 @@ def event_rows(events: Sequence[AuditEvent]) -> EventRows:
     )
 
 
-UNAUTHENTICATED = "unknown"
-"""``userIdentity.type`` of a call whose credentials did not authenticate."""
+def _event_row(event: AuditEvent | EventFacts, bind_time: Callable[[Any], Any]) -> tuple[Any, ...]:
+    columns: tuple[Any, ...]
+    facts: tuple[Any, ...]
+    if isinstance(event, EventFacts):
+        fields: tuple[Any, ...] = event
+        columns, facts = fields[:_FACTS_START], fields[_FACTS_START:_FACTS_END]
+    else:
+        columns, facts = _COLUMNS_OF(event), _NO_FACTS
+    overflow: dict[str, Any] | None = None
+    for index, length in _CLIPPABLE:
+        value = columns[index]
+        if value is not None and len(value) > length:
+            # A call names what its caller sent, of any length, and its event must still be
+            # written (a change commits only with it): an indexed column keeps the value's
+            # first ``length`` characters, the event the whole value (in ``overflow``, or in
+            # the document of an event given whole).
+            overflow = overflow or {}
+            overflow[_EVENT_COLUMNS[index]] = value
+    if overflow is not None:
+        columns = tuple(
+            value[:length] if name in overflow else value
+            for name, value, length in zip(_EVENT_COLUMNS, columns, _EVENT_LENGTHS, strict=True)
+        )
+    overflow_text = None if overflow is None or facts is _NO_FACTS else _JSON.encode(overflow)
+    return (
+        *columns[:_TIME_COLUMN],
+        bind_time(columns[_TIME_COLUMN]),
+        *columns[_TIME_COLUMN + 1 :],
+        document_text(event),
+        *facts,
+        overflow_text,
+    )
+
+
+_FACTS_START = len(_EVENT_COLUMNS)
+_FACTS_END = _FACTS_START + len(_FACT_COLUMNS)
+_COLUMNS_OF = attrgetter(*_EVENT_COLUMNS)
+_CLIPPABLE = tuple(
+    (index, length) for index, length in enumerate(_EVENT_LENGTHS) if length is not None
+)
+
+
+_TIME_COLUMN = _EVENT_COLUMNS.index("event_time")
+_time_binders: dict[str, Callable[[Any], Any]] = {}
+
+
+def _time_binder(dialect: Dialect) -> Callable[[Any], Any]:
+    """How ``event_time`` is bound for ``dialect``'s driver: as :class:`UtcDateTime` binds it
+    (on SQLite, the same text made without SQLAlchemy's processor, at a tenth of the cost)."""
+    if dialect.name == "sqlite":
+        return sqlite_time_text
+    found = _time_binders.get(dialect.name)
+    if found is None:
+        column_type = audit_events.c.event_time.type.dialect_impl(dialect)
+        process = column_type.bind_processor(dialect)
+        found = _time_binders[dialect.name] = process or (lambda value: value)
+    return found
+
+
+def sqlite_time_text(moment: datetime) -> str:
+    """``moment`` as SQLAlchemy stores a SQLite ``DATETIME`` of :class:`UtcDateTime`: naive
+    UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``."""
+    if moment.tzinfo is None:
+        raise ValueError("the store only accepts aware datetimes")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
 
 ROLE_RESOURCE = "ACS::RAM::Role"
 ASSUMING_EVENTS = ("AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithOIDC")
 
 
 class AuditEventRepository(Repository):
-    def add(self, events: Sequence[AuditEvent] | EventRows) -> None:
-        """Append ``events`` (or their :func:`event_rows`) to the trail (their ``seq`` is the
-        store's to give). An ``event_id`` already on the trail raises
-        :class:`~ramsts.store.errors.Conflict`."""
-        rows = events if isinstance(events, EventRows) else event_rows(events)
+    def add(self, events: Sequence[AuditEvent | EventFacts]) -> None:
+        """Append ``events`` to the trail within the transaction (their ``seq`` is the store's
+        to give). An ``event_id`` already on the trail raises
+        :class:`~ramsts.store.errors.Conflict`, and the transaction goes on without them."""
+        rows = event_rows(events, self._connection.dialect)
         if not rows.events:
             return
         integrity_error = self._connection.dialect.loaded_dbapi.IntegrityError
@@ -184,6 +288,22 @@ class AuditEventRepository(Repository):
             raise_violation(exc, violation(exc), entity="AuditEvent")
             raise
 
+    def append(self, rows: EventRows) -> None:
+        """Append the events of ``rows`` (:func:`event_rows`, made before the transaction) in
+        two statements, the trail writer's batch: no savepoint and nothing returned, so that
+        SQLite's write lock is held for the inserts alone. An ``event_id`` already on the
+        trail raises :class:`~ramsts.store.errors.Conflict` and spoils the transaction."""
+        if not rows.events:
+            return
+        integrity_error = self._connection.dialect.loaded_dbapi.IntegrityError
+        try:
+            _APPEND_EVENTS.run(self._connection, rows.events)
+            if rows.resources:
+                _APPEND_RESOURCES.run(self._connection, rows.resources)
+        except integrity_error as exc:
+            raise_violation(exc, violation(exc), entity="AuditEvent")
+            raise
+
     def existing(self, event_ids: Sequence[str]) -> set[str]:
         """Which of ``event_ids`` are on the trail."""
         if not event_ids:
@@ -193,7 +313,7 @@ class AuditEventRepository(Repository):
         )
         return {row[0] for row in rows}
 
-    def replace_documents(self, events: Sequence[AuditEvent]) -> None:
+    def replace_documents(self, events: Sequence[AuditEvent | EventFacts]) -> None:
         """Store the final document (and error code) of events already on the trail, by
         ``event_id``: an event written with its change, before the response was known."""
         if not events:
@@ -235,7 +355,10 @@ class AuditEventRepository(Repository):
             audit_events.c.access_key_id == key.access_key_id,
             audit_events.c.account_id == key.account_id,
             audit_events.c.event_time >= key.created_at,
-            self._document_text("userIdentity", "type") != UNAUTHENTICATED,
+            sa.func.coalesce(
+                audit_events.c.identity_type, self._document_text("userIdentity", "type")
+            )
+            != UNKNOWN_IDENTITY,
         )
 
     def role_last_assumed(self, role: Role) -> LastUse | None:
@@ -283,7 +406,11 @@ class AuditEventRepository(Repository):
             sa.select(
                 audit_events.c.event_time,
                 audit_events.c.service_name,
-                self._document_text("acsRegion"),
+                # Rendered from the columns since 0009, a constant there.
+                sa.case(
+                    (audit_events.c.identity_type.is_not(None), sa.literal(REGION)),
+                    else_=self._document_text("acsRegion"),
+                ),
             )
             .select_from(joined)
             .where(*criteria)
@@ -409,8 +536,13 @@ def _attribute_condition(account_id: str, key: str, value: str) -> sa.ColumnElem
 
 def _event(row: sa.Row[Any]) -> AuditEvent:
     values = row._mapping
-    return AuditEvent(
-        **{name: values[name] for name in _EVENT_COLUMNS},
-        document=json.loads(values["document"]),
-        seq=int(values["seq"]),
-    )
+    columns = {name: values[name] for name in _EVENT_COLUMNS}
+    stored = json.loads(values["document"])
+    if values["identity_type"] is None:
+        document = stored  # given whole (or stored before migration 0009)
+    else:
+        facts = {**columns, **{name: values[name] for name in _FACT_COLUMNS}}
+        if values["overflow"] is not None:
+            facts.update(json.loads(values["overflow"]))
+        document = render_document(facts, stored)
+    return AuditEvent(**columns, document=document, seq=int(values["seq"]))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from ramsts.parameters import is_secret_parameter
@@ -38,9 +39,12 @@ SECRET_HEADERS = frozenset(
 credentials, a SecurityToken or bearer token, a console session."""
 
 
-def redact_params(params: Mapping[str, str]) -> dict[str, str]:
-    """A request's parameters with every credential replaced (inside carried requests too)."""
-    return {name: _redacted(name, value) for name, value in params.items()}
+def redact_params(
+    params: Mapping[str, str], *, leave_out: AbstractSet[str] = frozenset()
+) -> dict[str, str]:
+    """A request's parameters with every credential replaced (inside carried requests too),
+    but for those named in ``leave_out``."""
+    return {name: _redacted(name, value) for name, value in params.items() if name not in leave_out}
 
 
 def redact_document(document: Mapping[str, Any]) -> dict[str, Any]:

@@ -119,9 +119,7 @@ def build_event(call: Call, outcome: Outcome, account_id: str) -> EventFacts:
     caller = call.caller
     resources = referenced_resources(call.parameters)
     tail: dict[str, Any] = {
-        "requestParameters": redact_params(
-            {k: v for k, v in call.parameters.items() if k not in _PROTOCOL_PARAMETERS}
-        ),
+        "requestParameters": redact_params(call.parameters, leave_out=_PROTOCOL_PARAMETERS),
         "responseElements": (
             None if outcome.response is None else redact_document(outcome.response)
         ),
@@ -148,32 +146,30 @@ def build_event(call: Call, outcome: Outcome, account_id: str) -> EventFacts:
             identity_name = f"{caller.role_name}:{caller.session_name}"
             role_id, role_name = caller.role_id, caller.role_name
             session_created = _epoch_text(caller.issued_at_epoch)
-    return EventFacts(
-        event_id=call.event_id,
-        account_id=account_id,
-        event_time=call.event_time,
-        event_name=call.event_name,
-        event_source=call.source.host,
-        service_name=call.source.service_name,
-        event_type=call.event_type,
-        event_rw=event_rw(call.event_name),
-        api_version=call.api_version,
-        user_name=caller.user_name
-        if caller is not None and caller.identity_type == "RAMUser"
-        else None,
-        access_key_id=access_key_id,
-        error_code=outcome.error_code,
-        request_id=call.request_id,
-        source_ip=call.source_ip,
-        user_agent=call.user_agent,
-        identity_type=identity_type,
-        principal_id=principal_id,
-        identity_name=identity_name,
-        role_id=role_id,
-        role_name=role_name,
-        session_created=session_created,
-        tail=tail,
-        resources=resources,
+    return EventFacts(  # by position, in the order of its fields: thousands a second
+        call.event_id,
+        account_id,
+        call.event_time,
+        call.event_name,
+        call.source.host,
+        call.source.service_name,
+        call.event_type,
+        event_rw(call.event_name),
+        call.api_version,
+        caller.user_name if caller is not None and caller.identity_type == "RAMUser" else None,
+        access_key_id,
+        outcome.error_code,
+        call.request_id,
+        call.source_ip,
+        call.user_agent,
+        identity_type,
+        principal_id,
+        identity_name,
+        role_id,
+        role_name,
+        session_created,
+        tail,
+        resources,
     )
 
 
@@ -201,6 +197,7 @@ _NAMED_RESOURCES = (
 )
 """Parameters that name a resource, and its type (``referencedResources``). A key is named by
 ``UserAccessKeyId``: ``AccessKeyId`` is an RPC v1 request's own."""
+_RESOURCE_PARAMETERS = frozenset(name for name, _ in _NAMED_RESOURCES)
 
 _PROTOCOL_PARAMETERS = frozenset(
     {
@@ -223,6 +220,8 @@ _PROTOCOL_PARAMETERS = frozenset(
 
 def referenced_resources(parameters: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """``(type, name)`` of every resource the parameters name, each once, in their order."""
+    if _RESOURCE_PARAMETERS.isdisjoint(parameters):
+        return ()
     found: list[tuple[str, str]] = []
     for name, kind in _NAMED_RESOURCES:
         value = parameters.get(name)

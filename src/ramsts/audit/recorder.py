@@ -29,6 +29,7 @@ retrying an unavailable database for up to ``timeout`` seconds.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -55,6 +56,11 @@ FLUSH_INTERVAL = 0.25
 nonce also needs: the fewer writes, the less the trail slows AssumeRole on SQLite
 (``bench/audit_bench.py``; docs/operations.md gives the figures)."""
 RETRY_INTERVAL = 0.5
+LOOP_BATCH = 100
+"""Events queued from an event loop that it writes itself, on a SQLite file, if no other writer
+holds the write gate (a few milliseconds of the loop's time): the writer thread's work would
+contend with the loop for the GIL, and each of its statements wait up to the 5 ms switch
+interval to get it back, holding the gate meanwhile while every request's nonce waits."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,18 +80,22 @@ class AuditRecorder:
         batch_size: int = BATCH_SIZE,
         flush_interval: float = FLUSH_INTERVAL,
         retry_interval: float = RETRY_INTERVAL,
+        loop_batch: int = LOOP_BATCH,
     ) -> None:
         self._store = store
         self._capacity = capacity
         self._batch_size = batch_size
         self._flush_interval = flush_interval
         self._retry_interval = retry_interval
+        self._loop_batch = loop_batch
         self._queue: deque[_Entry] = deque()
         self._condition = threading.Condition()
         self._closing = False
         self._close_deadline = 0.0
         self._writing = 0
-        """Events taken from the queue and not yet written (or given up on)."""
+        """Events taken from the queue and not yet written (or given up on), by the writer
+        thread or an event loop: one batch at a time."""
+        self._loop_write_due = False
         self._flushing = 0
         """Callers of :meth:`flush` waiting: the writer does not wait out its interval."""
         self._current_call: ContextVar[Call | None] = ContextVar("ramsts_audit_call", default=None)
@@ -113,9 +123,9 @@ class AuditRecorder:
         """Queue the event of ``call`` as it ended (or, written already with its change, its
         final form). A call whose event cannot be queued raises ``ServiceUnavailable``; the
         final form of one already written is then left out (the event stays as written)."""
-        # Only the facts are queued: the event is built by the writer, in batches and outside
-        # the transaction (:meth:`_write`). Building it here, on the event loop, cost each
-        # call as much again as the call itself (``bench/audit_bench.py``).
+        # Only the facts are queued: the event is built when its batch is written, outside the
+        # transaction (:meth:`_write`). Building it here cost each call as much again as the
+        # call itself.
         with self._condition:
             if self._closing or len(self._queue) >= self._capacity:
                 if call.written:
@@ -125,6 +135,33 @@ class AuditRecorder:
             self._queue.append(_Entry(call, outcome))
             if len(self._queue) >= self._batch_size:
                 self._condition.notify()
+            if len(self._queue) < self._loop_batch or self._writing or self._loop_write_due:
+                return
+            loop = _running_loop()
+            if loop is not None:
+                # At the end of the loop's turn: the call's own response is not kept waiting.
+                self._loop_write_due = True
+                loop.call_soon(self._write_from_loop)
+
+    def _write_from_loop(self) -> None:
+        """Write a batch on the event loop, if that need not wait; else leave it queued for
+        the writer thread."""
+        with self._condition:
+            self._loop_write_due = False
+            if self._writing or not self._queue:
+                return
+            batch = self._take_batch()
+        written = False
+        try:
+            written = self._write(batch, on_loop=True)
+        except Exception:  # the writer thread tries again, and logs what fails for good
+            logger.debug("audit trail: a batch written on the loop failed", exc_info=True)
+        finally:
+            with self._condition:
+                self._writing = 0
+                if not written:
+                    self._queue.extendleft(reversed(batch))
+                self._condition.notify_all()
 
     def queue_depth(self) -> int:
         """Events waiting for the writer now (the ``ramsts_audit_queue_depth`` gauge)."""
@@ -177,14 +214,13 @@ class AuditRecorder:
                     ),
                     timeout=self._flush_interval,
                 )
-                if not self._queue:
-                    if self._closing:
+                if not self._queue or self._writing:
+                    if self._closing and not self._queue and not self._writing:
                         return
+                    if self._writing:  # a loop writes a batch: wait for it
+                        self._condition.wait(self._flush_interval)
                     continue
-                batch = [
-                    self._queue.popleft() for _ in range(min(self._batch_size, len(self._queue)))
-                ]
-                self._writing = len(batch)
+                batch = self._take_batch()
             try:
                 self._write(batch)
             except DatabaseUnavailable as exc:
@@ -207,11 +243,18 @@ class AuditRecorder:
                 self._writing = 0
                 self._condition.notify_all()
 
-    def _write(self, batch: list[_Entry]) -> None:
-        """Write ``batch`` in one transaction. Everything but the inserts is done before it
-        begins (the events built, their rows made and bound for the driver): on SQLite the
-        transaction holds the one write lock that every request's nonce waits for, and each
-        statement in it gives up Python's lock and waits to take it back."""
+    def _take_batch(self) -> list[_Entry]:
+        """The oldest queued entries, a batch at most, now being written (hold the condition)."""
+        batch = [self._queue.popleft() for _ in range(min(self._batch_size, len(self._queue)))]
+        self._writing = len(batch)
+        return batch
+
+    def _write(self, batch: list[_Entry], *, on_loop: bool = False) -> bool:
+        """Write ``batch`` in one transaction; ``False``, nothing written, if ``on_loop`` and
+        that would wait (:meth:`ramsts.store.Store.loop_transaction`). Everything but the
+        inserts is done before it begins (the events built, their rows made and bound for the
+        driver): on SQLite the transaction holds the one write lock that every request's nonce
+        waits for."""
         unresolved = [entry for entry in batch if trail_account(entry.call) is None]
         key_accounts = self._key_accounts(unresolved)
         events: list[EventFacts] = []
@@ -227,13 +270,16 @@ class AuditRecorder:
             event = build_event(call, entry.outcome, account_id)
             (final if call.written else events).append(event)
         rows = event_rows(events, self._store.sql_dialect)
-        with self._store.transaction() as tx:
+        with self._store.loop_transaction() if on_loop else self._store.transaction() as tx:
+            if tx is None:
+                return False
             tx.audit_events.append(rows)
             if final:
                 # A change's transaction that failed to commit after all took its event along.
                 stored = tx.audit_events.existing([event.event_id for event in final])
                 tx.audit_events.replace_documents([e for e in final if e.event_id in stored])
                 tx.audit_events.add([e for e in final if e.event_id not in stored])
+        return True
 
     def _key_accounts(self, unresolved: list[_Entry]) -> dict[str | None, str]:
         """The accounts of the long-term AccessKeys that refused calls without a caller named."""
@@ -247,6 +293,13 @@ class AuditRecorder:
                 if owner is not None:
                     found[key] = owner.account.account_id
         return found
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _backlog() -> ServiceUnavailable:

@@ -80,6 +80,25 @@ class Store:
             for hook in self._before_commit:
                 hook(transaction)
 
+    @contextmanager
+    def loop_transaction(self) -> Iterator[Transaction | None]:
+        """:meth:`transaction` for an event loop, which must not wait: on a SQLite file, if no
+        other writer holds the write gate now; else, and on any other database (PostgreSQL,
+        where a statement is a round trip; SQLite in memory), ``None`` at once."""
+        gate = self._write_gate
+        if gate is None or not gate.try_enter():
+            yield None
+            return
+        try:
+            check_database_allowed()
+            with translated_outages(self._outages), self._engine.begin() as connection:
+                transaction = Transaction(connection)
+                yield transaction
+                for hook in self._before_commit:
+                    hook(transaction)
+        finally:
+            gate.leave()
+
     def before_commit(self, hook: Callable[[Transaction], None]) -> None:
         """Have ``hook`` run at the end of every read-write transaction whose block succeeded,
         in that transaction, just before it commits: what it writes commits with the rest, and

@@ -4,7 +4,6 @@ repository's, tested on their own)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -29,8 +28,15 @@ def trail_rows(db_url: str) -> list[dict[str, Any]]:
 
 
 def trail_documents(db_url: str) -> list[dict[str, Any]]:
-    """Every stored event's ActionTrail document, in the trail's order."""
-    return [json.loads(row["document"]) for row in trail_rows(db_url)]
+    """Every stored event's ActionTrail document, in the trail's order, as the store reads it
+    (rendered from the stored facts)."""
+    engine = sa.create_engine(normalise_url(db_url))
+    try:
+        with engine.connect() as connection:
+            found = Transaction(connection).audit_events.after(0, limit=1_000_000)
+            return [dict(event.document) for event in found]
+    finally:
+        engine.dispose()
 
 
 def trail_resources(db_url: str) -> list[tuple[str, str, str]]:
@@ -54,7 +60,8 @@ def trail_resources(db_url: str) -> list[tuple[str, str, str]]:
 
 class Outage:
     """A database that ``store``'s read-write transactions cannot reach while ``down`` (the
-    audit trail's writer meets ``DatabaseUnavailable``, as it would on an outage)."""
+    audit trail's writer, and an event loop writing a batch, meet ``DatabaseUnavailable``, as
+    they would on an outage)."""
 
     def __init__(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
         self.down = False
@@ -67,4 +74,14 @@ class Outage:
             with real() as tx:
                 yield tx
 
+        real_on_loop = store.loop_transaction
+
+        @contextmanager
+        def loop_transaction() -> Iterator[Transaction | None]:
+            if self.down:
+                raise DatabaseUnavailable("the database is down (a test)")
+            with real_on_loop() as tx:
+                yield tx
+
         monkeypatch.setattr(store, "transaction", transaction)
+        monkeypatch.setattr(store, "loop_transaction", loop_transaction)

@@ -5,6 +5,7 @@ everything at close."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -172,3 +173,45 @@ def test_a_refusal_naming_a_stored_access_key_is_on_its_accounts_trail(
     assert [(r["account_id"], r["access_key_id"]) for r in trail_rows(db_url)] == [
         (account_id, "LTAI5tKnown")
     ]
+
+
+def test_an_event_loop_writes_its_own_batches_on_a_sqlite_file(
+    store: Store, account_id: str, db_url: str
+) -> None:
+    # The writer thread would wait an hour: what is written, the loop wrote.
+    recorder = AuditRecorder(store, flush_interval=3600.0, batch_size=1000, loop_batch=3)
+
+    async def three_calls() -> None:
+        for name in ("GetUser", "ListUsers", "GetRole"):
+            recorder.finish(call_of(account_id, name))
+        await asyncio.sleep(0)  # the end of the loop's turn
+
+    asyncio.run(three_calls())
+    if store.dialect == "sqlite":
+        assert names(db_url) == ["GetUser", "ListUsers", "GetRole"]
+    else:  # a statement is a round trip: the loop leaves it to the writer thread
+        assert names(db_url) == []
+    recorder.close()
+    assert names(db_url) == ["GetUser", "ListUsers", "GetRole"]
+
+
+def test_a_loop_whose_batch_cannot_be_written_leaves_it_to_the_writer(
+    store: Store, account_id: str, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outage = Outage(store, monkeypatch)
+    recorder = AuditRecorder(
+        store, flush_interval=0.01, retry_interval=0.01, batch_size=1000, loop_batch=2
+    )
+    outage.down = True
+
+    async def two_calls() -> None:
+        recorder.finish(call_of(account_id, "GetUser"))
+        recorder.finish(call_of(account_id, "ListUsers"))
+        await asyncio.sleep(0)
+
+    asyncio.run(two_calls())
+    assert names(db_url) == []
+    outage.down = False
+    assert recorder.flush()
+    assert names(db_url) == ["GetUser", "ListUsers"]
+    recorder.close()

@@ -17,6 +17,10 @@ The document is the event as LookupEvents returns it (ActionTrail's event format
 is ``unknown``, with the AccessKeyId it named. Parameters and response bodies are redacted with
 the project's one list of secret names (:mod:`ramsts.redaction`): an event never holds an
 AccessKeySecret, SecurityToken, password, assertion, signature or MFA seed.
+
+:func:`build_event` makes the stored form, :class:`~ramsts.store.EventFacts`: the redacted
+members after ``userIdentity`` and the facts the rest is rendered from when the event is read
+(:mod:`ramsts.store.event_documents`), so that recording a call builds no document.
 """
 
 from __future__ import annotations

@@ -13,10 +13,17 @@ Two paths, one per kind of call:
 * **Everything else is queued**: reads, refusals, and the calls that commit no change
   (AssumeRole, GetCallerIdentity, VerifyRequest, failed calls). One writer thread per process
   writes what is queued every :data:`FLUSH_INTERVAL` seconds, or as soon as
-  :data:`BATCH_SIZE` events wait, in one transaction (one statement per table). While the
-  database is down it keeps them and retries. The queue is bounded: when it is full the entry
-  points refuse new calls with ``ServiceUnavailable`` (503) rather than serve calls they could
-  not record, as Vault refuses a request it cannot audit.
+  :data:`BATCH_SIZE` events wait, in one transaction (one statement per table). On a SQLite
+  file an event loop writes its own batches of :data:`LOOP_BATCH` at the end of a turn instead,
+  when no other writer holds the write gate (else it leaves them to the thread). While the
+  database is down the writer keeps them and retries. The queue is bounded: when it is full the
+  entry points refuse new calls with ``ServiceUnavailable`` (503) rather than serve calls they
+  could not record, as Vault refuses a request it cannot audit.
+
+What is queued is the call's facts, as the entry point holds them; the event is built (and
+redacted) when its batch is written (:func:`~ramsts.audit.events.build_event`), before the
+transaction begins, and stored as its facts (:class:`~ramsts.store.EventFacts`), its document
+rendered only when read.
 
 A change's event is written before its response exists, so its ``responseElements`` come in
 the queue afterwards (the writer replaces the stored document, and writes the event whole if

@@ -26,6 +26,8 @@ Unit of work — one transaction per action, begun and ended in the service acti
     store.resolve_access_key(access_key_id) -> AccessKeyOwner | None   # gateway hot path
     store.use_nonce(key, expires_at) -> bool                # committed at once; False = replay
     store.before_commit(hook)                               # hook(tx) ends every transaction()
+    with store.loop_transaction() as tx:                   # for an event loop: None (at once)
+        ...                                                 # unless on a SQLite file, gate free
 
 On an event loop, work runs in a greenlet (:mod:`ramsts.loop_work`): ``use_nonce`` there waits
 for the batch of the loop's turn without blocking it, ``resolve_access_key`` and the health
@@ -111,9 +113,9 @@ saml_providers   create(account_id, provider_name=, metadata_document=, now=, de
                  authn_sign_algo=), get(account_id, name), update(provider, now=), delete(id),
                  list(account_id, marker=, max_items=) -> Page, count(account_id)
 saml_assertions  spend(assertion_key, expires_at=, now=) -> bool (False: spent before)
-audit_events     add([AuditEvent]), append(event_rows([AuditEvent], dialect)) (the writer's: rows
-                 made before the transaction keep SQLite's lock short), existing(event_ids),
-                 replace_documents([AuditEvent]) (by event_id),
+audit_events     add([AuditEvent | EventFacts]), append(event_rows([...], dialect)) (the
+                 writer's: rows made before the transaction keep SQLite's lock short),
+                 existing(event_ids), replace_documents([AuditEvent | EventFacts]) (by event_id),
                  purge_before(cutoff) -> int, purge_batch_before(cutoff, limit=) -> int,
                  lookup(EventLookup) -> [AuditEvent], after(seq, limit=, account_id=,
                  since=, until=) -> [AuditEvent] (in the trail's order, for export);

@@ -12,6 +12,12 @@ _VERSION_AND_VARIANT_CLEARED = ~((0xF << 76) | (0x3 << 62))
 _VERSION_4_VARIANT_RFC_4122 = (0x4 << 76) | (0x2 << 62)
 
 
+_EVENT_ID_BITS = random.Random()  # noqa: S311 (an id, no secret)
+"""The audit trail's own PRNG (seeded from the OS): an eventId must be unique on the trail,
+whatever seeds the process's shared generator (a test framework reseeds it for every
+example)."""
+
+
 def new_request_id() -> str:
     """A RequestId shaped like the real ones: an upper-case version-4 UUID.
 
@@ -19,6 +25,15 @@ def new_request_id() -> str:
     from the OS at start) rather than a system call per request, and are formatted directly
     rather than through :class:`uuid.UUID`, which costs three times as much.
     """
-    bits = random.getrandbits(128) & _VERSION_AND_VARIANT_CLEARED | _VERSION_4_VARIANT_RFC_4122
+    return _uuid_text(random.getrandbits(128))
+
+
+def new_event_id() -> str:
+    """An ActionTrail ``eventId``: shaped as a RequestId, from the trail's own generator."""
+    return _uuid_text(_EVENT_ID_BITS.getrandbits(128))
+
+
+def _uuid_text(bits: int) -> str:
+    bits = bits & _VERSION_AND_VARIANT_CLEARED | _VERSION_4_VARIANT_RFC_4122
     digits = f"{bits:032X}"
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"

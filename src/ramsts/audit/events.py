@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 from ramsts.caller import Caller
 from ramsts.redaction import redact_document, redact_params
-from ramsts.request_ids import new_request_id
+from ramsts.request_ids import new_event_id
 from ramsts.store import UNKNOWN_IDENTITY, EventFacts
 
 EventType = Literal["ApiCall", "ConsoleSignin", "ConsoleOperation"]
@@ -119,7 +119,7 @@ def build_event(call: Call, outcome: Outcome, account_id: str) -> EventFacts:
     ``eventId`` if it has none yet): its facts, the document's members after ``userIdentity``
     redacted; the rest of the document is rendered when it is read."""
     if not call.event_id:
-        call.event_id = new_request_id()  # the same shape as a RequestId: an upper-case UUID
+        call.event_id = new_event_id()
     caller = call.caller
     resources = referenced_resources(call.parameters)
     tail: dict[str, Any] = {

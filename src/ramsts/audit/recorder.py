@@ -241,7 +241,10 @@ class AuditRecorder:
                             exc.reason or exc.message,
                         )
                         return
+                    self._condition.notify_all()
+                    # Meanwhile a loop may take the batch up: its count is no longer ours.
                     self._condition.wait(self._retry_interval)
+                continue
             except Exception:
                 # A batch the database refuses for any reason but an outage would be refused
                 # again: retrying it would stop the trail (and every call) for good.

@@ -90,7 +90,6 @@ class Store:
             yield None
             return
         try:
-            check_database_allowed()
             with translated_outages(self._outages), self._engine.begin() as connection:
                 transaction = Transaction(connection)
                 yield transaction

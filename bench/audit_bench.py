@@ -1,5 +1,5 @@
-"""What the audit trail costs AssumeRole: the same server (``ramsts serve``, SQLite) with the
-trail on and with it off, in one run, as a ratio (issue #16's target: on ≥ 0.80 × off).
+"""What the audit trail costs AssumeRole: the same server (``ramsts serve``, SQLite, or
+PostgreSQL with ``--db URL``, in a schema of its own) with the trail on and with it off, in one run, as a ratio (issue #16's target: on ≥ 0.80 × off).
 
 Each round starts a fresh server per mode, one after the other (on, off, on, off…: load from
 elsewhere on the machine falls on both alike), with the set-up of ``sts_bench.py``: a RAM user
@@ -11,6 +11,7 @@ After each "on" server has stopped (SIGTERM, a graceful stop), the trail's rows 
 every AssumeRole answered must be on it (the queued events are written at shutdown).
 
     .venv/bin/python bench/audit_bench.py                 # 3 rounds of 10,000 requests, 2 workers
+    .venv/bin/python bench/audit_bench.py --db postgresql://postgres@127.0.0.1:5432/test
     .venv/bin/python bench/audit_bench.py --quick         # CI smoke run
 """
 
@@ -44,7 +45,7 @@ def measure(on: bool, args: argparse.Namespace, master_key: str) -> tuple[float,
     try:
         with (
             tempfile.TemporaryDirectory(prefix="ramsts-audit-bench-") as data_dir,
-            fresh_database(None, Path(data_dir)) as db_url,
+            fresh_database(args.db, Path(data_dir)) as db_url,
         ):
             with start_server(
                 db_url, args.workers, Path(data_dir), master_key, "warning"
@@ -80,6 +81,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, help="on/off pairs (default 3)")
     parser.add_argument("--workers", type=int, default=2, help="ramsts workers (default 2)")
     parser.add_argument("--concurrency", type=int, help="connections (default 32)")
+    parser.add_argument(
+        "--db", metavar="URL", help="PostgreSQL URL (a schema of its own); default SQLite"
+    )
     parser.add_argument("--quick", action="store_true", help="1 round of 300 requests")
     args = parser.parse_args(argv)
     args.requests = args.requests or (300 if args.quick else 10_000)
@@ -93,7 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     master_key = os.environ.get(MASTER_KEY_ENV) or MasterKey.generate().encoded()
     print(
         f"AssumeRole, audit trail on vs off: {args.rounds} round(s) of {args.requests:,} requests,"
-        f" {args.workers} worker(s), {args.concurrency} connections, {os.cpu_count()} cores",
+        f" {args.workers} worker(s), {args.concurrency} connections, {os.cpu_count()} cores,"
+        f" {'PostgreSQL' if args.db else 'SQLite'}",
         flush=True,
     )
     rates: dict[bool, list[float]] = {True: [], False: []}

@@ -13,10 +13,12 @@ Two paths, one per kind of call:
 * **Everything else is queued**: reads, refusals, and the calls that commit no change
   (AssumeRole, GetCallerIdentity, VerifyRequest, failed calls). One writer thread per process
   writes what is queued every :data:`FLUSH_INTERVAL` seconds, or as soon as
-  :data:`BATCH_SIZE` events wait, in one transaction (one statement per table). On a SQLite
-  file an event loop writes its own batches of :data:`LOOP_BATCH` at the end of a turn instead,
-  when no other writer holds the write gate (else it leaves them to the thread). While the
-  database is down the writer keeps them and retries. The queue is bounded: when it is full the
+  :data:`BATCH_SIZE` events wait, in one transaction (one statement per table). An event loop
+  that queued :data:`LOOP_BATCH` events prepares them itself at the end of a turn (builds the
+  events and binds their rows): on a SQLite file it writes them too, when no other writer holds
+  the write gate; otherwise (PostgreSQL, a busy gate) it hands the prepared batch to the
+  thread, which is then left only the inserts, run by the driver without Python's lock. While
+  the database is down the writer keeps them and retries. The queue is bounded: when it is full the
   entry points refuse new calls with ``ServiceUnavailable`` (503) rather than serve calls they
   could not record, as Vault refuses a request it cannot audit.
 
@@ -48,7 +50,14 @@ from dataclasses import dataclass
 
 from ramsts.audit.events import SUCCEEDED, Call, Outcome, build_event, trail_account
 from ramsts.errors import ServiceUnavailable
-from ramsts.store import DatabaseUnavailable, EventFacts, Store, Transaction, event_rows
+from ramsts.store import (
+    DatabaseUnavailable,
+    EventFacts,
+    EventRows,
+    Store,
+    Transaction,
+    event_rows,
+)
 
 logger = logging.getLogger("ramsts.audit")
 
@@ -64,16 +73,29 @@ nonce also needs: the fewer writes, the less the trail slows AssumeRole on SQLit
 (``bench/audit_bench.py``; docs/operations.md gives the figures)."""
 RETRY_INTERVAL = 0.5
 LOOP_BATCH = 100
-"""Events queued from an event loop that it writes itself, on a SQLite file, if no other writer
-holds the write gate (a few milliseconds of the loop's time): the writer thread's work would
-contend with the loop for the GIL, and each of its statements wait up to the 5 ms switch
-interval to get it back, holding the gate meanwhile while every request's nonce waits."""
+"""Events queued from an event loop that it prepares itself (a few milliseconds of the loop's
+time), and on a SQLite file writes too if no other writer holds the write gate. Building events
+in the writer thread would contend with the loop for the GIL: the loop, which gives it up at
+every socket call, waits up to the 5 ms switch interval each time to get it back (on
+PostgreSQL that cost AssumeRole two thirds of its rate), and on SQLite each of the thread's
+statements would hold the gate meanwhile while every request's nonce waits."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
     call: Call
     outcome: Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A batch ready for its transaction: the events built, their rows bound for the driver."""
+
+    rows: EventRows
+    final: list[EventFacts]
+    """The final forms of events already written with their change."""
+    size: int
+    """The entries it was made of (what :meth:`AuditRecorder.flush` waits for)."""
 
 
 class AuditRecorder:
@@ -96,13 +118,16 @@ class AuditRecorder:
         self._retry_interval = retry_interval
         self._loop_batch = loop_batch
         self._queue: deque[_Entry] = deque()
+        self._prepared: deque[_Prepared] = deque()
+        """Batches an event loop prepared, for the writer thread to insert."""
         self._condition = threading.Condition()
         self._closing = False
         self._close_deadline = 0.0
-        self._writing = 0
-        """Events taken from the queue and not yet written (or given up on), by the writer
-        thread or an event loop: one batch at a time."""
+        self._in_flight = 0
+        """Events taken from the queue and not yet written (or given up on): being prepared
+        or written, or prepared and waiting in :attr:`_prepared`."""
         self._loop_write_due = False
+        """A loop's turn will take a batch: no other is scheduled meanwhile."""
         self._flushing = 0
         """Callers of :meth:`flush` waiting: the writer does not wait out its interval."""
         self._current_call: ContextVar[Call | None] = ContextVar("ramsts_audit_call", default=None)
@@ -123,7 +148,7 @@ class AuditRecorder:
     def check_room(self) -> None:
         """Raise ``ServiceUnavailable`` when the queue is full: a call served now could not be
         recorded."""
-        if len(self._queue) >= self._capacity:
+        if self._unwritten() >= self._capacity:
             raise _backlog()
 
     def finish(self, call: Call, outcome: Outcome = SUCCEEDED) -> None:
@@ -134,7 +159,7 @@ class AuditRecorder:
         # transaction (:meth:`_write`). Building it here cost each call as much again as the
         # call itself.
         with self._condition:
-            if self._closing or len(self._queue) >= self._capacity:
+            if self._closing or self._unwritten() >= self._capacity:
                 if call.written:
                     logger.warning("audit queue full: event %s keeps no response", call.event_id)
                     return
@@ -142,7 +167,7 @@ class AuditRecorder:
             self._queue.append(_Entry(call, outcome))
             if len(self._queue) >= self._batch_size:
                 self._condition.notify()
-            if len(self._queue) < self._loop_batch or self._writing or self._loop_write_due:
+            if len(self._queue) < self._loop_batch or self._loop_write_due:
                 return
             loop = _running_loop()
             if loop is not None:
@@ -151,28 +176,51 @@ class AuditRecorder:
                 loop.call_soon(self._write_from_loop)
 
     def _write_from_loop(self) -> None:
-        """Write a batch on the event loop, if that need not wait; else leave it queued for
-        the writer thread."""
+        """Prepare a batch on the event loop, and write it there if that need not wait; else
+        hand it, prepared, to the writer thread."""
         with self._condition:
             self._loop_write_due = False
-            if self._writing or not self._queue:
+            if not self._queue:
                 return
             batch = self._take_batch()
+            # Whose trail only the store can tell (a refused call naming a long-term
+            # AccessKeyId): the writer thread asks it, off the loop.
+            unknown = [entry for entry in batch if trail_account(entry.call) is None]
+            if unknown:
+                self._give_back(unknown)
+                batch = [entry for entry in batch if trail_account(entry.call) is not None]
+        try:
+            prepared = self._prepare(batch, {})
+        except Exception:  # the writer thread starts it over, and logs what fails for good
+            logger.debug("audit trail: a batch could not be prepared on the loop", exc_info=True)
+            with self._condition:
+                self._give_back(batch)
+                self._condition.notify_all()
+            return
         written = False
         try:
-            written = self._write(batch, on_loop=True)
-        except Exception:  # the writer thread tries again, and logs what fails for good
+            written = self._insert(prepared, on_loop=True)
+        except Exception:  # the writer thread tries again
             logger.debug("audit trail: a batch written on the loop failed", exc_info=True)
-        finally:
-            with self._condition:
-                self._writing = 0
-                if not written:
-                    self._queue.extendleft(reversed(batch))
-                self._condition.notify_all()
+        with self._condition:
+            if written:
+                self._in_flight -= prepared.size
+            else:
+                self._prepared.append(prepared)
+            self._condition.notify_all()
+
+    def _give_back(self, entries: list[_Entry]) -> None:
+        """Return ``entries``, taken from the queue, to its head (hold the condition)."""
+        self._in_flight -= len(entries)
+        self._queue.extendleft(reversed(entries))
 
     def queue_depth(self) -> int:
-        """Events waiting for the writer now (the ``ramsts_audit_queue_depth`` gauge)."""
-        return len(self._queue)
+        """Events not yet written now (the ``ramsts_audit_queue_depth`` gauge)."""
+        return self._unwritten()
+
+    def _unwritten(self) -> int:
+        """Events queued or in flight: what the queue's capacity bounds."""
+        return len(self._queue) + self._in_flight
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every event queued so far is written; ``False`` if ``timeout`` passed
@@ -182,7 +230,7 @@ class AuditRecorder:
             self._flushing += 1
             self._condition.notify_all()
             try:
-                while self._queue or self._writing:
+                while self._queue or self._in_flight:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         return False
@@ -217,56 +265,66 @@ class AuditRecorder:
             with self._condition:
                 self._condition.wait_for(
                     lambda: (
-                        self._closing or self._flushing > 0 or len(self._queue) >= self._batch_size
+                        self._closing
+                        or self._flushing > 0
+                        or bool(self._prepared)
+                        or len(self._queue) >= self._batch_size
                     ),
                     timeout=self._flush_interval,
                 )
-                if not self._queue or self._writing:
-                    if self._closing and not self._queue and not self._writing:
+                batch: list[_Entry] | None = None
+                if self._prepared:
+                    prepared: _Prepared | None = self._prepared.popleft()
+                elif self._queue:
+                    prepared, batch = None, self._take_batch()
+                else:
+                    if self._closing and not self._in_flight:
                         return
-                    if self._writing:  # a loop writes a batch: wait for it
+                    if self._in_flight:  # a loop prepares or writes a batch: wait for it
                         self._condition.wait(self._flush_interval)
                     continue
-                batch = self._take_batch()
             try:
-                self._write(batch)
+                if prepared is None and batch is not None:
+                    unresolved = [entry for entry in batch if trail_account(entry.call) is None]
+                    prepared = self._prepare(batch, self._key_accounts(unresolved))
+                if prepared is not None:
+                    self._insert(prepared)
             except DatabaseUnavailable as exc:
                 with self._condition:
-                    self._writing = 0
-                    self._queue.extendleft(reversed(batch))
+                    if prepared is not None:
+                        self._prepared.appendleft(prepared)
+                    elif batch is not None:
+                        self._give_back(batch)
                     if self._closing and time.monotonic() >= self._close_deadline:
                         logger.error(
                             "audit trail: %d events not written at shutdown: %s",
-                            len(self._queue),
+                            len(self._queue) + self._in_flight,
                             exc.reason or exc.message,
                         )
                         return
                     self._condition.notify_all()
-                    # Meanwhile a loop may take the batch up: its count is no longer ours.
                     self._condition.wait(self._retry_interval)
                 continue
             except Exception:
                 # A batch the database refuses for any reason but an outage would be refused
                 # again: retrying it would stop the trail (and every call) for good.
-                logger.exception("audit trail: a batch of %d events was not written", len(batch))
+                size = prepared.size if prepared is not None else len(batch or ())
+                logger.exception("audit trail: a batch of %d events was not written", size)
             with self._condition:
-                self._writing = 0
+                self._in_flight -= prepared.size if prepared is not None else len(batch or ())
                 self._condition.notify_all()
 
     def _take_batch(self) -> list[_Entry]:
-        """The oldest queued entries, a batch at most, now being written (hold the condition)."""
+        """The oldest queued entries, a batch at most, now in flight (hold the condition)."""
         batch = [self._queue.popleft() for _ in range(min(self._batch_size, len(self._queue)))]
-        self._writing = len(batch)
+        self._in_flight += len(batch)
         return batch
 
-    def _write(self, batch: list[_Entry], *, on_loop: bool = False) -> bool:
-        """Write ``batch`` in one transaction; ``False``, nothing written, if ``on_loop`` and
-        that would wait (:meth:`ramsts.store.Store.loop_transaction`). Everything but the
-        inserts is done before it begins (the events built, their rows made and bound for the
-        driver): on SQLite the transaction holds the one write lock that every request's nonce
-        waits for."""
-        unresolved = [entry for entry in batch if trail_account(entry.call) is None]
-        key_accounts = self._key_accounts(unresolved)
+    def _prepare(self, batch: list[_Entry], key_accounts: dict[str | None, str]) -> _Prepared:
+        """Build the events of ``batch`` and bind their rows: everything but the inserts, done
+        before the transaction begins (on SQLite it holds the one write lock every request's
+        nonce waits for). ``key_accounts``: the accounts of the AccessKeyIds refused calls
+        named, for the entries that name no other (:meth:`_key_accounts`)."""
         events: list[EventFacts] = []
         final: list[EventFacts] = []
         for entry in batch:
@@ -279,11 +337,16 @@ class AuditRecorder:
                 continue
             event = build_event(call, entry.outcome, account_id)
             (final if call.written else events).append(event)
-        rows = event_rows(events, self._store.sql_dialect)
+        return _Prepared(event_rows(events, self._store.sql_dialect), final, len(batch))
+
+    def _insert(self, prepared: _Prepared, *, on_loop: bool = False) -> bool:
+        """Write ``prepared`` in one transaction; ``False``, nothing written, if ``on_loop``
+        and that would wait (:meth:`ramsts.store.Store.loop_transaction`)."""
         with self._store.loop_transaction() if on_loop else self._store.transaction() as tx:
             if tx is None:
                 return False
-            tx.audit_events.append(rows)
+            tx.audit_events.append(prepared.rows)
+            final = prepared.final
             if final:
                 # A change's transaction that failed to commit after all took its event along.
                 stored = tx.audit_events.existing([event.event_id for event in final])

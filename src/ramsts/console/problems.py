@@ -11,7 +11,7 @@ statements — the console shows no more than the API would tell the same person
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from ramsts.caller import Caller
 from ramsts.errors import NoPermission, RamstsError
@@ -22,13 +22,6 @@ DENY_REASONS = {
     "ImplicitDeny": "None of the policies in force allows this action.",
     "ExplicitDeny": "A Deny statement in the policies in force refuses this action.",
 }
-
-
-class CarriesRam(Protocol):
-    """What holds the RamService the console's use cases run on (the site, its RamCalls)."""
-
-    @property
-    def ram(self) -> RamService: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +45,13 @@ class Problem:
     denial: Denial | None = None
 
 
-def describe_error(error: RamstsError, services: CarriesRam, caller: Caller) -> Problem:
+def describe_error(error: RamstsError, ram: RamService, caller: Caller) -> Problem:
     """The problem to show for ``error``, raised by an action ``caller`` ran."""
     denial = None
     # ``detail`` is the AccessDeniedDetail itself. A refusal by a rule rather than a policy (a
     # security preference) has none: its message says it all.
     if isinstance(error, NoPermission) and error.detail:
-        denial = _denial(error.detail, services.ram, caller)
+        denial = _denial(error.detail, ram, caller)
     return Problem(
         code=error.code, message=error.message, http_status=error.http_status, denial=denial
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ramsts.audit import AuditRecorder
-from ramsts.console.backend import ConsoleServices, RamCalls
+from ramsts.console.backend import ConsoleServices
 from ramsts.console.cookies import ConsoleCookies
 from ramsts.console.rendering import Renderer
 from ramsts.ram.service import RamService
@@ -18,7 +18,6 @@ from ramsts.types import Clock
 class Site:
     clock: Clock
     ram: RamService
-    calls: RamCalls
     cookies: ConsoleCookies
     renderer: Renderer
     sign_in: SignInService
@@ -33,7 +32,6 @@ class Site:
         return cls(
             clock=services.clock,
             ram=services.ram,
-            calls=RamCalls(services.actions, services.ram),
             cookies=ConsoleCookies(services.master_key),
             renderer=Renderer(),
             sign_in=SignInService(services.store, services.master_key, clock=services.clock),

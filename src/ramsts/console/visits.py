@@ -9,7 +9,6 @@ itself becomes an error page with the service's code and message — and, for a 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -20,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ramsts.caller import Caller
-from ramsts.console.backend import RamCalls
 from ramsts.console.principal import session_caller
 from ramsts.console.problems import Problem, describe_error
 from ramsts.console.sessions import Session, Stage, anonymous_session
@@ -71,10 +69,6 @@ class Visit:
             raise RuntimeError("this page runs only for a signed-in session")
         return self.caller
 
-    @property
-    def calls(self) -> RamCalls:
-        return self.site.calls
-
     def field(self, name: str) -> str:
         return next((value for key, value in self.form if key == name), "").strip()
 
@@ -117,27 +111,8 @@ class Visit:
                 return found
             marker = page.marker
 
-    def run(self, action: str, **params: str) -> dict[str, Any]:
-        """An action not yet a use case, by name with its wire parameters."""
-        with recorded_operation(self, _named(action)):
-            return self.calls.run(self.principal, action, **params)
-
-    def run_as_given(self, action: str, params: Mapping[str, str]) -> dict[str, Any]:
-        return self.calls.run_as_given(self.principal, action, params)
-
-    def items(self, action: str, plural: str, singular: str, **params: str) -> list[Any]:
-        return self.calls.items(self.principal, action, plural, singular, **params)
-
-    def attempt(self, action: str, **params: str) -> tuple[dict[str, Any], Problem | None]:
-        """Run ``action``; on failure an empty body and the problem, for a page that shows
-        what it may read and says why it may not read the rest."""
-        try:
-            return self.run(action, **params), None
-        except RamstsError as error:
-            return {}, self.problem(error)
-
     def problem(self, error: RamstsError) -> Problem:
-        return describe_error(error, self.calls, self.principal)
+        return describe_error(error, self.site.ram, self.principal)
 
     def render(self, template: str, *, status: int = 200, **context: Any) -> Response:
         current = self.new_session or self.session
@@ -279,13 +254,3 @@ def _referer(visit: Visit) -> str:
 def form_fields(visit: Visit, *names: str) -> Mapping[str, str]:
     """The named form fields, for re-rendering a form after a refusal."""
     return {name: visit.field(name) for name in names}
-
-
-def _named(action: str) -> Callable[..., None]:
-    """Something named as ``action``'s use case would be, for the trail (``CreatePolicyVersion``
-    → ``create_policy_version``)."""
-
-    def named() -> None: ...
-
-    named.__name__ = re.sub(r"(?<!^)(?=[A-Z])", "_", action).lower()
-    return named

@@ -122,3 +122,21 @@ def test_a_write_in_a_read_transaction_stays_a_bug_not_an_outage(postgres_url: s
         assert not isinstance(raised.value, DatabaseUnavailable)
     finally:
         store.dispose()
+
+
+@pytest.mark.postgres
+def test_a_read_leaves_its_connection_in_the_servers_own_access_mode(postgres_url: str) -> None:
+    # One call at a time: the pool's one connection, handed back by the read, serves the rest.
+    store = open_store(standby_url(postgres_url), migrate=False)
+    try:
+        for _ in range(2):
+            with store.read() as tx:
+                assert tx.accounts.list() == []
+            with pytest.raises(DatabaseUnavailable), store.transaction() as tx:
+                tx.accounts.create(name="refused after a read", now=datetime.now(UTC))
+            with store.read() as tx:
+                tx.accounts.list()
+            with pytest.raises(DatabaseUnavailable):
+                store.check_writable()
+    finally:
+        store.dispose()

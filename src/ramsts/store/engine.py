@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
@@ -162,7 +163,23 @@ def create_engine(url: str) -> Engine:
         hide_parameters=True,
     )
     sa.event.listen(engine, "handle_error", _discard_read_only_connections)
+    sa.event.listen(engine, "checkin", _server_default_access_mode)
     return engine
+
+
+def _server_default_access_mode(dbapi_connection: Any, _record: Any) -> None:
+    """Give a connection handed back the server's own access mode. After a read-only
+    transaction (``Store.read``) SQLAlchemy resets psycopg's ``read_only`` to ``False``, not to
+    the server's default, and every later transaction on the connection began ``READ WRITE``:
+    a server told to refuse writes (``default_transaction_read_only``) took them, and readiness
+    reported it ready."""
+    if dbapi_connection is None or getattr(dbapi_connection, "read_only", None) is None:
+        return
+    try:
+        dbapi_connection.read_only = None
+    except psycopg.Error:
+        # Closed, or not idle: the pool's reset found it unusable and discards it anyway.
+        return
 
 
 def discard_connections(engine: Engine) -> None:

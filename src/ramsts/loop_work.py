@@ -21,10 +21,11 @@ A store call that reaches the database on the loop other than through :func:`off
 that query, and :func:`note_blocking_call` counts it (:func:`blocking_calls`), so that tests can
 hold the hot paths to never doing so.
 
-What it costs: a few microseconds per request (measured with ``bench/guard_bench.py``, local mode,
-about 7 to 14% of the guard's whole cost, the least costly request there is; within the noise for
-AssumeRole and GetUser), the switches into the work and out of it at each wait, greenlets kept
-from one request to the next (:data:`IDLE_KEPT`) since starting one costs ten switches.
+What it costs: a few microseconds per request, the switches into the work and out of it at each
+wait (greenlets are kept from one request to the next, :data:`IDLE_KEPT`, since starting one
+costs ten switches): within the noise for AssumeRole, GetUser and the local guard, the least
+costly request there is, on an idle machine (``bench/before_after.py``; docs/architecture.md
+gives the figures).
 
 Greenlets share their thread, so a lock (``threading.Lock``) must never be held across either
 point: another request's greenlet on the same loop that waits for it would block the loop, and

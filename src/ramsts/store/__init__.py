@@ -183,7 +183,7 @@ from ramsts.store.records import (
     UserDependents,
     VirtualMfaDevice,
 )
-from ramsts.store.repositories.audit_events import EventRows, event_rows
+from ramsts.store.repositories.audit_rows import EventRows, event_rows
 from ramsts.store.transaction import Transaction
 
 __all__ = [

@@ -287,7 +287,7 @@ def process_metrics(
     if audit is not None:
         metrics.add_gauge(
             "ramsts_audit_queue_depth",
-            "Audit events waiting for the audit trail's writer.",
+            "Audit events not yet written on the audit trail.",
             audit.queue_depth,
         )
     if throttle is not None:

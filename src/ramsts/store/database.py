@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 
 from sqlalchemy.engine import Dialect, Engine
@@ -70,15 +70,8 @@ class Store:
         :mod:`ramsts.store.write_gate`) before it begins. In loop work it blocks the loop, and
         is counted (:func:`ramsts.loop_work.note_blocking_call`)."""
         note_blocking_call("Store.transaction")
-        with (
-            translated_outages(self._outages),
-            gated(self._write_gate),
-            self._engine.begin() as connection,
-        ):
-            transaction = Transaction(connection)
+        with self._committing(gated(self._write_gate)) as transaction:
             yield transaction
-            for hook in self._before_commit:
-                hook(transaction)
 
     @contextmanager
     def loop_transaction(self) -> Iterator[Transaction | None]:
@@ -90,13 +83,20 @@ class Store:
             yield None
             return
         try:
-            with translated_outages(self._outages), self._engine.begin() as connection:
-                transaction = Transaction(connection)
+            with self._committing(nullcontext()) as transaction:
                 yield transaction
-                for hook in self._before_commit:
-                    hook(transaction)
         finally:
             gate.leave()
+
+    @contextmanager
+    def _committing(self, gate: AbstractContextManager[object]) -> Iterator[Transaction]:
+        """The body of both read-write transactions: outages translated (and a held outage
+        refused before ``gate`` is waited for), the block, then the before-commit hooks."""
+        with translated_outages(self._outages), gate, self._engine.begin() as connection:
+            transaction = Transaction(connection)
+            yield transaction
+            for hook in self._before_commit:
+                hook(transaction)
 
     def before_commit(self, hook: Callable[[Transaction], None]) -> None:
         """Have ``hook`` run at the end of every read-write transaction whose block succeeded,

@@ -142,7 +142,8 @@ class RpcEndpoint:
                 self._audit.check_room()
             action = self._actions.resolve(signed.version, signed.action)
             fmt = _requested_format(signed, incoming)
-            body = await self._run(action, signed, connection, call)
+            work = partial(self._serve, action, signed, connection, call)
+            body = await run_on_loop(work, _sync_work)
             if call is not None and self._audit is not None:
                 self._audit.finish(call, Outcome(response=body))
             response = RenderedResponse(
@@ -169,15 +170,6 @@ class RpcEndpoint:
                 time.perf_counter() - started,
             )
         _log_access(request_id, signed, action, response.status, started)
-
-    async def _run(
-        self,
-        action: RegisteredAction,
-        signed: SignedRequest,
-        connection: Connection,
-        call: Call | None,
-    ) -> dict[str, Any]:
-        return await run_on_loop(partial(self._serve, action, signed, connection, call), _sync_work)
 
     def _serve(
         self,

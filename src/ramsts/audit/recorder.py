@@ -182,13 +182,14 @@ class AuditRecorder:
             self._loop_write_due = False
             if not self._queue:
                 return
-            batch = self._take_batch()
+            batch: list[_Entry] = []
+            unknown: list[_Entry] = []
+            for entry in self._take_batch():
+                (batch if trail_account(entry.call) is not None else unknown).append(entry)
             # Whose trail only the store can tell (a refused call naming a long-term
             # AccessKeyId): the writer thread asks it, off the loop.
-            unknown = [entry for entry in batch if trail_account(entry.call) is None]
             if unknown:
                 self._give_back(unknown)
-                batch = [entry for entry in batch if trail_account(entry.call) is not None]
         try:
             prepared = self._prepare(batch, {})
         except Exception:  # the writer thread starts it over, and logs what fails for good

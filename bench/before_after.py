@@ -31,7 +31,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -97,61 +97,23 @@ def measure_get_user(requests: int) -> float:
 
 
 def measure_guard(mode: str, requests: int) -> float:
-    import guard_bench
     from api_bench import fresh_database
+    from guard_bench import _requests, _stop, guarded_world
     from loadgen import run_load
-    from ramsts.cli.demo import demo_action_modules
-    from ramsts.config import Settings, settings_from_env
-    from ramsts.crypto import MASTER_KEY_ENV, MasterKey
-    from ramsts.services import build_services
 
     with (
         tempfile.TemporaryDirectory(prefix="ramsts-before-after-") as folder,
         fresh_database(None, Path(folder)) as db_url,
+        guarded_world(folder, db_url) as world,
     ):
-        env = {
-            **os.environ,
-            **Settings(db_url=db_url, data_dir=Path(folder)).to_env(),
-            MASTER_KEY_ENV: MasterKey.generate().encoded(),
-            "RAMSTS_LOG_LEVEL": "warning",
-        }
-        os.environ[MASTER_KEY_ENV] = env[MASTER_KEY_ENV]
-        services = build_services(
-            settings_from_env(env), env=env, action_modules=demo_action_modules()
-        )
-        created = services.accounts.create_account("bench")
-        services.close()
-        root = guard_bench.Credentials(created.access_key_id, created.access_key_secret)
-        ramsts_port = guard_bench._port()
-        ramsts = guard_bench._serve(
-            {**env, "GUARD_MODE": "local"}, ramsts_port, 2, "guard_bench:make_ramsts_app"
-        )
+        port, guarded = world.serve_guarded(mode, 2)
         try:
-            client = guard_bench.RpcClient(f"127.0.0.1:{ramsts_port}")
-            session, service = guard_bench._arrange(client, root, created.account_id)
-            client.close()
-            port = guard_bench._port()
-            guarded = guard_bench._serve(
-                {
-                    **env,
-                    "GUARD_MODE": mode,
-                    "GUARD_RAMSTS": f"http://127.0.0.1:{ramsts_port}",
-                    "GUARD_SERVICE_ID": service.access_key_id,
-                    "GUARD_SERVICE_SECRET": service.access_key_secret.reveal(),
-                },
-                port,
-                2,
-                "guard_bench:make_app",
-            )
-            try:
-                url = f"http://127.0.0.1:{port}"
-                run_load(url, guard_bench._requests(session, 500), concurrency=16)
-                count = requests if mode == "local" else requests // 4
-                return _rate(run_load(url, guard_bench._requests(session, count), concurrency=64))
-            finally:
-                guard_bench._stop(guarded)
+            url = f"http://127.0.0.1:{port}"
+            run_load(url, _requests(world.session, 500), concurrency=16)
+            count = requests if mode == "local" else requests // 4
+            return _rate(run_load(url, _requests(world.session, count), concurrency=64))
         finally:
-            guard_bench._stop(ramsts)
+            _stop(guarded)
 
 
 def _rate(result: Any) -> float:
@@ -259,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps({"value": value, "ramsts": ramsts.__file__}))
         return 0
     with (
-        checkout_src(args.before) if args.before_src is None else _given(args.before_src)
+        checkout_src(args.before) if args.before_src is None else nullcontext(args.before_src)
     ) as before:
         label = args.before if args.before_src is None else str(args.before_src)
         print(f"before: {label} ({before}); after: {args.after_src}", flush=True)
@@ -269,11 +231,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
     return 0
-
-
-@contextmanager
-def _given(src: Path) -> Iterator[Path]:
-    yield src
 
 
 if __name__ == "__main__":

@@ -25,6 +25,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -241,7 +244,31 @@ def main() -> int:
         return measure(args, folder, db_url)
 
 
-def measure(args: argparse.Namespace, folder: str, db_url: str) -> int:
+@dataclass(frozen=True)
+class GuardedWorld:
+    """A ramsts server (2 workers, local mode) with a RAM user's role session to call with and
+    a service key for the remote guard, ready to put a guarded app in front of."""
+
+    env: dict[str, str]
+    ramsts_port: int
+    session: Credentials
+    service: Credentials
+
+    def serve_guarded(self, mode: str, workers: int) -> tuple[int, subprocess.Popen[bytes]]:
+        """The guarded app in ``mode`` (``local`` or ``remote``) on a port of its own."""
+        port = _port()
+        mode_env = {
+            **self.env,
+            "GUARD_MODE": mode,
+            "GUARD_RAMSTS": f"http://127.0.0.1:{self.ramsts_port}",
+            "GUARD_SERVICE_ID": self.service.access_key_id,
+            "GUARD_SERVICE_SECRET": self.service.access_key_secret.reveal(),
+        }
+        return port, _serve(mode_env, port, workers, "guard_bench:make_app")
+
+
+@contextmanager
+def guarded_world(folder: str, db_url: str) -> Iterator[GuardedWorld]:
     env = {
         **os.environ,
         **Settings(db_url=db_url, data_dir=Path(folder)).to_env(),
@@ -260,39 +287,34 @@ def measure(args: argparse.Namespace, folder: str, db_url: str) -> int:
     root = Credentials(created.access_key_id, created.access_key_secret)
 
     ramsts_port = _port()
-    ramsts_env = {**env, "GUARD_MODE": "local"}
-    ramsts = _serve(ramsts_env, ramsts_port, 2, "guard_bench:make_ramsts_app")
-    results: dict[str, Any] = {}
+    ramsts = _serve({**env, "GUARD_MODE": "local"}, ramsts_port, 2, "guard_bench:make_ramsts_app")
     try:
         client = RpcClient(f"127.0.0.1:{ramsts_port}")
         session, service = _arrange(client, root, created.account_id)
         client.close()
+        yield GuardedWorld(env, ramsts_port, session, service)
+    finally:
+        _stop(ramsts)
+
+
+def measure(args: argparse.Namespace, folder: str, db_url: str) -> int:
+    results: dict[str, Any] = {}
+    with guarded_world(folder, db_url) as world:
         for mode in ("local", "remote"):
             for workers in (1, 2):
-                port = _port()
-                mode_env = {
-                    **env,
-                    "GUARD_MODE": mode,
-                    "GUARD_RAMSTS": f"http://127.0.0.1:{ramsts_port}",
-                    "GUARD_SERVICE_ID": service.access_key_id,
-                    "GUARD_SERVICE_SECRET": service.access_key_secret.reveal(),
-                }
-                guarded = _serve(mode_env, port, workers, "guard_bench:make_app")
+                port, guarded = world.serve_guarded(mode, workers)
                 try:
-                    run_load(f"http://127.0.0.1:{port}", _requests(session, 500), concurrency=16)
+                    url = f"http://127.0.0.1:{port}"
+                    run_load(url, _requests(world.session, 500), concurrency=16)
                     count = args.requests if mode == "local" else args.requests // 4
                     result = run_load(
-                        f"http://127.0.0.1:{port}",
-                        _requests(session, count),
-                        concurrency=args.concurrency,
+                        url, _requests(world.session, count), concurrency=args.concurrency
                     )
                 finally:
                     _stop(guarded)
                 key = f"{mode}, {workers} worker{'s' if workers > 1 else ''}"
                 results[key] = result.to_dict()
                 print(f"{key:<20} {result.format()}", flush=True)
-    finally:
-        _stop(ramsts)
     local, remote = results["local, 1 worker"], results["remote, 1 worker"]
     if local["rate"] and remote["rate"]:
         extra_ms = 1000 / remote["rate"] - 1000 / local["rate"]

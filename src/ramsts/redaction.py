@@ -50,18 +50,26 @@ def redact_params(
 def redact_document(document: Mapping[str, Any]) -> dict[str, Any]:
     """A response body (any JSON object) with the value of every secret member replaced, at
     any depth: ``{"AccessKey": {"AccessKeySecret": "***"}}``."""
-    return {name: _redacted_member(name, value) for name, value in document.items()}
+    # One loop, no call per member: the audit trail redacts every response it records.
+    redacted: dict[str, Any] = {}
+    for name, value in document.items():
+        if is_secret_parameter(name):
+            redacted[name] = REDACTED
+        elif type(value) in _SCALARS:  # first: most members are
+            redacted[name] = value
+        else:
+            redacted[name] = _redacted_value(value)
+    return redacted
 
 
-def _redacted_member(name: str, value: Any) -> Any:
-    if is_secret_parameter(name):
-        return REDACTED
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value  # first: most members are, and an ABC's isinstance costs far more
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def _redacted_value(value: Any) -> Any:
     if isinstance(value, Mapping):
         return redact_document(value)
     if isinstance(value, list | tuple):
-        return [_redacted_member("", item) for item in value]
+        return [_redacted_value(item) for item in value]
     return value
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from contextvars import ContextVar
 
 current_request_id: ContextVar[str | None] = ContextVar("ramsts_request_id", default=None)
@@ -10,6 +11,7 @@ current_request_id: ContextVar[str | None] = ContextVar("ramsts_request_id", def
 
 _VERSION_AND_VARIANT_CLEARED = ~((0xF << 76) | (0x3 << 62))
 _VERSION_4_VARIANT_RFC_4122 = (0x4 << 76) | (0x2 << 62)
+_VERSION_7_VARIANT_RFC_4122 = (0x7 << 76) | (0x2 << 62)
 
 
 _EVENT_ID_BITS = random.Random()  # noqa: S311 (an id, no secret)
@@ -29,11 +31,20 @@ def new_request_id() -> str:
 
 
 def new_event_id() -> str:
-    """An ActionTrail ``eventId``: shaped as a RequestId, from the trail's own generator."""
-    return _uuid_text(_EVENT_ID_BITS.getrandbits(128))
+    """An ActionTrail ``eventId``: an upper-case UUID as a RequestId is, but of version 7 (RFC
+    9562), its first 48 bits the time in milliseconds and the rest from the trail's own
+    generator.
+
+    Ids made in time order land at the end of the trail's unique index instead of anywhere in
+    it: a batch of events then dirties a few of its pages, not one per event (on SQLite a
+    quarter of the cost of writing the events, ``bench/audit_bench.py``).
+    """
+    milliseconds = time.time_ns() // 1_000_000
+    bits = (milliseconds & 0xFFFF_FFFF_FFFF) << 80 | _EVENT_ID_BITS.getrandbits(80)
+    return _uuid_text(bits, _VERSION_7_VARIANT_RFC_4122)
 
 
-def _uuid_text(bits: int) -> str:
-    bits = bits & _VERSION_AND_VARIANT_CLEARED | _VERSION_4_VARIANT_RFC_4122
+def _uuid_text(bits: int, version_and_variant: int = _VERSION_4_VARIANT_RFC_4122) -> str:
+    bits = bits & _VERSION_AND_VARIANT_CLEARED | version_and_variant
     digits = f"{bits:032X}"
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"

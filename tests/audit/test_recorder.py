@@ -6,15 +6,19 @@ everything at close."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from audit_trail import Outage, trail_rows
 from ramsts.audit import AuditRecorder, Call, EventSource, Outcome
+from ramsts.audit import recorder as recorder_module
 from ramsts.caller import Caller
 from ramsts.errors import ServiceUnavailable
-from ramsts.store import Store
+from ramsts.store import Store, open_store
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 RAM = EventSource("ram.aliyuncs.com", "Ram")
@@ -195,6 +199,80 @@ def test_an_event_loop_prepares_its_own_batches_and_on_a_sqlite_file_writes_them
         assert names(db_url) == ["GetUser", "ListUsers", "GetRole"]
     recorder.close()
     assert names(db_url) == ["GetUser", "ListUsers", "GetRole"]
+
+
+def test_a_loop_writes_its_last_few_events_itself_a_flush_interval_after_the_first(
+    store: Store, account_id: str, db_url: str
+) -> None:
+    # Fewer than a batch, and the writer thread leaves a loop's events to it for a second.
+    recorder = AuditRecorder(store, flush_interval=0.05, batch_size=1000, loop_batch=1000)
+
+    async def two_calls_then_a_wait() -> list[str]:
+        recorder.finish(call_of(account_id, "GetUser"))
+        recorder.finish(call_of(account_id, "ListUsers"))
+        await asyncio.sleep(0.3)
+        return names(db_url)
+
+    written = asyncio.run(two_calls_then_a_wait())
+    if store.dialect == "sqlite":
+        assert written == ["GetUser", "ListUsers"]
+    assert recorder.flush()
+    recorder.close()
+    assert names(db_url) == ["GetUser", "ListUsers"]
+
+
+def test_a_loop_tries_its_batch_again_while_another_writer_holds_the_write_gate(
+    tmp_path: Path,
+) -> None:
+    # Only on a SQLite file does a loop write its own events.
+    db_url = f"sqlite:///{tmp_path / 'trail.db'}"
+    store = open_store(db_url)
+    with store.transaction() as tx:
+        account_id = tx.accounts.create(name="acme", now=NOW).account_id
+    recorder = AuditRecorder(store, flush_interval=3600.0, batch_size=1000, loop_batch=2)
+    holding, release = threading.Event(), threading.Event()
+
+    def another_writer() -> None:
+        with store.transaction():
+            holding.set()
+            release.wait(5)
+
+    writer = threading.Thread(target=another_writer)
+    writer.start()
+    assert holding.wait(5)
+
+    async def two_calls_while_the_gate_is_held() -> tuple[list[str], list[str]]:
+        recorder.finish(call_of(account_id, "GetUser"))
+        recorder.finish(call_of(account_id, "ListUsers"))
+        await asyncio.sleep(0.01)
+        while_held = names(db_url)
+        release.set()
+        await asyncio.sleep(0.05)
+        return while_held, names(db_url)
+
+    while_held, after = asyncio.run(two_calls_while_the_gate_is_held())
+    writer.join()
+    assert while_held == []
+    assert after == ["GetUser", "ListUsers"]
+    recorder.close()
+    store.dispose()
+
+
+def test_what_a_stopped_loop_left_the_writer_thread_writes(
+    store: Store, account_id: str, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(recorder_module, "LOOP_GRACE", 0.05)
+    recorder = AuditRecorder(store, flush_interval=0.01, batch_size=1000, loop_batch=1000)
+
+    async def one_call() -> None:
+        recorder.finish(call_of(account_id, "GetUser"))
+
+    asyncio.run(one_call())  # the loop is gone before its flush interval is up
+    deadline = time.monotonic() + 5
+    while not names(db_url) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert names(db_url) == ["GetUser"]
+    recorder.close()
 
 
 def test_a_loop_whose_batch_cannot_be_written_leaves_it_to_the_writer(

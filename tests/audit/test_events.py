@@ -75,6 +75,30 @@ def test_resources_are_named_from_the_parameters_each_once() -> None:
     )
 
 
+@given(
+    st.dictionaries(
+        st.sampled_from(["UserName", "RoleArn", "GroupName", "RoleName", "Action", "Marker"]),
+        st.sampled_from(["", "alice", "acs:ram::1234567890123456:role/admin", "admin"]),
+    )
+)
+def test_a_call_naming_one_resource_or_several_names_each_by_its_parameter(
+    parameters: dict[str, str],
+) -> None:
+    kinds = {
+        "UserName": "ACS::RAM::User",
+        "RoleArn": "ACS::RAM::Role",
+        "GroupName": "ACS::RAM::Group",
+        "RoleName": "ACS::RAM::Role",
+    }
+    # The documented order: users, groups, then roles by name before roles by ARN.
+    order = ["UserName", "GroupName", "RoleName", "RoleArn"]
+    named = {name: parameters[name] for name in order if parameters.get(name)}
+    if "RoleArn" in named:  # a role's name follows its ARN's last /
+        named["RoleArn"] = named["RoleArn"].rpartition("/")[2]
+    expected = [(kinds[name], value) for name, value in named.items()]
+    assert referenced_resources(parameters) == tuple(dict.fromkeys(expected))
+
+
 def test_reads_are_told_from_writes_by_the_actions_verb() -> None:
     assert [event_rw(n) for n in ("GetUser", "ListRoles", "CreateUser", "AssumeRole")] == [
         "Read",

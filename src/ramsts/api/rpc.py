@@ -33,7 +33,7 @@ import logging
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
+from functools import cache, partial
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -304,6 +304,7 @@ def _audited_call(
     )
 
 
+@cache
 def _event_source(product: Product | None) -> EventSource:
     if product is None:
         return EventSource("unknown", "Unknown")

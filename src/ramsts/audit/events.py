@@ -202,6 +202,7 @@ _NAMED_RESOURCES = (
 """Parameters that name a resource, and its type (``referencedResources``). A key is named by
 ``UserAccessKeyId``: ``AccessKeyId`` is an RPC v1 request's own."""
 _RESOURCE_PARAMETERS = frozenset(name for name, _ in _NAMED_RESOURCES)
+_RESOURCE_TYPES = dict(_NAMED_RESOURCES)
 
 _PROTOCOL_PARAMETERS = frozenset(
     {
@@ -224,8 +225,11 @@ _PROTOCOL_PARAMETERS = frozenset(
 
 def referenced_resources(parameters: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """``(type, name)`` of every resource the parameters name, each once, in their order."""
-    if _RESOURCE_PARAMETERS.isdisjoint(parameters):
-        return ()
+    named = _RESOURCE_PARAMETERS.intersection(parameters)
+    if len(named) <= 1:  # most calls name one resource, or none
+        name = next(iter(named), "")
+        value = parameters.get(name)
+        return ((_RESOURCE_TYPES[name], _resource_name(name, value)),) if value else ()
     found: list[tuple[str, str]] = []
     for name, kind in _NAMED_RESOURCES:
         value = parameters.get(name)

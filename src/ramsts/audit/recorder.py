@@ -147,7 +147,7 @@ class AuditRecorder:
         self._close_deadline = 0.0
         self._in_flight = 0
         """Events taken from the queue and not yet written (or given up on): being prepared
-        or written, or prepared and waiting in :attr:`_prepared`."""
+        or written, or prepared and waiting in :attr:`_prepared` or :attr:`_retrying`."""
         self._batch_loop: asyncio.AbstractEventLoop | None = None
         """The loop whose turn will take a batch of :data:`LOOP_BATCH`: no other is scheduled
         meanwhile."""
@@ -219,13 +219,13 @@ class AuditRecorder:
             # Whose trail only the store can tell (a refused call naming a long-term
             # AccessKeyId): the writer thread asks it, off the loop.
             if unknown:
-                self._give_back([_Entry(e.call, e.outcome, e.queued_at, False) for e in unknown])
+                self._give_back(_left_to_thread(unknown))
         try:
             prepared = self._prepare(batch, {})
         except Exception:  # the writer thread starts it over, and logs what fails for good
             logger.debug("audit trail: a batch could not be prepared on the loop", exc_info=True)
             with self._condition:
-                self._give_back([_Entry(e.call, e.outcome, e.queued_at, False) for e in batch])
+                self._give_back(_left_to_thread(batch))
                 self._condition.notify_all()
             return
         self._insert_from_loop(prepared)
@@ -442,6 +442,11 @@ class AuditRecorder:
                 if owner is not None:
                     found[key] = owner.account.account_id
         return found
+
+
+def _left_to_thread(entries: list[_Entry]) -> list[_Entry]:
+    """``entries`` as the writer thread's to write, at its next interval."""
+    return [_Entry(e.call, e.outcome, e.queued_at, by_loop=False) for e in entries]
 
 
 class _Recording:

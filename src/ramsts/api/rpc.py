@@ -33,7 +33,7 @@ import logging
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from functools import cache, partial
+from functools import lru_cache, partial
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -304,7 +304,7 @@ def _audited_call(
     )
 
 
-@cache
+@lru_cache(maxsize=16)  # one per product, and one for none
 def _event_source(product: Product | None) -> EventSource:
     if product is None:
         return EventSource("unknown", "Unknown")

@@ -77,7 +77,7 @@ def test_resources_are_named_from_the_parameters_each_once() -> None:
 
 @given(
     st.dictionaries(
-        st.sampled_from(["UserName", "RoleArn", "GroupName", "RoleName", "Action", "Marker"]),
+        st.sampled_from(["UserName", "RoleArn", "GroupName", "RoleName", "Action", "Marker", ""]),
         st.sampled_from(["", "alice", "acs:ram::1234567890123456:role/admin", "admin"]),
     )
 )

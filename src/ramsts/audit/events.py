@@ -226,10 +226,12 @@ _PROTOCOL_PARAMETERS = frozenset(
 def referenced_resources(parameters: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """``(type, name)`` of every resource the parameters name, each once, in their order."""
     named = _RESOURCE_PARAMETERS.intersection(parameters)
-    if len(named) <= 1:  # most calls name one resource, or none
-        name = next(iter(named), "")
-        value = parameters.get(name)
-        return ((_RESOURCE_TYPES[name], _resource_name(name, value)),) if value else ()
+    if not named:
+        return ()
+    if len(named) == 1:  # most calls name one resource
+        (only,) = named
+        given = parameters[only]
+        return ((_RESOURCE_TYPES[only], _resource_name(only, given)),) if given else ()
     found: list[tuple[str, str]] = []
     for name, kind in _NAMED_RESOURCES:
         value = parameters.get(name)

@@ -257,9 +257,10 @@ class AuditRecorder:
 
     def _retry_from_loop(self, prepared: _Prepared) -> None:
         with self._condition:
-            if prepared not in self._retrying:
+            try:
+                self._retrying.remove(prepared)
+            except ValueError:
                 return  # the writer thread took it over
-            self._retrying.remove(prepared)
         self._insert_from_loop(prepared)
 
     def _give_back(self, entries: list[_Entry]) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.pool import PoolProxiedConnection
 
 from ramsts.store.errors import database_unavailable
+from ramsts.store.multirow import cursor_for, numbered, values_text
 from ramsts.store.prepared import PreparedStatement
 from ramsts.store.schema import signature_nonces
 from ramsts.types import Clock
@@ -35,7 +36,7 @@ class NonceTable:
 
     def __init__(self, dialect: Dialect, *, clock: Clock) -> None:
         self._clock = clock
-        self._row = "(?, ?)" if dialect.paramstyle == "qmark" else "(%s, %s)"
+        self._numbered = numbered(dialect)
         self._purge = PreparedStatement(
             signature_nonces.delete().where(signature_nonces.c.expires_at < sa.bindparam("now")),
             dialect,
@@ -78,11 +79,11 @@ class NonceTable:
             distinct.setdefault(key, expires_at)  # a key's first row is the one spent
         items = list(distinct.items())
         fresh: set[str] = set()
-        cursor = connection.cursor()
+        cursor = cursor_for(connection, numbered=self._numbered)
         try:
             for start in range(0, len(items), BATCH_LIMIT):
                 chunk = items[start : start + BATCH_LIMIT]
-                placeholders = ", ".join([self._row] * len(chunk))  # the values are bound
+                placeholders = values_text(2, len(chunk), numbered=self._numbered)  # all bound
                 sql = (
                     "INSERT INTO signature_nonces (nonce_key, expires_at)"  # noqa: S608
                     f" VALUES {placeholders} ON CONFLICT (nonce_key) DO NOTHING"

@@ -15,7 +15,6 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from itertools import chain
 from operator import attrgetter
 from typing import Any
@@ -24,6 +23,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
+from ramsts.store.multirow import cursor_for, numbered, values_text
 from ramsts.store.records import AuditEvent, EventFacts
 from ramsts.store.schema import audit_event_resources, audit_events
 
@@ -83,16 +83,16 @@ class MultiRowInsert:
         self._source = source
 
     def run(self, connection: Connection, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        numbered = connection.dialect.paramstyle != "qmark"
+        is_numbered = numbered(connection.dialect)
         # Names from the schema, values all bound: nothing a caller gives reaches the text.
         head = f"INSERT INTO {self._table.name} ({', '.join(self._columns)}) "
         tail = f" RETURNING {', '.join(self._returning)}" if self._returning else ""
         returned: list[tuple[Any, ...]] = []
-        cursor = _raw_cursor(connection) if numbered else connection.connection.cursor()
+        cursor = cursor_for(connection.connection, numbered=is_numbered)
         try:
             for start in range(0, len(rows), _ROWS_PER_STATEMENT):
                 chunk = rows[start : start + _ROWS_PER_STATEMENT]
-                values = _values_text(self._width, len(chunk), numbered=numbered)
+                values = values_text(self._width, len(chunk), numbered=is_numbered)
                 body = (
                     f"VALUES {values}"
                     if self._source is None
@@ -104,28 +104,6 @@ class MultiRowInsert:
         finally:
             cursor.close()
         return returned
-
-
-@lru_cache(maxsize=64)
-def _values_text(width: int, rows: int, *, numbered: bool) -> str:
-    """``(?, ?), (?, ?)…`` of ``rows`` rows of ``width`` values, or with PostgreSQL's own
-    numbered placeholders (``($1, $2), ($3, $4)…``)."""
-    if not numbered:
-        return ", ".join(["(" + ", ".join(["?"] * width) + ")"] * rows)
-    return ", ".join(
-        "(" + ", ".join(f"${row * width + column + 1}" for column in range(width)) + ")"
-        for row in range(rows)
-    )
-
-
-def _raw_cursor(connection: Connection) -> Any:
-    """A psycopg cursor that takes the statement as PostgreSQL does, ``$1``-numbered: psycopg's
-    own cursors rewrite ``%s`` placeholders in Python and cache that only for statements of 50
-    values at most, which cost the trail's writer 70 µs of CPU an event."""
-    import psycopg  # only ever on PostgreSQL
-
-    driver: Any = connection.connection.driver_connection
-    return psycopg.RawCursor(driver)
 
 
 ADD_EVENTS = MultiRowInsert(audit_events, _ROW_COLUMNS, returning=("event_id", "seq"))

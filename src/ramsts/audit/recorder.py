@@ -382,8 +382,9 @@ class AuditRecorder:
 
     def _queue_due(self) -> bool:
         """Whether the writer thread writes the queue's oldest events now (hold the condition):
-        at :meth:`flush` and :meth:`close`, a full batch, events queued off any loop, and those
-        a loop has left for :data:`LOOP_GRACE`."""
+        at :meth:`flush` and :meth:`close`, a full batch, or when the oldest was queued off any
+        loop or has been left by its loop for :data:`LOOP_GRACE` (the events behind it go with
+        it, or with the loop's next batch)."""
         if not self._queue:
             return False
         if self._closing or self._flushing or len(self._queue) >= self._batch_size:
